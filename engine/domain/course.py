@@ -1,0 +1,171 @@
+"""The course model: skills with BKT parameters and prerequisites, items, the mastery policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from engine.domain.bkt import BktParams
+from engine.domain.errors import InvalidInputError
+from engine.domain.graph import find_cycle, topological_order
+
+
+@dataclass(frozen=True, slots=True)
+class MasteryPolicy:
+    """When a skill counts as mastered. All three conditions must hold."""
+
+    threshold: float = 0.95
+    min_attempts: int = 3
+    consecutive_correct: int = 2
+
+    def validate(self, field: str = "mastery") -> None:
+        """Raise :class:`InvalidInputError` naming the first bad value."""
+        if not (0.0 < self.threshold <= 1.0):
+            raise InvalidInputError(
+                f"{field}.threshold", f"must be in (0, 1], got {self.threshold}"
+            )
+        if self.min_attempts < 0:
+            raise InvalidInputError(f"{field}.min_attempts", "must be >= 0")
+        if self.consecutive_correct < 0:
+            raise InvalidInputError(f"{field}.consecutive_correct", "must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class IrtParams:
+    """3PL item parameters: discrimination ``a``, difficulty ``b``, lower asymptote ``c``."""
+
+    a: float = 1.0
+    b: float = 0.0
+    c: float = 0.0
+
+    def validate(self, field: str = "irt") -> None:
+        """Raise :class:`InvalidInputError` naming the first bad value."""
+        if not (self.a > 0.0) or self.a > 10.0:
+            raise InvalidInputError(f"{field}.a", f"must be in (0, 10], got {self.a}")
+        if not (-10.0 <= self.b <= 10.0):
+            raise InvalidInputError(f"{field}.b", f"must be in [-10, 10], got {self.b}")
+        if not (0.0 <= self.c < 1.0):
+            raise InvalidInputError(f"{field}.c", f"must be in [0, 1), got {self.c}")
+
+
+@dataclass(frozen=True, slots=True)
+class Skill:
+    """A node of the prerequisite graph."""
+
+    skill_id: str
+    name: str = ""
+    bkt: BktParams = field(default_factory=BktParams)
+    prerequisites: tuple[str, ...] = ()
+    mastery: MasteryPolicy | None = None  # per-skill override of the course policy
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A practice item. ``content`` is an opaque reference the page resolves (a template id)."""
+
+    item_id: str
+    skill_ids: tuple[str, ...]
+    irt: IrtParams = field(default_factory=IrtParams)
+    content: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """A validated course. Build it with :func:`build_course`."""
+
+    course_id: str
+    title: str
+    skills: Mapping[str, Skill]
+    items: Mapping[str, Item]
+    mastery: MasteryPolicy
+    order: tuple[str, ...]  # skills in topological order (prerequisites first)
+    by_skill: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
+
+    def policy_for(self, skill_id: str) -> MasteryPolicy:
+        """The mastery policy in force for one skill (its override, else the course's)."""
+        override = self.skills[skill_id].mastery
+        return override if override is not None else self.mastery
+
+    def items_for(self, skill_id: str) -> tuple[Item, ...]:
+        """Items tagged with ``skill_id``, in course order."""
+        return self.by_skill.get(skill_id, ())
+
+    def dependants(self, skill_id: str) -> tuple[str, ...]:
+        """Skills that list ``skill_id`` as a direct prerequisite."""
+        return tuple(s.skill_id for s in self.skills.values() if skill_id in s.prerequisites)
+
+
+MAX_ID_LEN = 200
+
+
+def _check_id(value: str, field: str) -> None:
+    if not value or not value.strip():
+        raise InvalidInputError(field, "must not be empty")
+    if len(value) > MAX_ID_LEN:
+        raise InvalidInputError(field, f"must be at most {MAX_ID_LEN} characters")
+
+
+def build_course(
+    course_id: str,
+    skills: Sequence[Skill],
+    items: Sequence[Item],
+    mastery: MasteryPolicy | None = None,
+    title: str = "",
+) -> Course:
+    """Validate and assemble a course. Raises :class:`InvalidInputError` naming the field."""
+    _check_id(course_id, "course.course_id")
+    if not skills:
+        raise InvalidInputError("course.skills", "a course needs at least one skill")
+    policy = mastery if mastery is not None else MasteryPolicy()
+    policy.validate("course.mastery")
+    by_id: dict[str, Skill] = {}
+    for n, skill in enumerate(skills):
+        where = f"course.skills[{n}]"
+        _check_id(skill.skill_id, f"{where}.skill_id")
+        if skill.skill_id in by_id:
+            raise InvalidInputError(f"{where}.skill_id", f"duplicate skill {skill.skill_id!r}")
+        skill.bkt.validate(f"{where}.bkt")
+        if skill.mastery is not None:
+            skill.mastery.validate(f"{where}.mastery")
+        by_id[skill.skill_id] = skill
+    for n, skill in enumerate(skills):
+        for pre in skill.prerequisites:
+            if pre not in by_id:
+                raise InvalidInputError(
+                    f"course.skills[{n}].prerequisites", f"unknown skill {pre!r}"
+                )
+            if pre == skill.skill_id:
+                raise InvalidInputError(
+                    f"course.skills[{n}].prerequisites",
+                    f"cycle: {pre} -> {pre}",
+                )
+    edges = {s.skill_id: s.prerequisites for s in skills}
+    cycle = find_cycle(edges)
+    if cycle:
+        raise InvalidInputError("course.skills.prerequisites", "cycle: " + " -> ".join(cycle))
+    item_by_id: dict[str, Item] = {}
+    for n, item in enumerate(items):
+        where = f"course.items[{n}]"
+        _check_id(item.item_id, f"{where}.item_id")
+        if item.item_id in item_by_id:
+            raise InvalidInputError(f"{where}.item_id", f"duplicate item {item.item_id!r}")
+        if not item.skill_ids:
+            raise InvalidInputError(f"{where}.skill_ids", "an item needs at least one skill")
+        for sid in item.skill_ids:
+            if sid not in by_id:
+                raise InvalidInputError(f"{where}.skill_ids", f"unknown skill {sid!r}")
+        if len(set(item.skill_ids)) != len(item.skill_ids):
+            raise InvalidInputError(f"{where}.skill_ids", "a skill is listed twice")
+        item.irt.validate(f"{where}.irt")
+        item_by_id[item.item_id] = item
+    return Course(
+        course_id=course_id,
+        title=title,
+        skills=by_id,
+        items=item_by_id,
+        mastery=policy,
+        order=topological_order(edges),
+        by_skill={
+            sid: tuple(i for i in item_by_id.values() if sid in i.skill_ids) for sid in by_id
+        },
+    )
