@@ -83,6 +83,7 @@ class SkillOutcome:
     p_correct: float  # predicted correctness of the next attempt
     attempts: int
     mastered: bool
+    status: str = "ready"  # "locked", "ready" or "mastered" after this response
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,8 @@ def apply_response(course: Course, state: LearnerState, response: Response) -> O
                 mastered=after.mastered,
             )
         )
+    mastered = {k for k, v in skills.items() if v.mastered}
+    outcomes = [replace(o, status=skill_status(course, o.skill_id, mastered)) for o in outcomes]
     recent = (*state.recent_items, item.item_id)[-RECENT_WINDOW:]
     new_state = replace(
         state,
@@ -156,3 +159,12 @@ def apply_response(course: Course, state: LearnerState, response: Response) -> O
         responses=state.responses + 1,
     )
     return Outcome(state=new_state, skills=tuple(outcomes), mastery_events=tuple(events))
+
+
+def skill_status(course: Course, skill_id: str, mastered: set[str]) -> str:
+    """Where a skill stands in the prerequisite graph: "mastered", "ready" or "locked"."""
+    if skill_id in mastered:
+        return "mastered"
+    if all(p in mastered for p in course.skills[skill_id].prerequisites):
+        return "ready"
+    return "locked"

@@ -1,0 +1,268 @@
+"""The embedded store: SQLite in WAL mode on local disk, with group commit.
+
+One engine process owns a data directory (an exclusive lock file enforces it). Learner states
+are cached in memory after their first read; every write goes through the group committer and
+is durable (``synchronous=FULL``) before the caller is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from engine.adapters.group_commit import GroupCommitter
+from engine.codec import decode_state, encode_state
+from engine.domain.course import Course
+from engine.domain.course_json import course_from_json, course_to_json
+from engine.domain.errors import ConflictError, UnavailableError
+from engine.domain.learner import LearnerState
+from engine.domain.records import LoggedEvent
+from engine.ports import DuplicateEventError, Snapshot
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS courses (
+    tenant TEXT NOT NULL, course_id TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (tenant, course_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS learner_state (
+    tenant TEXT NOT NULL, learner_id TEXT NOT NULL, course_id TEXT NOT NULL,
+    version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (tenant, learner_id, course_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    log_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL, event_id TEXT NOT NULL,
+    learner_id TEXT NOT NULL, course_id TEXT NOT NULL, item_id TEXT NOT NULL,
+    score REAL NOT NULL, response_time_ms INTEGER NOT NULL,
+    occurred_at REAL NOT NULL, recorded_at REAL NOT NULL, sequence INTEGER NOT NULL,
+    reply TEXT NOT NULL,
+    UNIQUE (tenant, event_id)
+);
+CREATE INDEX IF NOT EXISTS events_by_learner ON events (tenant, learner_id, course_id, sequence);
+-- The log is append-only: rows are never rewritten. Erasure (DeleteLearner) deletes them.
+CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+"""
+
+_EVENT_COLUMNS = (
+    "tenant, event_id, learner_id, course_id, item_id, score, response_time_ms, "
+    "occurred_at, recorded_at, sequence, reply, log_id"
+)
+
+
+class SqliteStore:
+    """:class:`~engine.ports.EngineStore` on one SQLite file."""
+
+    def __init__(self, path: Path, cache_size: int = 100_000) -> None:
+        self._path = path
+        self._cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, str, str], Snapshot] = OrderedDict()
+        self._courses: dict[tuple[str, str], Course] = {}
+        self._lock_file: IO[str] | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._writer: GroupCommitter | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> SqliteStore:
+        """Open (creating if needed) the store at ``path`` and take its lock."""
+        store = cls(path)
+        store._open()
+        return store
+
+    def _open(self) -> None:
+        if str(self._path) != ":memory:":
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = open(f"{self._path}.lock", "w")  # noqa: SIM115 - held open
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise UnavailableError(
+                    f"another engine process holds the embedded store at {self._path}"
+                ) from exc
+            self._lock_file.write(str(os.getpid()))
+            self._lock_file.flush()
+        writer = self._connect()
+        writer.executescript(SCHEMA)
+        self._reader = self._connect()
+        self._writer = GroupCommitter(writer)
+        self._writer.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    @property
+    def committer(self) -> GroupCommitter:
+        """The writer; exposed for metrics."""
+        assert self._writer is not None, "store is not open"
+        return self._writer
+
+    def _read(self) -> sqlite3.Connection:
+        if self._reader is None:
+            raise UnavailableError("the store is closed")
+        return self._reader
+
+    async def close(self) -> None:
+        """Commit what is queued, then close the files and release the lock."""
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.close)
+            self._writer = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- courses ---------------------------------------------------------------------------
+
+    async def put_course(self, tenant: str, course: Course) -> None:
+        """Create or replace a course."""
+        body = json.dumps(course_to_json(course), separators=(",", ":"))
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO courses (tenant, course_id, body) VALUES (?, ?, ?) "
+                "ON CONFLICT (tenant, course_id) DO UPDATE SET body = excluded.body",
+                (tenant, course.course_id, body),
+            )
+
+        await self.committer.submit(write)
+        self._courses[(tenant, course.course_id)] = course
+
+    async def get_course(self, tenant: str, course_id: str) -> Course | None:
+        """A course, from the in-process cache or disk."""
+        key = (tenant, course_id)
+        cached = self._courses.get(key)
+        if cached is not None:
+            return cached
+        row = self._read().execute(
+            "SELECT body FROM courses WHERE tenant = ? AND course_id = ?", key
+        ).fetchone()
+        if row is None:
+            return None
+        course = course_from_json(json.loads(row[0]))
+        self._courses[key] = course
+        return course
+
+    async def list_courses(self, tenant: str, after: str, limit: int) -> Sequence[Course]:
+        """Courses with ``course_id > after``, ordered by id."""
+        rows = self._read().execute(
+            "SELECT course_id FROM courses WHERE tenant = ? AND course_id > ? "
+            "ORDER BY course_id LIMIT ?",
+            (tenant, after, limit),
+        ).fetchall()
+        courses = [await self.get_course(tenant, r[0]) for r in rows]
+        return [c for c in courses if c is not None]
+
+    # -- learners --------------------------------------------------------------------------
+
+    async def load(self, tenant: str, learner_id: str, course_id: str) -> Snapshot | None:
+        """The learner's state and version, or None for a new learner."""
+        key = (tenant, learner_id, course_id)
+        snap = self._cache.get(key)
+        if snap is not None:
+            self._cache.move_to_end(key)
+            return snap
+        row = self._read().execute(
+            "SELECT version, body FROM learner_state "
+            "WHERE tenant = ? AND learner_id = ? AND course_id = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            return None
+        snap = Snapshot(state=decode_state(row[1]), version=row[0])
+        self._remember(key, snap)
+        return snap
+
+    def _remember(self, key: tuple[str, str, str], snap: Snapshot) -> None:
+        self._cache[key] = snap
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
+        """Append the event and save the state in one transaction (see the port)."""
+        body = encode_state(state)
+        version = expected_version + 1
+
+        def write(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT version FROM learner_state "
+                "WHERE tenant = ? AND learner_id = ? AND course_id = ?",
+                (event.tenant, event.learner_id, event.course_id),
+            ).fetchone()
+            if (row[0] if row else 0) != expected_version:
+                raise ConflictError(f"learner {event.learner_id!r} changed concurrently")
+            try:
+                cur = conn.execute(
+                    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)",
+                    _event_row(event)[:-1],
+                )
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateEventError(event.event_id) from exc
+            conn.execute(
+                "INSERT INTO learner_state (tenant, learner_id, course_id, version, body) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, learner_id, course_id) "
+                "DO UPDATE SET version = excluded.version, body = excluded.body",
+                (event.tenant, event.learner_id, event.course_id, version, body),
+            )
+            return int(cur.lastrowid or 0)
+
+        await self.committer.submit(write)
+        self._remember((event.tenant, event.learner_id, event.course_id), Snapshot(state, version))
+        return version
+
+    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
+        """Erase every state and event of the learner in the tenant."""
+
+        def write(conn: sqlite3.Connection) -> tuple[int, int]:
+            states = conn.execute(
+                "DELETE FROM learner_state WHERE tenant = ? AND learner_id = ?",
+                (tenant, learner_id),
+            ).rowcount
+            events = conn.execute(
+                "DELETE FROM events WHERE tenant = ? AND learner_id = ?", (tenant, learner_id)
+            ).rowcount
+            return states, events
+
+        result: tuple[int, int] = await self.committer.submit(write)
+        for key in [k for k in self._cache if k[0] == tenant and k[1] == learner_id]:
+            del self._cache[key]
+        return result
+
+    # -- event log -------------------------------------------------------------------------
+
+    async def get_event(self, tenant: str, event_id: str) -> LoggedEvent | None:
+        """The logged event with this id, if any."""
+        row = self._read().execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND event_id = ?",
+            (tenant, event_id),
+        ).fetchone()
+        return LoggedEvent(*row) if row else None
+
+    async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]:
+        """Events of the tenant with ``log_id > after``, in log order."""
+        rows = self._read().execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND log_id > ? "
+            "ORDER BY log_id LIMIT ?",
+            (tenant, after, limit),
+        ).fetchall()
+        return [LoggedEvent(*r) for r in rows]
+
+
+def _event_row(e: LoggedEvent) -> tuple[object, ...]:
+    return (
+        e.tenant, e.event_id, e.learner_id, e.course_id, e.item_id, e.score,
+        e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, e.reply, e.log_id,
+    )

@@ -1,0 +1,93 @@
+"""``attune``: the command line. ``serve`` runs the engine; ``demo`` tutors a simulated
+learner through the demo course in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from engine.settings import DEV_TOKEN, EngineSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="attune", description="Attune adaptive learning engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gRPC engine (with the demo course)")
+    serve.add_argument("--host", help="interface to bind (ATTUNE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port, 0 for any (ATTUNE_PORT, default 50051)")
+    serve.add_argument("--store", dest="store_url", help="store URL (ATTUNE_STORE_URL); "
+                       "default: the embedded store under --data-dir")
+    serve.add_argument("--data-dir", help="embedded store directory (ATTUNE_DATA_DIR)")
+    serve.add_argument("--no-demo", dest="demo_course", action="store_false", default=None,
+                       help="do not load the demo course into the default tenant")
+    serve.add_argument("--log-format", choices=["auto", "json", "console"])
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+
+    demo = sub.add_parser("demo", help="tutor a simulated learner through the demo course")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--steps", type=int, default=400, help="maximum number of responses")
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> EngineSettings:
+    overrides: dict[str, Any] = {
+        k: v
+        for k, v in vars(args).items()
+        if k in EngineSettings.model_fields and v is not None
+    }
+    return EngineSettings(**overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``attune`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from engine.adapters.factory import StoreConfigError
+
+        settings = _settings(args)
+        try:
+            asyncio.run(serve(settings))
+        except StoreConfigError as exc:
+            print(f"attune: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+        return 0
+    if args.command == "demo":
+        from engine.demo.run import run_demo
+
+        return asyncio.run(run_demo(seed=args.seed, steps=args.steps, quiet=args.quiet))
+    return 2  # pragma: no cover - argparse enforces the choices
+
+
+async def serve(settings: EngineSettings) -> None:
+    """Open the store, load the demo course, serve until SIGTERM, shut down gracefully."""
+    import structlog
+
+    from engine.adapters.factory import open_store
+    from engine.grpc.auth import StaticTokenAuthenticator
+    from engine.grpc.server import run_until_signalled, start_server
+    from engine.logs import configure_logging
+    from engine.service import Engine
+
+    configure_logging(settings.log_level, settings.log_format)
+    log = structlog.get_logger("attune.cli")
+    store = open_store(settings)
+    engine = Engine(store)
+    if settings.demo_course:
+        from engine.demo.course import demo_course
+
+        await engine.put_course(settings.default_tenant, demo_course())
+    if DEV_TOKEN in settings.auth.tokens:
+        log.warning("auth.dev_token", hint="the development token is accepted; "
+                    "set ATTUNE_AUTH__TOKENS in production")
+    running = await start_server(
+        engine, StaticTokenAuthenticator(settings.auth.tokens), settings.host, settings.port
+    )
+    print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
+    await run_until_signalled(running, settings.grace_seconds)

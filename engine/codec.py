@@ -1,0 +1,115 @@
+"""Compact JSON encodings of learner states and replies, as the stores keep them.
+
+Floats go through ``repr``-exact JSON, so a state read back is bit-identical: the exactness
+of BKT survives a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.domain.learner import LearnerState, SkillOutcome, SkillState
+from engine.domain.policy import Reason, Recommendation
+from engine.domain.records import MasteryEvent, RecordResult
+
+STATE_VERSION = 1
+
+
+def encode_state(state: LearnerState) -> str:
+    """Serialise a learner state. Skills are arrays to keep the bytes per learner small."""
+    body = {
+        "v": STATE_VERSION,
+        "l": state.learner_id,
+        "c": state.course_id,
+        "s": {
+            sid: [s.p_known, s.attempts, s.correct_streak, int(s.mastered), s.last_practiced]
+            for sid, s in state.skills.items()
+        },
+        "r": list(state.recent_items),
+        "k": state.last_skill,
+        "n": state.responses,
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def decode_state(text: str) -> LearnerState:
+    """Inverse of :func:`encode_state`."""
+    body = json.loads(text)
+    if body.get("v") != STATE_VERSION:
+        raise ValueError(f"unknown learner state version {body.get('v')!r}")
+    return LearnerState(
+        learner_id=body["l"],
+        course_id=body["c"],
+        skills={
+            sid: SkillState(
+                p_known=v[0],
+                attempts=v[1],
+                correct_streak=v[2],
+                mastered=bool(v[3]),
+                last_practiced=v[4],
+            )
+            for sid, v in body["s"].items()
+        },
+        recent_items=tuple(body["r"]),
+        last_skill=body["k"],
+        responses=body["n"],
+    )
+
+
+def encode_result(result: RecordResult) -> str:
+    """Serialise a reply so that a retried event gets exactly the original back."""
+    body: dict[str, Any] = {
+        "e": result.event_id,
+        "q": result.sequence,
+        "s": [
+            [o.skill_id, o.p_known_before, o.p_known, o.p_correct, o.attempts, int(o.mastered),
+             o.status]
+            for o in result.skills
+        ],
+        "m": [
+            [m.skill_id, m.p_known, m.attempts, m.mastered_at, m.event_id]
+            for m in result.mastery_events
+        ],
+        "r": [
+            [r.item_id, r.skill_id, r.score, [x.value for x in r.reasons], dict(r.components)]
+            for r in result.recommendations
+        ],
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def decode_result(text: str, duplicate: bool = False) -> RecordResult:
+    """Inverse of :func:`encode_result`; ``duplicate`` marks a replayed reply."""
+    body = json.loads(text)
+    return RecordResult(
+        event_id=body["e"],
+        sequence=body["q"],
+        skills=tuple(
+            SkillOutcome(
+                skill_id=s[0],
+                p_known_before=s[1],
+                p_known=s[2],
+                p_correct=s[3],
+                attempts=s[4],
+                mastered=bool(s[5]),
+                status=s[6],
+            )
+            for s in body["s"]
+        ),
+        mastery_events=tuple(
+            MasteryEvent(skill_id=m[0], p_known=m[1], attempts=m[2], mastered_at=m[3], event_id=m[4])
+            for m in body["m"]
+        ),
+        recommendations=tuple(
+            Recommendation(
+                item_id=r[0],
+                skill_id=r[1],
+                score=r[2],
+                reasons=tuple(Reason(x) for x in r[3]),
+                components=r[4],
+            )
+            for r in body["r"]
+        ),
+        duplicate=duplicate,
+    )

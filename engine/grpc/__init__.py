@@ -1,0 +1,1 @@
+"""The gRPC transport: converters, servicers, interceptors and the server."""

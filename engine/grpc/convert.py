@@ -1,0 +1,202 @@
+"""Protobuf <-> domain conversion. No logic beyond mapping fields and defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from attune.engine.v1 import course_pb2, learner_pb2
+
+from engine.domain.bkt import BktParams
+from engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
+from engine.domain.errors import InvalidInputError
+from engine.domain.graph import ready_skills
+from engine.domain.learner import Response, SkillOutcome
+from engine.domain.policy import Reason, Recommendation
+from engine.domain.records import RecordResult
+from engine.service import LearnerView
+
+
+def _policy(msg: course_pb2.MasteryPolicy) -> MasteryPolicy:
+    default = MasteryPolicy()
+    return MasteryPolicy(
+        threshold=msg.threshold or default.threshold,
+        min_attempts=msg.min_attempts if msg.min_attempts else default.min_attempts,
+        consecutive_correct=(
+            msg.consecutive_correct if msg.consecutive_correct else default.consecutive_correct
+        ),
+    )
+
+
+def course_from_pb(msg: course_pb2.Course) -> Course:
+    """Validate and convert a course; raises :class:`InvalidInputError` naming the field."""
+    skills = [
+        Skill(
+            skill_id=s.skill_id,
+            name=s.name,
+            bkt=BktParams(s.bkt.prior, s.bkt.learn, s.bkt.guess, s.bkt.slip, s.bkt.forget)
+            if s.HasField("bkt")
+            else BktParams(),
+            prerequisites=tuple(s.prerequisites),
+            mastery=_policy(s.mastery) if s.HasField("mastery") else None,
+        )
+        for s in msg.skills
+    ]
+    items = [
+        Item(
+            item_id=i.item_id,
+            skill_ids=tuple(i.skill_ids),
+            irt=IrtParams(i.irt.a or 1.0, i.irt.b, i.irt.c) if i.HasField("irt") else IrtParams(),
+            content=i.content,
+        )
+        for i in msg.items
+    ]
+    return build_course(
+        msg.course_id,
+        skills,
+        items,
+        _policy(msg.mastery) if msg.HasField("mastery") else MasteryPolicy(),
+        title=msg.title,
+    )
+
+
+def _policy_pb(p: MasteryPolicy) -> course_pb2.MasteryPolicy:
+    return course_pb2.MasteryPolicy(
+        threshold=p.threshold, min_attempts=p.min_attempts,
+        consecutive_correct=p.consecutive_correct,
+    )
+
+
+def course_to_pb(course: Course) -> course_pb2.Course:
+    """The stored course, defaults filled in."""
+    msg = course_pb2.Course(
+        course_id=course.course_id, title=course.title, mastery=_policy_pb(course.mastery)
+    )
+    for s in course.skills.values():
+        skill = msg.skills.add(
+            skill_id=s.skill_id,
+            name=s.name,
+            bkt=course_pb2.BktParams(
+                prior=s.bkt.prior, learn=s.bkt.learn, guess=s.bkt.guess,
+                slip=s.bkt.slip, forget=s.bkt.forget,
+            ),
+            prerequisites=list(s.prerequisites),
+        )
+        if s.mastery is not None:
+            skill.mastery.CopyFrom(_policy_pb(s.mastery))
+    for i in course.items.values():
+        msg.items.add(
+            item_id=i.item_id,
+            skill_ids=list(i.skill_ids),
+            irt=course_pb2.IrtParams(a=i.irt.a, b=i.irt.b, c=i.irt.c),
+            content=i.content,
+        )
+    return msg
+
+
+def response_from_pb(msg: learner_pb2.RecordResponseRequest, now: float) -> Response:
+    """Convert a response; the outcome oneof is required."""
+    which = msg.WhichOneof("outcome")
+    if which is None:
+        raise InvalidInputError("outcome", "one of correct or score is required")
+    score = (1.0 if msg.correct else 0.0) if which == "correct" else msg.score
+    occurred = (
+        msg.occurred_at.seconds + msg.occurred_at.nanos / 1e9 if msg.HasField("occurred_at") else now
+    )
+    return Response(
+        event_id=msg.event_id,
+        learner_id=msg.learner_id,
+        course_id=msg.course_id,
+        item_id=msg.item_id,
+        score=score,
+        response_time_ms=msg.response_time_ms,
+        occurred_at=occurred,
+    )
+
+
+def _set_time(field: object, epoch: float) -> None:
+    seconds = int(epoch // 1)
+    field.seconds = seconds  # type: ignore[attr-defined]
+    field.nanos = int(round((epoch - seconds) * 1e9)) % 1_000_000_000  # type: ignore[attr-defined]
+
+
+def recommendations_to_pb(
+    recs: Iterable[Recommendation], course: Course | None, out: object
+) -> None:
+    """Append recommendations to a repeated field ``out``."""
+    for r in recs:
+        content = course.items[r.item_id].content if course and r.item_id in course.items else ""
+        out.add(  # type: ignore[attr-defined]
+            item_id=r.item_id,
+            skill_id=r.skill_id,
+            score=r.score,
+            reasons=[learner_pb2.Reason.Value("REASON_" + x.value) for x in r.reasons],
+            components=dict(r.components),
+            content=content,
+        )
+
+
+_STATUS = {
+    "locked": learner_pb2.SKILL_STATUS_LOCKED,
+    "ready": learner_pb2.SKILL_STATUS_READY,
+    "mastered": learner_pb2.SKILL_STATUS_MASTERED,
+}
+
+
+def _skill_outcome_pb(o: SkillOutcome, status: int) -> learner_pb2.SkillState:
+    return learner_pb2.SkillState(
+        skill_id=o.skill_id, p_mastery=o.p_known, p_correct=o.p_correct,
+        attempts=o.attempts, mastered=o.mastered, status=status,  # type: ignore[arg-type]
+    )
+
+
+def result_to_pb(result: RecordResult, course: Course | None) -> learner_pb2.RecordResponseResponse:
+    """The reply of RecordResponse."""
+    msg = learner_pb2.RecordResponseResponse(
+        event_id=result.event_id, duplicate=result.duplicate, sequence=result.sequence
+    )
+    for o in result.skills:
+        msg.skills.append(_skill_outcome_pb(o, _STATUS[o.status]))
+    for m in result.mastery_events:
+        ev = msg.mastery_events.add(
+            skill_id=m.skill_id, p_mastery=m.p_known, attempts=m.attempts, event_id=m.event_id
+        )
+        _set_time(ev.mastered_at, m.mastered_at)
+    recommendations_to_pb(result.recommendations, course, msg.recommendations)
+    return msg
+
+
+def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse:
+    """Every skill of the course with its status in the prerequisite graph."""
+    from engine.domain import bkt
+
+    course, state = view.course, view.state
+    mastered = state.mastered()
+    ready = ready_skills({k: s.prerequisites for k, s in course.skills.items()}, mastered)
+    msg = learner_pb2.GetLearnerStateResponse(
+        learner_id=state.learner_id, course_id=state.course_id, responses=state.responses
+    )
+    for sid in course.order:
+        s = state.skill(course, sid)
+        if sid in mastered:
+            status = learner_pb2.SKILL_STATUS_MASTERED
+            msg.mastered_skill_ids.append(sid)
+        elif sid in ready:
+            status = learner_pb2.SKILL_STATUS_READY
+            msg.ready_skill_ids.append(sid)
+        else:
+            status = learner_pb2.SKILL_STATUS_LOCKED
+            msg.locked_skill_ids.append(sid)
+        skill = msg.skills.add(
+            skill_id=sid, p_mastery=s.p_known,
+            p_correct=bkt.p_correct(s.p_known, course.skills[sid].bkt),
+            attempts=s.attempts, mastered=s.mastered, status=status,
+            correct_streak=s.correct_streak,
+        )
+        if s.last_practiced is not None:
+            _set_time(skill.last_practiced_at, s.last_practiced)
+    return msg
+
+
+def reason_names(reasons: Iterable[Reason]) -> list[str]:
+    """Proto enum names of domain reasons."""
+    return ["REASON_" + r.value for r in reasons]

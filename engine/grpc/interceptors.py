@@ -1,0 +1,157 @@
+"""Server interceptors: request context and error mapping (outermost), then auth.
+
+Both wrap the method handler's behaviour, so the servicers carry no try/except and no auth.
+Health checking and reflection are public: load balancers and grpcurl call them unauthenticated.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+from grpc import aio
+
+from engine.domain.errors import DomainError
+from engine.grpc.auth import TENANT, Authenticator
+from engine.grpc.status import status_for
+
+log = structlog.get_logger("attune.grpc")
+
+PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+Behaviour = Callable[..., Any]
+Wrap = Callable[[Behaviour, str], Behaviour]
+
+
+def _rewrap(handler: grpc.RpcMethodHandler, wrap: Wrap, method: str) -> grpc.RpcMethodHandler:
+    kwargs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(wrap(handler.unary_unary, method), **kwargs)
+    if handler.stream_stream:
+        return grpc.stream_stream_rpc_method_handler(wrap(handler.stream_stream, method), **kwargs)
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(wrap(handler.unary_stream, method), **kwargs)
+    return grpc.stream_unary_rpc_method_handler(wrap(handler.stream_unary, method), **kwargs)
+
+
+def _is_streaming_response(handler: grpc.RpcMethodHandler) -> bool:
+    return bool(handler.stream_stream or handler.unary_stream)
+
+
+class ContextInterceptor(aio.ServerInterceptor):
+    """Binds ``rpc`` and ``request_id`` to the log context, maps domain errors to status
+    codes (and anything unexpected to INTERNAL with a generic message), logs each call."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(PUBLIC_PREFIXES):
+            return handler
+        metadata = dict(details.invocation_metadata or ())
+        request_id = str(metadata.get("x-request-id") or uuid.uuid4().hex)
+        streaming = _is_streaming_response(handler)
+
+        def wrap(behaviour: Behaviour, method: str) -> Behaviour:
+            if streaming:
+
+                async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+                    _enter(method, request_id, context)
+                    started = time.perf_counter()
+                    try:
+                        async for reply in behaviour(request, context):
+                            yield reply
+                    except aio.AbortError:
+                        raise
+                    except Exception as exc:
+                        await _abort(context, exc, started)
+                    _done(started)
+
+                return stream
+
+            async def unary(request: Any, context: aio.ServicerContext) -> Any:
+                _enter(method, request_id, context)
+                started = time.perf_counter()
+                try:
+                    reply = await behaviour(request, context)
+                except aio.AbortError:
+                    raise
+                except Exception as exc:
+                    await _abort(context, exc, started)
+                _done(started)
+                return reply
+
+            return unary
+
+        return _rewrap(handler, wrap, details.method)
+
+
+class AuthInterceptor(aio.ServerInterceptor):
+    """Authenticates every non-public call and sets the tenant for the servicers."""
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._auth = authenticator
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(PUBLIC_PREFIXES):
+            return handler
+        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
+        streaming = _is_streaming_response(handler)
+
+        def wrap(behaviour: Behaviour, _method: str) -> Behaviour:
+            if streaming:
+
+                async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+                    _authenticate(self._auth, metadata)
+                    async for reply in behaviour(request, context):
+                        yield reply
+
+                return stream
+
+            async def unary(request: Any, context: aio.ServicerContext) -> Any:
+                _authenticate(self._auth, metadata)
+                return await behaviour(request, context)
+
+            return unary
+
+        return _rewrap(handler, wrap, details.method)
+
+
+def _authenticate(auth: Authenticator, metadata: dict[str, str]) -> None:
+    tenant = auth.authenticate(metadata)
+    TENANT.set(tenant)
+    structlog.contextvars.bind_contextvars(tenant=tenant)
+
+
+def _enter(method: str, request_id: str, context: aio.ServicerContext) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(rpc=method, request_id=request_id)
+    context.set_trailing_metadata((("x-request-id", request_id),))
+
+
+def _done(started: float) -> None:
+    log.debug("rpc.ok", ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+async def _abort(context: aio.ServicerContext, exc: Exception, started: float) -> None:
+    code, message = status_for(exc)
+    ms = round((time.perf_counter() - started) * 1000, 3)
+    if isinstance(exc, DomainError):
+        log.info("rpc.refused", code=code.name, error=message, ms=ms)
+    else:
+        log.error("rpc.failed", code=code.name, ms=ms, exc_info=exc)
+    await context.abort(code, message)

@@ -1,0 +1,112 @@
+"""The servicers: protobuf -> domain -> service -> domain -> protobuf. Nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
+from grpc import aio
+
+from engine.domain.errors import DomainError, InvalidInputError
+from engine.grpc import convert
+from engine.grpc.auth import current_tenant
+from engine.grpc.status import status_for
+from engine.service import Engine
+
+
+class CourseServicer(course_pb2_grpc.CourseServiceServicer):
+    """attune.engine.v1.CourseService."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def PutCourse(
+        self, request: course_pb2.PutCourseRequest, context: aio.ServicerContext
+    ) -> course_pb2.PutCourseResponse:
+        if not request.HasField("course"):
+            raise InvalidInputError("course", "is required")
+        course = convert.course_from_pb(request.course)
+        stored = await self._engine.put_course(current_tenant(), course)
+        return course_pb2.PutCourseResponse(course=convert.course_to_pb(stored))
+
+    async def GetCourse(
+        self, request: course_pb2.GetCourseRequest, context: aio.ServicerContext
+    ) -> course_pb2.GetCourseResponse:
+        course = await self._engine.get_course(current_tenant(), request.course_id)
+        return course_pb2.GetCourseResponse(course=convert.course_to_pb(course))
+
+    async def ListCourses(
+        self, request: course_pb2.ListCoursesRequest, context: aio.ServicerContext
+    ) -> course_pb2.ListCoursesResponse:
+        courses, token = await self._engine.list_courses(
+            current_tenant(), request.page_size, request.page_token
+        )
+        return course_pb2.ListCoursesResponse(
+            courses=[convert.course_to_pb(c) for c in courses], next_page_token=token
+        )
+
+
+class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
+    """attune.engine.v1.LearnerService."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def _record(
+        self, request: learner_pb2.RecordResponseRequest
+    ) -> learner_pb2.RecordResponseResponse:
+        tenant = current_tenant()
+        response = convert.response_from_pb(request, self._engine.clock.now())
+        result = await self._engine.record(tenant, response, request.max_recommendations)
+        course = await self._engine.store.get_course(tenant, request.course_id)
+        return convert.result_to_pb(result, course)
+
+    async def RecordResponse(
+        self, request: learner_pb2.RecordResponseRequest, context: aio.ServicerContext
+    ) -> learner_pb2.RecordResponseResponse:
+        return await self._record(request)
+
+    async def StreamResponses(
+        self,
+        request_iterator: AsyncIterator[learner_pb2.StreamResponsesRequest],
+        context: aio.ServicerContext,
+    ) -> AsyncIterator[learner_pb2.StreamResponsesResponse]:
+        async for message in request_iterator:
+            record = message.record
+            try:
+                reply = await self._record(record)
+            except DomainError as exc:
+                code, text = status_for(exc)
+                field = exc.field if isinstance(exc, InvalidInputError) else ""
+                yield learner_pb2.StreamResponsesResponse(
+                    event_id=record.event_id,
+                    error=learner_pb2.StreamError(code=code.name, message=text, field=field),
+                )
+            else:
+                yield learner_pb2.StreamResponsesResponse(event_id=record.event_id, reply=reply)
+
+    async def Recommend(
+        self, request: learner_pb2.RecommendRequest, context: aio.ServicerContext
+    ) -> learner_pb2.RecommendResponse:
+        tenant = current_tenant()
+        recs = await self._engine.recommend(
+            tenant, request.learner_id, request.course_id, request.max_items
+        )
+        reply = learner_pb2.RecommendResponse()
+        course = await self._engine.get_course(tenant, request.course_id)
+        convert.recommendations_to_pb(recs, course, reply.recommendations)
+        return reply
+
+    async def GetLearnerState(
+        self, request: learner_pb2.GetLearnerStateRequest, context: aio.ServicerContext
+    ) -> learner_pb2.GetLearnerStateResponse:
+        view = await self._engine.learner_state(
+            current_tenant(), request.learner_id, request.course_id
+        )
+        return convert.learner_view_to_pb(view)
+
+    async def DeleteLearner(
+        self, request: learner_pb2.DeleteLearnerRequest, context: aio.ServicerContext
+    ) -> learner_pb2.DeleteLearnerResponse:
+        courses, events = await self._engine.delete_learner(current_tenant(), request.learner_id)
+        return learner_pb2.DeleteLearnerResponse(courses=courses, events=events)

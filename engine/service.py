@@ -1,0 +1,187 @@
+"""The engine's use cases. One response: idempotency check -> load -> update -> select ->
+persist atomically -> reply. Transport-free: the gRPC layer converts and delegates here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from engine.codec import decode_result, encode_result
+from engine.domain.course import Course
+from engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from engine.domain.learner import LearnerState, Response, apply_response, validate_response
+from engine.domain.policy import Recommendation, recommend
+from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
+from engine.keyed_lock import KeyedLock
+from engine.ports import Clock, DuplicateEventError, EngineStore
+
+log = structlog.get_logger("attune.engine")
+
+DEFAULT_RECOMMENDATIONS = 3
+MAX_RECOMMENDATIONS = 50
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+_CAS_RETRIES = 8
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> float:
+        """Epoch seconds."""
+        return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerView:
+    """A learner's state with the course it belongs to (for the status of every skill)."""
+
+    course: Course
+    state: LearnerState
+
+
+def _require(value: str, field: str) -> None:
+    if not value or not value.strip():
+        raise InvalidInputError(field, "must not be empty")
+
+
+def _count(value: int, field: str, default: int, maximum: int) -> int:
+    if value < 0:
+        raise InvalidInputError(field, "must be >= 0")
+    if value > maximum:
+        raise InvalidInputError(field, f"must be at most {maximum}")
+    return value or default
+
+
+class Engine:
+    """Tutors learners of every tenant over an :class:`EngineStore`."""
+
+    def __init__(self, store: EngineStore, clock: Clock | None = None) -> None:
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self._learner_locks = KeyedLock()
+
+    # -- courses ---------------------------------------------------------------------------
+
+    async def put_course(self, tenant: str, course: Course) -> Course:
+        """Create or replace a (validated) course."""
+        await self.store.put_course(tenant, course)
+        log.info("course.put", tenant=tenant, course_id=course.course_id,
+                 skills=len(course.skills), items=len(course.items))
+        return course
+
+    async def get_course(self, tenant: str, course_id: str) -> Course:
+        """The course, or :class:`NotFoundError`."""
+        _require(course_id, "course_id")
+        course = await self.store.get_course(tenant, course_id)
+        if course is None:
+            raise NotFoundError("course", course_id)
+        return course
+
+    async def list_courses(
+        self, tenant: str, page_size: int, page_token: str
+    ) -> tuple[Sequence[Course], str]:
+        """One page of courses and the token of the next page ("" on the last)."""
+        size = _count(page_size, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        courses = await self.store.list_courses(tenant, page_token, size + 1)
+        if len(courses) > size:
+            return courses[:size], courses[size - 1].course_id
+        return courses, ""
+
+    # -- learners --------------------------------------------------------------------------
+
+    async def record(self, tenant: str, response: Response, max_recommendations: int = 0) -> RecordResult:
+        """Apply one response exactly once and return the reply (the original on a retry)."""
+        _require(response.event_id, "event_id")
+        _require(response.learner_id, "learner_id")
+        _require(response.course_id, "course_id")
+        n = _count(max_recommendations, "max_recommendations", DEFAULT_RECOMMENDATIONS,
+                   MAX_RECOMMENDATIONS)
+        async with self._learner_locks.hold((tenant, response.learner_id)):
+            for _ in range(_CAS_RETRIES):
+                logged = await self.store.get_event(tenant, response.event_id)
+                if logged is not None:
+                    return self._replay(logged)
+                course = await self.get_course(tenant, response.course_id)
+                validate_response(response, course)
+                snap = await self.store.load(tenant, response.learner_id, response.course_id)
+                state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
+                outcome = apply_response(course, state, response)
+                result = RecordResult(
+                    event_id=response.event_id,
+                    skills=outcome.skills,
+                    mastery_events=tuple(
+                        MasteryEvent(
+                            skill_id=sid,
+                            p_known=outcome.state.skills[sid].p_known,
+                            attempts=outcome.state.skills[sid].attempts,
+                            mastered_at=response.occurred_at,
+                            event_id=response.event_id,
+                        )
+                        for sid in outcome.mastery_events
+                    ),
+                    recommendations=tuple(recommend(course, outcome.state, n)),
+                    sequence=outcome.state.responses,
+                )
+                event = LoggedEvent(
+                    tenant=tenant,
+                    event_id=response.event_id,
+                    learner_id=response.learner_id,
+                    course_id=response.course_id,
+                    item_id=response.item_id,
+                    score=response.score,
+                    response_time_ms=response.response_time_ms,
+                    occurred_at=response.occurred_at,
+                    recorded_at=self.clock.now(),
+                    sequence=outcome.state.responses,
+                    reply=encode_result(result),
+                )
+                try:
+                    await self.store.commit(event, outcome.state, snap.version if snap else 0)
+                except DuplicateEventError:
+                    continue  # a concurrent retry won; the next pass replays its reply
+                except ConflictError:
+                    continue  # another process moved the state on; recompute from it
+                for m in result.mastery_events:
+                    log.info("learner.mastered", tenant=tenant, learner_id=response.learner_id,
+                             course_id=response.course_id, skill_id=m.skill_id,
+                             attempts=m.attempts)
+                return result
+        raise ConflictError(f"learner {response.learner_id!r} is being updated concurrently")
+
+    def _replay(self, logged: LoggedEvent) -> RecordResult:
+        return decode_result(logged.reply, duplicate=True)
+
+    async def recommend(
+        self, tenant: str, learner_id: str, course_id: str, max_items: int
+    ) -> Sequence[Recommendation]:
+        """The next items for a learner; a learner with no history is a new learner."""
+        _require(learner_id, "learner_id")
+        n = _count(max_items, "max_items", DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS)
+        course = await self.get_course(tenant, course_id)
+        snap = await self.store.load(tenant, learner_id, course_id)
+        state = snap.state if snap else LearnerState(learner_id, course_id)
+        return recommend(course, state, n)
+
+    async def learner_state(self, tenant: str, learner_id: str, course_id: str) -> LearnerView:
+        """The learner model in one course, or :class:`NotFoundError`."""
+        _require(learner_id, "learner_id")
+        course = await self.get_course(tenant, course_id)
+        snap = await self.store.load(tenant, learner_id, course_id)
+        if snap is None:
+            raise NotFoundError("learner", learner_id)
+        return LearnerView(course=course, state=snap.state)
+
+    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
+        """Erase the learner from the tenant; (courses, events) erased."""
+        _require(learner_id, "learner_id")
+        async with self._learner_locks.hold((tenant, learner_id)):
+            courses, events = await self.store.delete_learner(tenant, learner_id)
+        if courses == 0 and events == 0:
+            raise NotFoundError("learner", learner_id)
+        log.info("learner.deleted", tenant=tenant, learner_id=learner_id,
+                 courses=courses, events=events)
+        return courses, events

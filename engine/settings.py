@@ -1,0 +1,40 @@
+"""The engine's one settings object. Built once in the CLI and passed down; nothing reads
+the environment anywhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_TOKEN = "dev-token"
+
+
+class AuthSettings(BaseModel):
+    """Static bearer tokens, each mapped to the tenant it acts for.
+
+    The development default maps ``dev-token`` to the tenant ``default``. Production sets
+    its own, e.g. ``ATTUNE_AUTH__TOKENS='{"s3cret": "univ-a"}'``.
+    """
+
+    tokens: dict[str, str] = Field(default_factory=lambda: {DEV_TOKEN: "default"})
+
+
+class EngineSettings(BaseSettings):
+    """Every knob of ``attune serve``. Environment variables use the ``ATTUNE_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", env_nested_delimiter="__")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=50051, ge=0, le=65535)
+    # Empty: the embedded store under data_dir. Also sqlite:///path/to/file.db.
+    store_url: str = ""
+    data_dir: Path = Path(".attune")
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    grace_seconds: float = Field(default=10.0, ge=0)
+    demo_course: bool = True  # load the bundled demo course into the default tenant
+    default_tenant: str = "default"
+    auth: AuthSettings = Field(default_factory=AuthSettings)

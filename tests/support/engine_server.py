@@ -1,0 +1,52 @@
+"""A real engine: grpc.aio server on port 0 over an embedded store in a temp directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from attune.engine.v1 import course_pb2_grpc, learner_pb2_grpc
+
+from engine.adapters.sqlite_store import SqliteStore
+from engine.grpc.auth import StaticTokenAuthenticator
+from engine.grpc.server import RunningServer, start_server
+from engine.service import Engine
+
+TOKENS = {"token-a": "tenant-a", "token-b": "tenant-b"}
+META_A = (("authorization", "Bearer token-a"),)
+META_B = (("authorization", "Bearer token-b"),)
+
+
+@dataclass
+class Client:
+    """Stubs on one channel to a running engine."""
+
+    running: RunningServer
+    channel: grpc.aio.Channel
+    courses: course_pb2_grpc.CourseServiceStub
+    learners: learner_pb2_grpc.LearnerServiceStub
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.running.port}"
+
+
+@asynccontextmanager
+async def engine_client(data_dir: Path) -> AsyncIterator[Client]:
+    """Start an engine on a free port with the store under ``data_dir``; stop it after."""
+    store = SqliteStore.open(data_dir / "attune.db")
+    running = await start_server(Engine(store), StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+    try:
+        yield Client(
+            running=running,
+            channel=channel,
+            courses=course_pb2_grpc.CourseServiceStub(channel),
+            learners=learner_pb2_grpc.LearnerServiceStub(channel),
+        )
+    finally:
+        await channel.close()
+        await running.stop(1.0)
