@@ -27,7 +27,7 @@ run: $(STAMP)
 	$(VENV)/bin/attune serve --port $(PORT)
 
 ## test: the whole suite, as CI runs it (unit, integration with real servers, slow included)
-test: $(STAMP) check-gen buf-lint
+test: $(STAMP) check-gen lint
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP)

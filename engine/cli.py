@@ -19,11 +19,19 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the gRPC engine (with the demo course)")
     serve.add_argument("--host", help="interface to bind (ATTUNE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port, 0 for any (ATTUNE_PORT, default 50051)")
-    serve.add_argument("--store", dest="store_url", help="store URL (ATTUNE_STORE_URL); "
-                       "default: the embedded store under --data-dir")
+    serve.add_argument(
+        "--store",
+        dest="store_url",
+        help="store URL (ATTUNE_STORE_URL); default: the embedded store under --data-dir",
+    )
     serve.add_argument("--data-dir", help="embedded store directory (ATTUNE_DATA_DIR)")
-    serve.add_argument("--no-demo", dest="demo_course", action="store_false", default=None,
-                       help="do not load the demo course into the default tenant")
+    serve.add_argument(
+        "--no-demo",
+        dest="demo_course",
+        action="store_false",
+        default=None,
+        help="do not load the demo course into the default tenant",
+    )
     serve.add_argument("--log-format", choices=["auto", "json", "console"])
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
 
@@ -36,9 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> EngineSettings:
     overrides: dict[str, Any] = {
-        k: v
-        for k, v in vars(args).items()
-        if k in EngineSettings.model_fields and v is not None
+        k: v for k, v in vars(args).items() if k in EngineSettings.model_fields and v is not None
     }
     return EngineSettings(**overrides)
 
@@ -84,8 +90,10 @@ async def serve(settings: EngineSettings) -> None:
 
         await engine.put_course(settings.default_tenant, demo_course())
     if DEV_TOKEN in settings.auth.tokens:
-        log.warning("auth.dev_token", hint="the development token is accepted; "
-                    "set ATTUNE_AUTH__TOKENS in production")
+        log.warning(
+            "auth.dev_token",
+            hint="the development token is accepted; set ATTUNE_AUTH__TOKENS in production",
+        )
     running = await start_server(
         engine, StaticTokenAuthenticator(settings.auth.tokens), settings.host, settings.port
     )

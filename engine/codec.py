@@ -63,8 +63,15 @@ def encode_result(result: RecordResult) -> str:
         "e": result.event_id,
         "q": result.sequence,
         "s": [
-            [o.skill_id, o.p_known_before, o.p_known, o.p_correct, o.attempts, int(o.mastered),
-             o.status]
+            [
+                o.skill_id,
+                o.p_known_before,
+                o.p_known,
+                o.p_correct,
+                o.attempts,
+                int(o.mastered),
+                o.status,
+            ]
             for o in result.skills
         ],
         "m": [
@@ -98,7 +105,9 @@ def decode_result(text: str, duplicate: bool = False) -> RecordResult:
             for s in body["s"]
         ),
         mastery_events=tuple(
-            MasteryEvent(skill_id=m[0], p_known=m[1], attempts=m[2], mastered_at=m[3], event_id=m[4])
+            MasteryEvent(
+                skill_id=m[0], p_known=m[1], attempts=m[2], mastered_at=m[3], event_id=m[4]
+            )
             for m in body["m"]
         ),
         recommendations=tuple(

@@ -69,8 +69,13 @@ class Engine:
     async def put_course(self, tenant: str, course: Course) -> Course:
         """Create or replace a (validated) course."""
         await self.store.put_course(tenant, course)
-        log.info("course.put", tenant=tenant, course_id=course.course_id,
-                 skills=len(course.skills), items=len(course.items))
+        log.info(
+            "course.put",
+            tenant=tenant,
+            course_id=course.course_id,
+            skills=len(course.skills),
+            items=len(course.items),
+        )
         return course
 
     async def get_course(self, tenant: str, course_id: str) -> Course:
@@ -93,13 +98,16 @@ class Engine:
 
     # -- learners --------------------------------------------------------------------------
 
-    async def record(self, tenant: str, response: Response, max_recommendations: int = 0) -> RecordResult:
+    async def record(
+        self, tenant: str, response: Response, max_recommendations: int = 0
+    ) -> RecordResult:
         """Apply one response exactly once and return the reply (the original on a retry)."""
         _require(response.event_id, "event_id")
         _require(response.learner_id, "learner_id")
         _require(response.course_id, "course_id")
-        n = _count(max_recommendations, "max_recommendations", DEFAULT_RECOMMENDATIONS,
-                   MAX_RECOMMENDATIONS)
+        n = _count(
+            max_recommendations, "max_recommendations", DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS
+        )
         async with self._learner_locks.hold((tenant, response.learner_id)):
             for _ in range(_CAS_RETRIES):
                 logged = await self.store.get_event(tenant, response.event_id)
@@ -146,9 +154,14 @@ class Engine:
                 except ConflictError:
                     continue  # another process moved the state on; recompute from it
                 for m in result.mastery_events:
-                    log.info("learner.mastered", tenant=tenant, learner_id=response.learner_id,
-                             course_id=response.course_id, skill_id=m.skill_id,
-                             attempts=m.attempts)
+                    log.info(
+                        "learner.mastered",
+                        tenant=tenant,
+                        learner_id=response.learner_id,
+                        course_id=response.course_id,
+                        skill_id=m.skill_id,
+                        attempts=m.attempts,
+                    )
                 return result
         raise ConflictError(f"learner {response.learner_id!r} is being updated concurrently")
 
@@ -182,6 +195,7 @@ class Engine:
             courses, events = await self.store.delete_learner(tenant, learner_id)
         if courses == 0 and events == 0:
             raise NotFoundError("learner", learner_id)
-        log.info("learner.deleted", tenant=tenant, learner_id=learner_id,
-                 courses=courses, events=events)
+        log.info(
+            "learner.deleted", tenant=tenant, learner_id=learner_id, courses=courses, events=events
+        )
         return courses, events

@@ -7,6 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
+
+# Timing is the benchmark's business, not the tests': no per-example deadline.
+settings.register_profile("attune", deadline=None)
+settings.load_profile("attune")
 
 if TYPE_CHECKING:
     from tests.support.engine_server import Client

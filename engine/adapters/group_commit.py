@@ -10,6 +10,7 @@ and no caller is answered before its transaction is durable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -98,10 +99,9 @@ class GroupCommitter:
         self.transactions += 1
         self.writes += len(batch)
         for (ok, value), (_write, loop, future) in zip(outcomes, batch, strict=True):
-            try:
+            # RuntimeError: the loop is gone (shutdown); the write is durable anyway.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, future, ok, value)
-            except RuntimeError:  # the loop is gone (shutdown); the write is durable anyway
-                pass
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:

@@ -146,9 +146,11 @@ class SqliteStore:
         cached = self._courses.get(key)
         if cached is not None:
             return cached
-        row = self._read().execute(
-            "SELECT body FROM courses WHERE tenant = ? AND course_id = ?", key
-        ).fetchone()
+        row = (
+            self._read()
+            .execute("SELECT body FROM courses WHERE tenant = ? AND course_id = ?", key)
+            .fetchone()
+        )
         if row is None:
             return None
         course = course_from_json(json.loads(row[0]))
@@ -157,11 +159,15 @@ class SqliteStore:
 
     async def list_courses(self, tenant: str, after: str, limit: int) -> Sequence[Course]:
         """Courses with ``course_id > after``, ordered by id."""
-        rows = self._read().execute(
-            "SELECT course_id FROM courses WHERE tenant = ? AND course_id > ? "
-            "ORDER BY course_id LIMIT ?",
-            (tenant, after, limit),
-        ).fetchall()
+        rows = (
+            self._read()
+            .execute(
+                "SELECT course_id FROM courses WHERE tenant = ? AND course_id > ? "
+                "ORDER BY course_id LIMIT ?",
+                (tenant, after, limit),
+            )
+            .fetchall()
+        )
         courses = [await self.get_course(tenant, r[0]) for r in rows]
         return [c for c in courses if c is not None]
 
@@ -174,11 +180,15 @@ class SqliteStore:
         if snap is not None:
             self._cache.move_to_end(key)
             return snap
-        row = self._read().execute(
-            "SELECT version, body FROM learner_state "
-            "WHERE tenant = ? AND learner_id = ? AND course_id = ?",
-            key,
-        ).fetchone()
+        row = (
+            self._read()
+            .execute(
+                "SELECT version, body FROM learner_state "
+                "WHERE tenant = ? AND learner_id = ? AND course_id = ?",
+                key,
+            )
+            .fetchone()
+        )
         if row is None:
             return None
         snap = Snapshot(state=decode_state(row[1]), version=row[0])
@@ -245,24 +255,42 @@ class SqliteStore:
 
     async def get_event(self, tenant: str, event_id: str) -> LoggedEvent | None:
         """The logged event with this id, if any."""
-        row = self._read().execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND event_id = ?",
-            (tenant, event_id),
-        ).fetchone()
+        row = (
+            self._read()
+            .execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND event_id = ?",
+                (tenant, event_id),
+            )
+            .fetchone()
+        )
         return LoggedEvent(*row) if row else None
 
     async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]:
         """Events of the tenant with ``log_id > after``, in log order."""
-        rows = self._read().execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND log_id > ? "
-            "ORDER BY log_id LIMIT ?",
-            (tenant, after, limit),
-        ).fetchall()
+        rows = (
+            self._read()
+            .execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND log_id > ? "
+                "ORDER BY log_id LIMIT ?",
+                (tenant, after, limit),
+            )
+            .fetchall()
+        )
         return [LoggedEvent(*r) for r in rows]
 
 
 def _event_row(e: LoggedEvent) -> tuple[object, ...]:
     return (
-        e.tenant, e.event_id, e.learner_id, e.course_id, e.item_id, e.score,
-        e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, e.reply, e.log_id,
+        e.tenant,
+        e.event_id,
+        e.learner_id,
+        e.course_id,
+        e.item_id,
+        e.score,
+        e.response_time_ms,
+        e.occurred_at,
+        e.recorded_at,
+        e.sequence,
+        e.reply,
+        e.log_id,
     )

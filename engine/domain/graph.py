@@ -59,8 +59,6 @@ def topological_order(edges: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
     return tuple(order)
 
 
-def ready_skills(
-    prerequisites: Mapping[str, Iterable[str]], mastered: set[str]
-) -> set[str]:
+def ready_skills(prerequisites: Mapping[str, Iterable[str]], mastered: set[str]) -> set[str]:
     """Skills whose prerequisites are all mastered (mastered skills included)."""
     return {s for s, pre in prerequisites.items() if set(pre) <= mastered}

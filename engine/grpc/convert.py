@@ -61,7 +61,8 @@ def course_from_pb(msg: course_pb2.Course) -> Course:
 
 def _policy_pb(p: MasteryPolicy) -> course_pb2.MasteryPolicy:
     return course_pb2.MasteryPolicy(
-        threshold=p.threshold, min_attempts=p.min_attempts,
+        threshold=p.threshold,
+        min_attempts=p.min_attempts,
         consecutive_correct=p.consecutive_correct,
     )
 
@@ -76,8 +77,11 @@ def course_to_pb(course: Course) -> course_pb2.Course:
             skill_id=s.skill_id,
             name=s.name,
             bkt=course_pb2.BktParams(
-                prior=s.bkt.prior, learn=s.bkt.learn, guess=s.bkt.guess,
-                slip=s.bkt.slip, forget=s.bkt.forget,
+                prior=s.bkt.prior,
+                learn=s.bkt.learn,
+                guess=s.bkt.guess,
+                slip=s.bkt.slip,
+                forget=s.bkt.forget,
             ),
             prerequisites=list(s.prerequisites),
         )
@@ -100,7 +104,9 @@ def response_from_pb(msg: learner_pb2.RecordResponseRequest, now: float) -> Resp
         raise InvalidInputError("outcome", "one of correct or score is required")
     score = (1.0 if msg.correct else 0.0) if which == "correct" else msg.score
     occurred = (
-        msg.occurred_at.seconds + msg.occurred_at.nanos / 1e9 if msg.HasField("occurred_at") else now
+        msg.occurred_at.seconds + msg.occurred_at.nanos / 1e9
+        if msg.HasField("occurred_at")
+        else now
     )
     return Response(
         event_id=msg.event_id,
@@ -116,7 +122,7 @@ def response_from_pb(msg: learner_pb2.RecordResponseRequest, now: float) -> Resp
 def _set_time(field: object, epoch: float) -> None:
     seconds = int(epoch // 1)
     field.seconds = seconds  # type: ignore[attr-defined]
-    field.nanos = int(round((epoch - seconds) * 1e9)) % 1_000_000_000  # type: ignore[attr-defined]
+    field.nanos = round((epoch - seconds) * 1e9) % 1_000_000_000  # type: ignore[attr-defined]
 
 
 def recommendations_to_pb(
@@ -144,8 +150,12 @@ _STATUS = {
 
 def _skill_outcome_pb(o: SkillOutcome, status: int) -> learner_pb2.SkillState:
     return learner_pb2.SkillState(
-        skill_id=o.skill_id, p_mastery=o.p_known, p_correct=o.p_correct,
-        attempts=o.attempts, mastered=o.mastered, status=status,  # type: ignore[arg-type]
+        skill_id=o.skill_id,
+        p_mastery=o.p_known,
+        p_correct=o.p_correct,
+        attempts=o.attempts,
+        mastered=o.mastered,
+        status=status,
     )
 
 
@@ -187,9 +197,12 @@ def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse
             status = learner_pb2.SKILL_STATUS_LOCKED
             msg.locked_skill_ids.append(sid)
         skill = msg.skills.add(
-            skill_id=sid, p_mastery=s.p_known,
+            skill_id=sid,
+            p_mastery=s.p_known,
             p_correct=bkt.p_correct(s.p_known, course.skills[sid].bkt),
-            attempts=s.attempts, mastered=s.mastered, status=status,
+            attempts=s.attempts,
+            mastered=s.mastered,
+            status=status,
             correct_streak=s.correct_streak,
         )
         if s.last_practiced is not None:

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import grpc
 import pytest
-
 from attune.engine.v1 import course_pb2_grpc, learner_pb2, learner_pb2_grpc
+
 from tests.support.serve_proc import TOKEN_META, start_engine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _req(event_id: str, learner: str, item: str, correct: bool) -> learner_pb2.RecordResponseRequest:
+def _req(
+    event_id: str, learner: str, item: str, correct: bool
+) -> learner_pb2.RecordResponseRequest:
     return learner_pb2.RecordResponseRequest(
         event_id=event_id, learner_id=learner, course_id="demo", item_id=item, correct=correct
     )
@@ -66,8 +68,9 @@ async def test_kill_9_loses_no_acknowledged_response(tmp_path: Path) -> None:
                 for s in last.skills:  # bit-identical beliefs after the restart
                     assert by_skill[s.skill_id].p_mastery == s.p_mastery
             # A retry after the crash gets the original reply and changes nothing.
-            retry = await stub.RecordResponse(_req("L3-7", "L3", items[0], False),
-                                              metadata=TOKEN_META)
+            retry = await stub.RecordResponse(
+                _req("L3-7", "L3", items[0], False), metadata=TOKEN_META
+            )
             assert retry.duplicate
             assert list(retry.skills) == list(acked["L3-7"].skills)
             assert retry.sequence == acked["L3-7"].sequence
@@ -93,8 +96,9 @@ async def test_sigterm_finishes_in_flight_calls_and_flushes(tmp_path: Path) -> N
 
         async def send(k: int) -> None:
             try:
-                await stub.RecordResponse(_req(f"T{k}", "term", items[k % 5], True),
-                                          metadata=TOKEN_META)
+                await stub.RecordResponse(
+                    _req(f"T{k}", "term", items[k % 5], True), metadata=TOKEN_META
+                )
                 acked.add(f"T{k}")
             except grpc.aio.AioRpcError as exc:
                 assert exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
@@ -116,8 +120,9 @@ async def test_sigterm_finishes_in_flight_calls_and_flushes(tmp_path: Path) -> N
             )
             assert state.responses == len(acked)
             for k in range(200):
-                reply = await stub.RecordResponse(_req(f"T{k}", "term", items[k % 5], True),
-                                                  metadata=TOKEN_META)
+                reply = await stub.RecordResponse(
+                    _req(f"T{k}", "term", items[k % 5], True), metadata=TOKEN_META
+                )
                 assert reply.duplicate == (f"T{k}" in acked)
             state = await stub.GetLearnerState(
                 learner_pb2.GetLearnerStateRequest(learner_id="term", course_id="demo"),
@@ -134,7 +139,9 @@ def test_unreachable_store_url_exits_with_a_message(tmp_path: Path) -> None:
 
     out = subprocess.run(
         [sys.executable, "-m", "engine", "serve", "--port", "0", "--store", "mongo://x:1/db"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert out.returncode == 2
     assert "mongo://x:1/db" in out.stderr

@@ -6,10 +6,10 @@ import asyncio
 
 import grpc
 import pytest
+from attune.engine.v1 import course_pb2, learner_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, META_B, Client
 
@@ -86,7 +86,7 @@ async def test_bad_course_is_refused_and_changes_nothing(client: Client, mutate,
 async def test_cycle_error_names_the_cycle(client: Client) -> None:
     bad = chain_course()
     bad.skills[0].prerequisites.append("c")
-    _code_, details = await _code(
+    _, details = await _code(
         client.courses.PutCourse(course_pb2.PutCourseRequest(course=bad), metadata=META_A)
     )
     assert "a -> c -> b -> a" in details
@@ -125,7 +125,12 @@ async def test_mastery_is_emitted_once_and_unlocks_dependants(client: Client) ->
     rec_skills = {r.skill_id for r in reply.recommendations}
     assert rec_skills == {"b"}
     assert all(learner_pb2.REASON_READY in r.reasons for r in reply.recommendations)
-    assert set(reply.recommendations[0].components) == {"remediation", "zpd", "continuity", "novelty"}
+    assert set(reply.recommendations[0].components) == {
+        "remediation",
+        "zpd",
+        "continuity",
+        "novelty",
+    }
 
 
 @pytest.mark.parametrize(
@@ -135,16 +140,31 @@ async def test_mastery_is_emitted_once_and_unlocks_dependants(client: Client) ->
         (_resp("x", score=1.5, correct=None), grpc.StatusCode.INVALID_ARGUMENT, "score"),
         (_resp("x", score=-0.1, correct=None), grpc.StatusCode.INVALID_ARGUMENT, "score"),
         (_resp("x", learner=""), grpc.StatusCode.INVALID_ARGUMENT, "learner_id"),
-        (learner_pb2.RecordResponseRequest(event_id="x", learner_id="l1", course_id="chain",
-                                           item_id="a1"),
-         grpc.StatusCode.INVALID_ARGUMENT, "outcome"),
+        (
+            learner_pb2.RecordResponseRequest(
+                event_id="x", learner_id="l1", course_id="chain", item_id="a1"
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "outcome",
+        ),
         (_resp("x", item="nope"), grpc.StatusCode.NOT_FOUND, "item 'nope'"),
-        (learner_pb2.RecordResponseRequest(event_id="x", learner_id="l1", course_id="nope",
-                                           item_id="a1", correct=True),
-         grpc.StatusCode.NOT_FOUND, "course 'nope'"),
+        (
+            learner_pb2.RecordResponseRequest(
+                event_id="x", learner_id="l1", course_id="nope", item_id="a1", correct=True
+            ),
+            grpc.StatusCode.NOT_FOUND,
+            "course 'nope'",
+        ),
     ],
-    ids=["empty-event-id", "score-high", "score-low", "empty-learner", "no-outcome",
-         "unknown-item", "unknown-course"],
+    ids=[
+        "empty-event-id",
+        "score-high",
+        "score-low",
+        "empty-learner",
+        "no-outcome",
+        "unknown-item",
+        "unknown-course",
+    ],
 )
 async def test_bad_response_is_refused_and_changes_nothing(
     client: Client, request_, code, needle
@@ -162,23 +182,30 @@ async def test_bad_response_is_refused_and_changes_nothing(
 
 async def test_unknown_learner_is_not_found(client: Client) -> None:
     await _put(client)
-    code, _ = await _code(client.learners.GetLearnerState(
-        learner_pb2.GetLearnerStateRequest(learner_id="ghost", course_id="chain"), metadata=META_A
-    ))
+    code, _ = await _code(
+        client.learners.GetLearnerState(
+            learner_pb2.GetLearnerStateRequest(learner_id="ghost", course_id="chain"),
+            metadata=META_A,
+        )
+    )
     assert code == grpc.StatusCode.NOT_FOUND
-    code, _ = await _code(client.learners.DeleteLearner(
-        learner_pb2.DeleteLearnerRequest(learner_id="ghost"), metadata=META_A
-    ))
+    code, _ = await _code(
+        client.learners.DeleteLearner(
+            learner_pb2.DeleteLearnerRequest(learner_id="ghost"), metadata=META_A
+        )
+    )
     assert code == grpc.StatusCode.NOT_FOUND
 
 
 async def test_repeated_event_id_returns_original_and_applies_once(client: Client) -> None:
     await _put(client)
     first = await client.learners.RecordResponse(_resp("same"), metadata=META_A)
-    again = await asyncio.gather(*[
-        client.learners.RecordResponse(_resp("same", correct=False), metadata=META_A)
-        for _ in range(10)
-    ])
+    again = await asyncio.gather(
+        *[
+            client.learners.RecordResponse(_resp("same", correct=False), metadata=META_A)
+            for _ in range(10)
+        ]
+    )
     for reply in again:
         assert reply.duplicate
         assert list(reply.skills) == list(first.skills)
@@ -192,10 +219,12 @@ async def test_repeated_event_id_returns_original_and_applies_once(client: Clien
 
 async def test_concurrent_new_events_for_one_learner_all_apply(client: Client) -> None:
     await _put(client)
-    replies = await asyncio.gather(*[
-        client.learners.RecordResponse(_resp(f"c{n}", correct=n % 2 == 0), metadata=META_A)
-        for n in range(40)
-    ])
+    replies = await asyncio.gather(
+        *[
+            client.learners.RecordResponse(_resp(f"c{n}", correct=n % 2 == 0), metadata=META_A)
+            for n in range(40)
+        ]
+    )
     assert sorted(r.sequence for r in replies) == list(range(1, 41))
     state = await client.learners.GetLearnerState(
         learner_pb2.GetLearnerStateRequest(learner_id="l1", course_id="chain"), metadata=META_A
@@ -230,19 +259,21 @@ async def test_recommend_for_new_learner(client: Client) -> None:
         metadata=META_A,
     )
     assert [r.skill_id for r in reply.recommendations] == ["a", "a"]
-    code, details = await _code(client.learners.Recommend(
-        learner_pb2.RecommendRequest(learner_id="new", course_id="chain", max_items=999),
-        metadata=META_A,
-    ))
+    code, details = await _code(
+        client.learners.Recommend(
+            learner_pb2.RecommendRequest(learner_id="new", course_id="chain", max_items=999),
+            metadata=META_A,
+        )
+    )
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert "max_items" in details
 
 
 async def test_tenants_are_isolated(client: Client) -> None:
     await _put(client)
-    code, _ = await _code(client.courses.GetCourse(
-        course_pb2.GetCourseRequest(course_id="chain"), metadata=META_B
-    ))
+    code, _ = await _code(
+        client.courses.GetCourse(course_pb2.GetCourseRequest(course_id="chain"), metadata=META_B)
+    )
     assert code == grpc.StatusCode.NOT_FOUND
     await client.courses.PutCourse(
         course_pb2.PutCourseRequest(course=chain_course()), metadata=META_B
@@ -264,9 +295,11 @@ async def test_delete_learner_erases_state_and_events(client: Client) -> None:
         learner_pb2.DeleteLearnerRequest(learner_id="l1"), metadata=META_A
     )
     assert (reply.courses, reply.events) == (1, 3)
-    code, _ = await _code(client.learners.GetLearnerState(
-        learner_pb2.GetLearnerStateRequest(learner_id="l1", course_id="chain"), metadata=META_A
-    ))
+    code, _ = await _code(
+        client.learners.GetLearnerState(
+            learner_pb2.GetLearnerStateRequest(learner_id="l1", course_id="chain"), metadata=META_A
+        )
+    )
     assert code == grpc.StatusCode.NOT_FOUND
     assert await client.running.engine.store.get_event("tenant-a", "d0") is None
     other = await client.learners.GetLearnerState(
@@ -275,12 +308,13 @@ async def test_delete_learner_erases_state_and_events(client: Client) -> None:
     assert other.responses == 1
 
 
-@pytest.mark.parametrize("metadata", [(), (("authorization", "Bearer wrong"),),
-                                      (("authorization", "Basic token-a"),)])
+@pytest.mark.parametrize(
+    "metadata", [(), (("authorization", "Bearer wrong"),), (("authorization", "Basic token-a"),)]
+)
 async def test_calls_without_a_valid_token_are_unauthenticated(client: Client, metadata) -> None:
-    code, _ = await _code(client.courses.ListCourses(
-        course_pb2.ListCoursesRequest(), metadata=metadata
-    ))
+    code, _ = await _code(
+        client.courses.ListCourses(course_pb2.ListCoursesRequest(), metadata=metadata)
+    )
     assert code == grpc.StatusCode.UNAUTHENTICATED
 
 
@@ -297,8 +331,11 @@ async def test_health_and_reflection_are_served_without_auth(client: Client) -> 
     names = set()
     async for reply in stub.ServerReflectionInfo(ask()):
         names |= {s.name for s in reply.list_services_response.service}
-    assert {"attune.engine.v1.CourseService", "attune.engine.v1.LearnerService",
-            "grpc.health.v1.Health"} <= names
+    assert {
+        "attune.engine.v1.CourseService",
+        "attune.engine.v1.LearnerService",
+        "grpc.health.v1.Health",
+    } <= names
 
 
 async def test_request_id_is_echoed(client: Client) -> None:

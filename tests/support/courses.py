@@ -18,7 +18,10 @@ def chain_course(course_id: str = "chain") -> course_pb2.Course:
     course.skills.add(skill_id="c", name="C", bkt=bkt, prerequisites=["b"])
     for sid in ("a", "b", "c"):
         for level in (1, 2):
-            course.items.add(item_id=f"{sid}{level}", skill_ids=[sid],
-                             irt=course_pb2.IrtParams(a=1.0, b=level - 1.5))
+            course.items.add(
+                item_id=f"{sid}{level}",
+                skill_ids=[sid],
+                irt=course_pb2.IrtParams(a=1.0, b=level - 1.5),
+            )
     course.items.add(item_id="bc", skill_ids=["b", "c"], irt=course_pb2.IrtParams(a=1.0))
     return course

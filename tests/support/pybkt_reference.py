@@ -38,8 +38,9 @@ def reference(data_dir: Path, forgets: bool = True) -> Reference:
     for q in raw:
         pairs = [(s, c) for s, c in zip(q.skills, q.correct, strict=True) if s in chosen]
         if pairs:
-            sequences.append(KtSequence(q.learner, tuple(p[0] for p in pairs),
-                                        tuple(p[1] for p in pairs)))
+            sequences.append(
+                KtSequence(q.learner, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
+            )
     rows = []
     for q in sequences:
         for s, c in zip(q.skills, q.correct, strict=True):

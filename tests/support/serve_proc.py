@@ -41,9 +41,21 @@ def start_engine(data_dir: Path, *extra: str, timeout: float = 30) -> EngineProc
     """Start the engine on a free port over the embedded store in ``data_dir``."""
     env = {**os.environ, "ATTUNE_LOG_FORMAT": "json", "ATTUNE_LOG_LEVEL": "warning"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "serve", "--port", "0", "--data-dir", str(data_dir),
-         *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     deadline = time.monotonic() + timeout
     assert proc.stdout is not None

@@ -21,7 +21,10 @@ def params(draw: st.DrawFn) -> BktParams:
     guess = draw(st.floats(min_value=0.01, max_value=0.49))
     slip = draw(st.floats(min_value=0.01, max_value=0.49))
     return BktParams(
-        prior=draw(inner), learn=draw(probability), guess=guess, slip=slip,
+        prior=draw(inner),
+        learn=draw(probability),
+        guess=guess,
+        slip=slip,
         forget=draw(st.floats(min_value=0.0, max_value=0.5)),
     )
 
@@ -44,7 +47,9 @@ def test_forgetting_lowers_a_certain_belief() -> None:
 
 
 @given(p=params(), belief=probability, score=probability)
-def test_posterior_and_step_stay_in_unit_interval(p: BktParams, belief: float, score: float) -> None:
+def test_posterior_and_step_stay_in_unit_interval(
+    p: BktParams, belief: float, score: float
+) -> None:
     post = bkt.posterior(belief, score, p)
     nxt = bkt.step(belief, score, p)
     assert 0.0 <= post <= 1.0
@@ -62,7 +67,9 @@ def test_wrong_answer_never_raises_belief_before_transition(p: BktParams, belief
 
 
 @given(p=params(), belief=inner, a=probability, b=probability)
-def test_partial_credit_is_monotone_in_score(p: BktParams, belief: float, a: float, b: float) -> None:
+def test_partial_credit_is_monotone_in_score(
+    p: BktParams, belief: float, a: float, b: float
+) -> None:
     lo, hi = sorted((a, b))
     assert bkt.posterior(belief, lo, p) <= bkt.posterior(belief, hi, p) + 1e-12
 

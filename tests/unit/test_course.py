@@ -67,7 +67,8 @@ def test_bad_courses_name_the_field(
 
 def test_valid_course_indexes_items_by_skill() -> None:
     course = build_course(
-        "c1", _skills(("a", ()), ("b", ("a",))),
+        "c1",
+        _skills(("a", ()), ("b", ("a",))),
         [Item("i1", ("a",)), Item("i2", ("a", "b")), Item("i3", ("b",))],
     )
     assert [i.item_id for i in course.items_for("a")] == ["i1", "i2"]
