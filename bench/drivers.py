@@ -82,21 +82,26 @@ async def _drive_stream(plan: StreamPlan, deadline: float) -> Sample:
     call = plan.open_call()
     window = asyncio.Semaphore(plan.window)
     pending: deque[tuple[str, float]] = deque()
+    ended = False  # the server closed the stream
 
     async def writer() -> None:
         for i in range(plan.max_messages):
             await window.acquire()
-            if time.perf_counter() >= deadline:
+            if ended or time.perf_counter() >= deadline:
                 break
             message, event_id = plan.make_message(i)
             pending.append((event_id, time.perf_counter()))
             await call.write(message)
-        await call.done_writing()
+        if not ended:
+            await call.done_writing()
 
     async def reader() -> None:
+        nonlocal ended
         while True:
             reply = await call.read()
             if reply is aio.EOF:
+                ended = True
+                window.release()  # wakes a writer waiting for room that will never come
                 break
             if not pending:
                 sample.add_error("UNSOLICITED_REPLY")

@@ -132,7 +132,7 @@ async def _run_phases(
                     note,
                 )
             )
-            if not server.alive():
+            if (results[-1].error_count and server.exited_within(1.0)) or not server.alive():
                 raise ServerDiedError(f"the server exited during {name}")
 
 
@@ -165,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServerStartError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
+    if failure is None and server.exit_code not in (0, None):
+        failure = f"the server exited with {server.exit_code} on SIGTERM"
     data: dict[str, Any] = {
         "started_at": started,
         "machine": machine,
@@ -186,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nwritten to {path}")
     if failure:
         print(f"bench: {failure}", file=sys.stderr)
-    return 1 if failure or server.exit_code not in (0, None) else 0
+    return 1 if failure else 0
 
 
 if __name__ == "__main__":

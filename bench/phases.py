@@ -24,7 +24,8 @@ from bench.drivers import (
 from bench.stats import PhaseResult, Sample
 
 COURSE_ID = "demo"
-TOKEN = "dev-token"
+# The development token of `attune serve`, which acts for the tenant holding the demo course.
+METADATA = (("authorization", "Bearer dev-token"),)
 # Each phase also stops after this many operations, however fast the server is.
 MAX_OPS_PER_SECOND = 200_000
 
@@ -50,11 +51,6 @@ class Workload:
     streams: int
     window: int
 
-    @property
-    def metadata(self) -> tuple[tuple[str, str], ...]:
-        """The call credentials of the demo tenant."""
-        return (("authorization", f"Bearer {TOKEN}"),)
-
     def record(self, event_id: str) -> learner_pb2.RecordResponseRequest:
         """A response of a random learner to a random demo item, right 60 % of the time."""
         return learner_pb2.RecordResponseRequest(
@@ -71,7 +67,7 @@ async def demo_items(channel: aio.Channel) -> list[str]:
     stub = course_pb2_grpc.CourseServiceStub(channel)
     reply = await stub.GetCourse(
         course_pb2.GetCourseRequest(course_id=COURSE_ID),
-        metadata=(("authorization", f"Bearer {TOKEN}"),),
+        metadata=METADATA,
         timeout=CALL_TIMEOUT_S,
     )
     return [item.item_id for item in reply.course.items]
@@ -85,7 +81,7 @@ def unary_ceiling(w: Workload) -> Runner:
     async def run(label: str, seconds: float) -> Sample:
         async def call(i: int) -> object:
             # Same metadata as the engine calls, so that the bytes on the wire compare.
-            return await stub.Check(request, metadata=w.metadata, timeout=CALL_TIMEOUT_S)
+            return await stub.Check(request, metadata=METADATA, timeout=CALL_TIMEOUT_S)
 
         return await run_unary(call, w.concurrency, seconds, _cap(seconds))
 
@@ -99,7 +95,7 @@ def record_response(w: Workload) -> Runner:
     async def run(label: str, seconds: float) -> Sample:
         async def call(i: int) -> object:
             request = w.record(f"{w.run_tag}-unary-{label}-{i}")
-            return await stub.RecordResponse(request, metadata=w.metadata, timeout=CALL_TIMEOUT_S)
+            return await stub.RecordResponse(request, metadata=METADATA, timeout=CALL_TIMEOUT_S)
 
         return await run_unary(call, w.concurrency, seconds, _cap(seconds))
 
@@ -170,7 +166,7 @@ def _plans(
     return [
         StreamPlan(
             open_call=lambda: stub.StreamResponses(
-                metadata=w.metadata, timeout=seconds + DRAIN_TIMEOUT_S
+                metadata=METADATA, timeout=seconds + DRAIN_TIMEOUT_S
             ),
             make_message=message,
             check_reply=check,

@@ -116,6 +116,8 @@ def render_table(results: Sequence[PhaseResult], report: dict[str, Any]) -> str:
     )
     lines.append(f"server: exit code {server['exit_code']}, log lines {server['lines_by_level']}")
     lines.extend(f"  server log: {line}" for line in server["notable_lines"])
+    if report.get("failure"):
+        lines.append(f"FAILED: {report['failure']}")
     return "\n".join(lines)
 
 

@@ -170,6 +170,17 @@ class ServerProcess:
         """Whether the server process is still running."""
         return self._proc is not None and self._proc.poll() is None
 
+    def exited_within(self, timeout: float) -> bool:
+        """Whether the server ends within ``timeout`` s (its sockets close a moment before
+        its exit can be observed, so a failed phase waits briefly before concluding)."""
+        if self._proc is None:
+            return False
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the server so far (Linux /proc), or None."""
         if self._proc is None:

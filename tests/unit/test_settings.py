@@ -1,0 +1,49 @@
+"""One settings object: environment with the ATTUNE_ prefix, flags on top."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from engine.adapters.factory import StoreConfigError, open_store
+from engine.cli import _parser, _settings
+from engine.domain.errors import UnauthenticatedError
+from engine.grpc.auth import StaticTokenAuthenticator
+from engine.settings import EngineSettings
+
+
+def test_environment_and_nested_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATTUNE_PORT", "6000")
+    monkeypatch.setenv("ATTUNE_AUTH__TOKENS", '{"s3cret": "univ-a"}')
+    settings = EngineSettings()
+    assert settings.port == 6000
+    assert settings.auth.tokens == {"s3cret": "univ-a"}
+
+
+def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATTUNE_PORT", "6000")
+    args = _parser().parse_args(["serve", "--port", "7000", "--no-demo"])
+    settings = _settings(args)
+    assert settings.port == 7000
+    assert settings.demo_course is False
+
+
+def test_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATTUNE_PORT", "70000")
+    with pytest.raises(ValidationError, match="port"):
+        EngineSettings()
+
+
+@pytest.mark.parametrize("url", ["redis://localhost:6379/0", "ftp://x", "sqlite://"])
+def test_unusable_store_urls_name_the_url(url: str) -> None:
+    with pytest.raises(StoreConfigError, match=url.replace("/", ".")):
+        open_store(EngineSettings(store_url=url))
+
+
+def test_static_tokens() -> None:
+    auth = StaticTokenAuthenticator({"t1": "tenant-1", "t2": "tenant-2"})
+    assert auth.authenticate({"authorization": "Bearer t2"}) == "tenant-2"
+    assert auth.authenticate({"authorization": "bearer t1"}) == "tenant-1"
+    for header in ({}, {"authorization": "Bearer nope"}, {"authorization": "t1"}):
+        with pytest.raises(UnauthenticatedError):
+            auth.authenticate(header)
