@@ -45,61 +45,8 @@ def _is_streaming_response(handler: grpc.RpcMethodHandler) -> bool:
     return bool(handler.stream_stream or handler.unary_stream)
 
 
-class ContextInterceptor(aio.ServerInterceptor):
-    """Binds ``rpc`` and ``request_id`` to the log context, maps domain errors to status
-    codes (and anything unexpected to INTERNAL with a generic message), logs each call."""
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(details)
-        if handler is None or details.method.startswith(PUBLIC_PREFIXES):
-            return handler
-        metadata = dict(details.invocation_metadata or ())
-        request_id = str(metadata.get("x-request-id") or uuid.uuid4().hex)
-        streaming = _is_streaming_response(handler)
-
-        def wrap(behaviour: Behaviour, method: str) -> Behaviour:
-            if streaming:
-
-                async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-                    _enter(method, request_id, context)
-                    started = time.perf_counter()
-                    try:
-                        async for reply in behaviour(request, context):
-                            yield reply
-                    except aio.AbortError:
-                        raise
-                    except Exception as exc:
-                        await _abort(context, exc, started)
-                    _done(started)
-
-                return stream
-
-            async def unary(request: Any, context: aio.ServicerContext) -> Any:
-                _enter(method, request_id, context)
-                started = time.perf_counter()
-                try:
-                    reply = await behaviour(request, context)
-                except aio.AbortError:
-                    raise
-                except Exception as exc:
-                    await _abort(context, exc, started)
-                _done(started)
-                return reply
-
-            return unary
-
-        return _rewrap(handler, wrap, details.method)
-
-
-class AuthInterceptor(aio.ServerInterceptor):
-    """Authenticates every non-public call and sets the tenant for the servicers."""
-
-    def __init__(self, authenticator: Authenticator) -> None:
-        self._auth = authenticator
+class _BehaviourInterceptor(aio.ServerInterceptor):
+    """Wraps the behaviour of every non-public method handler with a unary or a stream hook."""
 
     async def intercept_service(
         self,
@@ -110,25 +57,77 @@ class AuthInterceptor(aio.ServerInterceptor):
         if handler is None or details.method.startswith(PUBLIC_PREFIXES):
             return handler
         metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
-        streaming = _is_streaming_response(handler)
+        hook = self.wrap_stream if _is_streaming_response(handler) else self.wrap_unary
+        return _rewrap(handler, lambda b, m: hook(b, m, metadata), details.method)
 
-        def wrap(behaviour: Behaviour, _method: str) -> Behaviour:
-            if streaming:
+    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        """Return the wrapped unary-response behaviour."""
+        raise NotImplementedError
 
-                async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-                    _authenticate(self._auth, metadata)
-                    async for reply in behaviour(request, context):
-                        yield reply
+    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        """Return the wrapped stream-response behaviour."""
+        raise NotImplementedError
 
-                return stream
 
-            async def unary(request: Any, context: aio.ServicerContext) -> Any:
-                _authenticate(self._auth, metadata)
-                return await behaviour(request, context)
+class ContextInterceptor(_BehaviourInterceptor):
+    """Binds ``rpc`` and ``request_id`` to the log context, maps domain errors to status
+    codes (and anything unexpected to INTERNAL with a generic message), logs each call."""
 
-            return unary
+    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        request_id = metadata.get("x-request-id") or uuid.uuid4().hex
 
-        return _rewrap(handler, wrap, details.method)
+        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            _enter(method, request_id, context)
+            started = time.perf_counter()
+            try:
+                reply = await behaviour(request, context)
+            except aio.AbortError:
+                raise
+            except Exception as exc:
+                await _abort(context, exc, started)
+            _done(started)
+            return reply
+
+        return unary
+
+    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        request_id = metadata.get("x-request-id") or uuid.uuid4().hex
+
+        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            _enter(method, request_id, context)
+            started = time.perf_counter()
+            try:
+                async for reply in behaviour(request, context):
+                    yield reply
+            except aio.AbortError:
+                raise
+            except Exception as exc:
+                await _abort(context, exc, started)
+            _done(started)
+
+        return stream
+
+
+class AuthInterceptor(_BehaviourInterceptor):
+    """Authenticates every non-public call and sets the tenant for the servicers."""
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._auth = authenticator
+
+    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            _authenticate(self._auth, metadata)
+            return await behaviour(request, context)
+
+        return unary
+
+    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            _authenticate(self._auth, metadata)
+            async for reply in behaviour(request, context):
+                yield reply
+
+        return stream
 
 
 def _authenticate(auth: Authenticator, metadata: dict[str, str]) -> None:

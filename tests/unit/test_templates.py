@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from fractions import Fraction
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -17,17 +18,7 @@ from engine.demo.templates import LEVELS, content_ref, parse_content, render, te
 
 SEEDS = range(60)
 ALL = [(name, level) for name in template_names() for level in LEVELS]
-KINDS: list[QuestionKind] = [
-    "integer",
-    "decimal",
-    "fraction",
-    "simplest-fraction",
-    "percent",
-    "comparison",
-    "expression",
-    "inequality",
-    "pair",
-]
+KINDS: list[QuestionKind] = list(get_args(QuestionKind))
 
 
 def _value(text: str) -> Fraction:
