@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.domain.learner import LearnerState, SkillOutcome, SkillState
+from engine.domain.learner import DiagnosticAnswer, LearnerState, SkillOutcome, SkillState
 from engine.domain.policy import Reason, Recommendation
 from engine.domain.records import MasteryEvent, RecordResult
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 def encode_state(state: LearnerState) -> str:
@@ -22,13 +22,14 @@ def encode_state(state: LearnerState) -> str:
         "v": STATE_VERSION,
         "l": state.learner_id,
         "c": state.course_id,
-        "s": {
-            sid: [s.p_known, s.attempts, s.correct_streak, int(s.mastered), s.last_practiced]
-            for sid, s in state.skills.items()
-        },
+        "s": {sid: _skill_row(s) for sid, s in state.skills.items()},
         "r": list(state.recent_items),
         "k": state.last_skill,
         "n": state.responses,
+        "a": list(state.ability),
+        "d": int(state.diagnosed),
+        "g": [[a.item_id, a.score, a.weight] for a in state.diagnostic],
+        "t": list(state.prior_theta) if state.prior_theta is not None else None,
     }
     return json.dumps(body, separators=(",", ":"))
 
@@ -41,19 +42,46 @@ def decode_state(text: str) -> LearnerState:
     return LearnerState(
         learner_id=body["l"],
         course_id=body["c"],
-        skills={
-            sid: SkillState(
-                p_known=v[0],
-                attempts=v[1],
-                correct_streak=v[2],
-                mastered=bool(v[3]),
-                last_practiced=v[4],
-            )
-            for sid, v in body["s"].items()
-        },
+        skills={sid: _skill_from_row(v) for sid, v in body["s"].items()},
         recent_items=tuple(body["r"]),
         last_skill=body["k"],
         responses=body["n"],
+        ability=tuple(body["a"]),
+        diagnosed=bool(body["d"]),
+        diagnostic=tuple(DiagnosticAnswer(g[0], g[1], g[2]) for g in body["g"]),
+        prior_theta=(body["t"][0], body["t"][1]) if body["t"] is not None else None,
+    )
+
+
+def _skill_row(s: SkillState) -> list[Any]:
+    return [
+        s.p_known,
+        s.attempts,
+        s.correct_streak,
+        int(s.mastered),
+        s.last_practiced,
+        int(s.ever_mastered),
+        s.wrong_streak,
+        list(s.recent_fails),
+        s.review_interval,
+        s.reviews,
+        s.last_seq,
+    ]
+
+
+def _skill_from_row(v: list[Any]) -> SkillState:
+    return SkillState(
+        p_known=v[0],
+        attempts=v[1],
+        correct_streak=v[2],
+        mastered=bool(v[3]),
+        last_practiced=v[4],
+        ever_mastered=bool(v[5]),
+        wrong_streak=v[6],
+        recent_fails=tuple(v[7]),
+        review_interval=v[8],
+        reviews=v[9],
+        last_seq=v[10],
     )
 
 
@@ -82,6 +110,10 @@ def encode_result(result: RecordResult) -> str:
             [r.item_id, r.skill_id, r.score, [x.value for x in r.reasons], dict(r.components)]
             for r in result.recommendations
         ],
+        "c": result.credibility,
+        "v": list(result.revoked),
+        "a": [result.theta, result.theta_se],
+        "d": int(result.diagnostic),
     }
     return json.dumps(body, separators=(",", ":"))
 
@@ -121,4 +153,9 @@ def decode_result(text: str, duplicate: bool = False) -> RecordResult:
             for r in body["r"]
         ),
         duplicate=duplicate,
+        credibility=body["c"],
+        revoked=tuple(body["v"]),
+        theta=body["a"][0],
+        theta_se=body["a"][1],
+        diagnostic=bool(body["d"]),
     )

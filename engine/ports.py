@@ -63,6 +63,10 @@ class EventLog(Protocol):
 
     async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]: ...
 
+    async def read_course_events(
+        self, tenant: str, course_id: str, after: int, limit: int
+    ) -> Sequence[LoggedEvent]: ...
+
 
 class EngineStore(CourseStore, LearnerStore, EventLog, Protocol):
     """Everything the engine persists. One adapter implements all of it so that the state

@@ -11,10 +11,16 @@ import structlog
 
 from engine.codec import decode_result, encode_result
 from engine.domain.course import Course
+from engine.domain.credibility import credibility
 from engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from engine.domain.learner import LearnerState, Response, apply_response, validate_response
-from engine.domain.policy import Recommendation, recommend
+from engine.domain.gaps import Gap, find_gaps
+from engine.domain.item_stats import ItemStats, median_ms
+from engine.domain.learner import LearnerState, Response, validate_response
+from engine.domain.policy import Recommendation, SelectionContext, recommend
 from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
+from engine.domain.tutoring import TutorPolicy
+from engine.domain.update import apply_response
+from engine.item_book import ItemBook
 from engine.keyed_lock import KeyedLock
 from engine.ports import Clock, DuplicateEventError, EngineStore
 
@@ -37,10 +43,12 @@ class SystemClock:
 
 @dataclass(frozen=True, slots=True)
 class LearnerView:
-    """A learner's state with the course it belongs to (for the status of every skill)."""
+    """A learner's state with its course, likely gaps and the policy (for review dates)."""
 
     course: Course
     state: LearnerState
+    gaps: Sequence[Gap]
+    tutor: TutorPolicy
 
 
 def _require(value: str, field: str) -> None:
@@ -59,9 +67,13 @@ def _count(value: int, field: str, default: int, maximum: int) -> int:
 class Engine:
     """Tutors learners of every tenant over an :class:`EngineStore`."""
 
-    def __init__(self, store: EngineStore, clock: Clock | None = None) -> None:
+    def __init__(
+        self, store: EngineStore, clock: Clock | None = None, tutor: TutorPolicy | None = None
+    ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
+        self.tutor = tutor or TutorPolicy()
+        self.items = ItemBook(store)
         self._learner_locks = KeyedLock()
 
     # -- courses ---------------------------------------------------------------------------
@@ -117,7 +129,17 @@ class Engine:
                 validate_response(response, course)
                 snap = await self.store.load(tenant, response.learner_id, response.course_id)
                 state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
-                outcome = apply_response(course, state, response)
+                stats = await self.items.table(tenant, course.course_id)
+                item_stats = stats.get(response.item_id, ItemStats())
+                weight = credibility(
+                    response.response_time_ms,
+                    median_ms(item_stats),
+                    item_stats.timed,
+                    self.tutor.credibility,
+                )
+                outcome = apply_response(course, state, response, weight, self.tutor)
+                theta, se = outcome.state.theta()
+                ctx = SelectionContext(now=response.occurred_at, item_stats=stats, tutor=self.tutor)
                 result = RecordResult(
                     event_id=response.event_id,
                     skills=outcome.skills,
@@ -131,8 +153,16 @@ class Engine:
                         )
                         for sid in outcome.mastery_events
                     ),
-                    recommendations=tuple(recommend(course, outcome.state, n)),
+                    recommendations=tuple(recommend(course, outcome.state, n, ctx)),
                     sequence=outcome.state.responses,
+                    credibility=weight,
+                    revoked=outcome.revoked,
+                    theta=theta,
+                    theta_se=se,
+                    diagnostic=outcome.state.in_diagnostic(course),
+                )
+                gain = sum(o.p_known - o.p_known_before for o in outcome.skills) / len(
+                    outcome.skills
                 )
                 event = LoggedEvent(
                     tenant=tenant,
@@ -146,6 +176,8 @@ class Engine:
                     recorded_at=self.clock.now(),
                     sequence=outcome.state.responses,
                     reply=encode_result(result),
+                    credibility=weight,
+                    gain=gain,
                 )
                 try:
                     await self.store.commit(event, outcome.state, snap.version if snap else 0)
@@ -153,6 +185,23 @@ class Engine:
                     continue  # a concurrent retry won; the next pass replays its reply
                 except ConflictError:
                     continue  # another process moved the state on; recompute from it
+                self.items.observe(
+                    tenant,
+                    course.course_id,
+                    response.item_id,
+                    gain,
+                    response.response_time_ms,
+                    timed=weight >= 1.0,
+                )
+                if weight < 1.0:
+                    log.info(
+                        "response.too_fast",
+                        tenant=tenant,
+                        learner_id=response.learner_id,
+                        item_id=response.item_id,
+                        ms=response.response_time_ms,
+                        credibility=weight,
+                    )
                 for m in result.mastery_events:
                     log.info(
                         "learner.mastered",
@@ -170,14 +219,20 @@ class Engine:
 
     async def recommend(
         self, tenant: str, learner_id: str, course_id: str, max_items: int
-    ) -> Sequence[Recommendation]:
-        """The next items for a learner; a learner with no history is a new learner."""
+    ) -> tuple[Sequence[Recommendation], bool]:
+        """The next items for a learner and whether they are diagnostic. A learner with no
+        history is a new learner, not an error."""
         _require(learner_id, "learner_id")
         n = _count(max_items, "max_items", DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS)
         course = await self.get_course(tenant, course_id)
         snap = await self.store.load(tenant, learner_id, course_id)
         state = snap.state if snap else LearnerState(learner_id, course_id)
-        return recommend(course, state, n)
+        ctx = SelectionContext(
+            now=self.clock.now(),
+            item_stats=await self.items.table(tenant, course_id),
+            tutor=self.tutor,
+        )
+        return recommend(course, state, n, ctx), state.in_diagnostic(course)
 
     async def learner_state(self, tenant: str, learner_id: str, course_id: str) -> LearnerView:
         """The learner model in one course, or :class:`NotFoundError`."""
@@ -186,13 +241,15 @@ class Engine:
         snap = await self.store.load(tenant, learner_id, course_id)
         if snap is None:
             raise NotFoundError("learner", learner_id)
-        return LearnerView(course=course, state=snap.state)
+        gaps = find_gaps(course, snap.state, self.tutor.gaps)
+        return LearnerView(course=course, state=snap.state, gaps=gaps, tutor=self.tutor)
 
     async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
         """Erase the learner from the tenant; (courses, events) erased."""
         _require(learner_id, "learner_id")
         async with self._learner_locks.hold((tenant, learner_id)):
             courses, events = await self.store.delete_learner(tenant, learner_id)
+        self.items.forget(tenant)
         if courses == 0 and events == 0:
             raise NotFoundError("learner", learner_id)
         log.info(

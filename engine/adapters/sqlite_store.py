@@ -43,8 +43,10 @@ CREATE TABLE IF NOT EXISTS events (
     score REAL NOT NULL, response_time_ms INTEGER NOT NULL,
     occurred_at REAL NOT NULL, recorded_at REAL NOT NULL, sequence INTEGER NOT NULL,
     reply TEXT NOT NULL,
+    credibility REAL NOT NULL DEFAULT 1.0, gain REAL NOT NULL DEFAULT 0.0,
     UNIQUE (tenant, event_id)
 );
+CREATE INDEX IF NOT EXISTS events_by_course ON events (tenant, course_id, log_id);
 CREATE INDEX IF NOT EXISTS events_by_learner ON events (tenant, learner_id, course_id, sequence);
 -- The log is append-only: rows are never rewritten. Erasure (DeleteLearner) deletes them.
 CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE UPDATE ON events
@@ -53,7 +55,7 @@ BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 
 _EVENT_COLUMNS = (
     "tenant, event_id, learner_id, course_id, item_id, score, response_time_ms, "
-    "occurred_at, recorded_at, sequence, reply, log_id"
+    "occurred_at, recorded_at, sequence, reply, log_id, credibility, gain"
 )
 
 
@@ -216,8 +218,9 @@ class SqliteStore:
                 raise ConflictError(f"learner {event.learner_id!r} changed concurrently")
             try:
                 cur = conn.execute(
-                    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)",
-                    _event_row(event)[:-1],
+                    f"INSERT INTO events ({_EVENT_COLUMNS}) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,?,?)",
+                    _event_row(event),
                 )
             except sqlite3.IntegrityError as exc:
                 raise DuplicateEventError(event.event_id) from exc
@@ -265,6 +268,21 @@ class SqliteStore:
         )
         return LoggedEvent(*row) if row else None
 
+    async def read_course_events(
+        self, tenant: str, course_id: str, after: int, limit: int
+    ) -> Sequence[LoggedEvent]:
+        """Events of one course with ``log_id > after``, in log order."""
+        rows = (
+            self._read()
+            .execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND course_id = ? "
+                "AND log_id > ? ORDER BY log_id LIMIT ?",
+                (tenant, course_id, after, limit),
+            )
+            .fetchall()
+        )
+        return [LoggedEvent(*r) for r in rows]
+
     async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]:
         """Events of the tenant with ``log_id > after``, in log order."""
         rows = (
@@ -281,16 +299,7 @@ class SqliteStore:
 
 def _event_row(e: LoggedEvent) -> tuple[object, ...]:
     return (
-        e.tenant,
-        e.event_id,
-        e.learner_id,
-        e.course_id,
-        e.item_id,
-        e.score,
-        e.response_time_ms,
-        e.occurred_at,
-        e.recorded_at,
-        e.sequence,
-        e.reply,
-        e.log_id,
-    )
+        e.tenant, e.event_id, e.learner_id, e.course_id, e.item_id, e.score,
+        e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, e.reply,
+        e.credibility, e.gain,
+    )  # fmt: skip

@@ -31,6 +31,28 @@ class MasteryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class DiagnosticPolicy:
+    """Cold start: a new learner first answers ``min_items`` to ``max_items`` items chosen by
+    Fisher information; it stops early once the ability's standard error is <= ``target_se``."""
+
+    enabled: bool = True
+    min_items: int = 5
+    max_items: int = 8
+    target_se: float = 0.3
+
+    def validate(self, field: str = "diagnostic") -> None:
+        """Raise :class:`InvalidInputError` naming the first bad value."""
+        if self.min_items < 1:
+            raise InvalidInputError(f"{field}.min_items", "must be >= 1")
+        if self.max_items < self.min_items:
+            raise InvalidInputError(f"{field}.max_items", "must be >= min_items")
+        if self.max_items > 50:
+            raise InvalidInputError(f"{field}.max_items", "must be at most 50")
+        if not 0.0 < self.target_se <= 1.0:
+            raise InvalidInputError(f"{field}.target_se", "must be in (0, 1]")
+
+
+@dataclass(frozen=True, slots=True)
 class IrtParams:
     """3PL item parameters: discrimination ``a``, difficulty ``b``, lower asymptote ``c``."""
 
@@ -80,6 +102,7 @@ class Course:
     mastery: MasteryPolicy
     order: tuple[str, ...]  # skills in topological order (prerequisites first)
     by_skill: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
+    diagnostic: DiagnosticPolicy = field(default_factory=DiagnosticPolicy)
 
     def policy_for(self, skill_id: str) -> MasteryPolicy:
         """The mastery policy in force for one skill (its override, else the course's)."""
@@ -111,6 +134,7 @@ def build_course(
     items: Sequence[Item],
     mastery: MasteryPolicy | None = None,
     title: str = "",
+    diagnostic: DiagnosticPolicy | None = None,
 ) -> Course:
     """Validate and assemble a course. Raises :class:`InvalidInputError` naming the field."""
     _check_id(course_id, "course.course_id")
@@ -118,6 +142,8 @@ def build_course(
         raise InvalidInputError("course.skills", "a course needs at least one skill")
     policy = mastery if mastery is not None else MasteryPolicy()
     policy.validate("course.mastery")
+    cold_start = diagnostic if diagnostic is not None else DiagnosticPolicy()
+    cold_start.validate("course.diagnostic")
     by_id: dict[str, Skill] = {}
     for n, skill in enumerate(skills):
         where = f"course.skills[{n}]"
@@ -164,6 +190,7 @@ def build_course(
         skills=by_id,
         items=item_by_id,
         mastery=policy,
+        diagnostic=cold_start,
         order=topological_order(edges),
         by_skill={
             sid: tuple(i for i in item_by_id.values() if sid in i.skill_ids) for sid in by_id

@@ -8,6 +8,8 @@ Shape::
                  "bkt": {"prior": num, "learn": num, "guess": num, "slip": num, "forget": num},
                  "prerequisites": [str, ...],
                  "mastery": {...}}],          # optional per-skill override
+     "diagnostic": {"enabled": bool, "min_items": int, "max_items": int,
+                    "target_se": num},        # optional: cold start (defaults apply)
      "items": [{"item_id": str, "skill_ids": [str, ...],
                 "irt": {"a": num, "b": num, "c": num}, "content": str}]}
 
@@ -23,10 +25,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.domain.bkt import BktParams
-from engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
+from engine.domain.course import (
+    Course,
+    DiagnosticPolicy,
+    IrtParams,
+    Item,
+    MasteryPolicy,
+    Skill,
+    build_course,
+)
 from engine.domain.errors import InvalidInputError
 
-_COURSE_KEYS = frozenset({"course_id", "title", "mastery", "skills", "items"})
+_COURSE_KEYS = frozenset({"course_id", "title", "mastery", "skills", "items", "diagnostic"})
+_DIAGNOSTIC_KEYS = frozenset({"enabled", "min_items", "max_items", "target_se"})
 _SKILL_KEYS = frozenset({"skill_id", "name", "bkt", "prerequisites", "mastery"})
 _ITEM_KEYS = frozenset({"item_id", "skill_ids", "irt", "content"})
 _MASTERY_KEYS = frozenset({"threshold", "min_attempts", "consecutive_correct"})
@@ -36,7 +47,7 @@ _IRT_KEYS = frozenset({"a", "b", "c"})
 
 def course_to_json(course: Course) -> dict[str, Any]:
     """The course as JSON-able data; skills and items keep their original order."""
-    return {
+    out: dict[str, Any] = {
         "course_id": course.course_id,
         "title": course.title,
         "mastery": _mastery_to_json(course.mastery),
@@ -51,6 +62,15 @@ def course_to_json(course: Course) -> dict[str, Any]:
             for item in course.items.values()
         ],
     }
+    if course.diagnostic != DiagnosticPolicy():  # written only when not the default
+        d = course.diagnostic
+        out["diagnostic"] = {
+            "enabled": d.enabled,
+            "min_items": d.min_items,
+            "max_items": d.max_items,
+            "target_se": d.target_se,
+        }
+    return out
 
 
 def course_from_json(data: object) -> Course:
@@ -71,7 +91,24 @@ def course_from_json(data: object) -> Course:
         _item_from_json(raw, f"course.items[{n}]")
         for n, raw in enumerate(_list(root, "items", "course"))
     ]
-    return build_course(course_id, skills, items, mastery=mastery, title=title)
+    raw_diag = root.get("diagnostic")
+    diagnostic = None if raw_diag is None else _diagnostic_from_json(raw_diag, "course.diagnostic")
+    return build_course(
+        course_id, skills, items, mastery=mastery, title=title, diagnostic=diagnostic
+    )
+
+
+def _diagnostic_from_json(raw: object, field: str) -> DiagnosticPolicy:
+    obj = _object(raw, field, _DIAGNOSTIC_KEYS)
+    enabled = _required(obj, "enabled", field)
+    if not isinstance(enabled, bool):
+        raise InvalidInputError(f"{field}.enabled", "must be a boolean")
+    return DiagnosticPolicy(
+        enabled=enabled,
+        min_items=_int(obj, "min_items", field),
+        max_items=_int(obj, "max_items", field),
+        target_se=_number(obj, "target_se", field),
+    )
 
 
 def _mastery_to_json(policy: MasteryPolicy) -> dict[str, Any]:

@@ -1,21 +1,24 @@
-"""A learner's state in one course, and the pure update for one response."""
+"""A learner's state in one course, the response it receives, and what an update reports."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from engine.domain import bkt
+from engine.domain import irt
+from engine.domain.cold_start import prior_from_theta
 from engine.domain.course import Course
 from engine.domain.errors import InvalidInputError, NotFoundError
-from engine.domain.mastery import is_mastered
 
 RECENT_WINDOW = 10
 """How many recent item ids a learner state remembers (novelty and continuity)."""
 
 CORRECT_AT = 0.5
 """A fractional score at or above this counts as a correct answer for streaks."""
+
+FAIL_EVIDENCE = 5
+"""How many recent failing event ids a skill keeps as evidence for gaps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +29,30 @@ class SkillState:
     attempts: int = 0
     correct_streak: int = 0
     mastered: bool = False
-    last_practiced: float | None = None  # epoch seconds of the last response on the skill
+    last_practiced: float | None = None  # epoch seconds of the last credible response
+    ever_mastered: bool = False  # the mastery event has been emitted
+    wrong_streak: int = 0
+    recent_fails: tuple[str, ...] = ()  # event ids of the current run of wrong answers
+    review_interval: float = 0.0  # seconds; 0 means the policy's initial interval
+    reviews: int = 0  # successful reviews so far
+    last_seq: int = 0  # the learner's response number when the skill was last practised
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticAnswer:
+    """A response given during the diagnostic, kept until the phase ends."""
+
+    item_id: str
+    score: float
+    weight: float
 
 
 @dataclass(frozen=True, slots=True)
 class LearnerState:
     """Everything the engine keeps about one learner in one course.
 
-    Skills never practised are absent from ``skills``; :meth:`skill` gives their prior.
+    Skills never practised are absent from ``skills``; :meth:`skill` gives their prior, which
+    comes from the diagnostic's ability estimate once the diagnostic is over.
     """
 
     learner_id: str
@@ -42,17 +61,39 @@ class LearnerState:
     recent_items: tuple[str, ...] = ()
     last_skill: str | None = None
     responses: int = 0
+    ability: tuple[float, ...] = ()  # posterior weights on irt.GRID; () is the prior
+    diagnosed: bool = False
+    diagnostic: tuple[DiagnosticAnswer, ...] = ()
+    prior_theta: tuple[float, float] | None = None  # (theta, se) that set the priors
 
     def skill(self, course: Course, skill_id: str) -> SkillState:
         """The state of ``skill_id``, or its untouched prior."""
         found = self.skills.get(skill_id)
         if found is not None:
             return found
-        return SkillState(p_known=course.skills[skill_id].bkt.prior)
+        return SkillState(p_known=self.prior(course, skill_id))
+
+    def prior(self, course: Course, skill_id: str) -> float:
+        """P(L0) of a skill for this learner: from theta after the diagnostic, else the course's."""
+        if self.prior_theta is not None:
+            return prior_from_theta(course, skill_id, *self.prior_theta)
+        return course.skills[skill_id].bkt.prior
+
+    def ability_weights(self) -> tuple[float, ...]:
+        """The ability posterior on :data:`irt.GRID`."""
+        return self.ability or irt.PRIOR
+
+    def theta(self) -> tuple[float, float]:
+        """(theta, SE) by EAP."""
+        return irt.eap(self.ability_weights())
 
     def mastered(self) -> set[str]:
-        """Ids of the skills mastered so far."""
+        """Ids of the skills mastered now."""
         return {k for k, s in self.skills.items() if s.mastered}
+
+    def in_diagnostic(self, course: Course) -> bool:
+        """Whether the learner is still in the cold-start diagnostic."""
+        return course.diagnostic.enabled and not self.diagnosed
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +134,9 @@ class Outcome:
     state: LearnerState
     skills: tuple[SkillOutcome, ...]
     mastery_events: tuple[str, ...]
+    revoked: tuple[str, ...] = ()
+    credibility: float = 1.0
+    diagnostic_finished: bool = False
 
 
 def validate_response(response: Response, course: Course) -> None:
@@ -109,56 +153,6 @@ def validate_response(response: Response, course: Course) -> None:
         raise InvalidInputError("response_time_ms", "must be >= 0")
     if response.item_id not in course.items:
         raise NotFoundError("item", response.item_id)
-
-
-def apply_response(course: Course, state: LearnerState, response: Response) -> Outcome:
-    """Update every skill the item is tagged with, then apply the mastery rules.
-
-    A multi-skill item updates each of its skills independently with the same evidence,
-    which is how pyBKT treats a response tagged with several skills.
-    """
-    validate_response(response, course)
-    item = course.items[response.item_id]
-    skills = dict(state.skills)
-    outcomes: list[SkillOutcome] = []
-    events: list[str] = []
-    for sid in item.skill_ids:
-        params = course.skills[sid].bkt
-        before = state.skill(course, sid)
-        p_next = bkt.step(before.p_known, response.score, params)
-        after = replace(
-            before,
-            p_known=p_next,
-            attempts=before.attempts + 1,
-            correct_streak=before.correct_streak + 1 if response.correct else 0,
-            last_practiced=response.occurred_at,
-        )
-        # Mastery is sticky: once declared it is never withdrawn (and so is emitted once).
-        if not after.mastered and is_mastered(after, course.policy_for(sid)):
-            after = replace(after, mastered=True)
-            events.append(sid)
-        skills[sid] = after
-        outcomes.append(
-            SkillOutcome(
-                skill_id=sid,
-                p_known_before=before.p_known,
-                p_known=p_next,
-                p_correct=bkt.p_correct(p_next, params),
-                attempts=after.attempts,
-                mastered=after.mastered,
-            )
-        )
-    mastered = {k for k, v in skills.items() if v.mastered}
-    outcomes = [replace(o, status=skill_status(course, o.skill_id, mastered)) for o in outcomes]
-    recent = (*state.recent_items, item.item_id)[-RECENT_WINDOW:]
-    new_state = replace(
-        state,
-        skills=skills,
-        recent_items=recent,
-        last_skill=item.skill_ids[0],
-        responses=state.responses + 1,
-    )
-    return Outcome(state=new_state, skills=tuple(outcomes), mastery_events=tuple(events))
 
 
 def skill_status(course: Course, skill_id: str, mastered: set[str]) -> str:

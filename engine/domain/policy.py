@@ -1,36 +1,62 @@
 """Next-item selection with reasons a teacher can read.
 
-Each candidate item gets component scores in [0, 1] and a weighted blend of them:
+Order of business:
 
-- ``remediation``: 1 - P(L) of the item's skill. Low belief needs practice most.
-- ``zpd``: how close predicted correctness is to the zone of proximal development. It is 1
-  inside [0.4, 0.7] and falls linearly to 0 at 0 and 1 outside it.
-- ``continuity``: 1 when the item stays on the learner's last skill (fewer context switches).
-- ``novelty``: 0 when the item is in the learner's recent window, else 1.
+1. **Diagnostic.** A new learner in a course with a diagnostic gets the most informative items
+   (maximum Fisher information at the current ability, one per skill), reason ``DIAGNOSTIC``.
+2. **Gaps first** (tier 2): the remediation targets of likely gaps (gaps.py), reason ``GAP``.
+3. **Due reviews** (tier 1): mastered skills past their review interval, reason ``REVIEW``.
+4. **New practice** (tier 0): ready, unmastered skills.
 
-Only skills that are *ready* (every prerequisite mastered) and not yet mastered are
-candidates. When every skill is mastered, the weakest mastered skills are offered for review.
+Within a tier, items are ranked by a weighted blend of components, each in [0, 1]:
+
+==============  ======  =================================================================
+component       weight  meaning
+==============  ======  =================================================================
+remediation     0.30    1 - P(L) of the skill: low belief needs practice most
+readiness       0.10    the lowest P(L) among the skill's prerequisites (1 with none)
+zpd             0.25    predicted correctness near the zone of proximal development:
+                        1 inside [0.4, 0.7], falling linearly to 0 at 0 and at 1
+continuity      0.10    1 when the item stays on the learner's last skill
+novelty         0.15    0 when the item is in the learner's last 10 items
+exploration     0.10    a Thompson draw of the item's mean learning gain, 0.5 + draw / 0.4
+==============  ======  =================================================================
+
+Predicted correctness comes from DKT when the caller supplies its predictions, else from BKT.
+Exploration is seeded by (learner, response count), so a recommendation is reproducible.
+At most one item per skill is given while other skills remain. When every skill is mastered
+and none is due, the weakest mastered skills are offered for review.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
-from engine.domain import bkt
+from engine.domain import bkt, review
+from engine.domain.cold_start import diagnostic_items
 from engine.domain.course import Course, Item
+from engine.domain.gaps import find_gaps, remediation_targets
 from engine.domain.graph import ready_skills
+from engine.domain.item_stats import ItemStats, gain_posterior, sample_gain
 from engine.domain.learner import LearnerState
+from engine.domain.tutoring import TutorPolicy
 
 ZPD_LOW, ZPD_HIGH = 0.4, 0.7
+EXPLORE_BELOW = 10  # observations under which an item is still being explored
 
 WEIGHTS: Mapping[str, float] = {
-    "remediation": 0.40,
-    "zpd": 0.30,
+    "remediation": 0.30,
+    "readiness": 0.10,
+    "zpd": 0.25,
     "continuity": 0.10,
-    "novelty": 0.20,
+    "novelty": 0.15,
+    "exploration": 0.10,
 }
+
+_NO_STATS = ItemStats()
 
 
 class Reason(Enum):
@@ -58,6 +84,16 @@ class Recommendation:
     components: Mapping[str, float]
 
 
+@dataclass(frozen=True, slots=True)
+class SelectionContext:
+    """What selection needs beyond the course and the learner."""
+
+    now: float = 0.0
+    item_stats: Mapping[str, ItemStats] = field(default_factory=dict)
+    predicted: Mapping[str, float] | None = None  # DKT P(correct) per skill, when available
+    tutor: TutorPolicy = field(default_factory=TutorPolicy)
+
+
 def zpd_score(p: float) -> float:
     """1 inside [ZPD_LOW, ZPD_HIGH], falling linearly to 0 at p = 0 and p = 1."""
     if p < ZPD_LOW:
@@ -67,49 +103,93 @@ def zpd_score(p: float) -> float:
     return 1.0
 
 
-def recommend(course: Course, state: LearnerState, n: int) -> list[Recommendation]:
-    """The ``n`` best items for the learner now, at most one per skill while skills remain."""
-    mastered = state.mastered()
-    prereqs = {sid: s.prerequisites for sid, s in course.skills.items()}
-    ready = ready_skills(prereqs, mastered)
-    candidates = [sid for sid in course.order if sid in ready and sid not in mastered]
-    review = not candidates
-    if review:
-        candidates = sorted(mastered, key=lambda s: state.skill(course, s).p_known)
-    scored: list[Recommendation] = []
-    for sid in candidates:
+def recommend(
+    course: Course, state: LearnerState, n: int, ctx: SelectionContext | None = None
+) -> list[Recommendation]:
+    """The ``n`` best items for the learner now (see the module doc)."""
+    ctx = ctx or SelectionContext()
+    if state.in_diagnostic(course):
+        return _diagnostic(course, state, n)
+    rng = random.Random(f"{state.learner_id}#{state.responses}")
+    tiers = _candidate_tiers(course, state, ctx)
+    scored: list[tuple[int, Recommendation]] = []
+    for sid, tier in tiers.items():
         for item in course.items_for(sid):
-            if not review and not all(k in ready for k in item.skill_ids):
-                continue
-            scored.append(_score(course, state, item, sid, review))
-    scored.sort(key=lambda r: -r.score)  # stable: ties keep course order
+            scored.append((tier, _score(course, state, item, sid, tier, ctx, rng)))
+    scored.sort(key=lambda t: (-t[0], -t[1].score))  # stable: ties keep course order
+    ranked = [rec for _tier, rec in scored]
     picked: list[Recommendation] = []
-    seen_skills: set[str] = set()
-    for rec in scored:  # first pass: one item per skill
-        if rec.skill_id not in seen_skills:
+    seen: set[str] = set()
+    for rec in ranked:  # first pass: one item per skill
+        if rec.skill_id not in seen:
             picked.append(rec)
-            seen_skills.add(rec.skill_id)
+            seen.add(rec.skill_id)
         if len(picked) == n:
             return picked
     chosen = {r.item_id for r in picked}
-    picked.extend(r for r in scored if r.item_id not in chosen)
+    picked.extend(r for r in ranked if r.item_id not in chosen)
     return picked[:n]
 
 
+TIER_GAP, TIER_REVIEW, TIER_NEW = 2, 1, 0
+
+
+def _candidate_tiers(course: Course, state: LearnerState, ctx: SelectionContext) -> dict[str, int]:
+    mastered = state.mastered()
+    ready = ready_skills({k: s.prerequisites for k, s in course.skills.items()}, mastered)
+    tiers: dict[str, int] = {}
+    for gap in find_gaps(course, state, ctx.tutor.gaps):
+        for target in remediation_targets(course, state, gap.skill_id):
+            tiers[target] = TIER_GAP
+    due = sorted(
+        (s for s in mastered if review.overdue(state.skills[s], ctx.now, ctx.tutor.review) > 0),
+        key=lambda s: -review.overdue(state.skills[s], ctx.now, ctx.tutor.review),
+    )
+    for sid in due:
+        tiers.setdefault(sid, TIER_REVIEW)
+    for sid in course.order:
+        if sid in ready and sid not in mastered:
+            tiers.setdefault(sid, TIER_NEW)
+    if not tiers:  # everything mastered, nothing due: review the weakest
+        for sid in sorted(mastered, key=lambda s: state.skill(course, s).p_known):
+            tiers[sid] = TIER_REVIEW
+    return tiers
+
+
 def _score(
-    course: Course, state: LearnerState, item: Item, skill_id: str, review: bool
+    course: Course,
+    state: LearnerState,
+    item: Item,
+    skill_id: str,
+    tier: int,
+    ctx: SelectionContext,
+    rng: random.Random,
 ) -> Recommendation:
     skill = state.skill(course, skill_id)
-    p_next = bkt.p_correct(skill.p_known, course.skills[skill_id].bkt)
+    if ctx.predicted is not None and skill_id in ctx.predicted:
+        p_next = ctx.predicted[skill_id]
+    else:
+        p_next = bkt.p_correct(skill.p_known, course.skills[skill_id].bkt)
+    prereqs = course.skills[skill_id].prerequisites
+    stats = ctx.item_stats.get(item.item_id, _NO_STATS)
+    draw = sample_gain(stats, rng)
     components = {
         "remediation": 1.0 - skill.p_known,
+        "readiness": min((state.skill(course, p).p_known for p in prereqs), default=1.0),
         "zpd": zpd_score(p_next),
         "continuity": 1.0 if state.last_skill == skill_id else 0.0,
         "novelty": 0.0 if item.item_id in state.recent_items else 1.0,
+        "exploration": min(1.0, max(0.0, 0.5 + draw / 0.4)),
     }
     score = sum(WEIGHTS[k] * v for k, v in components.items())
-    reasons: list[Reason] = [Reason.REVIEW] if review else [Reason.READY]
-    if not review and skill.attempts > 0 and skill.p_known < 0.5:
+    reasons: list[Reason] = []
+    if tier == TIER_GAP:
+        reasons.append(Reason.GAP)
+    elif tier == TIER_REVIEW:
+        reasons.append(Reason.REVIEW)
+    else:
+        reasons.append(Reason.READY)
+    if tier != TIER_REVIEW and skill.attempts > 0 and skill.p_known < 0.5:
         reasons.append(Reason.REMEDIATION)
     if ZPD_LOW <= p_next <= ZPD_HIGH:
         reasons.append(Reason.ZPD)
@@ -117,10 +197,15 @@ def _score(
         reasons.append(Reason.CONTINUITY)
     if components["novelty"]:
         reasons.append(Reason.NOVELTY)
-    return Recommendation(
-        item_id=item.item_id,
-        skill_id=skill_id,
-        score=score,
-        reasons=tuple(reasons),
-        components=components,
-    )
+    if stats.count < EXPLORE_BELOW and draw > gain_posterior(stats)[0]:
+        reasons.append(Reason.EXPLORATION)
+    return Recommendation(item.item_id, skill_id, score, tuple(reasons), components)
+
+
+def _diagnostic(course: Course, state: LearnerState, n: int) -> list[Recommendation]:
+    answered = [a.item_id for a in state.diagnostic]
+    picks = diagnostic_items(course, state.ability_weights(), answered, n)
+    return [
+        Recommendation(item_id, skill_id, info, (Reason.DIAGNOSTIC,), {"information": info})
+        for item_id, skill_id, info in picks
+    ]

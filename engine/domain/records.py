@@ -29,6 +29,11 @@ class RecordResult:
     recommendations: tuple[Recommendation, ...]
     sequence: int
     duplicate: bool = False
+    credibility: float = 1.0
+    revoked: tuple[str, ...] = ()
+    theta: float = 0.0
+    theta_se: float = 1.0
+    diagnostic: bool = False  # the learner is (still) in the diagnostic after this response
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +53,5 @@ class LoggedEvent:
     sequence: int
     reply: str
     log_id: int = 0
+    credibility: float = 1.0  # the weight the response was applied with
+    gain: float = 0.0  # mean change in P(L) over the item's skills (for item statistics)

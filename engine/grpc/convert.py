@@ -6,8 +6,17 @@ from collections.abc import Iterable
 
 from attune.engine.v1 import course_pb2, learner_pb2
 
+from engine.domain import review
 from engine.domain.bkt import BktParams
-from engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
+from engine.domain.course import (
+    Course,
+    DiagnosticPolicy,
+    IrtParams,
+    Item,
+    MasteryPolicy,
+    Skill,
+    build_course,
+)
 from engine.domain.errors import InvalidInputError
 from engine.domain.graph import ready_skills
 from engine.domain.learner import Response, SkillOutcome
@@ -56,6 +65,17 @@ def course_from_pb(msg: course_pb2.Course) -> Course:
         items,
         _policy(msg.mastery) if msg.HasField("mastery") else MasteryPolicy(),
         title=msg.title,
+        diagnostic=_diagnostic(msg.diagnostic),
+    )
+
+
+def _diagnostic(msg: course_pb2.DiagnosticPolicy) -> DiagnosticPolicy:
+    default = DiagnosticPolicy()
+    return DiagnosticPolicy(
+        enabled=not msg.disabled,
+        min_items=msg.min_items or default.min_items,
+        max_items=msg.max_items or max(default.max_items, msg.min_items),
+        target_se=msg.target_se or default.target_se,
     )
 
 
@@ -69,8 +89,17 @@ def _policy_pb(p: MasteryPolicy) -> course_pb2.MasteryPolicy:
 
 def course_to_pb(course: Course) -> course_pb2.Course:
     """The stored course, defaults filled in."""
+    d = course.diagnostic
     msg = course_pb2.Course(
-        course_id=course.course_id, title=course.title, mastery=_policy_pb(course.mastery)
+        course_id=course.course_id,
+        title=course.title,
+        mastery=_policy_pb(course.mastery),
+        diagnostic=course_pb2.DiagnosticPolicy(
+            disabled=not d.enabled,
+            min_items=d.min_items,
+            max_items=d.max_items,
+            target_se=d.target_se,
+        ),
     )
     for s in course.skills.values():
         skill = msg.skills.add(
@@ -162,7 +191,14 @@ def _skill_outcome_pb(o: SkillOutcome, status: int) -> learner_pb2.SkillState:
 def result_to_pb(result: RecordResult, course: Course | None) -> learner_pb2.RecordResponseResponse:
     """The reply of RecordResponse."""
     msg = learner_pb2.RecordResponseResponse(
-        event_id=result.event_id, duplicate=result.duplicate, sequence=result.sequence
+        event_id=result.event_id,
+        duplicate=result.duplicate,
+        sequence=result.sequence,
+        credibility=result.credibility,
+        flags=[learner_pb2.RESPONSE_FLAG_TOO_FAST] if result.credibility < 1.0 else [],
+        ability=learner_pb2.Ability(theta=result.theta, standard_error=result.theta_se),
+        phase=_phase(result.diagnostic),
+        revoked_skill_ids=list(result.revoked),
     )
     for o in result.skills:
         msg.skills.append(_skill_outcome_pb(o, _STATUS[o.status]))
@@ -175,6 +211,17 @@ def result_to_pb(result: RecordResult, course: Course | None) -> learner_pb2.Rec
     return msg
 
 
+def _phase(diagnostic: bool) -> learner_pb2.LearnerPhase:
+    return (
+        learner_pb2.LEARNER_PHASE_DIAGNOSTIC if diagnostic else learner_pb2.LEARNER_PHASE_PRACTICE
+    )
+
+
+def phase_pb(diagnostic: bool) -> learner_pb2.LearnerPhase:
+    """The proto phase for a learner who is (not) in the diagnostic."""
+    return _phase(diagnostic)
+
+
 def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse:
     """Every skill of the course with its status in the prerequisite graph."""
     from engine.domain import bkt
@@ -182,9 +229,29 @@ def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse
     course, state = view.course, view.state
     mastered = state.mastered()
     ready = ready_skills({k: s.prerequisites for k, s in course.skills.items()}, mastered)
+    theta, se = state.theta()
     msg = learner_pb2.GetLearnerStateResponse(
-        learner_id=state.learner_id, course_id=state.course_id, responses=state.responses
+        learner_id=state.learner_id,
+        course_id=state.course_id,
+        responses=state.responses,
+        ability=learner_pb2.Ability(theta=theta, standard_error=se),
+        phase=_phase(state.in_diagnostic(course)),
     )
+    for g in view.gaps:
+        state_word = "mastered but doubted" if g.suspected else f"P(L) {g.p_known:.2f}"
+        msg.gaps.add(
+            skill_id=g.skill_id,
+            blocked_skill_id=g.blocked_skill_id,
+            failures=g.failures,
+            p_mastery=g.p_known,
+            mastered=g.mastered,
+            suspected=g.suspected,
+            evidence_event_ids=list(g.evidence),
+            explanation=(
+                f"{g.failures} wrong answers in a row on {g.blocked_skill_id}; its "
+                f"prerequisite {g.skill_id} is {state_word}."
+            ),
+        )
     for sid in course.order:
         s = state.skill(course, sid)
         if sid in mastered:
@@ -204,9 +271,15 @@ def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse
             mastered=s.mastered,
             status=status,
             correct_streak=s.correct_streak,
+            reviews=s.reviews,
+            prior=state.prior(course, sid),
         )
         if s.last_practiced is not None:
             _set_time(skill.last_practiced_at, s.last_practiced)
+        due = review.due_at(s, view.tutor.review)
+        if due is not None:
+            _set_time(skill.review_due_at, due)
+            skill.review_interval_hours = review.interval(s, view.tutor.review) / 3600.0
     return msg
 
 

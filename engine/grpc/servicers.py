@@ -89,10 +89,10 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
         self, request: learner_pb2.RecommendRequest, context: aio.ServicerContext
     ) -> learner_pb2.RecommendResponse:
         tenant = current_tenant()
-        recs = await self._engine.recommend(
+        recs, diagnostic = await self._engine.recommend(
             tenant, request.learner_id, request.course_id, request.max_items
         )
-        reply = learner_pb2.RecommendResponse()
+        reply = learner_pb2.RecommendResponse(phase=convert.phase_pb(diagnostic))
         course = await self._engine.get_course(tenant, request.course_id)
         convert.recommendations_to_pb(recs, course, reply.recommendations)
         return reply

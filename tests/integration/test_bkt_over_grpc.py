@@ -15,7 +15,11 @@ TOLERANCE = 1e-9
 
 
 def _course(params) -> course_pb2.Course:
-    course = course_pb2.Course(course_id="assist2009", title="assist2009 slice")
+    course = course_pb2.Course(
+        course_id="assist2009",
+        title="assist2009 slice",
+        diagnostic=course_pb2.DiagnosticPolicy(disabled=True),  # plain BKT from the priors
+    )
     for sid, p in sorted(params.items()):
         course.skills.add(
             skill_id=sid,

@@ -126,10 +126,7 @@ async def test_mastery_is_emitted_once_and_unlocks_dependants(client: Client) ->
     assert rec_skills == {"b"}
     assert all(learner_pb2.REASON_READY in r.reasons for r in reply.recommendations)
     assert set(reply.recommendations[0].components) == {
-        "remediation",
-        "zpd",
-        "continuity",
-        "novelty",
+        "remediation", "readiness", "zpd", "continuity", "novelty", "exploration"
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.domain.bkt import BktParams
-from engine.domain.course import Item, Skill, build_course
+from engine.domain.course import DiagnosticPolicy, Item, Skill, build_course
 from engine.domain.learner import LearnerState, SkillState
 from engine.domain.policy import WEIGHTS, Reason, recommend, zpd_score
 
@@ -19,6 +19,7 @@ COURSE = build_course(
         Skill("y", bkt=BKT, prerequisites=("x", "b")),
     ],
     [Item(f"{s}{n}", (s,)) for s in "abxy" for n in (1, 2)],
+    diagnostic=DiagnosticPolicy(enabled=False),
 )
 
 

@@ -67,18 +67,32 @@ class Item(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., skill_ids: _Optional[_Iterable[str]] = ..., irt: _Optional[_Union[IrtParams, _Mapping]] = ..., content: _Optional[str] = ...) -> None: ...
 
 class Course(_message.Message):
-    __slots__ = ("course_id", "title", "skills", "items", "mastery")
+    __slots__ = ("course_id", "title", "skills", "items", "mastery", "diagnostic")
     COURSE_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     MASTERY_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSTIC_FIELD_NUMBER: _ClassVar[int]
     course_id: str
     title: str
     skills: _containers.RepeatedCompositeFieldContainer[Skill]
     items: _containers.RepeatedCompositeFieldContainer[Item]
     mastery: MasteryPolicy
-    def __init__(self, course_id: _Optional[str] = ..., title: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., mastery: _Optional[_Union[MasteryPolicy, _Mapping]] = ...) -> None: ...
+    diagnostic: DiagnosticPolicy
+    def __init__(self, course_id: _Optional[str] = ..., title: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., mastery: _Optional[_Union[MasteryPolicy, _Mapping]] = ..., diagnostic: _Optional[_Union[DiagnosticPolicy, _Mapping]] = ...) -> None: ...
+
+class DiagnosticPolicy(_message.Message):
+    __slots__ = ("disabled", "min_items", "max_items", "target_se")
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
+    MIN_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    MAX_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_SE_FIELD_NUMBER: _ClassVar[int]
+    disabled: bool
+    min_items: int
+    max_items: int
+    target_se: float
+    def __init__(self, disabled: _Optional[bool] = ..., min_items: _Optional[int] = ..., max_items: _Optional[int] = ..., target_se: _Optional[float] = ...) -> None: ...
 
 class PutCourseRequest(_message.Message):
     __slots__ = ("course",)

@@ -10,6 +10,17 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ResponseFlag(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESPONSE_FLAG_UNSPECIFIED: _ClassVar[ResponseFlag]
+    RESPONSE_FLAG_TOO_FAST: _ClassVar[ResponseFlag]
+
+class LearnerPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LEARNER_PHASE_UNSPECIFIED: _ClassVar[LearnerPhase]
+    LEARNER_PHASE_DIAGNOSTIC: _ClassVar[LearnerPhase]
+    LEARNER_PHASE_PRACTICE: _ClassVar[LearnerPhase]
+
 class SkillStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SKILL_STATUS_UNSPECIFIED: _ClassVar[SkillStatus]
@@ -29,6 +40,11 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_EXPLORATION: _ClassVar[Reason]
     REASON_REVIEW: _ClassVar[Reason]
     REASON_GAP: _ClassVar[Reason]
+RESPONSE_FLAG_UNSPECIFIED: ResponseFlag
+RESPONSE_FLAG_TOO_FAST: ResponseFlag
+LEARNER_PHASE_UNSPECIFIED: LearnerPhase
+LEARNER_PHASE_DIAGNOSTIC: LearnerPhase
+LEARNER_PHASE_PRACTICE: LearnerPhase
 SKILL_STATUS_UNSPECIFIED: SkillStatus
 SKILL_STATUS_LOCKED: SkillStatus
 SKILL_STATUS_READY: SkillStatus
@@ -67,23 +83,41 @@ class RecordResponseRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., item_id: _Optional[str] = ..., correct: _Optional[bool] = ..., score: _Optional[float] = ..., response_time_ms: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_recommendations: _Optional[int] = ...) -> None: ...
 
 class RecordResponseResponse(_message.Message):
-    __slots__ = ("event_id", "skills", "mastery_events", "recommendations", "duplicate", "sequence")
+    __slots__ = ("event_id", "skills", "mastery_events", "recommendations", "duplicate", "sequence", "credibility", "flags", "ability", "phase", "revoked_skill_ids")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     MASTERY_EVENTS_FIELD_NUMBER: _ClassVar[int]
     RECOMMENDATIONS_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CREDIBILITY_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    ABILITY_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_SKILL_IDS_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     skills: _containers.RepeatedCompositeFieldContainer[SkillState]
     mastery_events: _containers.RepeatedCompositeFieldContainer[MasteryEvent]
     recommendations: _containers.RepeatedCompositeFieldContainer[Recommendation]
     duplicate: bool
     sequence: int
-    def __init__(self, event_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastery_events: _Optional[_Iterable[_Union[MasteryEvent, _Mapping]]] = ..., recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., duplicate: _Optional[bool] = ..., sequence: _Optional[int] = ...) -> None: ...
+    credibility: float
+    flags: _containers.RepeatedScalarFieldContainer[ResponseFlag]
+    ability: Ability
+    phase: LearnerPhase
+    revoked_skill_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, event_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastery_events: _Optional[_Iterable[_Union[MasteryEvent, _Mapping]]] = ..., recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., duplicate: _Optional[bool] = ..., sequence: _Optional[int] = ..., credibility: _Optional[float] = ..., flags: _Optional[_Iterable[_Union[ResponseFlag, str]]] = ..., ability: _Optional[_Union[Ability, _Mapping]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ..., revoked_skill_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Ability(_message.Message):
+    __slots__ = ("theta", "standard_error")
+    THETA_FIELD_NUMBER: _ClassVar[int]
+    STANDARD_ERROR_FIELD_NUMBER: _ClassVar[int]
+    theta: float
+    standard_error: float
+    def __init__(self, theta: _Optional[float] = ..., standard_error: _Optional[float] = ...) -> None: ...
 
 class SkillState(_message.Message):
-    __slots__ = ("skill_id", "p_mastery", "p_correct", "attempts", "mastered", "status", "correct_streak", "last_practiced_at")
+    __slots__ = ("skill_id", "p_mastery", "p_correct", "attempts", "mastered", "status", "correct_streak", "last_practiced_at", "review_due_at", "review_interval_hours", "reviews", "prior")
     SKILL_ID_FIELD_NUMBER: _ClassVar[int]
     P_MASTERY_FIELD_NUMBER: _ClassVar[int]
     P_CORRECT_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +126,10 @@ class SkillState(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CORRECT_STREAK_FIELD_NUMBER: _ClassVar[int]
     LAST_PRACTICED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_INTERVAL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_FIELD_NUMBER: _ClassVar[int]
     skill_id: str
     p_mastery: float
     p_correct: float
@@ -100,7 +138,31 @@ class SkillState(_message.Message):
     status: SkillStatus
     correct_streak: int
     last_practiced_at: _timestamp_pb2.Timestamp
-    def __init__(self, skill_id: _Optional[str] = ..., p_mastery: _Optional[float] = ..., p_correct: _Optional[float] = ..., attempts: _Optional[int] = ..., mastered: _Optional[bool] = ..., status: _Optional[_Union[SkillStatus, str]] = ..., correct_streak: _Optional[int] = ..., last_practiced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    review_due_at: _timestamp_pb2.Timestamp
+    review_interval_hours: float
+    reviews: int
+    prior: float
+    def __init__(self, skill_id: _Optional[str] = ..., p_mastery: _Optional[float] = ..., p_correct: _Optional[float] = ..., attempts: _Optional[int] = ..., mastered: _Optional[bool] = ..., status: _Optional[_Union[SkillStatus, str]] = ..., correct_streak: _Optional[int] = ..., last_practiced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_interval_hours: _Optional[float] = ..., reviews: _Optional[int] = ..., prior: _Optional[float] = ...) -> None: ...
+
+class KnowledgeGap(_message.Message):
+    __slots__ = ("skill_id", "blocked_skill_id", "failures", "p_mastery", "mastered", "suspected", "evidence_event_ids", "explanation")
+    SKILL_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_SKILL_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    P_MASTERY_FIELD_NUMBER: _ClassVar[int]
+    MASTERED_FIELD_NUMBER: _ClassVar[int]
+    SUSPECTED_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    skill_id: str
+    blocked_skill_id: str
+    failures: int
+    p_mastery: float
+    mastered: bool
+    suspected: bool
+    evidence_event_ids: _containers.RepeatedScalarFieldContainer[str]
+    explanation: str
+    def __init__(self, skill_id: _Optional[str] = ..., blocked_skill_id: _Optional[str] = ..., failures: _Optional[int] = ..., p_mastery: _Optional[float] = ..., mastered: _Optional[bool] = ..., suspected: _Optional[bool] = ..., evidence_event_ids: _Optional[_Iterable[str]] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class MasteryEvent(_message.Message):
     __slots__ = ("skill_id", "p_mastery", "attempts", "mastered_at", "event_id")
@@ -176,10 +238,12 @@ class RecommendRequest(_message.Message):
     def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., max_items: _Optional[int] = ...) -> None: ...
 
 class RecommendResponse(_message.Message):
-    __slots__ = ("recommendations",)
+    __slots__ = ("recommendations", "phase")
     RECOMMENDATIONS_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
     recommendations: _containers.RepeatedCompositeFieldContainer[Recommendation]
-    def __init__(self, recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ...) -> None: ...
+    phase: LearnerPhase
+    def __init__(self, recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ...) -> None: ...
 
 class GetLearnerStateRequest(_message.Message):
     __slots__ = ("learner_id", "course_id")
@@ -190,7 +254,7 @@ class GetLearnerStateRequest(_message.Message):
     def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ...) -> None: ...
 
 class GetLearnerStateResponse(_message.Message):
-    __slots__ = ("learner_id", "course_id", "skills", "mastered_skill_ids", "ready_skill_ids", "locked_skill_ids", "responses")
+    __slots__ = ("learner_id", "course_id", "skills", "mastered_skill_ids", "ready_skill_ids", "locked_skill_ids", "responses", "ability", "phase", "gaps")
     LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
     COURSE_ID_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +262,9 @@ class GetLearnerStateResponse(_message.Message):
     READY_SKILL_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCKED_SKILL_IDS_FIELD_NUMBER: _ClassVar[int]
     RESPONSES_FIELD_NUMBER: _ClassVar[int]
+    ABILITY_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    GAPS_FIELD_NUMBER: _ClassVar[int]
     learner_id: str
     course_id: str
     skills: _containers.RepeatedCompositeFieldContainer[SkillState]
@@ -205,7 +272,10 @@ class GetLearnerStateResponse(_message.Message):
     ready_skill_ids: _containers.RepeatedScalarFieldContainer[str]
     locked_skill_ids: _containers.RepeatedScalarFieldContainer[str]
     responses: int
-    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastered_skill_ids: _Optional[_Iterable[str]] = ..., ready_skill_ids: _Optional[_Iterable[str]] = ..., locked_skill_ids: _Optional[_Iterable[str]] = ..., responses: _Optional[int] = ...) -> None: ...
+    ability: Ability
+    phase: LearnerPhase
+    gaps: _containers.RepeatedCompositeFieldContainer[KnowledgeGap]
+    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastered_skill_ids: _Optional[_Iterable[str]] = ..., ready_skill_ids: _Optional[_Iterable[str]] = ..., locked_skill_ids: _Optional[_Iterable[str]] = ..., responses: _Optional[int] = ..., ability: _Optional[_Union[Ability, _Mapping]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ..., gaps: _Optional[_Iterable[_Union[KnowledgeGap, _Mapping]]] = ...) -> None: ...
 
 class DeleteLearnerRequest(_message.Message):
     __slots__ = ("learner_id",)

@@ -1,0 +1,66 @@
+"""Per-course item statistics (response times, learning gains), kept in memory.
+
+They are derived data: each course's table is rebuilt from the event log the first time it is
+needed, then fed after every commit. A crash between a commit and the feed loses nothing,
+because the next process rebuilds from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from engine.domain.item_stats import ItemStats, observe
+from engine.ports import EventLog
+
+_PAGE = 5000
+
+
+class ItemBook:
+    """Item statistics per (tenant, course)."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+        self._tables: dict[tuple[str, str], dict[str, ItemStats]] = {}
+        self._building: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def table(self, tenant: str, course_id: str) -> Mapping[str, ItemStats]:
+        """The course's item statistics, rebuilt from the log on first use."""
+        key = (tenant, course_id)
+        table = self._tables.get(key)
+        if table is not None:
+            return table
+        lock = self._building.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._tables:
+                self._tables[key] = await self._rebuild(tenant, course_id)
+        return self._tables[key]
+
+    async def _rebuild(self, tenant: str, course_id: str) -> dict[str, ItemStats]:
+        table: dict[str, ItemStats] = {}
+        after = 0
+        while True:
+            page = await self._log.read_course_events(tenant, course_id, after, _PAGE)
+            for e in page:
+                table[e.item_id] = observe(
+                    table.get(e.item_id, ItemStats()),
+                    e.gain,
+                    e.response_time_ms,
+                    timed=e.credibility >= 1.0,
+                )
+            if len(page) < _PAGE:
+                return table
+            after = page[-1].log_id
+
+    def observe(
+        self, tenant: str, course_id: str, item_id: str, gain: float, rt_ms: int, timed: bool
+    ) -> None:
+        """Feed one committed response (a no-op until the table was first built)."""
+        table = self._tables.get((tenant, course_id))
+        if table is not None:
+            table[item_id] = observe(table.get(item_id, ItemStats()), gain, rt_ms, timed)
+
+    def forget(self, tenant: str) -> None:
+        """Drop a tenant's tables (after an erasure); they rebuild from the log."""
+        for key in [k for k in self._tables if k[0] == tenant]:
+            del self._tables[key]
