@@ -10,8 +10,8 @@ from engine.domain.bkt import BktParams
 from engine.domain.course import DiagnosticPolicy, Item, MasteryPolicy, Skill, build_course
 from engine.domain.errors import InvalidInputError, NotFoundError
 from engine.domain.learner import LearnerState, Response, SkillState
-from engine.domain.update import apply_response
 from engine.domain.mastery import is_mastered
+from engine.domain.update import apply_response
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
 
