@@ -41,9 +41,7 @@ def find_gaps(course: Course, state: LearnerState, policy: GapPolicy) -> list[Ga
             ps = state.skill(course, pre)
             weak = not ps.mastered or ps.p_known < course.policy_for(pre).threshold
             rechecked = ps.last_seq > s.last_seq and ps.correct_streak > 0
-            suspected = (
-                not weak and s.wrong_streak >= policy.suspect_failures and not rechecked
-            )
+            suspected = not weak and s.wrong_streak >= policy.suspect_failures and not rechecked
             if weak or suspected:
                 gaps.append(
                     Gap(

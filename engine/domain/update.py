@@ -140,8 +140,9 @@ def _update_skill(
         return replace(after, mastered=False, review_interval=0.0)
     if right and overdue(before, response.occurred_at, tutor.review) > 0.0:
         current = before.review_interval or tutor.review.interval_s
-        return replace(after, review_interval=current * tutor.review.growth,
-                       reviews=before.reviews + 1)
+        return replace(
+            after, review_interval=current * tutor.review.growth, reviews=before.reviews + 1
+        )
     return after
 
 

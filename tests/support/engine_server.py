@@ -13,6 +13,7 @@ from attune.engine.v1 import course_pb2_grpc, learner_pb2_grpc
 from engine.adapters.sqlite_store import SqliteStore
 from engine.grpc.auth import StaticTokenAuthenticator
 from engine.grpc.server import RunningServer, start_server
+from engine.ports import Clock
 from engine.service import Engine
 
 TOKENS = {"token-a": "tenant-a", "token-b": "tenant-b"}
@@ -35,10 +36,11 @@ class Client:
 
 
 @asynccontextmanager
-async def engine_client(data_dir: Path) -> AsyncIterator[Client]:
+async def engine_client(data_dir: Path, clock: Clock | None = None) -> AsyncIterator[Client]:
     """Start an engine on a free port with the store under ``data_dir``; stop it after."""
     store = SqliteStore.open(data_dir / "attune.db")
-    running = await start_server(Engine(store), StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0)
+    engine = Engine(store, clock=clock)
+    running = await start_server(engine, StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
         yield Client(
@@ -50,3 +52,13 @@ async def engine_client(data_dir: Path) -> AsyncIterator[Client]:
     finally:
         await channel.close()
         await running.stop(1.0)
+
+
+class ManualClock:
+    """A clock the test moves by hand (epoch seconds)."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.t = now
+
+    def now(self) -> float:
+        return self.t
