@@ -126,7 +126,12 @@ async def test_mastery_is_emitted_once_and_unlocks_dependants(client: Client) ->
     assert rec_skills == {"b"}
     assert all(learner_pb2.REASON_READY in r.reasons for r in reply.recommendations)
     assert set(reply.recommendations[0].components) == {
-        "remediation", "readiness", "zpd", "continuity", "novelty", "exploration"
+        "remediation",
+        "readiness",
+        "zpd",
+        "continuity",
+        "novelty",
+        "exploration",
     }
 
 
