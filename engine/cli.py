@@ -53,9 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``attune`` console script."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
+        from pydantic import ValidationError
+
         from engine.adapters.factory import StoreConfigError
 
-        settings = _settings(args)
+        try:
+            settings = _settings(args)
+        except ValidationError as exc:
+            print(f"attune: bad settings: {exc}", file=sys.stderr)
+            return 2
         try:
             asyncio.run(serve(settings))
         except StoreConfigError as exc:
@@ -84,7 +90,7 @@ async def serve(settings: EngineSettings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     log = structlog.get_logger("attune.cli")
     store = open_store(settings)
-    engine = Engine(store)
+    engine = Engine(store, tutor=settings.tutor.policy())
     if settings.demo_course:
         from engine.demo.course import demo_course
 

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.domain.credibility import CredibilityPolicy
+from engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, TutorPolicy
+
 DEV_TOKEN = "dev-token"
 
 
@@ -20,6 +23,34 @@ class AuthSettings(BaseModel):
     """
 
     tokens: dict[str, str] = Field(default_factory=lambda: {DEV_TOKEN: "default"})
+
+
+class TutorSettings(BaseModel):
+    """The engine-wide tutoring policy (see engine/domain/tutoring.py), e.g.
+    ``ATTUNE_TUTOR__TOO_FAST_FLOOR_MS=3000``."""
+
+    too_fast_floor_ms: int = Field(default=2000, ge=0)
+    too_fast_fraction: float = Field(default=0.10, ge=0, le=1)
+    too_fast_weight: float = Field(default=0.2, ge=0, le=1)
+    review_interval_hours: float = Field(default=48.0, gt=0)
+    review_growth: float = Field(default=2.0, ge=1)
+    gap_failures: int = Field(default=3, ge=1)
+
+    def policy(self) -> TutorPolicy:
+        """The domain policy these settings describe."""
+        return TutorPolicy(
+            credibility=CredibilityPolicy(
+                floor_ms=self.too_fast_floor_ms,
+                fraction=self.too_fast_fraction,
+                weight=self.too_fast_weight,
+            ),
+            review=ReviewPolicy(
+                interval_s=self.review_interval_hours * HOUR, growth=self.review_growth
+            ),
+            gaps=GapPolicy(
+                failures=self.gap_failures, suspect_failures=max(5, self.gap_failures + 2)
+            ),
+        )
 
 
 class EngineSettings(BaseSettings):
@@ -38,3 +69,4 @@ class EngineSettings(BaseSettings):
     demo_course: bool = True  # load the bundled demo course into the default tenant
     default_tenant: str = "default"
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    tutor: TutorSettings = Field(default_factory=TutorSettings)

@@ -10,6 +10,7 @@ its standard error (the posterior mean and standard deviation) are read off the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -40,17 +41,29 @@ def information(theta: float, irt: IrtParams) -> float:
     return irt.a**2 * ((p - irt.c) ** 2 / (1.0 - irt.c) ** 2) * ((1.0 - p) / p)
 
 
+@functools.lru_cache(maxsize=4096)
+def _grid_p(irt: IrtParams) -> tuple[float, ...]:
+    # P(correct) at every grid point, clamped away from 0 and 1; items are few, so cache.
+    return tuple(min(max(p_correct(t, irt), 1e-12), 1.0 - 1e-12) for t in GRID)
+
+
 def update(
     weights: Sequence[float], irt: IrtParams, score: float, credibility: float = 1.0
 ) -> tuple[float, ...]:
     """Posterior weights after one response. A fractional score is a fractional Bernoulli
     likelihood; ``credibility`` < 1 tempers the likelihood (a low-credibility answer counts
     for less)."""
-    out = []
-    for theta, w in zip(GRID, weights, strict=True):
-        p = min(max(p_correct(theta, irt), 1e-12), 1.0 - 1e-12)
-        likelihood = p**score * (1.0 - p) ** (1.0 - score)
-        out.append(w * likelihood**credibility)
+    grid_p = _grid_p(irt)
+    if credibility >= 1.0 and score in (0.0, 1.0):  # the common case: no powers needed
+        if score:
+            out = [w * p for w, p in zip(weights, grid_p, strict=True)]
+        else:
+            out = [w * (1.0 - p) for w, p in zip(weights, grid_p, strict=True)]
+    else:
+        out = [
+            w * (p**score * (1.0 - p) ** (1.0 - score)) ** credibility
+            for w, p in zip(weights, grid_p, strict=True)
+        ]
     total = sum(out)
     if total <= 0.0:  # pragma: no cover - likelihoods are clamped away from 0
         return tuple(weights)

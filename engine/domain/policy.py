@@ -40,7 +40,7 @@ from engine.domain.cold_start import diagnostic_items
 from engine.domain.course import Course, Item
 from engine.domain.gaps import find_gaps, remediation_targets
 from engine.domain.graph import ready_skills
-from engine.domain.item_stats import ItemStats, gain_posterior, sample_gain
+from engine.domain.item_stats import ItemStats, gain_posterior
 from engine.domain.learner import LearnerState
 from engine.domain.tutoring import TutorPolicy
 
@@ -114,8 +114,9 @@ def recommend(
     tiers = _candidate_tiers(course, state, ctx)
     scored: list[tuple[int, Recommendation]] = []
     for sid, tier in tiers.items():
+        base, reasons = _skill_part(course, state, sid, tier, ctx)
         for item in course.items_for(sid):
-            scored.append((tier, _score(course, state, item, sid, tier, ctx, rng)))
+            scored.append((tier, _item_part(state, item, sid, base, reasons, ctx, rng)))
     scored.sort(key=lambda t: (-t[0], -t[1].score))  # stable: ties keep course order
     ranked = [rec for _tier, rec in scored]
     picked: list[Recommendation] = []
@@ -156,48 +157,56 @@ def _candidate_tiers(course: Course, state: LearnerState, ctx: SelectionContext)
     return tiers
 
 
-def _score(
-    course: Course,
-    state: LearnerState,
-    item: Item,
-    skill_id: str,
-    tier: int,
-    ctx: SelectionContext,
-    rng: random.Random,
-) -> Recommendation:
+def _skill_part(
+    course: Course, state: LearnerState, skill_id: str, tier: int, ctx: SelectionContext
+) -> tuple[dict[str, float], list[Reason]]:
+    """The components and reasons shared by every item of a skill."""
     skill = state.skill(course, skill_id)
     if ctx.predicted is not None and skill_id in ctx.predicted:
         p_next = ctx.predicted[skill_id]
     else:
         p_next = bkt.p_correct(skill.p_known, course.skills[skill_id].bkt)
     prereqs = course.skills[skill_id].prerequisites
-    stats = ctx.item_stats.get(item.item_id, _NO_STATS)
-    draw = sample_gain(stats, rng)
-    components = {
+    base = {
         "remediation": 1.0 - skill.p_known,
         "readiness": min((state.skill(course, p).p_known for p in prereqs), default=1.0),
         "zpd": zpd_score(p_next),
         "continuity": 1.0 if state.last_skill == skill_id else 0.0,
-        "novelty": 0.0 if item.item_id in state.recent_items else 1.0,
-        "exploration": min(1.0, max(0.0, 0.5 + draw / 0.4)),
     }
-    score = sum(WEIGHTS[k] * v for k, v in components.items())
-    reasons: list[Reason] = []
-    if tier == TIER_GAP:
-        reasons.append(Reason.GAP)
-    elif tier == TIER_REVIEW:
-        reasons.append(Reason.REVIEW)
-    else:
-        reasons.append(Reason.READY)
+    reasons = [{TIER_GAP: Reason.GAP, TIER_REVIEW: Reason.REVIEW}.get(tier, Reason.READY)]
     if tier != TIER_REVIEW and skill.attempts > 0 and skill.p_known < 0.5:
         reasons.append(Reason.REMEDIATION)
     if ZPD_LOW <= p_next <= ZPD_HIGH:
         reasons.append(Reason.ZPD)
-    if components["continuity"]:
+    if base["continuity"]:
         reasons.append(Reason.CONTINUITY)
-    if components["novelty"]:
+    return base, reasons
+
+
+def _item_part(
+    state: LearnerState,
+    item: Item,
+    skill_id: str,
+    base: dict[str, float],
+    skill_reasons: list[Reason],
+    ctx: SelectionContext,
+    rng: random.Random,
+) -> Recommendation:
+    """Add the item's own components (novelty, exploration) and blend."""
+    stats = ctx.item_stats.get(item.item_id, _NO_STATS)
+    mean, sd = gain_posterior(stats)
+    draw = rng.gauss(mean, sd)
+    novel = item.item_id not in state.recent_items
+    components = {
+        **base,
+        "novelty": 1.0 if novel else 0.0,
+        "exploration": min(1.0, max(0.0, 0.5 + draw / 0.4)),
+    }
+    score = sum(WEIGHTS[k] * v for k, v in components.items())
+    reasons = list(skill_reasons)
+    if novel:
         reasons.append(Reason.NOVELTY)
-    if stats.count < EXPLORE_BELOW and draw > gain_posterior(stats)[0]:
+    if stats.count < EXPLORE_BELOW and draw > mean:
         reasons.append(Reason.EXPLORATION)
     return Recommendation(item.item_id, skill_id, score, tuple(reasons), components)
 

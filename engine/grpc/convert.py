@@ -154,6 +154,9 @@ def _set_time(field: object, epoch: float) -> None:
     field.nanos = round((epoch - seconds) * 1e9) % 1_000_000_000  # type: ignore[attr-defined]
 
 
+_REASON = {r: learner_pb2.Reason.Value("REASON_" + r.value) for r in Reason}
+
+
 def recommendations_to_pb(
     recs: Iterable[Recommendation], course: Course | None, out: object
 ) -> None:
@@ -164,7 +167,7 @@ def recommendations_to_pb(
             item_id=r.item_id,
             skill_id=r.skill_id,
             score=r.score,
-            reasons=[learner_pb2.Reason.Value("REASON_" + x.value) for x in r.reasons],
+            reasons=[_REASON[x] for x in r.reasons],
             components=dict(r.components),
             content=content,
         )

@@ -53,8 +53,11 @@ def test_eap_moves_with_evidence_and_se_shrinks() -> None:
     assert irt.eap(low)[0] < 0
 
 
-@given(st.floats(0, 1), st.floats(0, 1), st.floats(-3, 3))
+@given(st.sampled_from([0.0, 1.0]), st.floats(0, 1), st.floats(-3, 3))
 def test_tempered_update_is_between_prior_and_full(score: float, weight: float, b: float) -> None:
+    # For a right/wrong answer log L is monotone in theta, so tempering moves the mean
+    # monotonically from the prior to the full update. (Not so for partial credit, where
+    # log L peaks inside the grid; hypothesis found such a case.)
     item = IrtParams(a=1.0, b=b)
     full = irt.eap(irt.update(irt.PRIOR, item, score, 1.0))[0]
     part = irt.eap(irt.update(irt.PRIOR, item, score, weight))[0]

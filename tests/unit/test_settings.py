@@ -47,3 +47,20 @@ def test_static_tokens() -> None:
     for header in ({}, {"authorization": "Bearer nope"}, {"authorization": "t1"}):
         with pytest.raises(UnauthenticatedError):
             auth.authenticate(header)
+
+
+def test_tutor_policy_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATTUNE_TUTOR__TOO_FAST_FLOOR_MS", "3000")
+    monkeypatch.setenv("ATTUNE_TUTOR__REVIEW_INTERVAL_HOURS", "24")
+    policy = EngineSettings().tutor.policy()
+    assert policy.credibility.floor_ms == 3000
+    assert policy.review.interval_s == 24 * 3600
+
+
+def test_bad_tutor_setting_exits_with_a_message(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from engine.cli import main
+
+    monkeypatch.setenv("ATTUNE_TUTOR__TOO_FAST_WEIGHT", "1.5")
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "too_fast_weight" in err
