@@ -39,6 +39,28 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--steps", type=int, default=400, help="maximum number of responses")
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    sim = sub.add_parser("simulate", help="compare tutoring policies on synthetic learners")
+    sim.add_argument("--course", default="demo", help="course to tutor (known: demo)")
+    sim.add_argument("--learners", type=int, default=30, help="synthetic learners per policy")
+    sim.add_argument(
+        "--policy", choices=["ours", "static", "random", "alosi", "all"], default="all"
+    )
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    sim.add_argument(
+        "--static-count", type=int, default=5, help="items per skill on the static path"
+    )
+    sim.add_argument("--cap", type=int, default=800, help="most items per learner")
+    sim.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="learners tutored at once per policy; above 1 results are not reproducible",
+    )
+    sim.add_argument(
+        "--workers", type=int, default=0, help="processes running policies (0: one per core)"
+    )
     return parser
 
 
@@ -74,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engine.demo.run import run_demo
 
         return asyncio.run(run_demo(seed=args.seed, steps=args.steps, quiet=args.quiet))
+    if args.command == "simulate":
+        from models.simulation.cli import run_simulate
+
+        return run_simulate(args)
     return 2  # pragma: no cover - argparse enforces the choices
 
 

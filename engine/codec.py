@@ -77,6 +77,7 @@ def _skill_row(s: SkillState) -> list[Any]:
         s.review_interval,
         s.reviews,
         s.last_seq,
+        s.fail_start_seq,
     ]
 
 
@@ -93,6 +94,7 @@ def _skill_from_row(v: list[Any]) -> SkillState:
         review_interval=v[8],
         reviews=v[9],
         last_seq=v[10],
+        fail_start_seq=v[11],
     )
 
 

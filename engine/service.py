@@ -51,6 +51,15 @@ class LearnerView:
     tutor: TutorPolicy
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One response, computed and ready to commit."""
+
+    state: LearnerState
+    result: RecordResult
+    event: LoggedEvent
+
+
 def _require(value: str, field: str) -> None:
     if not value or not value.strip():
         raise InvalidInputError(field, "must not be empty")
@@ -118,7 +127,10 @@ class Engine:
         _require(response.learner_id, "learner_id")
         _require(response.course_id, "course_id")
         n = _count(
-            max_recommendations, "max_recommendations", DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS
+            max_recommendations,
+            "max_recommendations",
+            DEFAULT_RECOMMENDATIONS,
+            MAX_RECOMMENDATIONS,
         )
         async with self._learner_locks.hold((tenant, response.learner_id)):
             for _ in range(_CAS_RETRIES):
@@ -129,90 +141,95 @@ class Engine:
                 validate_response(response, course)
                 snap = await self.store.load(tenant, response.learner_id, response.course_id)
                 state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
-                stats = await self.items.table(tenant, course.course_id)
-                item_stats = stats.get(response.item_id, ItemStats())
-                weight = credibility(
-                    response.response_time_ms,
-                    median_ms(item_stats),
-                    item_stats.timed,
-                    self.tutor.credibility,
-                )
-                outcome = apply_response(course, state, response, weight, self.tutor)
-                theta, se = outcome.state.theta()
-                ctx = SelectionContext(now=response.occurred_at, item_stats=stats, tutor=self.tutor)
-                result = RecordResult(
-                    event_id=response.event_id,
-                    skills=outcome.skills,
-                    mastery_events=tuple(
-                        MasteryEvent(
-                            skill_id=sid,
-                            p_known=outcome.state.skills[sid].p_known,
-                            attempts=outcome.state.skills[sid].attempts,
-                            mastered_at=response.occurred_at,
-                            event_id=response.event_id,
-                        )
-                        for sid in outcome.mastery_events
-                    ),
-                    recommendations=tuple(recommend(course, outcome.state, n, ctx)),
-                    sequence=outcome.state.responses,
-                    credibility=weight,
-                    revoked=outcome.revoked,
-                    theta=theta,
-                    theta_se=se,
-                    diagnostic=outcome.state.in_diagnostic(course),
-                )
-                gain = sum(o.p_known - o.p_known_before for o in outcome.skills) / len(
-                    outcome.skills
-                )
-                event = LoggedEvent(
-                    tenant=tenant,
-                    event_id=response.event_id,
-                    learner_id=response.learner_id,
-                    course_id=response.course_id,
-                    item_id=response.item_id,
-                    score=response.score,
-                    response_time_ms=response.response_time_ms,
-                    occurred_at=response.occurred_at,
-                    recorded_at=self.clock.now(),
-                    sequence=outcome.state.responses,
-                    reply=encode_result(result),
-                    credibility=weight,
-                    gain=gain,
-                )
+                step = await self._apply(tenant, course, state, response, n)
                 try:
-                    await self.store.commit(event, outcome.state, snap.version if snap else 0)
+                    await self.store.commit(step.event, step.state, snap.version if snap else 0)
                 except DuplicateEventError:
                     continue  # a concurrent retry won; the next pass replays its reply
                 except ConflictError:
                     continue  # another process moved the state on; recompute from it
-                self.items.observe(
-                    tenant,
-                    course.course_id,
-                    response.item_id,
-                    gain,
-                    response.response_time_ms,
-                    timed=weight >= 1.0,
-                )
-                if weight < 1.0:
-                    log.info(
-                        "response.too_fast",
-                        tenant=tenant,
-                        learner_id=response.learner_id,
-                        item_id=response.item_id,
-                        ms=response.response_time_ms,
-                        credibility=weight,
-                    )
-                for m in result.mastery_events:
-                    log.info(
-                        "learner.mastered",
-                        tenant=tenant,
-                        learner_id=response.learner_id,
-                        course_id=response.course_id,
-                        skill_id=m.skill_id,
-                        attempts=m.attempts,
-                    )
-                return result
+                self._committed(tenant, course.course_id, response, step)
+                return step.result
         raise ConflictError(f"learner {response.learner_id!r} is being updated concurrently")
+
+    async def _apply(
+        self, tenant: str, course: Course, state: LearnerState, response: Response, n: int
+    ) -> _Step:
+        """Compute the new state, the reply and the log entry; nothing is written yet."""
+        stats = await self.items.table(tenant, course.course_id)
+        item_stats = stats.get(response.item_id, ItemStats())
+        weight = credibility(
+            response.response_time_ms,
+            median_ms(item_stats),
+            item_stats.timed,
+            self.tutor.credibility,
+        )
+        outcome = apply_response(course, state, response, weight, self.tutor)
+        theta, se = outcome.state.theta()
+        ctx = SelectionContext(now=response.occurred_at, item_stats=stats, tutor=self.tutor)
+        result = RecordResult(
+            event_id=response.event_id,
+            skills=outcome.skills,
+            mastery_events=tuple(
+                MasteryEvent(
+                    skill_id=sid,
+                    p_known=outcome.state.skills[sid].p_known,
+                    attempts=outcome.state.skills[sid].attempts,
+                    mastered_at=response.occurred_at,
+                    event_id=response.event_id,
+                )
+                for sid in outcome.mastery_events
+            ),
+            recommendations=tuple(recommend(course, outcome.state, n, ctx)),
+            sequence=outcome.state.responses,
+            credibility=weight,
+            revoked=outcome.revoked,
+            theta=theta,
+            theta_se=se,
+            diagnostic=outcome.state.in_diagnostic(course),
+        )
+        gain = sum(o.p_known - o.p_known_before for o in outcome.skills) / len(outcome.skills)
+        event = LoggedEvent(
+            tenant=tenant,
+            event_id=response.event_id,
+            learner_id=response.learner_id,
+            course_id=response.course_id,
+            item_id=response.item_id,
+            score=response.score,
+            response_time_ms=response.response_time_ms,
+            occurred_at=response.occurred_at,
+            recorded_at=self.clock.now(),
+            sequence=outcome.state.responses,
+            reply=encode_result(result),
+            credibility=weight,
+            gain=gain,
+        )
+        return _Step(state=outcome.state, result=result, event=event)
+
+    def _committed(self, tenant: str, course_id: str, response: Response, step: _Step) -> None:
+        """Feed item statistics and log what a teacher or operator would want to know."""
+        weight = step.event.credibility
+        self.items.observe(
+            tenant,
+            course_id,
+            response.item_id,
+            step.event.gain,
+            response.response_time_ms,
+            timed=weight >= 1.0,
+        )
+        who = {"tenant": tenant, "learner_id": response.learner_id, "course_id": course_id}
+        if weight < 1.0:
+            log.info(
+                "response.too_fast",
+                **who,
+                item_id=response.item_id,
+                ms=response.response_time_ms,
+                credibility=weight,
+            )
+        for m in step.result.mastery_events:
+            log.info("learner.mastered", **who, skill_id=m.skill_id, attempts=m.attempts)
+        for sid in step.result.revoked:
+            log.info("learner.mastery_revoked", **who, skill_id=sid)
 
     def _replay(self, logged: LoggedEvent) -> RecordResult:
         return decode_result(logged.reply, duplicate=True)

@@ -3,9 +3,9 @@
 See :class:`~engine.domain.tutoring.GapPolicy` for the thresholds. A *weak* prerequisite is
 unmastered, or mastered with P(L) decayed under its threshold: it stays a gap until it is
 mastered again. A *suspected* prerequisite is mastered and strong, but the dependant has
-failed so often that the mastery itself is doubted: it is re-checked once, and the check
-clears it if answered right after the last failure (a wrong check may revoke mastery, see
-ReviewPolicy).
+failed so often that the mastery itself is doubted: it is re-checked once per run of
+failures, and a right answer after the run began clears it (a wrong check may revoke mastery,
+see ReviewPolicy).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def find_gaps(course: Course, state: LearnerState, policy: GapPolicy) -> list[Ga
         for pre in course.skills[sid].prerequisites:
             ps = state.skill(course, pre)
             weak = not ps.mastered or ps.p_known < course.policy_for(pre).threshold
-            rechecked = ps.last_seq > s.last_seq and ps.correct_streak > 0
+            # Re-checked once per struggle: practised right after the run of failures began.
+            rechecked = ps.last_seq > s.fail_start_seq and ps.correct_streak > 0
             suspected = not weak and s.wrong_streak >= policy.suspect_failures and not rechecked
             if weak or suspected:
                 gaps.append(

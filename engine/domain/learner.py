@@ -36,6 +36,7 @@ class SkillState:
     review_interval: float = 0.0  # seconds; 0 means the policy's initial interval
     reviews: int = 0  # successful reviews so far
     last_seq: int = 0  # the learner's response number when the skill was last practised
+    fail_start_seq: int = 0  # response number of the first failure of the current wrong run
 
 
 @dataclass(frozen=True, slots=True)

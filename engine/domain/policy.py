@@ -4,7 +4,9 @@ Order of business:
 
 1. **Diagnostic.** A new learner in a course with a diagnostic gets the most informative items
    (maximum Fisher information at the current ability, one per skill), reason ``DIAGNOSTIC``.
-2. **Gaps first** (tier 2): the remediation targets of likely gaps (gaps.py), reason ``GAP``.
+2. **Gaps first**: re-checks of suspected prerequisites (tier 3), then the remediation
+   targets of weak prerequisites (tier 2), reason ``GAP`` (gaps.py). The re-check comes
+   first because a doubted prerequisite can make its dependants unlearnable.
 3. **Due reviews** (tier 1): mastered skills past their review interval, reason ``REVIEW``.
 4. **New practice** (tier 0): ready, unmastered skills.
 
@@ -132,7 +134,7 @@ def recommend(
     return picked[:n]
 
 
-TIER_GAP, TIER_REVIEW, TIER_NEW = 2, 1, 0
+TIER_RECHECK, TIER_GAP, TIER_REVIEW, TIER_NEW = 3, 2, 1, 0
 
 
 def _candidate_tiers(course: Course, state: LearnerState, ctx: SelectionContext) -> dict[str, int]:
@@ -140,8 +142,9 @@ def _candidate_tiers(course: Course, state: LearnerState, ctx: SelectionContext)
     ready = ready_skills({k: s.prerequisites for k, s in course.skills.items()}, mastered)
     tiers: dict[str, int] = {}
     for gap in find_gaps(course, state, ctx.tutor.gaps):
+        tier = TIER_RECHECK if gap.suspected else TIER_GAP
         for target in remediation_targets(course, state, gap.skill_id):
-            tiers[target] = TIER_GAP
+            tiers[target] = max(tier, tiers.get(target, tier))
     due = sorted(
         (s for s in mastered if review.overdue(state.skills[s], ctx.now, ctx.tutor.review) > 0),
         key=lambda s: -review.overdue(state.skills[s], ctx.now, ctx.tutor.review),
@@ -173,7 +176,8 @@ def _skill_part(
         "zpd": zpd_score(p_next),
         "continuity": 1.0 if state.last_skill == skill_id else 0.0,
     }
-    reasons = [{TIER_GAP: Reason.GAP, TIER_REVIEW: Reason.REVIEW}.get(tier, Reason.READY)]
+    lead = {TIER_RECHECK: Reason.GAP, TIER_GAP: Reason.GAP, TIER_REVIEW: Reason.REVIEW}
+    reasons = [lead.get(tier, Reason.READY)]
     if tier != TIER_REVIEW and skill.attempts > 0 and skill.p_known < 0.5:
         reasons.append(Reason.REMEDIATION)
     if ZPD_LOW <= p_next <= ZPD_HIGH:

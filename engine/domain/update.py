@@ -132,6 +132,7 @@ def _update_skill(
         recent_fails=() if right else (*before.recent_fails, response.event_id)[-FAIL_EVIDENCE:],
         last_practiced=response.occurred_at,
         last_seq=seq,
+        fail_start_seq=before.fail_start_seq if before.wrong_streak and not right else seq,
     )
     if not before.mastered:
         return after
