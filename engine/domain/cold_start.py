@@ -45,16 +45,17 @@ def diagnostic_items(
 ) -> list[tuple[str, str, float]]:
     """The ``n`` most informative unanswered items at the current ability, one per skill.
 
-    Information is taken at the EAP estimate of theta (classic maximum-information
-    selection). Returns (item, skill, information).
+    Information is taken at the EAP estimate of theta, to the grid's resolution of 0.2
+    (classic maximum-information selection). Returns (item, skill, information).
     """
     theta, _se = irt.eap(weights)
+    k = irt.grid_index(theta)
     asked_skills = {s for i in answered for s in course.items[i].skill_ids}
     scored = []
     for item in course.items.values():
         if item.item_id in answered:
             continue
-        info = irt.information(theta, item.irt)
+        info = irt.grid_information(item.irt)[k]
         scored.append((info, item.item_id, item.skill_ids[0]))
     scored.sort(key=lambda t: -t[0])
     picked: list[tuple[str, str, float]] = []

@@ -10,7 +10,6 @@ its standard error (the posterior mean and standard deviation) are read off the 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
@@ -41,10 +40,39 @@ def information(theta: float, irt: IrtParams) -> float:
     return irt.a**2 * ((p - irt.c) ** 2 / (1.0 - irt.c) ** 2) * ((1.0 - p) / p)
 
 
-@functools.lru_cache(maxsize=4096)
+_P_MEMO: dict[tuple[float, float, float], tuple[float, ...]] = {}
+
+
 def _grid_p(irt: IrtParams) -> tuple[float, ...]:
-    # P(correct) at every grid point, clamped away from 0 and 1; items are few, so cache.
-    return tuple(min(max(p_correct(t, irt), 1e-12), 1.0 - 1e-12) for t in GRID)
+    # P(correct) at every grid point, clamped away from 0 and 1, memoised by (a, b, c).
+    key = (irt.a, irt.b, irt.c)
+    found = _P_MEMO.get(key)
+    if found is None:
+        found = _P_MEMO[key] = tuple(min(max(p_correct(t, irt), 1e-12), 1 - 1e-12) for t in GRID)
+    return found
+
+
+_INFO_MEMO: dict[tuple[float, float, float], tuple[float, ...]] = {}
+
+
+def grid_information(irt: IrtParams) -> tuple[float, ...]:
+    """Fisher information at every grid point, memoised by (a, b, c): items are few and
+    fixed, and selection reads these many times per recommendation."""
+    key = (irt.a, irt.b, irt.c)
+    found = _INFO_MEMO.get(key)
+    if found is None:
+        found = _INFO_MEMO[key] = tuple(information(t, irt) for t in GRID)
+    return found
+
+
+def grid_index(theta: float) -> int:
+    """The index of the grid point nearest ``theta``."""
+    return min(len(GRID) - 1, max(0, round((theta - GRID[0]) / (GRID[1] - GRID[0]))))
+
+
+def information_near(theta: float, irt: IrtParams) -> float:
+    """Fisher information at the grid point nearest ``theta``."""
+    return grid_information(irt)[grid_index(theta)]
 
 
 def update(

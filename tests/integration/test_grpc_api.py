@@ -64,8 +64,21 @@ async def test_course_round_trip_and_pages(client: Client) -> None:
         (lambda c: setattr(c.skills[0].bkt, "guess", 0.95), "course.skills[0].bkt.guess"),
         (lambda c: c.items[0].ClearField("skill_ids"), "course.items[0].skill_ids"),
         (lambda c: setattr(c.items[0].irt, "c", 1.0), "course.items[0].irt.c"),
+        (
+            lambda c: c.diagnostic.CopyFrom(course_pb2.DiagnosticPolicy(min_items=6, max_items=4)),
+            "course.diagnostic.max_items",
+        ),
+        (lambda c: setattr(c.diagnostic, "target_se", 2.0), "course.diagnostic.target_se"),
     ],
-    ids=["cycle", "probability", "guess-plus-slip", "item-without-skills", "irt"],
+    ids=[
+        "cycle",
+        "probability",
+        "guess-plus-slip",
+        "item-without-skills",
+        "irt",
+        "diagnostic-items",
+        "diagnostic-se",
+    ],
 )
 async def test_bad_course_is_refused_and_changes_nothing(client: Client, mutate, needle) -> None:
     await _put(client)
