@@ -7,9 +7,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.settings import DEV_TOKEN, EngineSettings
+
+if TYPE_CHECKING:
+    from engine.dkt.registry import ModelRegistry
+    from engine.dkt.tracer import OnnxTracer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,6 +112,8 @@ async def serve(settings: EngineSettings) -> None:
     import structlog
 
     from engine.adapters.factory import open_store
+    from engine.dkt.stepper import DktStepper
+    from engine.dkt.watch import watch
     from engine.grpc.auth import StaticTokenAuthenticator
     from engine.grpc.server import run_until_signalled, start_server
     from engine.logs import configure_logging
@@ -116,11 +122,17 @@ async def serve(settings: EngineSettings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     log = structlog.get_logger("attune.cli")
     store = open_store(settings)
-    engine = Engine(store, tutor=settings.tutor.policy())
+    registry, tracer = _dkt(settings)
+    engine = Engine(store, tutor=settings.tutor.policy(), dkt=DktStepper(tracer))
     if settings.demo_course:
-        from engine.demo.course import demo_course
+        from dataclasses import replace
 
-        await engine.put_course(settings.default_tenant, demo_course())
+        from engine.demo.course import DEMO_DKT, demo_course
+
+        course = demo_course()
+        if registry is not None and registry.resolve(DEMO_DKT) is not None:
+            course = replace(course, dkt_model=DEMO_DKT)
+        await engine.put_course(settings.default_tenant, course)
     if DEV_TOKEN in settings.auth.tokens:
         log.warning(
             "auth.dev_token",
@@ -130,4 +142,30 @@ async def serve(settings: EngineSettings) -> None:
         engine, StaticTokenAuthenticator(settings.auth.tokens), settings.host, settings.port
     )
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
-    await run_until_signalled(running, settings.grace_seconds)
+    watcher = (
+        asyncio.create_task(watch(registry, settings.models_poll_seconds)) if registry else None
+    )
+    try:
+        await run_until_signalled(running, settings.grace_seconds)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        if tracer is not None:
+            tracer.close()
+
+
+def _dkt(settings: EngineSettings) -> tuple[ModelRegistry | None, OnnxTracer | None]:
+    """The model registry and tracer, when a models folder exists."""
+    import structlog
+
+    from engine.dkt.registry import ModelRegistry
+    from engine.dkt.tracer import OnnxTracer
+    from engine.dkt.watch import reload_now
+
+    folder = settings.models_dir
+    if folder is None or not folder.is_dir():
+        return None, None
+    registry = ModelRegistry(folder)
+    reload_now(registry)
+    structlog.get_logger("attune.cli").info("dkt.models", loaded=registry.keys())
+    return registry, OnnxTracer(registry, batching=settings.dkt_batching)

@@ -11,7 +11,13 @@ import json
 from array import array
 from typing import Any
 
-from engine.domain.learner import DiagnosticAnswer, LearnerState, SkillOutcome, SkillState
+from engine.domain.learner import (
+    DiagnosticAnswer,
+    DktState,
+    LearnerState,
+    SkillOutcome,
+    SkillState,
+)
 from engine.domain.policy import Reason, Recommendation
 from engine.domain.records import MasteryEvent, RecordResult
 
@@ -32,6 +38,7 @@ def encode_state(state: LearnerState) -> str:
         "d": int(state.diagnosed),
         "g": [[a.item_id, a.score, a.weight] for a in state.diagnostic],
         "t": list(state.prior_theta) if state.prior_theta is not None else None,
+        "x": _dkt_row(state.dkt),
     }
     return json.dumps(body, separators=(",", ":"))
 
@@ -52,6 +59,7 @@ def decode_state(text: str) -> LearnerState:
         diagnosed=bool(body["d"]),
         diagnostic=tuple(DiagnosticAnswer(g[0], g[1], g[2]) for g in body["g"]),
         prior_theta=(body["t"][0], body["t"][1]) if body["t"] is not None else None,
+        dkt=_dkt_from_row(body.get("x")),
     )
 
 
@@ -62,6 +70,27 @@ def _pack(values: tuple[float, ...]) -> str:
 
 def _unpack(text: str) -> tuple[float, ...]:
     return tuple(array("d", base64.b64decode(text))) if text else ()
+
+
+def _dkt_row(d: DktState | None) -> list[Any] | None:
+    if d is None:
+        return None
+    # float32 is what ONNX Runtime computes in, so packing as float32 loses nothing.
+    return [d.model, _pack32(d.h), _pack32(d.c), _pack32(d.p), d.steps]
+
+
+def _dkt_from_row(row: list[Any] | None) -> DktState | None:
+    if row is None:
+        return None
+    return DktState(row[0], _unpack32(row[1]), _unpack32(row[2]), _unpack32(row[3]), row[4])
+
+
+def _pack32(values: tuple[float, ...]) -> str:
+    return base64.b64encode(array("f", values).tobytes()).decode("ascii")
+
+
+def _unpack32(text: str) -> tuple[float, ...]:
+    return tuple(array("f", base64.b64decode(text)))
 
 
 def _skill_row(s: SkillState) -> list[Any]:
@@ -127,6 +156,7 @@ def encode_result(result: RecordResult) -> str:
         "v": list(result.revoked),
         "a": [result.theta, result.theta_se],
         "d": int(result.diagnostic),
+        "p": [result.predictor, result.predictor_note],
     }
     return json.dumps(body, separators=(",", ":"))
 
@@ -171,4 +201,6 @@ def decode_result(text: str, duplicate: bool = False) -> RecordResult:
         theta=body["a"][0],
         theta_se=body["a"][1],
         diagnostic=bool(body["d"]),
+        predictor=body["p"][0],
+        predictor_note=body["p"][1],
     )

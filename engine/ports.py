@@ -67,6 +67,10 @@ class EventLog(Protocol):
         self, tenant: str, course_id: str, after: int, limit: int
     ) -> Sequence[LoggedEvent]: ...
 
+    async def read_learner_events(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> Sequence[LoggedEvent]: ...
+
 
 class EngineStore(CourseStore, LearnerStore, EventLog, Protocol):
     """Everything the engine persists. One adapter implements all of it so that the state

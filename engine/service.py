@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
 from engine.codec import decode_result, encode_result
+from engine.dkt.stepper import DktStepper, DktView
 from engine.domain.course import Course
 from engine.domain.credibility import credibility
 from engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -49,6 +50,7 @@ class LearnerView:
     state: LearnerState
     gaps: Sequence[Gap]
     tutor: TutorPolicy
+    dkt: DktView
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +79,14 @@ class Engine:
     """Tutors learners of every tenant over an :class:`EngineStore`."""
 
     def __init__(
-        self, store: EngineStore, clock: Clock | None = None, tutor: TutorPolicy | None = None
+        self,
+        store: EngineStore,
+        clock: Clock | None = None,
+        tutor: TutorPolicy | None = None,
+        dkt: DktStepper | None = None,
     ) -> None:
         self.store = store
+        self.dkt = dkt or DktStepper(None)
         self.clock: Clock = clock or SystemClock()
         self.tutor = tutor or TutorPolicy()
         self.items = ItemBook(store)
@@ -88,7 +95,12 @@ class Engine:
     # -- courses ---------------------------------------------------------------------------
 
     async def put_course(self, tenant: str, course: Course) -> Course:
-        """Create or replace a (validated) course."""
+        """Create or replace a (validated) course. A DKT model pin must name a loaded model
+        that knows every skill of the course."""
+        if course.dkt_model:
+            _model, why = self.dkt.usable(course)
+            if why:
+                raise InvalidInputError("course.dkt_model", why)
         await self.store.put_course(tenant, course)
         log.info(
             "course.put",
@@ -165,8 +177,19 @@ class Engine:
             self.tutor.credibility,
         )
         outcome = apply_response(course, state, response, weight, self.tutor)
-        theta, se = outcome.state.theta()
-        ctx = SelectionContext(now=response.occurred_at, item_stats=stats, tutor=self.tutor)
+        dkt = await self.dkt.advance(
+            course,
+            state,
+            course.items[response.item_id].skill_ids,
+            response.score,
+            weight >= 1.0,
+            lambda: self.store.read_learner_events(tenant, state.learner_id, course.course_id),
+        )
+        new_state = replace(outcome.state, dkt=dkt.state)
+        theta, se = new_state.theta()
+        ctx = SelectionContext(
+            now=response.occurred_at, item_stats=stats, predicted=dkt.predicted, tutor=self.tutor
+        )
         result = RecordResult(
             event_id=response.event_id,
             skills=outcome.skills,
@@ -180,13 +203,15 @@ class Engine:
                 )
                 for sid in outcome.mastery_events
             ),
-            recommendations=tuple(recommend(course, outcome.state, n, ctx)),
+            recommendations=tuple(recommend(course, new_state, n, ctx)),
             sequence=outcome.state.responses,
             credibility=weight,
             revoked=outcome.revoked,
             theta=theta,
             theta_se=se,
             diagnostic=outcome.state.in_diagnostic(course),
+            predictor=dkt.predictor,
+            predictor_note=dkt.note,
         )
         gain = sum(o.p_known - o.p_known_before for o in outcome.skills) / len(outcome.skills)
         event = LoggedEvent(
@@ -204,7 +229,7 @@ class Engine:
             credibility=weight,
             gain=gain,
         )
-        return _Step(state=outcome.state, result=result, event=event)
+        return _Step(state=new_state, result=result, event=event)
 
     def _committed(self, tenant: str, course_id: str, response: Response, step: _Step) -> None:
         """Feed item statistics and log what a teacher or operator would want to know."""
@@ -247,6 +272,7 @@ class Engine:
         ctx = SelectionContext(
             now=self.clock.now(),
             item_stats=await self.items.table(tenant, course_id),
+            predicted=self.dkt.view(course, state).predicted,
             tutor=self.tutor,
         )
         return recommend(course, state, n, ctx), state.in_diagnostic(course)
@@ -259,7 +285,13 @@ class Engine:
         if snap is None:
             raise NotFoundError("learner", learner_id)
         gaps = find_gaps(course, snap.state, self.tutor.gaps)
-        return LearnerView(course=course, state=snap.state, gaps=gaps, tutor=self.tutor)
+        return LearnerView(
+            course=course,
+            state=snap.state,
+            gaps=gaps,
+            tutor=self.tutor,
+            dkt=self.dkt.view(course, snap.state),
+        )
 
     async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
         """Erase the learner from the tenant; (courses, events) erased."""

@@ -68,5 +68,12 @@ class EngineSettings(BaseSettings):
     grace_seconds: float = Field(default=10.0, ge=0)
     demo_course: bool = True  # load the bundled demo course into the default tenant
     default_tenant: str = "default"
+    # DKT artifacts: <models_dir>/<name>/<version>/{model.onnx, manifest.json}; empty
+    # disables DKT serving. Default: the artifacts shipped in the repository.
+    models_dir: Path | None = Field(
+        default_factory=lambda: Path(__file__).resolve().parents[1] / "models" / "artifacts"
+    )
+    models_poll_seconds: float = Field(default=5.0, ge=0)  # 0: reload on SIGHUP only
+    dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tutor: TutorSettings = Field(default_factory=TutorSettings)

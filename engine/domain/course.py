@@ -103,6 +103,7 @@ class Course:
     order: tuple[str, ...]  # skills in topological order (prerequisites first)
     by_skill: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
     diagnostic: DiagnosticPolicy = field(default_factory=DiagnosticPolicy)
+    dkt_model: str = ""  # "name@version", "name" (newest) or "" (BKT only)
 
     def policy_for(self, skill_id: str) -> MasteryPolicy:
         """The mastery policy in force for one skill (its override, else the course's)."""
@@ -135,6 +136,7 @@ def build_course(
     mastery: MasteryPolicy | None = None,
     title: str = "",
     diagnostic: DiagnosticPolicy | None = None,
+    dkt_model: str = "",
 ) -> Course:
     """Validate and assemble a course. Raises :class:`InvalidInputError` naming the field."""
     _check_id(course_id, "course.course_id")
@@ -191,6 +193,7 @@ def build_course(
         items=item_by_id,
         mastery=policy,
         diagnostic=cold_start,
+        dkt_model=dkt_model.strip(),
         order=topological_order(edges),
         by_skill={
             sid: tuple(i for i in item_by_id.values() if sid in i.skill_ids) for sid in by_id

@@ -36,7 +36,9 @@ from engine.domain.course import (
 )
 from engine.domain.errors import InvalidInputError
 
-_COURSE_KEYS = frozenset({"course_id", "title", "mastery", "skills", "items", "diagnostic"})
+_COURSE_KEYS = frozenset(
+    {"course_id", "title", "mastery", "skills", "items", "diagnostic", "dkt_model"}
+)
 _DIAGNOSTIC_KEYS = frozenset({"enabled", "min_items", "max_items", "target_se"})
 _SKILL_KEYS = frozenset({"skill_id", "name", "bkt", "prerequisites", "mastery"})
 _ITEM_KEYS = frozenset({"item_id", "skill_ids", "irt", "content"})
@@ -70,6 +72,8 @@ def course_to_json(course: Course) -> dict[str, Any]:
             "max_items": d.max_items,
             "target_se": d.target_se,
         }
+    if course.dkt_model:
+        out["dkt_model"] = course.dkt_model
     return out
 
 
@@ -93,8 +97,17 @@ def course_from_json(data: object) -> Course:
     ]
     raw_diag = root.get("diagnostic")
     diagnostic = None if raw_diag is None else _diagnostic_from_json(raw_diag, "course.diagnostic")
+    dkt_model = root.get("dkt_model", "")
+    if not isinstance(dkt_model, str):
+        raise InvalidInputError("course.dkt_model", "must be a string")
     return build_course(
-        course_id, skills, items, mastery=mastery, title=title, diagnostic=diagnostic
+        course_id,
+        skills,
+        items,
+        mastery=mastery,
+        title=title,
+        diagnostic=diagnostic,
+        dkt_model=dkt_model,
     )
 
 

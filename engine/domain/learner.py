@@ -49,6 +49,17 @@ class DiagnosticAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class DktState:
+    """The learner's LSTM state under one DKT model, and its latest predictions."""
+
+    model: str  # "name@version" the state belongs to
+    h: tuple[float, ...]
+    c: tuple[float, ...]
+    p: tuple[float, ...]  # P(correct) of the next answer, by the model's skill index
+    steps: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class LearnerState:
     """Everything the engine keeps about one learner in one course.
 
@@ -66,6 +77,7 @@ class LearnerState:
     diagnosed: bool = False
     diagnostic: tuple[DiagnosticAnswer, ...] = ()
     prior_theta: tuple[float, float] | None = None  # (theta, se) that set the priors
+    dkt: DktState | None = None
 
     def skill(self, course: Course, skill_id: str) -> SkillState:
         """The state of ``skill_id``, or its untouched prior."""

@@ -34,6 +34,8 @@ class RecordResult:
     theta: float = 0.0
     theta_se: float = 1.0
     diagnostic: bool = False  # the learner is (still) in the diagnostic after this response
+    predictor: str = "bkt"  # "bkt" or "dkt": where predicted correctness came from
+    predictor_note: str = ""  # why BKT when the course has a DKT model
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ def course_from_pb(msg: course_pb2.Course) -> Course:
         _policy(msg.mastery) if msg.HasField("mastery") else MasteryPolicy(),
         title=msg.title,
         diagnostic=_diagnostic(msg.diagnostic),
+        dkt_model=msg.dkt_model,
     )
 
 
@@ -93,6 +94,7 @@ def course_to_pb(course: Course) -> course_pb2.Course:
     msg = course_pb2.Course(
         course_id=course.course_id,
         title=course.title,
+        dkt_model=course.dkt_model,
         mastery=_policy_pb(course.mastery),
         diagnostic=course_pb2.DiagnosticPolicy(
             disabled=not d.enabled,
@@ -202,6 +204,10 @@ def result_to_pb(result: RecordResult, course: Course | None) -> learner_pb2.Rec
         ability=learner_pb2.Ability(theta=result.theta, standard_error=result.theta_se),
         phase=_phase(result.diagnostic),
         revoked_skill_ids=list(result.revoked),
+        predictor=(
+            learner_pb2.PREDICTOR_DKT if result.predictor == "dkt" else learner_pb2.PREDICTOR_BKT
+        ),
+        predictor_note=result.predictor_note,
     )
     for o in result.skills:
         msg.skills.append(_skill_outcome_pb(o, _STATUS[o.status]))
@@ -239,7 +245,9 @@ def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse
         responses=state.responses,
         ability=learner_pb2.Ability(theta=theta, standard_error=se),
         phase=_phase(state.in_diagnostic(course)),
+        dkt_model=view.dkt.state.model if view.dkt.predicted is not None and view.dkt.state else "",
     )
+    predicted = view.dkt.predicted or {}
     for g in view.gaps:
         state_word = "mastered but doubted" if g.suspected else f"P(L) {g.p_known:.2f}"
         msg.gaps.add(
@@ -277,6 +285,8 @@ def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse
             reviews=s.reviews,
             prior=state.prior(course, sid),
         )
+        if sid in predicted:
+            skill.dkt_p_correct = predicted[sid]
         if s.last_practiced is not None:
             _set_time(skill.last_practiced_at, s.last_practiced)
         due = review.due_at(s, view.tutor.review)

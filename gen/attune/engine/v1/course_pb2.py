@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ttune/engine/v1/course.proto\x12\x10\x61ttune.engine.v1\"V\n\tBktParams\x12\r\n\x05prior\x18\x01 \x01(\x01\x12\r\n\x05learn\x18\x02 \x01(\x01\x12\r\n\x05guess\x18\x03 \x01(\x01\x12\x0c\n\x04slip\x18\x04 \x01(\x01\x12\x0e\n\x06\x66orget\x18\x05 \x01(\x01\"U\n\rMasteryPolicy\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x14\n\x0cmin_attempts\x18\x02 \x01(\x05\x12\x1b\n\x13\x63onsecutive_correct\x18\x03 \x01(\x05\"\xab\x01\n\x05Skill\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x03\x62kt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.BktParams\x12\x15\n\rprerequisites\x18\x04 \x03(\t\x12\x35\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicyH\x00\x88\x01\x01\x42\n\n\x08_mastery\",\n\tIrtParams\x12\t\n\x01\x61\x18\x01 \x01(\x01\x12\t\n\x01\x62\x18\x02 \x01(\x01\x12\t\n\x01\x63\x18\x03 \x01(\x01\"e\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x11\n\tskill_ids\x18\x02 \x03(\t\x12(\n\x03irt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.IrtParams\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\"\xe4\x01\n\x06\x43ourse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\'\n\x06skills\x18\x03 \x03(\x0b\x32\x17.attune.engine.v1.Skill\x12%\n\x05items\x18\x04 \x03(\x0b\x32\x16.attune.engine.v1.Item\x12\x30\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicy\x12\x36\n\ndiagnostic\x18\x06 \x01(\x0b\x32\".attune.engine.v1.DiagnosticPolicy\"]\n\x10\x44iagnosticPolicy\x12\x10\n\x08\x64isabled\x18\x01 \x01(\x08\x12\x11\n\tmin_items\x18\x02 \x01(\x05\x12\x11\n\tmax_items\x18\x03 \x01(\x05\x12\x11\n\ttarget_se\x18\x04 \x01(\x01\"<\n\x10PutCourseRequest\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"=\n\x11PutCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"%\n\x10GetCourseRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\"=\n\x11GetCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\";\n\x12ListCoursesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Y\n\x13ListCoursesResponse\x12)\n\x07\x63ourses\x18\x01 \x03(\x0b\x32\x18.attune.engine.v1.Course\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x97\x02\n\rCourseService\x12T\n\tPutCourse\x12\".attune.engine.v1.PutCourseRequest\x1a#.attune.engine.v1.PutCourseResponse\x12T\n\tGetCourse\x12\".attune.engine.v1.GetCourseRequest\x1a#.attune.engine.v1.GetCourseResponse\x12Z\n\x0bListCourses\x12$.attune.engine.v1.ListCoursesRequest\x1a%.attune.engine.v1.ListCoursesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ttune/engine/v1/course.proto\x12\x10\x61ttune.engine.v1\"V\n\tBktParams\x12\r\n\x05prior\x18\x01 \x01(\x01\x12\r\n\x05learn\x18\x02 \x01(\x01\x12\r\n\x05guess\x18\x03 \x01(\x01\x12\x0c\n\x04slip\x18\x04 \x01(\x01\x12\x0e\n\x06\x66orget\x18\x05 \x01(\x01\"U\n\rMasteryPolicy\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x14\n\x0cmin_attempts\x18\x02 \x01(\x05\x12\x1b\n\x13\x63onsecutive_correct\x18\x03 \x01(\x05\"\xab\x01\n\x05Skill\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x03\x62kt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.BktParams\x12\x15\n\rprerequisites\x18\x04 \x03(\t\x12\x35\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicyH\x00\x88\x01\x01\x42\n\n\x08_mastery\",\n\tIrtParams\x12\t\n\x01\x61\x18\x01 \x01(\x01\x12\t\n\x01\x62\x18\x02 \x01(\x01\x12\t\n\x01\x63\x18\x03 \x01(\x01\"e\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x11\n\tskill_ids\x18\x02 \x03(\t\x12(\n\x03irt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.IrtParams\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\"\xf7\x01\n\x06\x43ourse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\'\n\x06skills\x18\x03 \x03(\x0b\x32\x17.attune.engine.v1.Skill\x12%\n\x05items\x18\x04 \x03(\x0b\x32\x16.attune.engine.v1.Item\x12\x30\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicy\x12\x36\n\ndiagnostic\x18\x06 \x01(\x0b\x32\".attune.engine.v1.DiagnosticPolicy\x12\x11\n\tdkt_model\x18\x07 \x01(\t\"]\n\x10\x44iagnosticPolicy\x12\x10\n\x08\x64isabled\x18\x01 \x01(\x08\x12\x11\n\tmin_items\x18\x02 \x01(\x05\x12\x11\n\tmax_items\x18\x03 \x01(\x05\x12\x11\n\ttarget_se\x18\x04 \x01(\x01\"<\n\x10PutCourseRequest\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"=\n\x11PutCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"%\n\x10GetCourseRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\"=\n\x11GetCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\";\n\x12ListCoursesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Y\n\x13ListCoursesResponse\x12)\n\x07\x63ourses\x18\x01 \x03(\x0b\x32\x18.attune.engine.v1.Course\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x97\x02\n\rCourseService\x12T\n\tPutCourse\x12\".attune.engine.v1.PutCourseRequest\x1a#.attune.engine.v1.PutCourseResponse\x12T\n\tGetCourse\x12\".attune.engine.v1.GetCourseRequest\x1a#.attune.engine.v1.GetCourseResponse\x12Z\n\x0bListCourses\x12$.attune.engine.v1.ListCoursesRequest\x1a%.attune.engine.v1.ListCoursesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,21 +42,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ITEM']._serialized_start=446
   _globals['_ITEM']._serialized_end=547
   _globals['_COURSE']._serialized_start=550
-  _globals['_COURSE']._serialized_end=778
-  _globals['_DIAGNOSTICPOLICY']._serialized_start=780
-  _globals['_DIAGNOSTICPOLICY']._serialized_end=873
-  _globals['_PUTCOURSEREQUEST']._serialized_start=875
-  _globals['_PUTCOURSEREQUEST']._serialized_end=935
-  _globals['_PUTCOURSERESPONSE']._serialized_start=937
-  _globals['_PUTCOURSERESPONSE']._serialized_end=998
-  _globals['_GETCOURSEREQUEST']._serialized_start=1000
-  _globals['_GETCOURSEREQUEST']._serialized_end=1037
-  _globals['_GETCOURSERESPONSE']._serialized_start=1039
-  _globals['_GETCOURSERESPONSE']._serialized_end=1100
-  _globals['_LISTCOURSESREQUEST']._serialized_start=1102
-  _globals['_LISTCOURSESREQUEST']._serialized_end=1161
-  _globals['_LISTCOURSESRESPONSE']._serialized_start=1163
-  _globals['_LISTCOURSESRESPONSE']._serialized_end=1252
-  _globals['_COURSESERVICE']._serialized_start=1255
-  _globals['_COURSESERVICE']._serialized_end=1534
+  _globals['_COURSE']._serialized_end=797
+  _globals['_DIAGNOSTICPOLICY']._serialized_start=799
+  _globals['_DIAGNOSTICPOLICY']._serialized_end=892
+  _globals['_PUTCOURSEREQUEST']._serialized_start=894
+  _globals['_PUTCOURSEREQUEST']._serialized_end=954
+  _globals['_PUTCOURSERESPONSE']._serialized_start=956
+  _globals['_PUTCOURSERESPONSE']._serialized_end=1017
+  _globals['_GETCOURSEREQUEST']._serialized_start=1019
+  _globals['_GETCOURSEREQUEST']._serialized_end=1056
+  _globals['_GETCOURSERESPONSE']._serialized_start=1058
+  _globals['_GETCOURSERESPONSE']._serialized_end=1119
+  _globals['_LISTCOURSESREQUEST']._serialized_start=1121
+  _globals['_LISTCOURSESREQUEST']._serialized_end=1180
+  _globals['_LISTCOURSESRESPONSE']._serialized_start=1182
+  _globals['_LISTCOURSESRESPONSE']._serialized_end=1271
+  _globals['_COURSESERVICE']._serialized_start=1274
+  _globals['_COURSESERVICE']._serialized_end=1553
 # @@protoc_insertion_point(module_scope)

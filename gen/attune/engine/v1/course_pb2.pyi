@@ -67,20 +67,22 @@ class Item(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., skill_ids: _Optional[_Iterable[str]] = ..., irt: _Optional[_Union[IrtParams, _Mapping]] = ..., content: _Optional[str] = ...) -> None: ...
 
 class Course(_message.Message):
-    __slots__ = ("course_id", "title", "skills", "items", "mastery", "diagnostic")
+    __slots__ = ("course_id", "title", "skills", "items", "mastery", "diagnostic", "dkt_model")
     COURSE_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     MASTERY_FIELD_NUMBER: _ClassVar[int]
     DIAGNOSTIC_FIELD_NUMBER: _ClassVar[int]
+    DKT_MODEL_FIELD_NUMBER: _ClassVar[int]
     course_id: str
     title: str
     skills: _containers.RepeatedCompositeFieldContainer[Skill]
     items: _containers.RepeatedCompositeFieldContainer[Item]
     mastery: MasteryPolicy
     diagnostic: DiagnosticPolicy
-    def __init__(self, course_id: _Optional[str] = ..., title: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., mastery: _Optional[_Union[MasteryPolicy, _Mapping]] = ..., diagnostic: _Optional[_Union[DiagnosticPolicy, _Mapping]] = ...) -> None: ...
+    dkt_model: str
+    def __init__(self, course_id: _Optional[str] = ..., title: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., mastery: _Optional[_Union[MasteryPolicy, _Mapping]] = ..., diagnostic: _Optional[_Union[DiagnosticPolicy, _Mapping]] = ..., dkt_model: _Optional[str] = ...) -> None: ...
 
 class DiagnosticPolicy(_message.Message):
     __slots__ = ("disabled", "min_items", "max_items", "target_se")

@@ -10,6 +10,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Predictor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PREDICTOR_UNSPECIFIED: _ClassVar[Predictor]
+    PREDICTOR_BKT: _ClassVar[Predictor]
+    PREDICTOR_DKT: _ClassVar[Predictor]
+
 class ResponseFlag(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RESPONSE_FLAG_UNSPECIFIED: _ClassVar[ResponseFlag]
@@ -40,6 +46,9 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_EXPLORATION: _ClassVar[Reason]
     REASON_REVIEW: _ClassVar[Reason]
     REASON_GAP: _ClassVar[Reason]
+PREDICTOR_UNSPECIFIED: Predictor
+PREDICTOR_BKT: Predictor
+PREDICTOR_DKT: Predictor
 RESPONSE_FLAG_UNSPECIFIED: ResponseFlag
 RESPONSE_FLAG_TOO_FAST: ResponseFlag
 LEARNER_PHASE_UNSPECIFIED: LearnerPhase
@@ -83,7 +92,7 @@ class RecordResponseRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., item_id: _Optional[str] = ..., correct: _Optional[bool] = ..., score: _Optional[float] = ..., response_time_ms: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_recommendations: _Optional[int] = ...) -> None: ...
 
 class RecordResponseResponse(_message.Message):
-    __slots__ = ("event_id", "skills", "mastery_events", "recommendations", "duplicate", "sequence", "credibility", "flags", "ability", "phase", "revoked_skill_ids")
+    __slots__ = ("event_id", "skills", "mastery_events", "recommendations", "duplicate", "sequence", "credibility", "flags", "ability", "phase", "revoked_skill_ids", "predictor", "predictor_note")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     MASTERY_EVENTS_FIELD_NUMBER: _ClassVar[int]
@@ -95,6 +104,8 @@ class RecordResponseResponse(_message.Message):
     ABILITY_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
     REVOKED_SKILL_IDS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTOR_FIELD_NUMBER: _ClassVar[int]
+    PREDICTOR_NOTE_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     skills: _containers.RepeatedCompositeFieldContainer[SkillState]
     mastery_events: _containers.RepeatedCompositeFieldContainer[MasteryEvent]
@@ -106,7 +117,9 @@ class RecordResponseResponse(_message.Message):
     ability: Ability
     phase: LearnerPhase
     revoked_skill_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, event_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastery_events: _Optional[_Iterable[_Union[MasteryEvent, _Mapping]]] = ..., recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., duplicate: _Optional[bool] = ..., sequence: _Optional[int] = ..., credibility: _Optional[float] = ..., flags: _Optional[_Iterable[_Union[ResponseFlag, str]]] = ..., ability: _Optional[_Union[Ability, _Mapping]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ..., revoked_skill_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    predictor: Predictor
+    predictor_note: str
+    def __init__(self, event_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastery_events: _Optional[_Iterable[_Union[MasteryEvent, _Mapping]]] = ..., recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., duplicate: _Optional[bool] = ..., sequence: _Optional[int] = ..., credibility: _Optional[float] = ..., flags: _Optional[_Iterable[_Union[ResponseFlag, str]]] = ..., ability: _Optional[_Union[Ability, _Mapping]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ..., revoked_skill_ids: _Optional[_Iterable[str]] = ..., predictor: _Optional[_Union[Predictor, str]] = ..., predictor_note: _Optional[str] = ...) -> None: ...
 
 class Ability(_message.Message):
     __slots__ = ("theta", "standard_error")
@@ -117,7 +130,7 @@ class Ability(_message.Message):
     def __init__(self, theta: _Optional[float] = ..., standard_error: _Optional[float] = ...) -> None: ...
 
 class SkillState(_message.Message):
-    __slots__ = ("skill_id", "p_mastery", "p_correct", "attempts", "mastered", "status", "correct_streak", "last_practiced_at", "review_due_at", "review_interval_hours", "reviews", "prior")
+    __slots__ = ("skill_id", "p_mastery", "p_correct", "attempts", "mastered", "status", "correct_streak", "last_practiced_at", "review_due_at", "review_interval_hours", "reviews", "prior", "dkt_p_correct")
     SKILL_ID_FIELD_NUMBER: _ClassVar[int]
     P_MASTERY_FIELD_NUMBER: _ClassVar[int]
     P_CORRECT_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +143,7 @@ class SkillState(_message.Message):
     REVIEW_INTERVAL_HOURS_FIELD_NUMBER: _ClassVar[int]
     REVIEWS_FIELD_NUMBER: _ClassVar[int]
     PRIOR_FIELD_NUMBER: _ClassVar[int]
+    DKT_P_CORRECT_FIELD_NUMBER: _ClassVar[int]
     skill_id: str
     p_mastery: float
     p_correct: float
@@ -142,7 +156,8 @@ class SkillState(_message.Message):
     review_interval_hours: float
     reviews: int
     prior: float
-    def __init__(self, skill_id: _Optional[str] = ..., p_mastery: _Optional[float] = ..., p_correct: _Optional[float] = ..., attempts: _Optional[int] = ..., mastered: _Optional[bool] = ..., status: _Optional[_Union[SkillStatus, str]] = ..., correct_streak: _Optional[int] = ..., last_practiced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_interval_hours: _Optional[float] = ..., reviews: _Optional[int] = ..., prior: _Optional[float] = ...) -> None: ...
+    dkt_p_correct: float
+    def __init__(self, skill_id: _Optional[str] = ..., p_mastery: _Optional[float] = ..., p_correct: _Optional[float] = ..., attempts: _Optional[int] = ..., mastered: _Optional[bool] = ..., status: _Optional[_Union[SkillStatus, str]] = ..., correct_streak: _Optional[int] = ..., last_practiced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_interval_hours: _Optional[float] = ..., reviews: _Optional[int] = ..., prior: _Optional[float] = ..., dkt_p_correct: _Optional[float] = ...) -> None: ...
 
 class KnowledgeGap(_message.Message):
     __slots__ = ("skill_id", "blocked_skill_id", "failures", "p_mastery", "mastered", "suspected", "evidence_event_ids", "explanation")
@@ -254,7 +269,7 @@ class GetLearnerStateRequest(_message.Message):
     def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ...) -> None: ...
 
 class GetLearnerStateResponse(_message.Message):
-    __slots__ = ("learner_id", "course_id", "skills", "mastered_skill_ids", "ready_skill_ids", "locked_skill_ids", "responses", "ability", "phase", "gaps")
+    __slots__ = ("learner_id", "course_id", "skills", "mastered_skill_ids", "ready_skill_ids", "locked_skill_ids", "responses", "ability", "phase", "gaps", "dkt_model")
     LEARNER_ID_FIELD_NUMBER: _ClassVar[int]
     COURSE_ID_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
@@ -265,6 +280,7 @@ class GetLearnerStateResponse(_message.Message):
     ABILITY_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
     GAPS_FIELD_NUMBER: _ClassVar[int]
+    DKT_MODEL_FIELD_NUMBER: _ClassVar[int]
     learner_id: str
     course_id: str
     skills: _containers.RepeatedCompositeFieldContainer[SkillState]
@@ -275,7 +291,8 @@ class GetLearnerStateResponse(_message.Message):
     ability: Ability
     phase: LearnerPhase
     gaps: _containers.RepeatedCompositeFieldContainer[KnowledgeGap]
-    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastered_skill_ids: _Optional[_Iterable[str]] = ..., ready_skill_ids: _Optional[_Iterable[str]] = ..., locked_skill_ids: _Optional[_Iterable[str]] = ..., responses: _Optional[int] = ..., ability: _Optional[_Union[Ability, _Mapping]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ..., gaps: _Optional[_Iterable[_Union[KnowledgeGap, _Mapping]]] = ...) -> None: ...
+    dkt_model: str
+    def __init__(self, learner_id: _Optional[str] = ..., course_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[SkillState, _Mapping]]] = ..., mastered_skill_ids: _Optional[_Iterable[str]] = ..., ready_skill_ids: _Optional[_Iterable[str]] = ..., locked_skill_ids: _Optional[_Iterable[str]] = ..., responses: _Optional[int] = ..., ability: _Optional[_Union[Ability, _Mapping]] = ..., phase: _Optional[_Union[LearnerPhase, str]] = ..., gaps: _Optional[_Iterable[_Union[KnowledgeGap, _Mapping]]] = ..., dkt_model: _Optional[str] = ...) -> None: ...
 
 class DeleteLearnerRequest(_message.Message):
     __slots__ = ("learner_id",)

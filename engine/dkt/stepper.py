@@ -1,0 +1,126 @@
+"""DKT in the life of one response: advance the learner's LSTM state, or say why not.
+
+- No ``dkt_model`` on the course: BKT, with no note (nothing failed).
+- The pinned model is not loaded, does not know the course's skills, or fails at run time:
+  BKT, and the reply's ``predictor_note`` and a warning log say why.
+- The learner's stored state belongs to another model version (after a hot reload or a
+  re-pin): it is rebuilt once from the learner's event log, then stepped O(1) again.
+
+Too-fast answers (credibility < 1) are not fed to DKT: they are not practice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from engine.dkt.manifest import ManifestError, check_course
+from engine.dkt.registry import LoadedModel
+from engine.dkt.tracer import OnnxTracer
+from engine.domain.course import Course
+from engine.domain.learner import CORRECT_AT, DktState, LearnerState
+from engine.domain.records import LoggedEvent
+
+log = structlog.get_logger("attune.dkt")
+
+
+@dataclass(frozen=True, slots=True)
+class DktView:
+    """What DKT says now: predictions per course skill, or None with the reason."""
+
+    state: DktState | None
+    predicted: Mapping[str, float] | None
+    note: str = ""
+
+    @property
+    def predictor(self) -> str:
+        """ "dkt" when predictions exist, else "bkt"."""
+        return "dkt" if self.predicted is not None else "bkt"
+
+
+class DktStepper:
+    """Advances learners through their course's DKT model."""
+
+    def __init__(self, tracer: OnnxTracer | None) -> None:
+        self.tracer = tracer
+
+    def usable(self, course: Course) -> tuple[LoadedModel | None, str]:
+        """The model serving the course, or None and why not ("" when it has none)."""
+        if not course.dkt_model:
+            return None, ""
+        if self.tracer is None:
+            return None, "DKT serving is disabled"
+        model = self.tracer.model(course.dkt_model)
+        if model is None:
+            return None, f"DKT model {course.dkt_model} is not loaded"
+        try:
+            check_course(model.manifest, course)
+        except ManifestError as exc:
+            return None, exc.message
+        return model, ""
+
+    def view(self, course: Course, state: LearnerState) -> DktView:
+        """Predictions from the stored state, without stepping (for Recommend and state reads)."""
+        model, note = self.usable(course)
+        if model is None or state.dkt is None or state.dkt.model != model.manifest.key:
+            return DktView(state.dkt, None, note)
+        return DktView(state.dkt, _by_skill(course, model, state.dkt.p), "")
+
+    async def advance(
+        self,
+        course: Course,
+        state: LearnerState,
+        item_skills: Sequence[str],
+        score: float,
+        credible: bool,
+        history: Callable[[], Awaitable[Sequence[LoggedEvent]]],
+    ) -> DktView:
+        """Step the learner through one answer. ``history`` reads the learner's earlier events
+        in the course; it is called only when the stored state belongs to another model."""
+        model, note = self.usable(course)
+        if model is None or self.tracer is None:
+            if note:
+                log.warning("dkt.fallback", course_id=course.course_id, reason=note)
+            return DktView(state.dkt, None, note)
+        key = model.manifest.key
+        dkt = state.dkt if state.dkt is not None and state.dkt.model == key else None
+        try:
+            if dkt is None and state.responses > 0:
+                dkt = await self._rebuild(course, model, await history())
+            if credible:
+                for sid in item_skills:
+                    dkt = await self._step(model, dkt, sid, score >= CORRECT_AT)
+        except Exception as exc:  # ONNX Runtime failed: BKT carries on
+            note = f"DKT model {key} failed: {type(exc).__name__}"
+            log.error("dkt.failed", course_id=course.course_id, model=key, exc_info=exc)
+            return DktView(state.dkt, None, note)
+        if dkt is None:  # nothing credible seen yet under this model
+            return DktView(None, None, "")
+        return DktView(dkt, _by_skill(course, model, dkt.p), "")
+
+    async def _step(
+        self, model: LoadedModel, dkt: DktState | None, skill_id: str, correct: bool
+    ) -> DktState:
+        assert self.tracer is not None
+        x = model.manifest.interaction(skill_id, correct)
+        p, h, c = await self.tracer.step(model, x, dkt.h if dkt else None, dkt.c if dkt else None)
+        return DktState(model.manifest.key, h, c, p, (dkt.steps if dkt else 0) + 1)
+
+    async def _rebuild(
+        self, course: Course, model: LoadedModel, history: Sequence[LoggedEvent]
+    ) -> DktState | None:
+        dkt: DktState | None = None
+        for event in history:
+            if event.credibility < 1.0 or event.item_id not in course.items:
+                continue
+            for sid in course.items[event.item_id].skill_ids:
+                dkt = await self._step(model, dkt, sid, event.score >= CORRECT_AT)
+        log.info("dkt.state_rebuilt", model=model.manifest.key, events=len(history))
+        return dkt
+
+
+def _by_skill(course: Course, model: LoadedModel, p: Sequence[float]) -> dict[str, float]:
+    index = model.manifest.skill_index
+    return {sid: float(p[index[sid]]) for sid in course.skills}
