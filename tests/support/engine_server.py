@@ -11,6 +11,9 @@ import grpc
 from attune.engine.v1 import course_pb2_grpc, learner_pb2_grpc
 
 from engine.adapters.sqlite_store import SqliteStore
+from engine.dkt.registry import ModelRegistry
+from engine.dkt.stepper import DktStepper
+from engine.dkt.tracer import OnnxTracer
 from engine.grpc.auth import StaticTokenAuthenticator
 from engine.grpc.server import RunningServer, start_server
 from engine.ports import Clock
@@ -36,10 +39,18 @@ class Client:
 
 
 @asynccontextmanager
-async def engine_client(data_dir: Path, clock: Clock | None = None) -> AsyncIterator[Client]:
-    """Start an engine on a free port with the store under ``data_dir``; stop it after."""
+async def engine_client(
+    data_dir: Path, clock: Clock | None = None, models_dir: Path | None = None
+) -> AsyncIterator[Client]:
+    """Start an engine on a free port with the store under ``data_dir`` (and DKT models from
+    ``models_dir``); stop it after."""
     store = SqliteStore.open(data_dir / "attune.db")
-    engine = Engine(store, clock=clock)
+    tracer = None
+    if models_dir is not None:
+        registry = ModelRegistry(models_dir)
+        registry.reload()
+        tracer = OnnxTracer(registry)
+    engine = Engine(store, clock=clock, dkt=DktStepper(tracer))
     running = await start_server(engine, StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
