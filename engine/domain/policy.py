@@ -113,7 +113,7 @@ def recommend(
     if state.in_diagnostic(course):
         return _diagnostic(course, state, n)
     rng = random.Random(f"{state.learner_id}#{state.responses}")
-    tiers = _candidate_tiers(course, state, ctx)
+    tiers = _candidate_tiers(course, state, ctx, n)
     scored: list[tuple[int, Recommendation]] = []
     for sid, tier in tiers.items():
         base, reasons = _skill_part(course, state, sid, tier, ctx)
@@ -137,7 +137,9 @@ def recommend(
 TIER_RECHECK, TIER_GAP, TIER_REVIEW, TIER_NEW = 3, 2, 1, 0
 
 
-def _candidate_tiers(course: Course, state: LearnerState, ctx: SelectionContext) -> dict[str, int]:
+def _candidate_tiers(
+    course: Course, state: LearnerState, ctx: SelectionContext, n: int
+) -> dict[str, int]:
     mastered = state.mastered()
     ready = ready_skills({k: s.prerequisites for k, s in course.skills.items()}, mastered)
     tiers: dict[str, int] = {}
@@ -154,8 +156,8 @@ def _candidate_tiers(course: Course, state: LearnerState, ctx: SelectionContext)
     for sid in course.order:
         if sid in ready and sid not in mastered:
             tiers.setdefault(sid, TIER_NEW)
-    if not tiers:  # everything mastered, nothing due: review the weakest
-        for sid in sorted(mastered, key=lambda s: state.skill(course, s).p_known):
+    if not tiers:  # everything mastered, nothing due: review the n weakest
+        for sid in sorted(mastered, key=lambda s: state.skill(course, s).p_known)[:n]:
             tiers[sid] = TIER_REVIEW
     return tiers
 
