@@ -79,8 +79,9 @@ class ServerLog:
 class ServerProcess:
     """Context manager: starts the engine, exposes its port, stops it gracefully on exit."""
 
-    def __init__(self, log_level: str = "warning") -> None:
+    def __init__(self, log_level: str = "warning", store_url: str = "") -> None:
         self.log_level = log_level
+        self.store_url = store_url  # "" for the embedded store in the temp dir
         self.log = ServerLog()
         self.port = 0
         self.exit_code: int | None = None
@@ -117,6 +118,8 @@ class ServerProcess:
             "--log-format",
             "json",
         ]
+        if self.store_url:
+            cmd += ["--store", self.store_url]
         # ATTUNE_* from the caller's shell could point the server at another store or
         # replace the dev token; the benchmark wants the defaults.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}

@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--steps", type=int, default=400, help="maximum number of responses")
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
 
+    models = sub.add_parser("models", help="offline models: fit BKT, train and evaluate DKT")
+    model_commands = models.add_subparsers(dest="models_command", required=True)
+    from models.bkt.cli import register as register_bkt
+    from models.dkt.cli import register as register_dkt
+
+    register_bkt(model_commands)  # fit-bkt, export-events (import nothing heavy)
+    register_dkt(model_commands)  # train-dkt, evaluate, train-demo-dkt (torch only when run)
+
     sim = sub.add_parser("simulate", help="compare tutoring policies on synthetic learners")
     sim.add_argument("--course", default="demo", help="course to tutor (known: demo)")
     sim.add_argument("--learners", type=int, default=30, help="synthetic learners per policy")
@@ -66,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=0, help="processes running policies (0: one per core)"
     )
     return parser
+
+
+BKT_COMMANDS = ("fit-bkt", "export-events")
 
 
 def _settings(args: argparse.Namespace) -> EngineSettings:
@@ -100,6 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engine.demo.run import run_demo
 
         return asyncio.run(run_demo(seed=args.seed, steps=args.steps, quiet=args.quiet))
+    if args.command == "models":
+        if args.models_command in BKT_COMMANDS:
+            from models.bkt.cli import run as run_bkt
+
+            return run_bkt(args)
+        from models.dkt.cli import run as run_dkt
+
+        return run_dkt(args)
     if args.command == "simulate":
         from models.simulation.cli import run_simulate
 
@@ -121,7 +140,7 @@ async def serve(settings: EngineSettings) -> None:
 
     configure_logging(settings.log_level, settings.log_format)
     log = structlog.get_logger("attune.cli")
-    store = open_store(settings)
+    store = await open_store(settings)
     registry, tracer = _dkt(settings)
     engine = Engine(store, tutor=settings.tutor.policy(), dkt=DktStepper(tracer))
     if settings.demo_course:

@@ -1,4 +1,5 @@
-"""Compact JSON encodings of learner states and replies, as the stores keep them.
+"""Compact JSON encodings of learner states, replies and logged events, as the stores keep
+them.
 
 Floats go through ``repr``-exact JSON, so a state read back is bit-identical: the exactness
 of BKT survives a restart.
@@ -19,7 +20,7 @@ from engine.domain.learner import (
     SkillState,
 )
 from engine.domain.policy import Reason, Recommendation
-from engine.domain.records import MasteryEvent, RecordResult
+from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
 
 STATE_VERSION = 2
 
@@ -203,4 +204,48 @@ def decode_result(text: str, duplicate: bool = False) -> RecordResult:
         diagnostic=bool(body["d"]),
         predictor=body["p"][0],
         predictor_note=body["p"][1],
+    )
+
+
+def encode_event(event: LoggedEvent) -> str:
+    """Serialise a logged event (its reply embedded as JSON, not as an escaped string).
+
+    ``log_id`` is left out: a store assigns it where the event lands in its log.
+    """
+    head = {
+        "e": event.event_id,
+        "t": event.tenant,
+        "l": event.learner_id,
+        "c": event.course_id,
+        "i": event.item_id,
+        "s": event.score,
+        "ms": event.response_time_ms,
+        "o": event.occurred_at,
+        "r": event.recorded_at,
+        "q": event.sequence,
+        "k": event.credibility,
+        "g": event.gain,
+    }
+    # The reply is already compact JSON: splice it in rather than parse and re-encode it.
+    return json.dumps(head, separators=(",", ":"))[:-1] + ',"p":' + event.reply + "}"
+
+
+def decode_event(text: str | bytes, log_id: int = 0) -> LoggedEvent:
+    """Inverse of :func:`encode_event`; the reply comes back byte-identical."""
+    body = json.loads(text)
+    return LoggedEvent(
+        tenant=body["t"],
+        event_id=body["e"],
+        learner_id=body["l"],
+        course_id=body["c"],
+        item_id=body["i"],
+        score=body["s"],
+        response_time_ms=body["ms"],
+        occurred_at=body["o"],
+        recorded_at=body["r"],
+        sequence=body["q"],
+        reply=json.dumps(body["p"], separators=(",", ":")),
+        log_id=log_id,
+        credibility=body["k"],
+        gain=body["g"],
     )

@@ -46,8 +46,9 @@ class LearnerStore(Protocol):
     async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
         """Append ``event`` and save ``state`` in one atomic step; return the new version.
 
-        Raises :class:`DuplicateEventError` when the tenant already logged ``event.event_id``
-        and :class:`~engine.domain.errors.ConflictError` when the stored version moved on.
+        Raises :class:`DuplicateEventError` when the learner already logged
+        ``event.event_id`` (the embedded store: the tenant) and
+        :class:`~engine.domain.errors.ConflictError` when the stored version moved on.
         """
         ...
 
@@ -59,7 +60,10 @@ class LearnerStore(Protocol):
 class EventLog(Protocol):
     """The append-only log of responses, read by idempotency checks, outboxes and exports."""
 
-    async def get_event(self, tenant: str, event_id: str) -> LoggedEvent | None: ...
+    async def get_event(self, tenant: str, event_id: str, learner_id: str) -> LoggedEvent | None:
+        """The learner's logged event with this id. Event ids are unique per learner: a retry
+        always carries the same learner (the embedded store is stricter: per tenant)."""
+        ...
 
     async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]: ...
 
@@ -81,5 +85,43 @@ class EngineStore(CourseStore, LearnerStore, EventLog, Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One delivery of a logged event to a consumer group; ack it by ``entry_id``."""
+
+    entry_id: str
+    event: LoggedEvent
+
+
+class EventFeed(Protocol):
+    """Consumer groups over a tenant's event log, for the outboxes (grade passback, xAPI).
+
+    Delivery is at least once: an entry is delivered again until it is acknowledged, so a
+    consumer must dedupe by ``event.event_id``.
+    """
+
+    async def ensure_group(self, tenant: str, group: str) -> None:
+        """Create the group (at the start of the log) unless it exists."""
+        ...
+
+    async def read_group(
+        self, tenant: str, group: str, consumer: str, count: int, block_ms: int = 0
+    ) -> Sequence[FeedEntry]:
+        """Up to ``count`` entries never delivered to the group (waiting up to ``block_ms``
+        for one, when given)."""
+        ...
+
+    async def ack(self, tenant: str, group: str, entry_ids: Sequence[str]) -> int:
+        """Mark entries done; the number acknowledged."""
+        ...
+
+    async def claim(
+        self, tenant: str, group: str, consumer: str, min_idle_ms: int, count: int
+    ) -> Sequence[FeedEntry]:
+        """Take over entries delivered to any consumer but unacknowledged for
+        ``min_idle_ms`` (a consumer died)."""
+        ...
+
+
 class DuplicateEventError(Exception):
-    """The event id is already in the tenant's log (a concurrent retry won the race)."""
+    """The event id is already in the learner's log (a concurrent retry won the race)."""

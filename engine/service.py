@@ -146,7 +146,7 @@ class Engine:
         )
         async with self._learner_locks.hold((tenant, response.learner_id)):
             for _ in range(_CAS_RETRIES):
-                logged = await self.store.get_event(tenant, response.event_id)
+                logged = await self.store.get_event(tenant, response.event_id, response.learner_id)
                 if logged is not None:
                     return self._replay(logged)
                 course = await self.get_course(tenant, response.course_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ settings.load_profile("attune")
 
 if TYPE_CHECKING:
     from tests.support.engine_server import Client
+    from tests.support.redis_server import RedisClusterNodes, RedisServer
 
 
 @pytest.fixture
@@ -24,3 +25,21 @@ async def client(tmp_path: Path) -> AsyncIterator[Client]:
 
     async with engine_client(tmp_path) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def redis_standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session (AOF, appendfsync always); tests flush it."""
+    from tests.support.redis_server import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterNodes]:
+    """A three-master Redis Cluster for the session; tests flush it."""
+    from tests.support.redis_server import redis_cluster
+
+    with redis_cluster(tmp_path_factory.mktemp("redis-cluster")) as cluster:
+        yield cluster

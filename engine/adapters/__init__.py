@@ -1,1 +1,1 @@
-"""Adapters behind the engine's ports: the embedded SQLite store (default), and more to come."""
+"""Adapters behind the engine's ports: the embedded SQLite store (default) and the Redis store."""

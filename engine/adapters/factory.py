@@ -6,16 +6,20 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from engine.adapters.sqlite_store import SqliteStore
+from engine.domain.errors import UnavailableError
 from engine.ports import EngineStore
 from engine.settings import EngineSettings
+
+REDIS_SCHEMES = ("redis", "rediss", "redis+cluster", "rediss+cluster")
 
 
 class StoreConfigError(ValueError):
     """The store URL cannot be used; the message names the URL."""
 
 
-def open_store(settings: EngineSettings) -> EngineStore:
-    """Open the store the settings name: the embedded SQLite store by default."""
+async def open_store(settings: EngineSettings) -> EngineStore:
+    """Open the store the settings name: the embedded SQLite store by default, Redis for a
+    ``redis://``, ``rediss://`` or ``redis+cluster://`` URL (which must answer now)."""
     url = settings.store_url
     if not url:
         return SqliteStore.open(settings.data_dir / "attune.db")
@@ -26,8 +30,20 @@ def open_store(settings: EngineSettings) -> EngineStore:
         if not path or path == "/":
             raise StoreConfigError(f"store URL {url!r} names no file")
         return SqliteStore.open(Path(path[1:] if path.startswith("//") else path))
-    if parsed.scheme in ("redis", "rediss", "redis+cluster"):
-        raise StoreConfigError(
-            f"store URL {url!r}: the Redis store is not built yet; use the embedded store"
-        )
+    if parsed.scheme in REDIS_SCHEMES:
+        return await _open_redis(url)
     raise StoreConfigError(f"store URL {url!r}: unknown scheme {parsed.scheme!r}")
+
+
+async def _open_redis(url: str) -> EngineStore:
+    from engine.adapters.redis_conn import RedisUrlError, redact
+    from engine.adapters.redis_store import RedisStore
+
+    shown = redact(url)
+    try:
+        return await RedisStore.open(url)
+    except RedisUrlError as exc:
+        raise StoreConfigError(f"store URL {shown!r}: {exc}") from None
+    except UnavailableError as exc:
+        cause = exc.__cause__ or exc
+        raise StoreConfigError(f"store URL {shown!r}: Redis does not answer ({cause})") from None

@@ -256,8 +256,9 @@ class SqliteStore:
 
     # -- event log -------------------------------------------------------------------------
 
-    async def get_event(self, tenant: str, event_id: str) -> LoggedEvent | None:
-        """The logged event with this id, if any."""
+    async def get_event(self, tenant: str, event_id: str, learner_id: str) -> LoggedEvent | None:
+        """The logged event with this id, if any. Ids are unique per tenant here, which is
+        stricter than the port asks, so ``learner_id`` is not needed to find it."""
         row = (
             self._read()
             .execute(

@@ -316,7 +316,7 @@ async def test_delete_learner_erases_state_and_events(client: Client) -> None:
         )
     )
     assert code == grpc.StatusCode.NOT_FOUND
-    assert await client.running.engine.store.get_event("tenant-a", "d0") is None
+    assert await client.running.engine.store.get_event("tenant-a", "d0", "l1") is None
     other = await client.learners.GetLearnerState(
         learner_pb2.GetLearnerStateRequest(learner_id="l2", course_id="chain"), metadata=META_A
     )

@@ -89,7 +89,7 @@ async def test_too_fast_answer_is_flagged_down_weighted_and_logged(client: Clien
     normal = await client.learners.RecordResponse(_req("f2", "a1", True), metadata=META_A)
     assert list(normal.flags) == [] and normal.credibility == 1.0
     assert normal.skills[0].attempts == 1
-    logged = await client.running.engine.store.get_event("tenant-a", "f1")
+    logged = await client.running.engine.store.get_event("tenant-a", "f1", "l1")
     assert logged is not None and logged.credibility == pytest.approx(0.2)
 
 

@@ -51,7 +51,7 @@ async def test_commit_load_duplicate_conflict(tmp_path: Path) -> None:
         # Neither failed commit changed anything.
         assert (await store.load("t", "l", "c")).version == 1
         assert [e.event_id for e in await store.read_events("t", 0, 10)] == ["e1"]
-        assert await store.get_event("other-tenant", "e1") is None
+        assert await store.get_event("other-tenant", "e1", "l") is None
     finally:
         await store.close()
 
