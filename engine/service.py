@@ -148,6 +148,11 @@ class Engine:
             for _ in range(_CAS_RETRIES):
                 logged = await self.store.get_event(tenant, response.event_id, response.learner_id)
                 if logged is not None:
+                    if logged.learner_id != response.learner_id:
+                        # Never hand one learner's reply to another: a reused id is a bug.
+                        raise InvalidInputError(
+                            "event_id", "already used for another learner in this tenant"
+                        )
                     return self._replay(logged)
                 course = await self.get_course(tenant, response.course_id)
                 validate_response(response, course)

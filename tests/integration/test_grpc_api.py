@@ -361,3 +361,15 @@ async def test_request_id_is_echoed(client: Client) -> None:
     await call
     trailing = dict(await call.trailing_metadata())
     assert trailing["x-request-id"] == "req-123"
+
+
+async def test_event_id_reused_by_another_learner_is_refused(client: Client) -> None:
+    await _put(client)
+    first = await client.learners.RecordResponse(_resp("shared", learner="l1"), metadata=META_A)
+    code, details = await _code(
+        client.learners.RecordResponse(_resp("shared", learner="l2"), metadata=META_A)
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "event_id" in details and "another learner" in details
+    again = await client.learners.RecordResponse(_resp("shared", learner="l1"), metadata=META_A)
+    assert again.duplicate and list(again.skills) == list(first.skills)
