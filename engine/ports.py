@@ -43,6 +43,13 @@ class LearnerStore(Protocol):
 
     async def load(self, tenant: str, learner_id: str, course_id: str) -> Snapshot | None: ...
 
+    async def prepare(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str
+    ) -> tuple[LoggedEvent | None, Snapshot | None]:
+        """The idempotency check and the state read of one response, together (one round
+        trip on a networked store): the logged event with this id, and the snapshot."""
+        ...
+
     async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
         """Append ``event`` and save ``state`` in one atomic step; return the new version.
 

@@ -146,7 +146,9 @@ class Engine:
         )
         async with self._learner_locks.hold((tenant, response.learner_id)):
             for _ in range(_CAS_RETRIES):
-                logged = await self.store.get_event(tenant, response.event_id, response.learner_id)
+                logged, snap = await self.store.prepare(
+                    tenant, response.learner_id, response.course_id, response.event_id
+                )
                 if logged is not None:
                     if logged.learner_id != response.learner_id:
                         # Never hand one learner's reply to another: a reused id is a bug.
@@ -156,7 +158,6 @@ class Engine:
                     return self._replay(logged)
                 course = await self.get_course(tenant, response.course_id)
                 validate_response(response, course)
-                snap = await self.store.load(tenant, response.learner_id, response.course_id)
                 state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
                 step = await self._apply(tenant, course, state, response, n)
                 try:

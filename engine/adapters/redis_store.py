@@ -40,7 +40,7 @@ from engine.adapters.redis_relay import (
     parse_entries,
 )
 from engine.adapters.redis_scripts import COMMIT, DELETE_LEARNER, ERASE_FROM_LOG
-from engine.codec import decode_state, encode_event, encode_state
+from engine.codec import decode_event, decode_state, encode_event, encode_state
 from engine.domain.course import Course
 from engine.domain.errors import ConflictError, UnavailableError
 from engine.domain.learner import LearnerState
@@ -138,6 +138,23 @@ class RedisStore:
             return None
         version, _, body = raw.partition("|")
         return Snapshot(state=decode_state(body), version=int(version))
+
+    async def prepare(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str
+    ) -> tuple[LoggedEvent | None, Snapshot | None]:
+        """The idempotency check and the state read in ONE round trip: both keys live in
+        the learner's slot, so a plain pipeline reaches one node even on a cluster."""
+        keys = LearnerKeys(tenant, learner_id)
+        async with unavailable_on_failure("prepare"):
+            pipe = self._client.pipeline(transaction=False)
+            pipe.hget(keys.events, event_id)
+            pipe.get(keys.state(course_id))
+            raw_event, raw_state = await pipe.execute()
+        logged = decode_event(raw_event) if raw_event is not None else None
+        if raw_state is None:
+            return logged, None
+        version, _, body = raw_state.partition("|")
+        return logged, Snapshot(state=decode_state(body), version=int(version))
 
     async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
         """Check the event id, compare-and-set the version, save the state, log the event

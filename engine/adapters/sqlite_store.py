@@ -175,6 +175,15 @@ class SqliteStore:
 
     # -- learners --------------------------------------------------------------------------
 
+    async def prepare(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str
+    ) -> tuple[LoggedEvent | None, Snapshot | None]:
+        """The logged event with this id and the learner's snapshot (both local reads)."""
+        return (
+            await self.get_event(tenant, event_id, learner_id),
+            await self.load(tenant, learner_id, course_id),
+        )
+
     async def load(self, tenant: str, learner_id: str, course_id: str) -> Snapshot | None:
         """The learner's state and version, or None for a new learner."""
         key = (tenant, learner_id, course_id)

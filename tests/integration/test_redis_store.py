@@ -263,8 +263,9 @@ async def test_an_unreachable_url_is_a_config_error_naming_it() -> None:
 
 
 async def test_round_trips_of_one_response(redis_standalone: RedisServer) -> None:
-    """Counted by the server (its socket reads): a response costs three round trips before
-    its reply (idempotency check, load, commit script) and two after it, in the background
+    """Counted by the server (its socket reads): a response costs two round trips before
+    its reply (the pipelined idempotency check and state read, then the commit script) and
+    two after it, in the background
     (the relay's two scripts, shared with the commits around it). A retry costs one."""
     from engine.domain.learner import Response
     from engine.grpc.convert import course_from_pb
@@ -295,7 +296,7 @@ async def test_round_trips_of_one_response(redis_standalone: RedisServer) -> Non
         relayed = reads()
         await engine.record("t", response("e1"))  # a retry: answered from the log
         retried = reads()
-        assert (answered - before - 1, relayed - answered - 1, retried - relayed - 1) == (3, 2, 1)
+        assert (answered - before - 1, relayed - answered - 1, retried - relayed - 1) == (2, 2, 1)
     finally:
         stats.close()
         await store.close()
