@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--name", help="artifact name (default dkt-<dataset>)")
     p.add_argument("--version", default=DEFAULT_VERSION, help="semver (%(default)s)")
     p.add_argument("--hidden", type=int, default=_D.hidden, help="LSTM size (%(default)s)")
-    p.add_argument("--embed", type=int, default=_D.embed, help="embedding size (%(default)s)")
+    p.add_argument("--embed", type=int, help="embedding size (default: --hidden)")
     p.add_argument("--dropout", type=float, default=_D.dropout, help="(%(default)s)")
     p.add_argument("--epochs", type=int, default=_D.max_epochs, help="at most (%(default)s)")
     p.add_argument("--patience", type=int, default=_D.patience, help="(%(default)s)")
@@ -96,7 +96,7 @@ def _check_identity(name: str, version: str) -> None:
 def _config(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
     values = {
         "hidden": args.hidden,
-        "embed": getattr(args, "embed", args.hidden),
+        "embed": getattr(args, "embed", None) or args.hidden,
         "dropout": getattr(args, "dropout", _D.dropout),
         "max_epochs": getattr(args, "epochs", _D.max_epochs),
         "patience": getattr(args, "patience", _D.patience),

@@ -112,8 +112,9 @@ def train_dkt(
 ) -> TrainResult:
     """Train on ``seqs`` (the train file), holding out learners for early stopping.
 
-    Stops after ``patience`` epochs without a better validation AUC and returns the weights
-    of the best epoch.
+    After an epoch without a better validation AUC, training goes back to the best weights
+    and multiplies the learning rate by ``lr_decay``; after ``patience`` such epochs in a row
+    it stops. Returns the weights of the best epoch.
     """
     began, cpu = time.monotonic(), time.process_time()
     seed_everything(config.seed)
@@ -137,6 +138,7 @@ def train_dkt(
             {
                 "epoch": epoch,
                 "train_loss": round(loss, 5),
+                "lr": optimizer.param_groups[0]["lr"],
                 **{f"val_{k}": v for k, v in val.items()},
             }
         )
@@ -149,6 +151,11 @@ def train_dkt(
         elif epoch - result.best_epoch >= config.patience:
             result.stopped_early = epoch < config.max_epochs
             break
+        else:
+            # No better epoch: carry on from the best weights at a lower learning rate.
+            model.load_state_dict(best_state)
+            for group in optimizer.param_groups:
+                group["lr"] *= config.lr_decay
     model.load_state_dict(best_state)
     model.eval()
     result.seconds = time.monotonic() - began
