@@ -12,11 +12,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.datasets import DatasetFormatError
 from models.dkt.baseline import DEFAULT_MAX_ROWS
 from models.dkt.config import TrainConfig
+
+if TYPE_CHECKING:
+    from models.dkt.data import KtDataset
 
 MODELS_DIR = Path(__file__).resolve().parents[1]
 ARTIFACTS = MODELS_DIR / "artifacts"
@@ -24,6 +27,7 @@ REPORTS = MODELS_DIR / "reports"
 DEFAULT_VERSION = "1.0.0"
 DEMO_LEARNERS = 3000
 DEMO_HIDDEN = 48
+DEMO_EPOCHS = 15
 
 _D = TrainConfig()
 
@@ -47,6 +51,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=_D.seed, help="(%(default)s)")
     p.add_argument("--batch-size", type=int, default=_D.batch_size, help="(%(default)s)")
     p.add_argument("--lr", type=float, default=_D.lr, help="Adam (%(default)s)")
+    p.add_argument(
+        "--lr-decay", type=float, default=_D.lr_decay, help="after a worse epoch (%(default)s)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = subparsers.add_parser("evaluate", help="score a DKT artifact and BKT; write a report")
@@ -71,7 +78,7 @@ def default_name(dataset: str) -> str:
     return "dkt-" + dataset.lower().replace("_", "-")
 
 
-def _dataset(spec: str) -> Any:
+def _dataset(spec: str) -> KtDataset:
     from models.dkt.data import DatasetNotFoundError, resolve_dataset
 
     try:
@@ -93,6 +100,10 @@ def _check_identity(name: str, version: str) -> None:
         raise UsageError(f"--name/--version: {exc.message} ({exc.field})") from exc
 
 
+_FLAGS = {"max_epochs": "--epochs", "batch_size": "--batch-size", "lr_decay": "--lr-decay"}
+_FLAGS |= {f: f"--{f}" for f in ("hidden", "embed", "dropout", "patience", "lr")}
+
+
 def _config(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
     values = {
         "hidden": args.hidden,
@@ -103,17 +114,19 @@ def _config(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
         "seed": args.seed,
         "batch_size": getattr(args, "batch_size", _D.batch_size),
         "lr": getattr(args, "lr", _D.lr),
+        "lr_decay": getattr(args, "lr_decay", _D.lr_decay),
     }
     try:
         return TrainConfig(**{**values, **overrides})
     except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+        field, _, rest = str(exc).partition(" ")
+        raise UsageError(f"{_FLAGS.get(field, field)} {rest}") from exc
 
 
 def train_dkt_command(args: argparse.Namespace) -> int:
     """``train-dkt``: train, score on the test file, write the artifact."""
-    dataset = _dataset(args.dataset)
     config = _config(args)
+    dataset = _dataset(args.dataset)
     name = args.name or default_name(dataset.name)
     _check_identity(name, args.version)
     from models.dkt.pipeline import train_dataset
@@ -154,7 +167,8 @@ def train_demo_command(args: argparse.Namespace) -> int:
     """``train-demo-dkt``: simulate learners on the demo course, train, write the artifact."""
     if args.learners < 50:
         raise UsageError(f"--learners must be at least 50, got {args.learners}")
-    config = _config(args, embed=args.hidden)
+    # Simulated data are plentiful and regular: fewer epochs are needed.
+    config = _config(args, embed=args.hidden, max_epochs=DEMO_EPOCHS, patience=2)
     from engine.demo.course import demo_course
     from models.dkt.demo import NAME, train_demo
 

@@ -22,7 +22,7 @@ from engine.domain.course import Course
 from models.datasets import KtSequence
 from models.dkt.config import TrainConfig
 from models.dkt.data import split_learners
-from models.dkt.evaluate import predict_sequences, score
+from models.dkt.evaluate import parity_probe, predict_sequences, score
 from models.dkt.export import write_artifact
 from models.dkt.train import train_dkt
 
@@ -114,6 +114,13 @@ def train_demo(
     }
     skill_index = {skill: n for n, skill in enumerate(course.order)}
     folder = write_artifact(
-        result.model, out, NAME, version, skill_index, sequences_sha256(train), metrics
+        result.model,
+        out,
+        NAME,
+        version,
+        skill_index,
+        sequences_sha256(train),
+        metrics,
+        probe=parity_probe(test, identity),
     )
     return folder, metrics

@@ -138,6 +138,35 @@ class OnnxStepper:
         return np.concatenate(ys), np.concatenate(ps)
 
 
+@torch.no_grad()
+def step_parity(model: DktModel, stepper: OnnxStepper, encoded: Sequence[Array]) -> float:
+    """Largest |P(correct)| difference, over every step and skill, between the sequence model
+    and the ONNX graph stepped through the same learners (batched together)."""
+    model.eval()
+    worst = 0.0
+    for x, stepped in zip(encoded, stepper.run(encoded), strict=True):
+        whole = torch.sigmoid(model(torch.from_numpy(np.asarray(x, dtype=np.int64))[None]))[0]
+        worst = max(worst, float(np.abs(whole.numpy() - stepped).max()))
+    return worst
+
+
+def encode_interactions(seq: KtSequence, index: Mapping[int, int]) -> Array:
+    """Every response of a learner as ``skill_index + num_skills * correct``."""
+    skills = np.array([index[s] for s in seq.skills], dtype=np.int64)
+    return skills + len(index) * np.array(seq.correct, dtype=np.int64)
+
+
+def parity_probe(
+    seqs: Sequence[KtSequence], index: Mapping[int, int], learners: int = 8, at_least: int = 100
+) -> list[Array]:
+    """The first ``learners`` with at least ``at_least`` responses (else the longest), encoded:
+    whole real sequences to check the exported step against the sequence model."""
+    chosen = [q for q in seqs if len(q.skills) >= at_least][:learners]
+    if len(chosen) < learners:
+        chosen = sorted(seqs, key=lambda q: -len(q.skills))[:learners]
+    return [encode_interactions(q, index) for q in chosen]
+
+
 def _read_json(path: Path) -> Any:
     import json
 

@@ -4,18 +4,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import torch
 
 from engine.dkt.manifest import DktManifest, parse_manifest
+from models.dkt.evaluate import OnnxStepper, step_parity
 from models.dkt.model import DktModel, StepModule
 
 OPSET = 17
 INPUTS = {"interaction": "interaction", "h": "h", "c": "c"}  # role -> tensor name
 OUTPUTS = {"p_correct": "p_correct", "h": "h_out", "c": "c_out"}
+BROKEN = 1e-3  # a parity gap this large means the export is wrong, not float rounding
+
+
+class ExportError(RuntimeError):
+    """The exported graph does not compute what the PyTorch model computes."""
 
 
 def export_step(model: DktModel, path: Path) -> None:
@@ -50,8 +58,39 @@ def write_artifact(
     skill_index: Mapping[str, int],
     training_data_sha256: str,
     metrics: Mapping[str, Any],
+    probe: Sequence[npt.NDArray[np.int64]] = (),
 ) -> Path:
-    """Export and write the manifest, check it with the engine's parser; the folder."""
+    """Export, write the manifest and check it with the engine's parser; the folder.
+
+    With ``probe`` (encoded learners), the ONNX graph is stepped through them and the largest
+    difference from the PyTorch model is recorded as ``metrics.onnx_parity_max_abs_diff``.
+    """
+    folder = out / name / version
+    folder.mkdir(parents=True, exist_ok=True)
+    export_step(model, folder / "model.onnx")
+    _write_manifest(model, folder, name, version, skill_index, training_data_sha256, metrics)
+    if probe:
+        gap = step_parity(model, OnnxStepper(folder), probe)
+        if gap > BROKEN:
+            raise ExportError(f"{folder / 'model.onnx'} differs from the model by {gap:.2e}")
+        metrics = {
+            **metrics,
+            "onnx_parity_max_abs_diff": float(f"{gap:.3g}"),
+            "onnx_parity_steps": sum(len(x) for x in probe),
+        }
+        _write_manifest(model, folder, name, version, skill_index, training_data_sha256, metrics)
+    return folder
+
+
+def _write_manifest(
+    model: DktModel,
+    folder: Path,
+    name: str,
+    version: str,
+    skill_index: Mapping[str, int],
+    training_data_sha256: str,
+    metrics: Mapping[str, Any],
+) -> None:
     manifest = DktManifest(
         name=name,
         version=version,
@@ -65,10 +104,5 @@ def write_artifact(
     )
     document = manifest.to_json()
     parse_manifest(document)  # refuse to write what the engine would refuse to load
-    folder = out / name / version
-    folder.mkdir(parents=True, exist_ok=True)
-    export_step(model, folder / "model.onnx")
-    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
-    (folder / "manifest.json").write_text(text)
+    (folder / "manifest.json").write_text(json.dumps(document, indent=2) + "\n")
     parse_manifest(json.loads((folder / "manifest.json").read_text()))
-    return folder

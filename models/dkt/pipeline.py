@@ -12,7 +12,13 @@ import numpy as np
 from models.dkt.baseline import DEFAULT_MAX_ROWS, fit_predict_bkt
 from models.dkt.config import TrainConfig
 from models.dkt.data import KtDataset, build_skill_index, load, sha256_files
-from models.dkt.evaluate import OnnxStepper, calibration, predict_sequences, score
+from models.dkt.evaluate import (
+    OnnxStepper,
+    calibration,
+    parity_probe,
+    predict_sequences,
+    score,
+)
 from models.dkt.export import write_artifact
 from models.dkt.report import EvaluationReport, write_report
 from models.dkt.train import train_dkt
@@ -52,6 +58,7 @@ def train_dataset(
         {str(skill): n for skill, n in index.items()},
         sha256_files([dataset.train]),
         metrics,
+        probe=parity_probe(test, index),
     )
     return folder, metrics
 

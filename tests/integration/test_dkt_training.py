@@ -59,6 +59,7 @@ def artifact(data: Slice, trained: TrainResult, tmp_path_factory: pytest.TempPat
         {str(k): v for k, v in data.index.items()},
         sha256_files([data.folder / "train.csv"]),
         {"test_auc": 0.5, **trained.summary()},
+        probe=[encode(q, data.index) for q in long_learners(data)],
     )
 
 
@@ -83,6 +84,8 @@ def test_the_manifest_is_what_the_engine_parses(data: Slice, artifact: Path) -> 
     assert manifest.outputs == {"p_correct": "p_correct", "h": "h_out", "c": "c_out"}
     assert manifest.training_data_sha256 == sha256_files([data.folder / "train.csv"])
     assert manifest.metrics["epochs_run"] == 2
+    assert manifest.metrics["onnx_parity_max_abs_diff"] <= 1e-5
+    assert manifest.metrics["onnx_parity_steps"] >= 4 * 200
 
 
 def test_the_graph_signature_matches_the_contract(data: Slice, artifact: Path) -> None:
@@ -178,3 +181,38 @@ def _dkt_text(seqs: list[KtSequence]) -> str:
         f"{len(q.skills)}\n{','.join(map(str, q.skills))}\n{','.join(map(str, q.correct))}\n"
         for q in seqs
     )
+
+
+# The artifacts shipped under models/artifacts (written by `attune models train-dkt` and
+# `train-demo-dkt`): each is what the engine loads, and the demo's knows the demo course.
+
+SHIPPED = sorted(Path(__file__).resolve().parents[2].glob("models/artifacts/*/*/manifest.json"))
+
+
+@pytest.mark.parametrize("manifest_path", SHIPPED, ids=lambda p: f"{p.parent.parent.name}")
+def test_a_shipped_artifact_parses_and_is_small(manifest_path: Path) -> None:
+    folder = manifest_path.parent
+    manifest = parse_manifest(json.loads(manifest_path.read_text()))
+    assert (manifest.name, manifest.version) == (folder.parent.name, folder.name)
+    assert sum(f.stat().st_size for f in folder.iterdir()) < 5 * 1024 * 1024
+    session = ort.InferenceSession(str(folder / "model.onnx"))
+    h = np.zeros((3, manifest.hidden_size), dtype=np.float32)
+    p, h_out, _ = session.run(
+        ["p_correct", "h_out", "c_out"],
+        {"interaction": np.array([0, 1, manifest.num_skills], dtype=np.int64), "h": h, "c": h},
+    )
+    assert p.shape == (3, manifest.num_skills) and h_out.shape == h.shape
+    assert ((p > 0) & (p < 1)).all()
+
+
+def test_the_demo_artifact_knows_every_demo_skill() -> None:
+    from engine.demo.course import demo_course
+    from engine.dkt.manifest import check_course
+
+    path = Path(__file__).resolve().parents[2] / "models/artifacts/demo-dkt/1.0.0/manifest.json"
+    if not path.is_file():
+        pytest.skip("no demo-dkt artifact (attune models train-demo-dkt)")
+    manifest = parse_manifest(json.loads(path.read_text()))
+    course = demo_course()
+    check_course(manifest, course)
+    assert manifest.skill_index == {s: n for n, s in enumerate(course.order)}

@@ -135,6 +135,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         (["train-dkt", "--dataset", "no-such-set"], "no-such-set"),
         (["evaluate", "--dataset", "/nowhere/at/all"], "/nowhere/at/all"),
         (["train-demo-dkt", "--learners", "3"], "--learners"),
+        (["train-dkt", "--dataset", "assist2009_dedup", "--hidden", "0"], "--hidden"),
+        (["train-dkt", "--dataset", "assist2009_dedup", "--epochs", "0"], "--epochs"),
     ],
 )
 def test_cli_bad_input_exits_2_naming_it(
