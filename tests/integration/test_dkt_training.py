@@ -210,8 +210,6 @@ def test_the_demo_artifact_knows_every_demo_skill() -> None:
     from engine.dkt.manifest import check_course
 
     path = Path(__file__).resolve().parents[2] / "models/artifacts/demo-dkt/1.0.0/manifest.json"
-    if not path.is_file():
-        pytest.skip("no demo-dkt artifact (attune models train-demo-dkt)")
     manifest = parse_manifest(json.loads(path.read_text()))
     course = demo_course()
     check_course(manifest, course)
