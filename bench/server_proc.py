@@ -117,6 +117,7 @@ class ServerProcess:
             self.log_level,
             "--log-format",
             "json",
+            "--no-gateway",  # the engine alone is under test
         ]
         if self.store_url:
             cmd += ["--store", self.store_url]

@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="do not load the demo course into the default tenant",
     )
+    serve.add_argument(
+        "--gateway-port", type=int, help="gateway HTTP port (ATTUNE_GATEWAY__PORT, default 8000)"
+    )
+    serve.add_argument(
+        "--no-gateway", action="store_true", help="serve the gRPC engine only, without the gateway"
+    )
     serve.add_argument("--log-format", choices=["auto", "json", "console"])
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
 
@@ -83,7 +89,17 @@ def _settings(args: argparse.Namespace) -> EngineSettings:
     overrides: dict[str, Any] = {
         k: v for k, v in vars(args).items() if k in EngineSettings.model_fields and v is not None
     }
-    return EngineSettings(**overrides)
+    settings = EngineSettings(**overrides)
+    gateway: dict[str, Any] = {}
+    if getattr(args, "gateway_port", None) is not None:
+        gateway["port"] = args.gateway_port
+    if getattr(args, "no_gateway", False):
+        gateway["enabled"] = False
+    if gateway:
+        settings.gateway = settings.gateway.model_validate(
+            {**settings.gateway.model_dump(), **gateway}
+        )
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,12 +177,22 @@ async def serve(settings: EngineSettings) -> None:
         engine, StaticTokenAuthenticator(settings.auth.tokens), settings.host, settings.port
     )
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
+    gateway = None
+    if settings.gateway.enabled:
+        from gateway.server import start_gateway
+
+        gateway = start_gateway(
+            settings.gateway, settings.data_dir, f"{settings.host}:{running.port}"
+        )
+        print(f"attune gateway listening on {gateway.base_url}", flush=True)
     watcher = (
         asyncio.create_task(watch(registry, settings.models_poll_seconds)) if registry else None
     )
     try:
         await run_until_signalled(running, settings.grace_seconds)
     finally:
+        if gateway is not None:
+            gateway.stop()
         if watcher is not None:
             watcher.cancel()
         if tracer is not None:

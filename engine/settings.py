@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.domain.credibility import CredibilityPolicy
 from engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, TutorPolicy
+from gateway.settings import GatewaySettings
 
 DEV_TOKEN = "dev-token"
 
@@ -77,3 +78,5 @@ class EngineSettings(BaseSettings):
     dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tutor: TutorSettings = Field(default_factory=TutorSettings)
+    # The HTTP gateway started next to the engine (ATTUNE_GATEWAY__*).
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)

@@ -71,6 +71,8 @@ def start_engine(
             "0",
             "--data-dir",
             str(data_dir),
+            "--gateway-port",
+            "0",
             *extra,
         ],
         stdout=subprocess.PIPE,

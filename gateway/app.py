@@ -1,0 +1,124 @@
+"""The gateway's parts, wired once (:func:`build_gateway`), and the Flask app over them
+(:func:`create_app`). Nothing is created at import time."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from flask import Flask, Response, jsonify, render_template, request
+
+from gateway.content import CourseCache
+from gateway.engine_client import EngineClient
+from gateway.errors import GatewayError
+from gateway.keys import ToolKeys
+from gateway.lti.platform_keys import PlatformKeys
+from gateway.lti.services import CachedTokenConnector
+from gateway.lti.tool_conf import AttuneRegistration, StoreToolConf, TenantLaunchStorage
+from gateway.ports import GatewayStore
+from gateway.practice import Practice
+from gateway.sessions import SessionStore
+from gateway.settings import GatewaySettings
+
+log = structlog.get_logger("attune.gateway")
+
+
+@dataclass
+class Gateway:
+    """Everything a request handler needs."""
+
+    settings: GatewaySettings
+    base_url: str
+    store: GatewayStore
+    engine: EngineClient
+    keys: ToolKeys
+    tool_conf: StoreToolConf
+    platform_keys: PlatformKeys
+    sessions: SessionStore
+    courses: CourseCache
+    practice: Practice
+
+    def storage_for(self, tenant: str) -> TenantLaunchStorage:
+        return TenantLaunchStorage(self.store, tenant, self.settings.nonce_ttl_seconds)
+
+    def connector_for(
+        self, tenant: str, issuer: str, client_id: str
+    ) -> CachedTokenConnector | None:
+        """A service connector for a stored registration of ``tenant``, or ``None``."""
+        found = self.tool_conf.lookup(issuer, client_id)
+        if found is None or found.tenant != tenant:
+            return None
+        return CachedTokenConnector(
+            AttuneRegistration(found, self.keys), self.store, self.settings.token_margin_seconds
+        )
+
+    @property
+    def launch_url(self) -> str:
+        return f"{self.base_url}/lti/launch"
+
+
+def build_gateway(
+    settings: GatewaySettings, store: GatewayStore, engine: EngineClient, base_url: str
+) -> Gateway:
+    """Wire the gateway's parts over a store and an engine client."""
+    keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
+    courses = CourseCache(engine)
+    return Gateway(
+        settings=settings,
+        base_url=base_url,
+        store=store,
+        engine=engine,
+        keys=keys,
+        tool_conf=StoreToolConf(store, keys),
+        platform_keys=PlatformKeys(store, settings.jwks_cache_seconds),
+        sessions=SessionStore(store, settings.session_ttl_seconds),
+        courses=courses,
+        practice=Practice(engine, store, store, courses),
+    )
+
+
+def create_app(gateway: Gateway) -> Flask:
+    """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
+    from gateway.web.admin_routes import admin
+    from gateway.web.lti_routes import lti
+    from gateway.web.page_routes import pages
+
+    app = Flask("gateway.web", template_folder="templates", static_folder=None)
+    # pylti1p3 touches Flask's session object; nothing of ours is kept in it.
+    app.secret_key = secrets.token_bytes(32)
+    app.config["MAX_CONTENT_LENGTH"] = 1 * 1024 * 1024
+    app.extensions["attune"] = gateway
+    for blueprint in (lti, pages, admin):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _bind() -> None:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            path=request.path, request_id=secrets.token_hex(8), tenant=""
+        )
+
+    @app.errorhandler(GatewayError)
+    def _refuse(exc: GatewayError) -> tuple[Any, int]:
+        log.info("http.refused", status=exc.status, error=exc.error, reason=exc.reason)
+        if request.path.startswith(("/admin", "/api")) or request.accept_mimetypes.best == (
+            "application/json"
+        ):
+            return jsonify(error=exc.error, reason=exc.reason), exc.status
+        return render_template("error.html", status=exc.status, reason=exc.reason), exc.status
+
+    @app.get("/healthz")
+    def _health() -> Response:
+        return jsonify(status="ok")
+
+    return app
+
+
+def current() -> Gateway:
+    """The gateway of the app serving this request."""
+    from flask import current_app
+
+    gateway: Gateway = current_app.extensions["attune"]
+    return gateway

@@ -1,0 +1,80 @@
+"""The gateway's only way to the engine: the public gRPC contract, one channel, the tenant's
+credential on every call (the engine takes the tenant from it, never from the body)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import grpc
+from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
+
+from gateway.errors import EngineCallError, UnknownTenantError
+
+TIMEOUT_S = 10.0
+
+
+class EngineClient:
+    """Synchronous stubs (the gateway's WSGI threads block on them)."""
+
+    def __init__(self, target: str, tokens: Mapping[str, str]) -> None:
+        self._channel = grpc.insecure_channel(target)
+        self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
+        self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
+        self._tokens = dict(tokens)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def _meta(self, tenant: str) -> tuple[tuple[str, str], ...]:
+        token = self._tokens.get(tenant)
+        if token is None:
+            raise UnknownTenantError(f"no engine credential for tenant {tenant!r}")
+        return (("authorization", f"Bearer {token}"),)
+
+    def _call(self, tenant: str, method: object, request: object) -> object:
+        try:
+            return method(request, metadata=self._meta(tenant), timeout=TIMEOUT_S)  # type: ignore[operator]
+        except grpc.RpcError as exc:
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc  # type: ignore[attr-defined]
+
+    def get_course(self, tenant: str, course_id: str) -> course_pb2.Course:
+        """The course, or :class:`EngineCallError` NOT_FOUND."""
+        reply = self._call(
+            tenant, self._courses.GetCourse, course_pb2.GetCourseRequest(course_id=course_id)
+        )
+        return reply.course  # type: ignore[attr-defined,no-any-return]
+
+    def list_courses(self, tenant: str) -> list[course_pb2.Course]:
+        """Every course of the tenant (paging through ListCourses)."""
+        courses: list[course_pb2.Course] = []
+        token = ""
+        while True:
+            reply = self._call(
+                tenant,
+                self._courses.ListCourses,
+                course_pb2.ListCoursesRequest(page_size=100, page_token=token),
+            )
+            courses.extend(reply.courses)  # type: ignore[attr-defined]
+            token = reply.next_page_token  # type: ignore[attr-defined]
+            if not token:
+                return courses
+
+    def record(
+        self, tenant: str, request: learner_pb2.RecordResponseRequest
+    ) -> learner_pb2.RecordResponseResponse:
+        """RecordResponse; a retry with the same event id gets the original reply."""
+        return self._call(tenant, self._learners.RecordResponse, request)  # type: ignore[return-value]
+
+    def recommend(
+        self, tenant: str, learner_id: str, course_id: str, max_items: int = 3
+    ) -> learner_pb2.RecommendResponse:
+        request = learner_pb2.RecommendRequest(
+            learner_id=learner_id, course_id=course_id, max_items=max_items
+        )
+        return self._call(tenant, self._learners.Recommend, request)  # type: ignore[return-value]
+
+    def state(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> learner_pb2.GetLearnerStateResponse:
+        request = learner_pb2.GetLearnerStateRequest(learner_id=learner_id, course_id=course_id)
+        return self._call(tenant, self._learners.GetLearnerState, request)  # type: ignore[return-value]

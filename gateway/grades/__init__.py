@@ -1,0 +1,1 @@
+"""Grade passback: the mastery grade and its durable outbox."""

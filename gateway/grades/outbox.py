@@ -1,0 +1,136 @@
+"""The durable grade-passback outbox: scores are queued in the store before the learner sees
+their feedback, and a sender thread delivers them with retries.
+
+- A queued score survives a restart; an LMS outage only delays it.
+- A newer score for the same learner and line item supersedes an undelivered older one.
+- Retries back off exponentially (base * 2^attempts, capped) with jitter (the delay is drawn
+  from its upper half), so that a recovering LMS is not hit by every tool at once.
+- AGS keeps the score with the latest ``timestamp`` (AGS 2.0 §3.4.2), so a retried or late
+  score can never overwrite a newer one: retries do not double-apply.
+- A score the platform refuses for good (a 4xx other than 401 or 429) goes to the dead-letter
+  list, where an admin can see the reason and replay it; it does not block the others.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+
+from gateway.errors import PlatformError
+from gateway.lti.advantage import post_score
+from gateway.lti.services import CachedTokenConnector
+from gateway.ports import Outbox, OutboxItem
+
+KIND = "ags-score"
+BATCH = 50
+log = structlog.get_logger("attune.gateway.outbox")
+
+ConnectorFor = Callable[[str, str, str], CachedTokenConnector | None]
+
+
+def score_key(issuer: str, client_id: str, lineitem: str, user_id: str) -> str:
+    """One learner's score on one line item: later scores supersede earlier ones."""
+    return f"{issuer}|{client_id}|{lineitem}|{user_id}"
+
+
+def queue_score(
+    outbox: Outbox,
+    tenant: str,
+    issuer: str,
+    client_id: str,
+    lineitem: str,
+    score: Mapping[str, Any],
+) -> int:
+    """Queue a score durably; the outbox item id."""
+    payload = {"issuer": issuer, "client_id": client_id, "lineitem": lineitem, "score": score}
+    key = score_key(issuer, client_id, lineitem, str(score["userId"]))
+    return outbox.enqueue(tenant, KIND, key, payload)
+
+
+class ScoreSender:
+    """Delivers due scores; :meth:`run_once` for tests, :meth:`start` for the server."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        connector_for: ConnectorFor,
+        base_delay: float,
+        max_delay: float,
+        poll_seconds: float,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._outbox = outbox
+        self._connector_for = connector_for
+        self._base = base_delay
+        self._max = max_delay
+        self._poll = poll_seconds
+        self._clock = clock
+        self._rng = rng
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def delay(self, attempts: int) -> float:
+        """Seconds before the next try after ``attempts`` failures."""
+        ceiling = min(self._max, self._base * 2 ** min(attempts, 30))
+        return ceiling * (0.5 + 0.5 * self._rng())
+
+    def run_once(self) -> int:
+        """Try every due score once; how many were delivered."""
+        now = self._clock()
+        delivered = 0
+        for item in self._outbox.due(now, BATCH):
+            if self._send(item):
+                delivered += 1
+        return delivered
+
+    def _send(self, item: OutboxItem) -> bool:
+        payload = item.payload
+        bound = log.bind(tenant=item.tenant, outbox_id=item.item_id, lineitem=payload["lineitem"])
+        connector = self._connector_for(item.tenant, payload["issuer"], payload["client_id"])
+        if connector is None:
+            self._outbox.dead(item.item_id, "the platform registration no longer exists")
+            bound.warning("ags.score.dead", reason="no registration")
+            return False
+        try:
+            post_score(connector, payload["lineitem"], payload["score"])
+        except PlatformError as exc:
+            if exc.retryable:
+                wait = self.delay(item.attempts)
+                self._outbox.retry(item.item_id, self._clock() + wait, exc.reason)
+                bound.info(
+                    "ags.score.retry",
+                    attempts=item.attempts + 1,
+                    wait_s=round(wait, 2),
+                    reason=exc.reason,
+                )
+            else:
+                self._outbox.dead(item.item_id, exc.reason)
+                bound.warning("ags.score.dead", reason=exc.reason)
+            return False
+        self._outbox.delivered(item.item_id, self._clock())
+        bound.info("ags.score.delivered", attempts=item.attempts + 1)
+        return True
+
+    def start(self) -> None:
+        """Deliver in a daemon thread until :meth:`stop`."""
+        self._thread = threading.Thread(target=self._loop, name="ags-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the loop must survive anything one delivery throws
+                log.exception("ags.outbox.error")
+            self._stop.wait(self._poll)

@@ -1,0 +1,265 @@
+"""The gateway's embedded store: one SQLite file (WAL, ``synchronous=FULL``) beside the
+engine's. Every write is durable before it returns, so an acknowledged launch, registration or
+queued score survives a crash."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gateway.ports import Activity, OutboxItem, Registration, ToolKey
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    tenant TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (tenant, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS registrations (
+    issuer TEXT NOT NULL, client_id TEXT NOT NULL, tenant TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (issuer, client_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS registrations_by_tenant ON registrations (tenant);
+CREATE TABLE IF NOT EXISTS activities (
+    tenant TEXT NOT NULL, activity_id TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (tenant, activity_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    item_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL, delivered_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+CREATE INDEX IF NOT EXISTS outbox_by_key ON outbox (tenant, kind, key, status);
+CREATE TABLE IF NOT EXISTS tool_keys (
+    kid TEXT PRIMARY KEY, private_pem TEXT NOT NULL, public_jwk TEXT NOT NULL,
+    created_at REAL NOT NULL, retired_at REAL
+);
+"""
+
+
+class SqliteGatewayStore:
+    """:class:`~gateway.ports.GatewayStore` on one SQLite file, shared by the WSGI threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _run(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- key/value ------------------------------------------------------------------------
+
+    def put(self, tenant: str, key: str, value: Any, ttl: float) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)",
+            (tenant, key, json.dumps(value), time.time() + ttl),
+        )
+
+    def get(self, tenant: str, key: str) -> Any | None:
+        rows = self._run(
+            "SELECT value FROM kv WHERE tenant = ? AND key = ? AND expires_at > ?",
+            (tenant, key, time.time()),
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    def add(self, tenant: str, key: str, value: Any, ttl: float) -> bool:
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "DELETE FROM kv WHERE tenant = ? AND key = ? AND expires_at <= ?",
+                    (tenant, key, now),
+                )
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO kv VALUES (?, ?, ?, ?)",
+                    (tenant, key, json.dumps(value), now + ttl),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return cursor.rowcount == 1
+
+    def take(self, tenant: str, key: str) -> Any | None:
+        rows = self._run(
+            "DELETE FROM kv WHERE tenant = ? AND key = ? RETURNING value, expires_at",
+            (tenant, key),
+        )
+        if not rows or rows[0][1] <= time.time():
+            return None
+        return json.loads(rows[0][0])
+
+    def purge_expired(self) -> int:
+        """Drop expired values; how many."""
+        with self._lock:
+            return self._db.execute("DELETE FROM kv WHERE expires_at <= ?", (time.time(),)).rowcount
+
+    # -- registrations --------------------------------------------------------------------
+
+    def put_registration(self, registration: Registration) -> None:
+        body = {f: getattr(registration, f) for f in Registration.__slots__}
+        self._run(
+            "INSERT OR REPLACE INTO registrations VALUES (?, ?, ?, ?)",
+            (registration.issuer, registration.client_id, registration.tenant, json.dumps(body)),
+        )
+
+    def find_registration(self, issuer: str, client_id: str | None) -> Registration | None:
+        if client_id:
+            rows = self._run(
+                "SELECT body FROM registrations WHERE issuer = ? AND client_id = ?",
+                (issuer, client_id),
+            )
+        else:
+            rows = self._run("SELECT body FROM registrations WHERE issuer = ? LIMIT 2", (issuer,))
+        return _registration(rows[0][0]) if len(rows) == 1 else None
+
+    def list_registrations(self, tenant: str) -> Sequence[Registration]:
+        rows = self._run(
+            "SELECT body FROM registrations WHERE tenant = ? ORDER BY issuer, client_id", (tenant,)
+        )
+        return [_registration(r[0]) for r in rows]
+
+    def delete_registration(self, tenant: str, issuer: str, client_id: str) -> bool:
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM registrations WHERE tenant = ? AND issuer = ? AND client_id = ?",
+                (tenant, issuer, client_id),
+            )
+        return cursor.rowcount == 1
+
+    # -- activities -----------------------------------------------------------------------
+
+    def put_activity(self, activity: Activity) -> None:
+        body = {f: getattr(activity, f) for f in Activity.__slots__}
+        self._run(
+            "INSERT OR REPLACE INTO activities VALUES (?, ?, ?)",
+            (activity.tenant, activity.activity_id, json.dumps(body)),
+        )
+
+    def get_activity(self, tenant: str, activity_id: str) -> Activity | None:
+        rows = self._run(
+            "SELECT body FROM activities WHERE tenant = ? AND activity_id = ?",
+            (tenant, activity_id),
+        )
+        if not rows:
+            return None
+        body = json.loads(rows[0][0])
+        return Activity(**{**body, "skill_ids": tuple(body["skill_ids"])})
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    def enqueue(self, tenant: str, kind: str, key: str, payload: Mapping[str, Any]) -> int:
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                # An undelivered older message for the same key is superseded, not sent.
+                self._db.execute(
+                    "UPDATE outbox SET status = 'superseded' WHERE tenant = ? AND kind = ? "
+                    "AND key = ? AND status = 'pending'",
+                    (tenant, kind, key),
+                )
+                cursor = self._db.execute(
+                    "INSERT INTO outbox (tenant, kind, key, payload, created_at, next_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (tenant, kind, key, json.dumps(payload), now, now),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return int(cursor.lastrowid or 0)
+
+    def due(self, now: float, limit: int) -> Sequence[OutboxItem]:
+        rows = self._run(
+            f"SELECT {_OUTBOX} FROM outbox WHERE status = 'pending' AND next_at <= ? "
+            "ORDER BY item_id LIMIT ?",
+            (now, limit),
+        )
+        return [_outbox_item(r) for r in rows]
+
+    def delivered(self, item_id: int, now: float) -> None:
+        self._run(
+            "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 "
+            "WHERE item_id = ?",
+            (now, item_id),
+        )
+
+    def retry(self, item_id: int, next_at: float, error: str) -> None:
+        self._run(
+            "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? "
+            "WHERE item_id = ? AND status = 'pending'",
+            (next_at, error[:1000], item_id),
+        )
+
+    def dead(self, item_id: int, error: str) -> None:
+        self._run(
+            "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
+            "WHERE item_id = ?",
+            (error[:1000], item_id),
+        )
+
+    def list_items(self, tenant: str, status: str) -> Sequence[OutboxItem]:
+        rows = self._run(
+            f"SELECT {_OUTBOX} FROM outbox WHERE tenant = ? AND status = ? ORDER BY item_id",
+            (tenant, status),
+        )
+        return [_outbox_item(r) for r in rows]
+
+    def replay(self, tenant: str, item_id: int, now: float) -> bool:
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE outbox SET status = 'pending', next_at = ? "
+                "WHERE tenant = ? AND item_id = ? AND status = 'dead'",
+                (now, tenant, item_id),
+            )
+        return cursor.rowcount == 1
+
+    # -- tool keys ------------------------------------------------------------------------
+
+    def tool_keys(self) -> Sequence[ToolKey]:
+        rows = self._run(
+            "SELECT kid, private_pem, public_jwk, created_at, retired_at FROM tool_keys "
+            "ORDER BY created_at"
+        )
+        return [ToolKey(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+
+    def add_key(self, key: ToolKey) -> None:
+        self._run(
+            "INSERT INTO tool_keys VALUES (?, ?, ?, ?, ?)",
+            (key.kid, key.private_pem, json.dumps(dict(key.public_jwk)), key.created_at, None),
+        )
+
+    def retire_key(self, kid: str, at: float) -> None:
+        self._run(
+            "UPDATE tool_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL", (at, kid)
+        )
+
+
+_OUTBOX = "item_id, tenant, kind, key, payload, attempts, next_at, last_error"
+
+
+def _outbox_item(row: tuple[Any, ...]) -> OutboxItem:
+    return OutboxItem(row[0], row[1], row[2], row[3], json.loads(row[4]), *row[5:])
+
+
+def _registration(body: str) -> Registration:
+    fields = json.loads(body)
+    return Registration(**{**fields, "deployment_ids": tuple(fields["deployment_ids"])})
