@@ -72,7 +72,9 @@ def build_gateway(
         engine=engine,
         keys=keys,
         tool_conf=StoreToolConf(store, keys),
-        platform_keys=PlatformKeys(store, settings.jwks_cache_seconds),
+        platform_keys=PlatformKeys(
+            store, settings.jwks_cache_seconds, settings.jwks_refetch_seconds
+        ),
         sessions=SessionStore(store, settings.session_ttl_seconds),
         courses=courses,
         practice=Practice(engine, store, store, courses),

@@ -21,7 +21,7 @@ from attune.engine.v1 import course_pb2, learner_pb2
 
 from gateway.content import CourseCache, render_item
 from gateway.engine_client import EngineClient
-from gateway.errors import BadRequestError
+from gateway.errors import BadRequestError, EngineCallError
 from gateway.grades.grade import MasteryGrade, score_payload
 from gateway.grades.outbox import queue_score
 from gateway.ports import KeyValueStore, Outbox
@@ -99,7 +99,7 @@ class Practice:
         if pending is not None:
             return Shown(**{**pending, "reasons": tuple(pending["reasons"])})
         course = self._courses.get(session.tenant, session.course_id)
-        state = self._engine.state(session.tenant, session.learner_id, session.course_id)
+        state = self.state(session, session.learner_id)
         skills = set(self.skills(session))
         if skills <= set(state.mastered_skill_ids):
             return None
@@ -189,7 +189,7 @@ class Practice:
 
     def update_grade(self, session: LaunchSession, first_launch: bool = False) -> MasteryGrade:
         """The activity's grade now; a score is queued for the LMS when it changed."""
-        state = self._engine.state(session.tenant, session.learner_id, session.course_id)
+        state = self.state(session, session.learner_id)
         grade = MasteryGrade.of(state.mastered_skill_ids, self.skills(session), state.responses)
         if not session.lineitem:
             return grade
@@ -209,9 +209,20 @@ class Practice:
         self._store.put(session.tenant, key, now_seen, 365 * 86400.0)
         return grade
 
+    def state(self, session: LaunchSession, learner_id: str) -> learner_pb2.GetLearnerStateResponse:
+        """The learner's state in the session's course; empty before their first answer."""
+        try:
+            return self._engine.state(session.tenant, learner_id, session.course_id)
+        except EngineCallError as exc:
+            if exc.code != "NOT_FOUND":
+                raise
+            return learner_pb2.GetLearnerStateResponse(
+                learner_id=learner_id, course_id=session.course_id
+            )
+
     def progress(self, session: LaunchSession) -> list[SkillProgress]:
         """Every skill of the activity with its mastery, prerequisites first."""
-        state = self._engine.state(session.tenant, session.learner_id, session.course_id)
+        state = self.state(session, session.learner_id)
         return progress_rows(
             state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
         )
@@ -221,11 +232,16 @@ def progress_rows(
     state: learner_pb2.GetLearnerStateResponse, course: course_pb2.Course, skills: set[str]
 ) -> list[SkillProgress]:
     """Skill rows of a learner state, limited to ``skills``."""
-    names = {s.skill_id: s.name or s.skill_id for s in course.skills}
+    known = {s.skill_id: s for s in state.skills}
     mastered = set(state.mastered_skill_ids)
-    ready = set(state.ready_skill_ids)
+    # Before the first answer the engine has no state: priors, and ready = no prerequisites.
+    ready = (
+        set(state.ready_skill_ids)
+        if known
+        else {s.skill_id for s in course.skills if not s.prerequisites}
+    )
     rows = []
-    for skill in state.skills:
+    for skill in course.skills:
         if skill.skill_id not in skills:
             continue
         status = (
@@ -235,11 +251,8 @@ def progress_rows(
             if skill.skill_id in ready
             else "locked"
         )
-        rows.append(
-            SkillProgress(
-                skill.skill_id, names.get(skill.skill_id, skill.skill_id), skill.p_mastery, status
-            )
-        )
+        p = known[skill.skill_id].p_mastery if skill.skill_id in known else skill.bkt.prior
+        rows.append(SkillProgress(skill.skill_id, skill.name or skill.skill_id, p, status))
     return rows
 
 

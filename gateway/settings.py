@@ -28,6 +28,8 @@ class GatewaySettings(BaseModel):
     state_ttl_seconds: int = Field(default=600, ge=30)
     session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
     jwks_cache_seconds: int = Field(default=3600, ge=0)
+    # A kid the cached JWKS lacks triggers a refetch, at most once per this many seconds.
+    jwks_refetch_seconds: float = Field(default=10.0, ge=0)
     # Service tokens are dropped this long before the platform says they expire.
     token_margin_seconds: int = Field(default=60, ge=0)
     # The tool's signing keys: a new one every rotate_days; the old stays published a while.

@@ -61,7 +61,7 @@ def response_form(
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         "<title>Returning to your course</title></head><body>"
         f'<form id=dl action="{url}" method=post>'
-        f'<input type=hidden name=JWT value="{escape(token, quote=True)}">'
+        f'<input type="hidden" name="JWT" value="{escape(token, quote=True)}">'
         "<noscript><button type=submit>Return to the course</button></noscript></form>"
         "<script>document.getElementById('dl').submit()</script></body></html>"
     )

@@ -60,6 +60,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             self.validate_message()
             self.validate_state()
             self.validate_nonce()
+            self._consume()
             self.save_launch_data()
         except LtiException as exc:
             self._validated = False
@@ -82,12 +83,12 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         # there are several audiences and must be our client id when present).
         body = self._get_jwt_body()
         aud = body.get("aud")
-        if isinstance(aud, list):
-            azp = body.get("azp")
-            if len(aud) > 1 and not azp:
-                raise LaunchError("id_token has several audiences and no azp")
-            return str(azp or (aud[0] if aud else ""))
-        return str(aud or "")
+        azp = body.get("azp")
+        if isinstance(aud, list) and len(aud) > 1 and not azp:
+            raise LaunchError("id_token has several audiences and no azp")
+        if azp:
+            return str(azp)  # the signature check then requires aud to include it
+        return str((aud[0] if aud else "") if isinstance(aud, list) else (aud or ""))
 
     def validate_jwt_signature(self) -> AttuneMessageLaunch:
         header = self._jwt.get("header", {})
@@ -106,6 +107,11 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
                 leeway=self._leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
+        except jwt.InvalidAudienceError as exc:
+            aud = self._get_jwt_body().get("aud")
+            raise LaunchError(
+                f"id_token aud {aud!r} does not include our client id {registration.client_id!r}"
+            ) from exc
         except jwt.InvalidTokenError as exc:
             raise LaunchError(f"id_token rejected: {exc}") from exc
         azp = self._get_jwt_body().get("azp")
@@ -117,7 +123,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         state = self._get_request_param("state")
         if not state:
             raise LaunchError("launch has no state")
-        params = self._storage.take_value(f"lti1p3-{state}")
+        params = self._storage.get_value(f"lti1p3-{state}")
         if params is None:
             raise ReplayError("state is unknown, expired or already used")
         if params.get("tenant") != self._tenant:
@@ -131,12 +137,22 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         nonce = self._get_jwt_body().get("nonce")
         if not nonce:
             raise LaunchError("id_token has no nonce")
-        if self._storage.take_value(f"lti1p3-nonce-{nonce}") is None:
+        if self._storage.get_value(f"lti1p3-nonce-{nonce}") is None:
             if self._storage.get_value(f"used-nonce-{nonce}"):
                 raise ReplayError("nonce was already used: the launch is a replay")
             raise ReplayError("nonce was not issued by this tool or has expired")
-        self._storage.set_value(f"used-nonce-{nonce}", True, int(self._nonce_ttl))
         return self
+
+    def _consume(self) -> None:
+        """Take the state and the nonce, once: only after every check passed, so a refused
+        launch leaves both usable; a concurrent duplicate loses the race here."""
+        state = self._get_request_param("state")
+        nonce = self._get_jwt_body()["nonce"]
+        if self._storage.take_value(f"lti1p3-{state}") is None:
+            raise ReplayError("state is unknown, expired or already used")
+        if self._storage.take_value(f"lti1p3-nonce-{nonce}") is None:
+            raise ReplayError("nonce was already used: the launch is a replay")
+        self._storage.set_value(f"used-nonce-{nonce}", True, int(self._nonce_ttl))
 
     def body(self) -> dict[str, Any]:
         """The validated id_token body."""

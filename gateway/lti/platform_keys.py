@@ -1,9 +1,9 @@
-"""Platform public keys: cached per JWKS URL, refetched once when a launch names an unknown
+"""Platform public keys: cached per JWKS URL, refetched when a launch names an unknown
 ``kid`` (platforms rotate keys, some hourly).
 
 pylti1p3 fetches the JWKS on every launch unless a cache is wired in, and never refetches on a
-kid miss. A refetch is allowed at most once per ``MIN_REFETCH_S`` per URL, so that tokens with
-made-up kids cannot make us hammer the platform.
+kid miss. A refetch is allowed at most once a while per URL, so that tokens with
+made-up kids cannot make us hammer the platform (``min_refetch`` seconds, default 10).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from jwcrypto.jwk import JWK
 from gateway.errors import LaunchError
 from gateway.ports import KeyValueStore
 
-MIN_REFETCH_S = 10.0
 FETCH_TIMEOUT_S = 5.0
 
 
@@ -25,10 +24,15 @@ class PlatformKeys:
     """PEM public keys by (JWKS URL, kid), cached in the store under the tenant."""
 
     def __init__(
-        self, store: KeyValueStore, cache_seconds: float, session: requests.Session | None = None
+        self,
+        store: KeyValueStore,
+        cache_seconds: float,
+        min_refetch: float = 10.0,
+        session: requests.Session | None = None,
     ) -> None:
         self._store = store
         self._ttl = cache_seconds
+        self._min_refetch = min_refetch
         self._http = session or requests.Session()
 
     def public_key(self, tenant: str, url: str, kid: str, alg: str) -> str:
@@ -38,7 +42,7 @@ class PlatformKeys:
         keys = self._store.get(tenant, f"jwks:{url}")
         key = _find(keys, kid, alg) if keys else None
         gate = f"jwks-refetch:{url}"
-        if keys is None or (key is None and self._store.add(tenant, gate, True, MIN_REFETCH_S)):
+        if keys is None or (key is None and self._store.add(tenant, gate, True, self._min_refetch)):
             keys = self._fetch(url)
             if self._ttl > 0:
                 self._store.put(tenant, f"jwks:{url}", keys, self._ttl)

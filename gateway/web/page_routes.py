@@ -74,7 +74,7 @@ def progress_api(learner_id: str) -> Any:
         session.staff and learner_id in _roster_ids(session)
     ):
         raise ForbiddenError("a session can only read its own learner's progress")
-    state = gw.engine.state(session.tenant, learner_id, session.course_id)
+    state = gw.practice.state(session, learner_id)
     course = gw.courses.get(session.tenant, session.course_id)
     rows = progress_rows(state, course, set(gw.practice.skills(session)))
     return jsonify(learner_id=learner_id, course_id=session.course_id, skills=as_json(rows))
@@ -91,7 +91,7 @@ def instructor(token: str) -> Any:
     for member in roster:
         if not member["learner"]:
             continue
-        state = gw.engine.state(session.tenant, member["learner_id"], session.course_id)
+        state = gw.practice.state(session, member["learner_id"])
         mastered = len(set(skills) & set(state.mastered_skill_ids))
         rows.append({**member, "mastered": mastered, "responses": state.responses})
     return render_template(
