@@ -41,6 +41,10 @@ class GatewaySettings(BaseModel):
     outbox_max_delay_seconds: float = Field(default=600.0, gt=0)
     # The course an LTI resource link gets when the activity names none (deep linking does).
     default_course_id: str = "demo"
+    # GET /demo opens the practice page for a fresh anonymous learner of the default tenant,
+    # without an LMS. For trying Attune out; production turns it off.
+    demo_page: bool = True
+    default_tenant: str = "default"
 
     @field_validator("public_url")
     @classmethod

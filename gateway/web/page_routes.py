@@ -6,13 +6,14 @@ own learner; instructors see the learners of their own context's roster.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import structlog
 from flask import Blueprint, jsonify, redirect, render_template, request
 
 from gateway.app import current
-from gateway.errors import ForbiddenError, UnauthorizedError
+from gateway.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from gateway.lti.advantage import members
 from gateway.practice import as_json, progress_rows
 from gateway.sessions import LaunchSession, learner_pseudonym
@@ -127,6 +128,31 @@ def sync_roster(token: str) -> Any:
     gw.store.put(session.tenant, _roster_key(session), roster, ROSTER_TTL)
     structlog.get_logger("attune.gateway").info("nrps.synced", members=len(roster))
     return redirect(f"/instructor/{token}", code=303)
+
+
+@pages.get("/demo")
+def demo() -> Any:
+    """A practice session without an LMS (``ATTUNE_GATEWAY__DEMO_PAGE``, on by default)."""
+    gw = current()
+    if not gw.settings.demo_page:
+        raise NotFoundError("the demo page is turned off (ATTUNE_GATEWAY__DEMO_PAGE=false)")
+    tenant = gw.settings.default_tenant
+    course_id = request.args.get("course", gw.settings.default_course_id)
+    course = gw.courses.get(tenant, course_id)
+    visitor = secrets.token_hex(8)
+    session = LaunchSession(
+        tenant=tenant,
+        issuer="attune:demo",
+        client_id="",
+        deployment_id="",
+        sub=visitor,
+        learner_id=f"demo-{visitor}",
+        course_id=course_id,
+        skill_ids=(),
+        staff=False,
+        activity_title=course.title or course_id,
+    )
+    return redirect(f"/practice/{gw.sessions.create(session)}", code=303)
 
 
 def _staff(token: str) -> LaunchSession:

@@ -214,3 +214,14 @@ def test_dynamic_registration_registers_a_platform_with_one_url(stack: Stack) ->
         # The URL works once.
         again = requests.get(lms.dynamic_registration_url(url), timeout=10)
         assert again.status_code == 401 and "already used" in again.text
+
+
+def test_the_demo_page_practises_without_an_lms(stack: Stack) -> None:
+    http = requests.Session()
+    page = http.get(stack.url + "/demo", timeout=10)
+    assert page.status_code == 200 and "/practice/" in page.url
+    assert 'id="answer"' in page.text and "<label for=\"answer\">" in page.text
+    right = answer(http, stack.url, token_of(page), page.text, right_answer(page.text))
+    assert 'data-result="right"' in right.text
+    other = http.get(stack.url + "/demo?course=no-such-course", timeout=10)
+    assert other.status_code == 404 and "no-such-course" in other.text
