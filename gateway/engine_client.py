@@ -4,6 +4,7 @@ credential on every call (the engine takes the tenant from it, never from the bo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import grpc
 from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
@@ -31,18 +32,18 @@ class EngineClient:
             raise UnknownTenantError(f"no engine credential for tenant {tenant!r}")
         return (("authorization", f"Bearer {token}"),)
 
-    def _call(self, tenant: str, method: object, request: object) -> object:
+    def _call(self, tenant: str, method: Any, request: Any) -> Any:
         try:
-            return method(request, metadata=self._meta(tenant), timeout=TIMEOUT_S)  # type: ignore[operator]
+            return method(request, metadata=self._meta(tenant), timeout=TIMEOUT_S)
         except grpc.RpcError as exc:
-            raise EngineCallError(exc.code().name, exc.details() or "") from exc  # type: ignore[attr-defined]
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc
 
     def get_course(self, tenant: str, course_id: str) -> course_pb2.Course:
         """The course, or :class:`EngineCallError` NOT_FOUND."""
         reply = self._call(
             tenant, self._courses.GetCourse, course_pb2.GetCourseRequest(course_id=course_id)
         )
-        return reply.course  # type: ignore[attr-defined,no-any-return]
+        return reply.course
 
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant (paging through ListCourses)."""
@@ -54,8 +55,8 @@ class EngineClient:
                 self._courses.ListCourses,
                 course_pb2.ListCoursesRequest(page_size=100, page_token=token),
             )
-            courses.extend(reply.courses)  # type: ignore[attr-defined]
-            token = reply.next_page_token  # type: ignore[attr-defined]
+            courses.extend(reply.courses)
+            token = reply.next_page_token
             if not token:
                 return courses
 
@@ -63,7 +64,7 @@ class EngineClient:
         self, tenant: str, request: learner_pb2.RecordResponseRequest
     ) -> learner_pb2.RecordResponseResponse:
         """RecordResponse; a retry with the same event id gets the original reply."""
-        return self._call(tenant, self._learners.RecordResponse, request)  # type: ignore[return-value]
+        return self._call(tenant, self._learners.RecordResponse, request)
 
     def recommend(
         self, tenant: str, learner_id: str, course_id: str, max_items: int = 3
@@ -71,10 +72,10 @@ class EngineClient:
         request = learner_pb2.RecommendRequest(
             learner_id=learner_id, course_id=course_id, max_items=max_items
         )
-        return self._call(tenant, self._learners.Recommend, request)  # type: ignore[return-value]
+        return self._call(tenant, self._learners.Recommend, request)
 
     def state(
         self, tenant: str, learner_id: str, course_id: str
     ) -> learner_pb2.GetLearnerStateResponse:
         request = learner_pb2.GetLearnerStateRequest(learner_id=learner_id, course_id=course_id)
-        return self._call(tenant, self._learners.GetLearnerState, request)  # type: ignore[return-value]
+        return self._call(tenant, self._learners.GetLearnerState, request)

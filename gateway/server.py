@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 from waitress.server import create_server
@@ -44,21 +45,21 @@ def start_gateway(settings: GatewaySettings, data_dir: Path, engine_target: str)
     """Open the store under ``data_dir``, bind, and serve in background threads."""
     store = SqliteGatewayStore(data_dir / "gateway.db")
     engine = EngineClient(engine_target, settings.engine_tokens)
-    holder: dict[str, Gateway] = {}
+    holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
     # URL: bind first with a placeholder app, then install the real one.
     server = create_server(
-        lambda environ, start: holder["app"](environ, start),  # type: ignore[index,operator]
+        lambda environ, start: holder["app"](environ, start),
         host=settings.host,
         port=settings.port,
         threads=settings.threads,
         clear_untrusted_proxy_headers=True,
     )
-    port = int(server.effective_port)  # type: ignore[union-attr]
+    port = int(server.effective_port)
     base_url = settings.base_url(port)
     gateway = build_gateway(settings, store, engine, base_url)
     gateway.keys.current()  # make the first signing key now, not on the first launch
-    holder["app"] = create_app(gateway)  # type: ignore[assignment]
+    holder["app"] = create_app(gateway)
     sender = ScoreSender(
         store,
         gateway.connector_for,

@@ -78,7 +78,7 @@ class ScoreSender:
     def delay(self, attempts: int) -> float:
         """Seconds before the next try after ``attempts`` failures."""
         ceiling = min(self._max, self._base * 2 ** min(attempts, 30))
-        return ceiling * (0.5 + 0.5 * self._rng())
+        return float(ceiling * (0.5 + 0.5 * self._rng()))
 
     def run_once(self) -> int:
         """Try every due score once; how many were delivered."""

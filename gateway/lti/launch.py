@@ -15,21 +15,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import jwt
-from pylti1p3.contrib.flask import FlaskMessageLaunch
+from flask import request as flask_request
+from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
 from gateway.errors import LaunchError, ReplayError
 from gateway.lti import claims
 from gateway.lti.platform_keys import PlatformKeys
-from gateway.lti.tool_conf import TenantLaunchStorage
+from gateway.lti.tool_conf import AttuneRegistration, TenantLaunchStorage
 
 MESSAGE_TYPES = (claims.RESOURCE_LINK_REQUEST, claims.DEEP_LINKING_REQUEST)
 
 
-class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
+class AttuneMessageLaunch(FlaskMessageLaunch):
     """One launch POST (``id_token`` and ``state``) for one tenant."""
 
     def __init__(
@@ -42,7 +43,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         leeway: int,
         nonce_ttl: float,
     ) -> None:
-        super().__init__(request, tool_conf, launch_data_storage=storage)
+        super().__init__(request, tool_conf, launch_data_storage=storage)  # type: ignore[no-untyped-call]
         self._storage = storage
         self._keys = keys
         self._tenant = tenant
@@ -71,7 +72,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         return self
 
     def _validate_claims_present(self) -> None:
-        body = self._get_jwt_body()
+        body = self.body()
         missing = claims.missing_claims(body)
         if missing:
             raise LaunchError(f"id_token is missing required claims: {', '.join(missing)}")
@@ -95,8 +96,9 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         alg = header.get("alg", "")
         if alg != "RS256":
             raise LaunchError(f"id_token alg must be RS256, got {alg!r}")
-        registration = self._registration.attune
-        key = self._keys.public_key(self._tenant, registration.key_set_url, header.get("kid"), alg)
+        registration = cast(AttuneRegistration, self._registration).attune
+        kid = str(header.get("kid") or "")
+        key = self._keys.public_key(self._tenant, registration.key_set_url, kid, alg)
         try:
             jwt.decode(
                 self._get_id_token(),
@@ -120,7 +122,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         return self
 
     def validate_state(self) -> AttuneMessageLaunch:
-        state = self._get_request_param("state")
+        state = flask_request.form.get("state", "")
         if not state:
             raise LaunchError("launch has no state")
         params = self._storage.get_value(f"lti1p3-{state}")
@@ -146,8 +148,8 @@ class AttuneMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
     def _consume(self) -> None:
         """Take the state and the nonce, once: only after every check passed, so a refused
         launch leaves both usable; a concurrent duplicate loses the race here."""
-        state = self._get_request_param("state")
-        nonce = self._get_jwt_body()["nonce"]
+        state = flask_request.form.get("state", "")
+        nonce = self.body()["nonce"]
         if self._storage.take_value(f"lti1p3-{state}") is None:
             raise ReplayError("state is unknown, expired or already used")
         if self._storage.take_value(f"lti1p3-nonce-{nonce}") is None:

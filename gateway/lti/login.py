@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pylti1p3.contrib.flask import FlaskOIDCLogin
+from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
 from pylti1p3.exception import OIDCException
 
 from gateway.errors import BadRequestError
@@ -38,7 +38,7 @@ def login_redirect(
     if deployment and deployment not in registration.deployment_ids:
         raise BadRequestError(f"unknown deployment {deployment!r} for this platform")
     storage: TenantLaunchStorage = storage_for(registration.tenant)
-    login = FlaskOIDCLogin(request, tool_conf, launch_data_storage=storage)
+    login = FlaskOIDCLogin(request, tool_conf, launch_data_storage=storage)  # type: ignore[no-untyped-call]
     # The tenant goes into the server-side state record; the launch checks it.
     login.pass_params_to_launch({"tenant": registration.tenant})
     try:

@@ -31,12 +31,12 @@ MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 
 
 class _TimeoutSession(requests.Session):
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", TIMEOUT_S)
         return super().request(*args, **kwargs)
 
 
-class CachedTokenConnector(ServiceConnector):  # type: ignore[misc]
+class CachedTokenConnector(ServiceConnector):
     """A ServiceConnector whose access tokens live in the store with their real lifetime."""
 
     def __init__(
@@ -44,6 +44,7 @@ class CachedTokenConnector(ServiceConnector):  # type: ignore[misc]
     ) -> None:
         super().__init__(registration, _TimeoutSession())
         self._store = store
+        self._attune = registration
         self._tenant = registration.attune.tenant
         self._margin = margin
 
@@ -66,21 +67,21 @@ class CachedTokenConnector(ServiceConnector):  # type: ignore[misc]
 
     def _request_token(self, scopes: Sequence[str]) -> tuple[str, float]:
         """client_credentials with a signed JWT assertion (Security Framework §4.1.1)."""
-        registration = self._registration
-        url = registration.get_auth_token_url()
+        registration = self._attune.attune
+        url = registration.auth_token_url
         now = int(time.time())
         assertion = jwt.encode(
             {
-                "iss": registration.get_client_id(),
-                "sub": registration.get_client_id(),
-                "aud": registration.get_auth_audience() or url,
+                "iss": registration.client_id,
+                "sub": registration.client_id,
+                "aud": registration.auth_audience or url,
                 "iat": now - 5,
                 "exp": now + 60,
                 "jti": f"attune-{uuid.uuid4()}",
             },
-            registration.get_tool_private_key(),
+            self._attune.private_pem,
             algorithm="RS256",
-            headers={"kid": registration.get_kid()},
+            headers={"kid": self._attune.get_kid()},
         )
         form = {
             "grant_type": "client_credentials",

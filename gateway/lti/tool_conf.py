@@ -27,6 +27,7 @@ class AttuneRegistration(LtiRegistration):
     def __init__(self, registration: Registration, keys: ToolKeys) -> None:
         key = keys.current()
         self._kid = key.kid
+        self.private_pem = key.private_pem
         self.attune = registration
         self.set_issuer(registration.issuer)
         self.set_client_id(registration.client_id)

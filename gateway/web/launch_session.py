@@ -27,7 +27,8 @@ def session_from_launch(
     linking), else ``custom.course_id``, else the default course."""
     tenant = registration.tenant
     custom = body.get(claims.CUSTOM) or {}
-    course_id, skills, title = gw.settings.default_course_id, (), ""
+    course_id, title = gw.settings.default_course_id, ""
+    skills: tuple[str, ...] = ()
     if custom.get("activity_id"):
         activity = gw.store.get_activity(tenant, str(custom["activity_id"]))
         if activity is None:

@@ -8,7 +8,7 @@ from typing import Any
 import jwt
 import structlog
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
-from pylti1p3.contrib.flask import FlaskRequest
+from pylti1p3.contrib.flask.request import FlaskRequest
 
 from gateway.app import Gateway, current
 from gateway.errors import BadRequestError, EngineCallError, ForbiddenError, LaunchError
@@ -41,7 +41,8 @@ def login() -> Any:
         )
     }
     structlog.contextvars.bind_contextvars(issuer=params["iss"])
-    return login_redirect(FlaskRequest(), params, gw.tool_conf, gw.storage_for, gw.launch_url)
+    flask_request = FlaskRequest()  # type: ignore[no-untyped-call]
+    return login_redirect(flask_request, params, gw.tool_conf, gw.storage_for, gw.launch_url)
 
 
 @lti.post("/lti/launch")
@@ -64,7 +65,7 @@ def launch() -> Any:
     tenant = registration.tenant
     structlog.contextvars.bind_contextvars(tenant=tenant, issuer=issuer)
     message = AttuneMessageLaunch(
-        FlaskRequest(),
+        FlaskRequest(),  # type: ignore[no-untyped-call]
         gw.tool_conf,
         gw.storage_for(tenant),
         gw.platform_keys,
