@@ -31,6 +31,8 @@ DEFAULT_RECOMMENDATIONS = 3
 MAX_RECOMMENDATIONS = 50
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+DEFAULT_EVENT_PAGE = 100
+MAX_EVENT_PAGE = 1000
 _CAS_RETRIES = 8
 
 
@@ -128,6 +130,18 @@ class Engine:
         if len(courses) > size:
             return courses[:size], courses[size - 1].course_id
         return courses, ""
+
+    async def list_events(
+        self, tenant: str, after_log_id: int, page_size: int
+    ) -> tuple[Sequence[tuple[LoggedEvent, RecordResult]], int]:
+        """One page of the tenant's event log after ``after_log_id``, each event with its
+        decoded reply, and the cursor for the next page."""
+        if after_log_id < 0:
+            raise InvalidInputError("after_log_id", "must be >= 0")
+        size = _count(page_size, "page_size", DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE)
+        events = await self.store.read_events(tenant, after_log_id, size)
+        last = events[-1].log_id if events else after_log_id
+        return [(e, decode_result(e.reply)) for e in events], last
 
     # -- learners --------------------------------------------------------------------------
 

@@ -297,11 +297,15 @@ class SqliteStore:
         self, tenant: str, learner_id: str, course_id: str
     ) -> Sequence[LoggedEvent]:
         """One learner's events in one course, in the order they were applied."""
-        rows = self._read().execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND learner_id = ? "
-            "AND course_id = ? ORDER BY sequence",
-            (tenant, learner_id, course_id),
-        ).fetchall()
+        rows = (
+            self._read()
+            .execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND learner_id = ? "
+                "AND course_id = ? ORDER BY sequence",
+                (tenant, learner_id, course_id),
+            )
+            .fetchall()
+        )
         return [LoggedEvent(*r) for r in rows]
 
     async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]:

@@ -134,6 +134,7 @@ _LEVEL_A = {1: 1.0, 2: 1.2, 3: 1.4}
 DEMO_DKT = "demo-dkt"
 """The demo course's own DKT model, shipped in models/artifacts when trained."""
 
+
 def _depths() -> dict[str, int]:
     """Length of the longest prerequisite chain below each skill (roots are 0)."""
     prerequisites = {sid: pre for sid, _, pre, _ in _SKILLS}

@@ -45,12 +45,17 @@ async def run_demo(seed: int = 7, steps: int = 400, quiet: bool = False) -> int:
                     course_pb2.PutCourseRequest(course=course_to_pb(course)), metadata=meta
                 )
                 sim = SimulatedLearner.new(course, seed, head_start=1.0)
-                print(f"Demo course {course.title!r}: {len(course.skills)} skills, "
-                      f"{len(course.items)} items. Simulated learner (seed {seed}) already "
-                      f"knows {len(sim.known)} skills.")
-                recs = (await learners.Recommend(
-                    learner_pb2.RecommendRequest(learner_id="sim-1", course_id="demo"),
-                    metadata=meta)).recommendations
+                print(
+                    f"Demo course {course.title!r}: {len(course.skills)} skills, "
+                    f"{len(course.items)} items. Simulated learner (seed {seed}) already "
+                    f"knows {len(sim.known)} skills."
+                )
+                recs = (
+                    await learners.Recommend(
+                        learner_pb2.RecommendRequest(learner_id="sim-1", course_id="demo"),
+                        metadata=meta,
+                    )
+                ).recommendations
                 mastered = 0
                 for step in range(1, steps + 1):
                     if not recs:
@@ -60,8 +65,12 @@ async def run_demo(seed: int = 7, steps: int = 400, quiet: bool = False) -> int:
                     correct = sim.answer(top.item_id)
                     reply = await learners.RecordResponse(
                         learner_pb2.RecordResponseRequest(
-                            event_id=str(uuid.uuid4()), learner_id="sim-1", course_id="demo",
-                            item_id=top.item_id, correct=correct, response_time_ms=9000,
+                            event_id=str(uuid.uuid4()),
+                            learner_id="sim-1",
+                            course_id="demo",
+                            item_id=top.item_id,
+                            correct=correct,
+                            response_time_ms=9000,
                         ),
                         metadata=meta,
                     )
@@ -73,23 +82,29 @@ async def run_demo(seed: int = 7, steps: int = 400, quiet: bool = False) -> int:
                     for m in reply.mastery_events:
                         mastered += 1
                         name = course.skills[m.skill_id].name
-                        say(f"      * mastered {name} ({m.skill_id}) after {m.attempts} "
-                            f"attempts  [{mastered}/{len(course.skills)}]")
+                        say(
+                            f"      * mastered {name} ({m.skill_id}) after {m.attempts} "
+                            f"attempts  [{mastered}/{len(course.skills)}]"
+                        )
                     recs = reply.recommendations
                     if recs and step % 10 == 0:
                         nxt = recs[0]
-                        say(f"      next: {nxt.item_id} score {nxt.score:.2f} "
-                            f"because {_reasons(nxt)}")
+                        say(
+                            f"      next: {nxt.item_id} score {nxt.score:.2f} "
+                            f"because {_reasons(nxt)}"
+                        )
                     if mastered == len(course.skills):
                         break
                 state = await learners.GetLearnerState(
                     learner_pb2.GetLearnerStateRequest(learner_id="sim-1", course_id="demo"),
                     metadata=meta,
                 )
-                print(f"\nAfter {state.responses} responses: {len(state.mastered_skill_ids)} "
-                      f"mastered, {len(state.ready_skill_ids)} ready, "
-                      f"{len(state.locked_skill_ids)} locked. The learner truly knows "
-                      f"{len(sim.known)} of {len(course.skills)} skills.")
+                print(
+                    f"\nAfter {state.responses} responses: {len(state.mastered_skill_ids)} "
+                    f"mastered, {len(state.ready_skill_ids)} ready, "
+                    f"{len(state.locked_skill_ids)} locked. The learner truly knows "
+                    f"{len(sim.known)} of {len(course.skills)} skills."
+                )
         finally:
             await running.stop(1.0)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from attune.engine.v1 import course_pb2, learner_pb2
+from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 
 from engine.domain import review
 from engine.domain.bkt import BktParams
@@ -21,7 +21,7 @@ from engine.domain.errors import InvalidInputError
 from engine.domain.graph import ready_skills
 from engine.domain.learner import Response, SkillOutcome
 from engine.domain.policy import Reason, Recommendation
-from engine.domain.records import RecordResult
+from engine.domain.records import LoggedEvent, RecordResult
 from engine.service import LearnerView
 
 
@@ -299,3 +299,21 @@ def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse
 def reason_names(reasons: Iterable[Reason]) -> list[str]:
     """Proto enum names of domain reasons."""
     return ["REASON_" + r.value for r in reasons]
+
+
+def logged_to_pb(
+    event: LoggedEvent, result: RecordResult, course: Course | None
+) -> events_pb2.LoggedResponse:
+    """One entry of ListEvents: the response as recorded and its reply."""
+    msg = events_pb2.LoggedResponse(log_id=event.log_id)
+    response = msg.response
+    response.event_id = event.event_id
+    response.learner_id = event.learner_id
+    response.course_id = event.course_id
+    response.item_id = event.item_id
+    response.score = event.score
+    response.response_time_ms = event.response_time_ms
+    _set_time(response.occurred_at, event.occurred_at)
+    msg.reply.CopyFrom(result_to_pb(result, course))
+    _set_time(msg.recorded_at, event.recorded_at)
+    return msg

@@ -7,14 +7,21 @@ import signal
 from dataclasses import dataclass
 
 import structlog
-from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
+from attune.engine.v1 import (
+    course_pb2,
+    course_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
+    learner_pb2,
+    learner_pb2_grpc,
+)
 from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from engine.grpc.auth import Authenticator
 from engine.grpc.interceptors import AuthInterceptor, ContextInterceptor
-from engine.grpc.servicers import CourseServicer, LearnerServicer
+from engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
 from engine.service import Engine
 
 log = structlog.get_logger("attune.server")
@@ -22,6 +29,7 @@ log = structlog.get_logger("attune.server")
 SERVICE_NAMES = (
     course_pb2.DESCRIPTOR.services_by_name["CourseService"].full_name,
     learner_pb2.DESCRIPTOR.services_by_name["LearnerService"].full_name,
+    events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
 )
 
 
@@ -57,6 +65,7 @@ async def start_server(
     server = aio.server(interceptors=[ContextInterceptor(), AuthInterceptor(authenticator)])
     course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
     learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
+    events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

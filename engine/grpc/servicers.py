@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
+from attune.engine.v1 import (
+    course_pb2,
+    course_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
+    learner_pb2,
+    learner_pb2_grpc,
+)
 from grpc import aio
 
+from engine.domain.course import Course
 from engine.domain.errors import DomainError, InvalidInputError
 from engine.grpc import convert
 from engine.grpc.auth import current_tenant
@@ -110,3 +118,25 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
     ) -> learner_pb2.DeleteLearnerResponse:
         courses, events = await self._engine.delete_learner(current_tenant(), request.learner_id)
         return learner_pb2.DeleteLearnerResponse(courses=courses, events=events)
+
+
+class EventServicer(events_pb2_grpc.EventServiceServicer):
+    """attune.engine.v1.EventService."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def ListEvents(
+        self, request: events_pb2.ListEventsRequest, context: aio.ServicerContext
+    ) -> events_pb2.ListEventsResponse:
+        tenant = current_tenant()
+        page, last = await self._engine.list_events(tenant, request.after_log_id, request.page_size)
+        courses: dict[str, Course | None] = {}
+        reply = events_pb2.ListEventsResponse(last_log_id=last)
+        for event, result in page:
+            if event.course_id not in courses:
+                courses[event.course_id] = await self._engine.store.get_course(
+                    tenant, event.course_id
+                )
+            reply.events.append(convert.logged_to_pb(event, result, courses[event.course_id]))
+        return reply
