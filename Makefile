@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 50051
 
-.PHONY: run test test-fast lint typecheck gen check-gen buf-lint bench clean install
+.PHONY: run test test-fast lint typecheck gen check-gen buf-lint bench clean install browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -58,6 +58,16 @@ check-gen: gen
 
 bench: $(STAMP)
 	$(PY) -m bench.load
+
+## browser: Debian's Chromium and chromedriver for the e2e test (installed as root if missing)
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+		echo "chromium and chromedriver are installed"; \
+	elif [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "chromium and chromedriver are missing: run sudo make browser"; exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
