@@ -182,7 +182,15 @@ async def serve(settings: EngineSettings) -> None:
         from gateway.server import start_gateway
 
         gateway = start_gateway(
-            settings.gateway, settings.data_dir, f"{settings.host}:{running.port}"
+            settings.gateway,
+            settings.data_dir,
+            f"{settings.host}:{running.port}",
+            default_lrs={
+                "url": settings.lrs_url,
+                "username": settings.lrs_username,
+                "password": settings.lrs_password,
+                "xapi_version": settings.lrs_xapi_version,
+            },
         )
         print(f"attune gateway listening on {gateway.base_url}", flush=True)
     watcher = (

@@ -78,5 +78,11 @@ class EngineSettings(BaseSettings):
     dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tutor: TutorSettings = Field(default_factory=TutorSettings)
+    # The default tenant's learning record store (issue 7); other tenants' LRSs are set
+    # through the gateway's admin API. Empty: no statements are sent for the default tenant.
+    lrs_url: str = ""
+    lrs_username: str = ""
+    lrs_password: str = ""
+    lrs_xapi_version: Literal["1.0.3", "2.0.0"] = "1.0.3"
     # The HTTP gateway started next to the engine (ATTUNE_GATEWAY__*).
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)

@@ -14,6 +14,9 @@ from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
 from gateway.errors import GatewayError
 from gateway.keys import ToolKeys
+from gateway.lrs.client import HttpLrsClient
+from gateway.lrs.relay import StatementRelay
+from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.lti.platform_keys import PlatformKeys
 from gateway.lti.services import CachedTokenConnector
 from gateway.lti.tool_conf import AttuneRegistration, StoreToolConf, TenantLaunchStorage
@@ -39,6 +42,8 @@ class Gateway:
     sessions: SessionStore
     courses: CourseCache
     practice: Practice
+    statements: SqliteStatementOutbox
+    relay: StatementRelay
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
         return TenantLaunchStorage(self.store, tenant, self.settings.nonce_ttl_seconds)
@@ -60,11 +65,25 @@ class Gateway:
 
 
 def build_gateway(
-    settings: GatewaySettings, store: GatewayStore, engine: EngineClient, base_url: str
+    settings: GatewaySettings,
+    store: GatewayStore,
+    engine: EngineClient,
+    base_url: str,
+    statements: SqliteStatementOutbox,
 ) -> Gateway:
-    """Wire the gateway's parts over a store and an engine client."""
+    """Wire the gateway's parts over its stores and an engine client."""
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     courses = CourseCache(engine)
+    relay = StatementRelay(
+        statements,
+        engine,
+        courses,
+        HttpLrsClient(),
+        settings.statement_batch,
+        settings.statement_base_delay_seconds,
+        settings.statement_max_delay_seconds,
+        settings.statement_poll_seconds,
+    )
     return Gateway(
         settings=settings,
         base_url=base_url,
@@ -77,7 +96,9 @@ def build_gateway(
         ),
         sessions=SessionStore(store, settings.session_ttl_seconds),
         courses=courses,
-        practice=Practice(engine, store, store, courses),
+        practice=Practice(engine, store, store, courses, emit=relay.emit),
+        statements=statements,
+        relay=relay,
     )
 
 

@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import grpc
-from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
+from attune.engine.v1 import (
+    course_pb2,
+    course_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
+    learner_pb2,
+    learner_pb2_grpc,
+)
 
 from gateway.errors import EngineCallError, UnknownTenantError
 
@@ -21,6 +28,7 @@ class EngineClient:
         self._channel = grpc.insecure_channel(target)
         self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
         self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
+        self._events = events_pb2_grpc.EventServiceStub(self._channel)
         self._tokens = dict(tokens)
 
     def close(self) -> None:
@@ -79,3 +87,10 @@ class EngineClient:
     ) -> learner_pb2.GetLearnerStateResponse:
         request = learner_pb2.GetLearnerStateRequest(learner_id=learner_id, course_id=course_id)
         return self._call(tenant, self._learners.GetLearnerState, request)
+
+    def list_events(
+        self, tenant: str, after_log_id: int, page_size: int = 100
+    ) -> events_pb2.ListEventsResponse:
+        """One page of the tenant's event log after the cursor."""
+        request = events_pb2.ListEventsRequest(after_log_id=after_log_id, page_size=page_size)
+        return self._call(tenant, self._events.ListEvents, request)

@@ -22,11 +22,12 @@ from attune.engine.v1 import course_pb2, learner_pb2
 from gateway.content import CourseCache, render_item
 from gateway.engine_client import EngineClient
 from gateway.errors import BadRequestError, EngineCallError
-from gateway.grades.grade import MasteryGrade, score_payload
+from gateway.grades.grade import SCORE_MAXIMUM, MasteryGrade, score_payload
 from gateway.grades.outbox import queue_score
 from gateway.ports import KeyValueStore, Outbox
 from gateway.reasons import explain
 from gateway.sessions import LaunchSession
+from gateway.statements import Grade, LearningEvent
 
 PENDING_TTL = 7 * 86400.0
 ANSWERED_TTL = 2 * 86400.0
@@ -78,12 +79,14 @@ class Practice:
         outbox: Outbox,
         courses: CourseCache,
         clock: Callable[[], float] = time.time,
+        emit: Callable[[LearningEvent], object] | None = None,
     ) -> None:
         self._engine = engine
         self._store = store
         self._outbox = outbox
         self._courses = courses
         self._clock = clock
+        self._emit = emit
 
     def skills(self, session: LaunchSession) -> tuple[str, ...]:
         """The activity's skills (every skill of the course when it names none)."""
@@ -165,7 +168,7 @@ class Practice:
             ),
         )
         names = {s.skill_id: s.name or s.skill_id for s in course.skills}
-        grade = self.update_grade(session)
+        grade = self.update_grade(session, cause=event_id)
         feedback = Feedback(
             event_id=event_id,
             correct=correct,
@@ -187,8 +190,11 @@ class Practice:
         )
         return feedback
 
-    def update_grade(self, session: LaunchSession, first_launch: bool = False) -> MasteryGrade:
-        """The activity's grade now; a score is queued for the LMS when it changed."""
+    def update_grade(
+        self, session: LaunchSession, first_launch: bool = False, cause: str = ""
+    ) -> MasteryGrade:
+        """The activity's grade now; a score is queued for the LMS when it changed, and a
+        grade-changed statement for the tenant's LRSs (``cause``: the event behind it)."""
         state = self.state(session, session.learner_id)
         grade = MasteryGrade.of(state.mastered_skill_ids, self.skills(session), state.responses)
         if not session.lineitem:
@@ -207,6 +213,20 @@ class Practice:
             score_payload(grade, session.sub, self._clock()),
         )
         self._store.put(session.tenant, key, now_seen, 365 * 86400.0)
+        if self._emit is not None and grade.answered and cause:
+            self._emit(
+                LearningEvent(
+                    kind="grade_changed",
+                    event_id=f"grade:{cause}",
+                    tenant=session.tenant,
+                    learner_id=session.learner_id,
+                    course_id=session.course_id,
+                    occurred_at=self._clock(),
+                    course_title=session.activity_title,
+                    skill_ids=self.skills(session),
+                    grade=Grade(round(grade.fraction * SCORE_MAXIMUM, 2), SCORE_MAXIMUM),
+                )
+            )
         return grade
 
     def state(self, session: LaunchSession, learner_id: str) -> learner_pb2.GetLearnerStateResponse:

@@ -14,6 +14,8 @@ from waitress.server import create_server
 from gateway.app import Gateway, build_gateway, create_app
 from gateway.engine_client import EngineClient
 from gateway.grades.outbox import ScoreSender
+from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+from gateway.lrs.targets import LrsTarget
 from gateway.settings import GatewaySettings
 from gateway.sqlite_store import SqliteGatewayStore
 
@@ -36,14 +38,24 @@ class RunningGateway:
         self._server.close()  # type: ignore[attr-defined]
         self._thread.join(5.0)
         self.sender.stop()
+        self.gateway.relay.stop()
+        self.gateway.statements.close()
         self.gateway.engine.close()
         self.gateway.store.close()
         log.info("gateway.stopped", port=self.port)
 
 
-def start_gateway(settings: GatewaySettings, data_dir: Path, engine_target: str) -> RunningGateway:
-    """Open the store under ``data_dir``, bind, and serve in background threads."""
+def start_gateway(
+    settings: GatewaySettings,
+    data_dir: Path,
+    engine_target: str,
+    default_lrs: dict[str, str] | None = None,
+) -> RunningGateway:
+    """Open the stores under ``data_dir``, bind, and serve in background threads.
+    ``default_lrs`` (url, username, password, xapi_version) is the default tenant's LRS
+    from ``ATTUNE_LRS_*``; it replaces the stored target named ``default``."""
     store = SqliteGatewayStore(data_dir / "gateway.db")
+    statements = SqliteStatementOutbox(data_dir / "gateway.db")
     engine = EngineClient(engine_target, settings.engine_tokens)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
@@ -57,7 +69,21 @@ def start_gateway(settings: GatewaySettings, data_dir: Path, engine_target: str)
     )
     port = int(server.effective_port)
     base_url = settings.base_url(port)
-    gateway = build_gateway(settings, store, engine, base_url)
+    gateway = build_gateway(settings, store, engine, base_url, statements)
+    if default_lrs and default_lrs.get("url"):
+        statements.put_target(
+            LrsTarget(
+                tenant=settings.default_tenant,
+                name="default",
+                url=default_lrs["url"],
+                username=default_lrs.get("username", ""),
+                password=default_lrs.get("password", ""),
+                auth="basic" if default_lrs.get("username") else "none",
+                xapi_version=default_lrs.get("xapi_version", "1.0.3"),  # type: ignore[arg-type]
+                home_page=base_url,
+                activity_base=f"{base_url}/xapi",
+            )
+        )
     gateway.keys.current()  # make the first signing key now, not on the first launch
     holder["app"] = create_app(gateway)
     sender = ScoreSender(
@@ -68,6 +94,7 @@ def start_gateway(settings: GatewaySettings, data_dir: Path, engine_target: str)
         settings.outbox_poll_seconds,
     )
     sender.start()
+    gateway.relay.start()
     thread = threading.Thread(target=server.run, name="gateway-http", daemon=True)
     thread.start()
     log.info("gateway.listening", url=base_url)

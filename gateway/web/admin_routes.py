@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify, request
 
 from gateway.app import current
 from gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
+from gateway.lrs.targets import target_from_json
 from gateway.lti.dynamic import mint_url
 from gateway.ports import Registration
 from gateway.registrations import registration_from_json, registration_to_json
@@ -106,3 +107,62 @@ def _refuse_other_tenant(registration: Registration) -> None:
         raise BadRequestError(
             "this issuer and client id are registered to another tenant; delete it there first"
         )
+
+
+# -- learning record stores (issue 7) ------------------------------------------------------
+
+
+@admin.get("/tenants/<tenant>/lrs")
+def list_lrs(tenant: str) -> Any:
+    gw = current()
+    return jsonify(
+        targets=[t.public() for t in gw.statements.targets(tenant)],
+        statements=gw.statements.counts(tenant),
+    )
+
+
+@admin.put("/tenants/<tenant>/lrs/<name>")
+def put_lrs(tenant: str, name: str) -> Any:
+    gw = current()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequestError("the body must be a JSON object")
+    target = target_from_json(tenant, name, body, gw.base_url)
+    gw.statements.put_target(target)
+    log.info("admin.lrs.put", target=name, url=target.url, kind=target.kind)
+    return jsonify(target.public())
+
+
+@admin.delete("/tenants/<tenant>/lrs/<name>")
+def delete_lrs(tenant: str, name: str) -> Any:
+    if not current().statements.delete_target(tenant, name):
+        raise NotFoundError(f"no LRS target {name!r} in tenant {tenant!r}")
+    return jsonify(deleted=True)
+
+
+@admin.get("/tenants/<tenant>/statements")
+def list_statements(tenant: str) -> Any:
+    status = request.args.get("status", "dead")
+    if status not in ("pending", "dead", "delivered"):
+        raise BadRequestError(f"status must be pending, dead or delivered: {status!r}")
+    rows = current().statements.list_statements(tenant, status)
+    return jsonify(
+        statements=[
+            {
+                "id": q.row_id,
+                "target": q.target,
+                "statement_id": q.statement_id,
+                "attempts": q.attempts,
+                "last_error": q.last_error,
+                "body": q.body,
+            }
+            for q in rows
+        ]
+    )
+
+
+@admin.post("/tenants/<tenant>/statements/<int:row_id>/replay")
+def replay_statement(tenant: str, row_id: int) -> Any:
+    if not current().statements.replay(tenant, row_id, time.time()):
+        raise NotFoundError(f"no dead-letter statement {row_id} in tenant {tenant!r}")
+    return jsonify(replayed=row_id)

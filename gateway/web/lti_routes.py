@@ -3,6 +3,7 @@ linking, and the Canvas developer-key JSON."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import jwt
@@ -18,6 +19,7 @@ from gateway.lti.dynamic import register, tool_registration
 from gateway.lti.launch import AttuneMessageLaunch
 from gateway.lti.login import login_redirect
 from gateway.lti.tool_conf import AttuneRegistration
+from gateway.statements import LearningEvent
 from gateway.web.launch_session import session_from_launch
 
 lti = Blueprint("lti", __name__)
@@ -89,6 +91,17 @@ def launch() -> Any:
     if session.staff:
         return redirect(f"/instructor/{token}", code=303)
     gw.practice.update_grade(session, first_launch=True)
+    gw.relay.emit(
+        LearningEvent(
+            kind="launched",
+            event_id=f"launch:{body['nonce']}",
+            tenant=tenant,
+            learner_id=session.learner_id,
+            course_id=session.course_id,
+            occurred_at=time.time(),
+            course_title=session.activity_title,
+        )
+    )
     return redirect(f"/practice/{token}", code=303)
 
 

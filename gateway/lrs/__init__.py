@@ -1,0 +1,1 @@
+"""Statements to learning record stores: targets, the durable outbox, the relay."""

@@ -1,0 +1,283 @@
+"""The statement outbox: the engine's event log in, xAPI statements and Caliper events out.
+
+**Feed.** For each enabled target, read the tenant's log after the target's cursor
+(``EventService.ListEvents``, the same on the embedded store and on Redis), build one
+statement per learning event (answered, mastered, recommended) with the target's profile, and
+queue them with the new cursor in one transaction. The gateway adds its own events (launched,
+grade changed) with :meth:`StatementRelay.emit`.
+
+**Send.** Per target, the oldest due statements go out in one POST. Then:
+- 2xx: delivered.
+- 400 (or 409, 415, 422) for a batch: each statement is sent alone, so one poison statement
+  cannot block the rest. Alone, a 409 from an xAPI LRS means it already holds that id (a
+  retry after a lost reply, say): when a GET finds it, it counts as delivered, since ids are
+  deterministic; anything else rejected alone goes to the dead-letter list.
+- no answer, 401, 403, 404, 429 or 5xx: the batch is retried after an exponential backoff
+  with jitter, in order.
+
+So the LRS receives every statement once: never lost (queued durably before the cursor moves,
+retried until delivered or dead-lettered) and never doubled (one row per target and id, and
+the LRS refuses a second copy of an id).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from attune.engine.v1 import events_pb2
+
+from gateway.content import CourseCache
+from gateway.engine_client import EngineClient
+from gateway.lrs.client import LrsClient, SendResult
+from gateway.lrs.sqlite_outbox import QueuedStatement, SqliteStatementOutbox
+from gateway.lrs.targets import LrsTarget
+from gateway.statements import LearningEvent, build_caliper, build_xapi, from_logged
+
+POISON = (400, 409, 415, 422)
+PAGE = 200
+log = structlog.get_logger("attune.gateway.statements")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    tenant: str
+    event_id: str
+    learner_id: str
+    course_id: str
+    item_id: str
+    score: float
+    response_time_ms: int
+    occurred_at: float
+    recorded_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Skill:
+    skill_id: str
+    p_known: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Mastery:
+    skill_id: str
+    p_known: float
+    mastered_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Suggestion:
+    item_id: str
+    skill_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    skills: tuple[_Skill, ...]
+    mastery_events: tuple[_Mastery, ...]
+    recommendations: tuple[_Suggestion, ...]
+
+
+def learning_events(
+    tenant: str, logged: events_pb2.LoggedResponse, course_title: str
+) -> tuple[LearningEvent, ...]:
+    """The learning events of one ListEvents entry."""
+    r = logged.response
+    entry = _Entry(
+        tenant,
+        r.event_id,
+        r.learner_id,
+        r.course_id,
+        r.item_id,
+        r.score,
+        r.response_time_ms,
+        _epoch(r.occurred_at),
+        _epoch(logged.recorded_at),
+    )
+    reply = _Reply(
+        tuple(_Skill(s.skill_id, s.p_mastery) for s in logged.reply.skills),
+        tuple(
+            _Mastery(m.skill_id, m.p_mastery, _epoch(m.mastered_at))
+            for m in logged.reply.mastery_events
+        ),
+        tuple(_Suggestion(x.item_id, x.skill_id) for x in logged.reply.recommendations),
+    )
+    return from_logged(entry, reply, course_title=course_title)
+
+
+def statement_for(target: LrsTarget, event: LearningEvent) -> dict[str, Any]:
+    """The target's form of one event: an xAPI statement or a Caliper event."""
+    profile = target.profile()
+    return build_xapi(event, profile) if target.kind == "xapi" else build_caliper(event, profile)
+
+
+def _epoch(stamp: Any) -> float:
+    return float(stamp.seconds) + float(stamp.nanos) / 1e9
+
+
+class StatementRelay:
+    """Feeds and sends; :meth:`run_once` for tests, :meth:`start` for the server."""
+
+    def __init__(
+        self,
+        outbox: SqliteStatementOutbox,
+        engine: EngineClient,
+        courses: CourseCache,
+        client: LrsClient,
+        batch: int,
+        base_delay: float,
+        max_delay: float,
+        poll_seconds: float,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._outbox = outbox
+        self._engine = engine
+        self._courses = courses
+        self._client = client
+        self._batch = batch
+        self._base = base_delay
+        self._max = max_delay
+        self._poll = poll_seconds
+        self._clock = clock
+        self._rng = rng
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- feed -----------------------------------------------------------------------------
+
+    def feed(self, target: LrsTarget) -> int:
+        """Queue the target's statements for new log entries; how many were queued."""
+        cursor = self._outbox.cursor(target.key)
+        page = self._engine.list_events(target.tenant, cursor, PAGE)
+        rows: list[tuple[str, str, dict[str, Any]]] = []
+        for logged in page.events:
+            title = self._title(target.tenant, logged.response.course_id)
+            for event in learning_events(target.tenant, logged, title):
+                body = statement_for(target, event)
+                rows.append((target.key, str(body["id"]), body))
+        if page.last_log_id == cursor:
+            return 0
+        return self._outbox.enqueue(target.tenant, rows, (target.key, page.last_log_id))
+
+    def _title(self, tenant: str, course_id: str) -> str:
+        try:
+            return str(self._courses.get(tenant, course_id).title)
+        except Exception:  # a title is nice to have; the statement goes out without one
+            return ""
+
+    def emit(self, event: LearningEvent) -> int:
+        """Queue a gateway event (launched, grade changed) for the tenant's targets."""
+        rows = []
+        for target in self._outbox.targets(event.tenant):
+            if target.enabled:
+                body = statement_for(target, event)
+                rows.append((target.key, str(body["id"]), body))
+        return self._outbox.enqueue(event.tenant, rows) if rows else 0
+
+    # -- send -----------------------------------------------------------------------------
+
+    def delay(self, attempts: int) -> float:
+        ceiling = min(self._max, self._base * 2 ** min(attempts, 30))
+        return float(ceiling * (0.5 + 0.5 * self._rng()))
+
+    def send(self, target: LrsTarget) -> int:
+        """Send the target's due statements, batch after batch; how many were delivered."""
+        delivered = 0
+        while not self._stop.is_set():
+            batch = self._outbox.due(target.key, self._clock(), self._batch)
+            if not batch:
+                return delivered
+            result = self._client.send(target, [q.body for q in batch])
+            if result.ok:
+                self._outbox.delivered([q.row_id for q in batch])
+                delivered += len(batch)
+            elif result.status in POISON:
+                delivered += self._one_by_one(target, batch, result)
+            else:
+                self._retry(target, batch, result)
+                return delivered
+        return delivered
+
+    def _one_by_one(
+        self, target: LrsTarget, batch: Sequence[QueuedStatement], first: SendResult
+    ) -> int:
+        """Each statement alone (a batch of one already has its answer)."""
+        delivered = 0
+        for queued in batch:
+            result = first if len(batch) == 1 else self._client.send(target, [queued.body])
+            if result.ok or (
+                result.status == 409
+                and target.kind == "xapi"
+                and self._client.exists(target, queued.statement_id)
+            ):
+                self._outbox.delivered([queued.row_id])
+                delivered += 1
+            elif result.status in POISON:
+                self._outbox.dead(queued.row_id, f"{result.status}: {result.reason}")
+                log.warning(
+                    "statement.dead",
+                    tenant=target.tenant,
+                    target=target.name,
+                    statement_id=queued.statement_id,
+                    status=result.status,
+                    reason=result.reason[:200],
+                )
+            else:
+                self._retry(target, [queued], result)
+        return delivered
+
+    def _retry(
+        self, target: LrsTarget, batch: Sequence[QueuedStatement], result: SendResult
+    ) -> None:
+        wait = self.delay(max(q.attempts for q in batch))
+        self._outbox.retry(
+            [q.row_id for q in batch], self._clock() + wait, f"{result.status}: {result.reason}"
+        )
+        log.info(
+            "statement.retry",
+            tenant=target.tenant,
+            target=target.name,
+            count=len(batch),
+            status=result.status,
+            wait_s=round(wait, 2),
+        )
+
+    # -- loop -----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Feed and send every enabled target once; how many statements were delivered."""
+        delivered = 0
+        for target in self._outbox.targets():
+            if not target.enabled:
+                continue
+            try:
+                self.feed(target)
+            except Exception:  # the engine may be restarting: send what is queued anyway
+                log.warning(
+                    "statement.feed_failed", tenant=target.tenant, target=target.name, exc_info=True
+                )
+            delivered += self.send(target)
+        return delivered
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="statement-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("statement.outbox_error")
+            self._stop.wait(self._poll)
