@@ -115,6 +115,12 @@ class HttpLrsClient:
                 headers=self._headers(target),
                 timeout=TIMEOUT_S,
             )
+            body = response.json() if response.status_code == 200 else {}
         except Exception:
             return False
-        return response.status_code == 200
+        # A single statement is the answer (xAPI 1.0.3 Communication §2.1.3); some LRSs
+        # (Ralph 5.1) answer an unknown id with 200 and an empty result list instead of 404.
+        return isinstance(body, dict) and (
+            body.get("id") == statement_id
+            or any(s.get("id") == statement_id for s in body.get("statements") or [])
+        )

@@ -1,5 +1,5 @@
 """Caliper 1.2 events and envelopes, checked against the IMS JSON Schemas (draft-04) and
-compared in shape with the specification's own examples (/work/shared/data/caliper)."""
+compared in shape with the specification's own examples (../shared/data/caliper)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,10 @@ from referencing.jsonschema import DRAFT4
 from gateway.statements import LearningEvent, build_caliper, envelope
 from gateway.statements.caliper import CALIPER_CONTEXT
 from gateway.statements.events import EVENT_KINDS
+from tests.support.shared_data import shared_root
 from tests.unit.statement_samples import PERSON, all_kinds, event, events, profile
 
-DATA = Path("/work/shared/data/caliper")
+DATA = shared_root() / "caliper"
 SCHEMAS = DATA / "schema_1_2"
 EXAMPLES = DATA / "v1p2"
 
