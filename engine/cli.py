@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     register_bkt(model_commands)  # fit-bkt, export-events (import nothing heavy)
     register_dkt(model_commands)  # train-dkt, evaluate, train-demo-dkt (torch only when run)
 
+    from gateway.export import register as register_export
+
+    register_export(sub)  # export xapi (imports nothing heavy)
+
     sim = sub.add_parser("simulate", help="compare tutoring policies on synthetic learners")
     sim.add_argument("--course", default="demo", help="course to tutor (known: demo)")
     sim.add_argument("--learners", type=int, default=30, help="synthetic learners per policy")
@@ -135,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from models.dkt.cli import run as run_dkt
 
         return run_dkt(args)
+    if args.command == "export":
+        from gateway.export import run as run_export
+
+        return run_export(args)
     if args.command == "simulate":
         from models.simulation.cli import run_simulate
 

@@ -236,3 +236,58 @@ def _validate_caliper(events: list[dict[str, Any]]) -> None:
 
     for event in events:
         assert schema_errors(event) == [], event["type"]
+
+
+def test_export_writes_the_same_statements_as_jsonl(
+    stack: Stack, data_dir: Path, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+    import sys
+    import time
+
+    begin = time.time() - 1
+    _answer(stack, "learner-x", 3, "export")
+    end = time.time() + 1
+    out = tmp_path / "statements.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "engine",
+        "export",
+        "xapi",
+        "--engine",
+        stack.engine.target,
+        "--since",
+        _iso(begin),
+        "--until",
+        _iso(end),
+        "--out",
+        str(out),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    mine = [s for s in lines if s["actor"]["account"]["name"] == "learner-x"]
+    assert len([s for s in mine if s["verb"]["id"].endswith("/answered")]) == 3
+    assert all("timestamp" in s and "id" in s for s in lines)
+    outbox = SqliteStatementOutbox(data_dir / "gateway.db")
+    try:
+        wait_for(lambda: not outbox.list_statements("default", "pending"), timeout=30)
+        sent = {q.statement_id for q in outbox.list_statements("default", "delivered", 5000)}
+    finally:
+        outbox.close()
+    assert {s["id"] for s in mine} <= sent  # the same ids the LRS got
+    bad = subprocess.run(
+        [*command[:-6], "--since", "yesterday", "--until", _iso(end), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def _iso(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
