@@ -6,6 +6,7 @@ and the LMS being down while grades flow."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -220,8 +221,23 @@ def test_the_demo_page_practises_without_an_lms(stack: Stack) -> None:
     http = requests.Session()
     page = http.get(stack.url + "/demo", timeout=10)
     assert page.status_code == 200 and "/practice/" in page.url
-    assert 'id="answer"' in page.text and "<label for=\"answer\">" in page.text
+    assert 'id="answer"' in page.text and '<label for="answer">' in page.text
     right = answer(http, stack.url, token_of(page), page.text, right_answer(page.text))
     assert 'data-result="right"' in right.text
     other = http.get(stack.url + "/demo?course=no-such-course", timeout=10)
     assert other.status_code == 404 and "no-such-course" in other.text
+
+
+def test_service_tokens_are_reused_only_until_shortly_before_they_expire(
+    stack: Stack, lms: PlatformEmulator
+) -> None:
+    lms.token_lifetime = 61  # cached for 61 - 60 s (the margin) = 1 s
+    lms.add_lineitem(label="Tokens", score_maximum=100, resource_link_id="rl-tok")
+    http = requests.Session()
+    page = lms.launch(http, sub="learner-tok", roles=[ROLE_LEARNER], resource_link_id="rl-tok")
+    wait_for(lambda: len(lms.scores) == 1)
+    time.sleep(1.3)
+    answer(http, stack.url, token_of(page), page.text, right_answer(page.text))
+    wait_for(lambda: len(lms.scores) == 2)
+    accepted = [t for t in lms.token_requests if t.get("accepted")]
+    assert len(accepted) == 2  # the first token had expired (by our margin) and was renewed

@@ -141,15 +141,25 @@ def test_a_platform_clock_a_little_ahead_is_allowed(stack: Stack, lms: PlatformE
     assert ahead.status_code == 200 and "/practice/" in ahead.url
 
 
-def test_rotated_platform_keys_are_fetched_on_a_kid_miss(
+def test_platform_keys_are_cached_and_refetched_on_a_kid_miss(
     stack: Stack, lms: PlatformEmulator
 ) -> None:
     assert "/practice/" in Login(stack, lms, sub="learner-k1").good().url  # JWKS now cached
+    fetched = lms.jwks_fetches
+    for n in range(3):
+        assert "/practice/" in Login(stack, lms, sub=f"learner-k1-{n}").good().url
+    assert lms.jwks_fetches == fetched  # three launches, no fetch: the keys were cached
     time.sleep(0.6)  # past the refetch rate limit (0.5 s in these tests)
     new_kid = lms.rotate_keys()
     login = Login(stack, lms, sub="learner-k2")
     launched = login.post(lms.sign(login.claims(), kid=new_kid))
     assert launched.status_code == 200 and "/practice/" in launched.url
+    assert lms.jwks_fetches == fetched + 1  # one refetch for the unknown kid
+    # A made-up kid right after: refused, and no second refetch inside the rate limit.
+    other = Login(stack, lms, sub="learner-k3")
+    forged = other.post(lms.sign(other.claims(), kid="made-up-kid", key=_foreign_key()))
+    assert forged.status_code == 401 and "made-up-kid" in forged.text
+    assert lms.jwks_fetches == fetched + 1
 
 
 def test_login_from_an_unknown_platform_is_refused(stack: Stack) -> None:

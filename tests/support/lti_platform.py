@@ -76,6 +76,7 @@ class PlatformEmulator:
         self.client_id = client_id
         self.deployment_id = deployment_id
         self.token_lifetime = 3600
+        self.jwks_fetches = 0  # how often anyone read /jwks
         self.allow_extra_credit = False
         self.keys = KeyRing()
         self.lock = threading.RLock()

@@ -220,7 +220,13 @@ def current_platform() -> PlatformEmulator:
 def register(app: Flask, platform: PlatformEmulator) -> None:
     """Add the OIDC, token, deep linking and course routes to ``app``."""
     app.config["LTI_PLATFORM"] = platform
-    app.add_url_rule("/jwks", "jwks", lambda: jsonify(platform.keys.jwks()))
+
+    def jwks() -> Any:
+        with platform.lock:
+            platform.jwks_fetches += 1
+        return jsonify(platform.keys.jwks())
+
+    app.add_url_rule("/jwks", "jwks", jwks)
     app.add_url_rule("/auth", "auth", _auth, methods=["GET", "POST"])
     app.add_url_rule("/token", "token", _token, methods=["POST"])
     app.add_url_rule("/deep-link-return", "deep_link_return", _deep_link_return, methods=["POST"])
