@@ -57,8 +57,25 @@ class HttpLrsClient:
         self._sessions: dict[str, requests.Session] = {}
         self._clock = clock
 
+    @staticmethod
+    def _key(target: LrsTarget) -> str:
+        # Credentials are part of the key: an admin who changes them gets a new session.
+        return repr(
+            (
+                target.key,
+                target.url,
+                target.auth,
+                target.username,
+                target.password,
+                target.token,
+                target.token_url,
+                target.client_id,
+                target.client_secret,
+            )
+        )
+
     def _session(self, target: LrsTarget) -> requests.Session:
-        session = self._sessions.get(target.key)
+        session = self._sessions.get(self._key(target))
         if session is None:
             if target.auth == "oauth2":
                 oauth = OAuth2Session(
@@ -76,7 +93,7 @@ class HttpLrsClient:
                     session.auth = (target.username, target.password)
                 elif target.auth == "bearer":
                     session.headers["Authorization"] = f"Bearer {target.token}"
-            self._sessions[target.key] = session
+            self._sessions[self._key(target)] = session
         return session
 
     def _headers(self, target: LrsTarget) -> dict[str, str]:
@@ -97,13 +114,13 @@ class HttpLrsClient:
                 url, json=payload, headers=self._headers(target), timeout=TIMEOUT_S
             )
         except requests.RequestException as exc:
-            self._sessions.pop(target.key, None)  # a fresh connection (and token) next time
+            self._sessions.pop(self._key(target), None)  # a fresh connection (and token) next time
             return SendResult(0, f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # authlib's token errors, a bad URL
-            self._sessions.pop(target.key, None)
+            self._sessions.pop(self._key(target), None)
             return SendResult(0, f"{type(exc).__name__}: {exc}")
         if response.status_code == 401:
-            self._sessions.pop(target.key, None)
+            self._sessions.pop(self._key(target), None)
         return SendResult(response.status_code, response.text[:500])
 
     def exists(self, target: LrsTarget, statement_id: str) -> bool:
