@@ -24,6 +24,7 @@ from gateway.ports import GatewayStore
 from gateway.practice import Practice
 from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
+from gateway.worker import Backoff
 
 log = structlog.get_logger("attune.gateway")
 
@@ -80,8 +81,7 @@ def build_gateway(
         courses,
         HttpLrsClient(),
         settings.statement_batch,
-        settings.statement_base_delay_seconds,
-        settings.statement_max_delay_seconds,
+        Backoff(settings.statement_base_delay_seconds, settings.statement_max_delay_seconds),
         settings.statement_poll_seconds,
     )
     return Gateway(

@@ -18,6 +18,7 @@ from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.lrs.targets import LrsTarget
 from gateway.settings import GatewaySettings
 from gateway.sqlite_store import SqliteGatewayStore
+from gateway.worker import Backoff
 
 log = structlog.get_logger("attune.gateway")
 
@@ -89,8 +90,7 @@ def start_gateway(
     sender = ScoreSender(
         store,
         gateway.connector_for,
-        settings.outbox_base_delay_seconds,
-        settings.outbox_max_delay_seconds,
+        Backoff(settings.outbox_base_delay_seconds, settings.outbox_max_delay_seconds),
         settings.outbox_poll_seconds,
     )
     sender.start()

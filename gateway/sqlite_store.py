@@ -5,14 +5,13 @@ queued score survives a crash."""
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from gateway.ports import Activity, OutboxItem, Registration, ToolKey
+from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -44,24 +43,11 @@ CREATE TABLE IF NOT EXISTS tool_keys (
 """
 
 
-class SqliteGatewayStore:
+class SqliteGatewayStore(SqliteFile):
     """:class:`~gateway.ports.GatewayStore` on one SQLite file, shared by the WSGI threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _run(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        super().__init__(path, SCHEMA)
 
     # -- key/value ------------------------------------------------------------------------
 
@@ -80,21 +66,15 @@ class SqliteGatewayStore:
 
     def add(self, tenant: str, key: str, value: Any, ttl: float) -> bool:
         now = time.time()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "DELETE FROM kv WHERE tenant = ? AND key = ? AND expires_at <= ?",
-                    (tenant, key, now),
-                )
-                cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO kv VALUES (?, ?, ?, ?)",
-                    (tenant, key, json.dumps(value), now + ttl),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM kv WHERE tenant = ? AND key = ? AND expires_at <= ?",
+                (tenant, key, now),
+            )
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO kv VALUES (?, ?, ?, ?)",
+                (tenant, key, json.dumps(value), now + ttl),
+            )
         return cursor.rowcount == 1
 
     def take(self, tenant: str, key: str) -> Any | None:
@@ -108,8 +88,7 @@ class SqliteGatewayStore:
 
     def purge_expired(self) -> int:
         """Drop expired values; how many."""
-        with self._lock:
-            return self._db.execute("DELETE FROM kv WHERE expires_at <= ?", (time.time(),)).rowcount
+        return self._count("DELETE FROM kv WHERE expires_at <= ?", (time.time(),))
 
     # -- registrations --------------------------------------------------------------------
 
@@ -137,12 +116,13 @@ class SqliteGatewayStore:
         return [_registration(r[0]) for r in rows]
 
     def delete_registration(self, tenant: str, issuer: str, client_id: str) -> bool:
-        with self._lock:
-            cursor = self._db.execute(
+        return (
+            self._count(
                 "DELETE FROM registrations WHERE tenant = ? AND issuer = ? AND client_id = ?",
                 (tenant, issuer, client_id),
             )
-        return cursor.rowcount == 1
+            == 1
+        )
 
     # -- activities -----------------------------------------------------------------------
 
@@ -167,24 +147,18 @@ class SqliteGatewayStore:
 
     def enqueue(self, tenant: str, kind: str, key: str, payload: Mapping[str, Any]) -> int:
         now = time.time()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                # An undelivered older message for the same key is superseded, not sent.
-                self._db.execute(
-                    "UPDATE outbox SET status = 'superseded' WHERE tenant = ? AND kind = ? "
-                    "AND key = ? AND status = 'pending'",
-                    (tenant, kind, key),
-                )
-                cursor = self._db.execute(
-                    "INSERT INTO outbox (tenant, kind, key, payload, created_at, next_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (tenant, kind, key, json.dumps(payload), now, now),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            # An undelivered older message for the same key is superseded, not sent.
+            db.execute(
+                "UPDATE outbox SET status = 'superseded' WHERE tenant = ? AND kind = ? "
+                "AND key = ? AND status = 'pending'",
+                (tenant, kind, key),
+            )
+            cursor = db.execute(
+                "INSERT INTO outbox (tenant, kind, key, payload, created_at, next_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (tenant, kind, key, json.dumps(payload), now, now),
+            )
         return int(cursor.lastrowid or 0)
 
     def due(self, now: float, limit: int) -> Sequence[OutboxItem]:
@@ -224,13 +198,14 @@ class SqliteGatewayStore:
         return [_outbox_item(r) for r in rows]
 
     def replay(self, tenant: str, item_id: int, now: float) -> bool:
-        with self._lock:
-            cursor = self._db.execute(
+        return (
+            self._count(
                 "UPDATE outbox SET status = 'pending', next_at = ? "
                 "WHERE tenant = ? AND item_id = ? AND status = 'dead'",
                 (now, tenant, item_id),
             )
-        return cursor.rowcount == 1
+            == 1
+        )
 
     # -- tool keys ------------------------------------------------------------------------
 

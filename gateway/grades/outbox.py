@@ -13,8 +13,6 @@ their feedback, and a sender thread delivers them with retries.
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,6 +23,7 @@ from gateway.errors import PlatformError
 from gateway.lti.advantage import post_score
 from gateway.lti.services import CachedTokenConnector
 from gateway.ports import Outbox, OutboxItem
+from gateway.worker import Backoff, PollingWorker
 
 KIND = "ags-score"
 BATCH = 50
@@ -52,33 +51,24 @@ def queue_score(
     return outbox.enqueue(tenant, KIND, key, payload)
 
 
-class ScoreSender:
+class ScoreSender(PollingWorker):
     """Delivers due scores; :meth:`run_once` for tests, :meth:`start` for the server."""
+
+    name = "ags-outbox"
 
     def __init__(
         self,
         outbox: Outbox,
         connector_for: ConnectorFor,
-        base_delay: float,
-        max_delay: float,
+        backoff: Backoff,
         poll_seconds: float,
         clock: Callable[[], float] = time.time,
-        rng: Callable[[], float] = random.random,
     ) -> None:
+        super().__init__(poll_seconds)
         self._outbox = outbox
         self._connector_for = connector_for
-        self._base = base_delay
-        self._max = max_delay
-        self._poll = poll_seconds
+        self._backoff = backoff
         self._clock = clock
-        self._rng = rng
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def delay(self, attempts: int) -> float:
-        """Seconds before the next try after ``attempts`` failures."""
-        ceiling = min(self._max, self._base * 2 ** min(attempts, 30))
-        return float(ceiling * (0.5 + 0.5 * self._rng()))
 
     def run_once(self) -> int:
         """Try every due score once; how many were delivered."""
@@ -101,7 +91,7 @@ class ScoreSender:
             post_score(connector, payload["lineitem"], payload["score"])
         except PlatformError as exc:
             if exc.retryable:
-                wait = self.delay(item.attempts)
+                wait = self._backoff.delay(item.attempts)
                 self._outbox.retry(item.item_id, self._clock() + wait, exc.reason)
                 bound.info(
                     "ags.score.retry",
@@ -116,21 +106,3 @@ class ScoreSender:
         self._outbox.delivered(item.item_id, self._clock())
         bound.info("ags.score.delivered", attempts=item.attempts + 1)
         return True
-
-    def start(self) -> None:
-        """Deliver in a daemon thread until :meth:`stop`."""
-        self._thread = threading.Thread(target=self._loop, name="ags-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # the loop must survive anything one delivery throws
-                log.exception("ags.outbox.error")
-            self._stop.wait(self._poll)

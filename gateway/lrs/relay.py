@@ -22,8 +22,6 @@ the LRS refuses a second copy of an id).
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from gateway.lrs.client import LrsClient, SendResult
 from gateway.lrs.sqlite_outbox import QueuedStatement, SqliteStatementOutbox
 from gateway.lrs.targets import LrsTarget
 from gateway.statements import LearningEvent, build_caliper, build_xapi, from_logged
+from gateway.worker import Backoff, PollingWorker
 
 POISON = (400, 409, 415, 422)
 PAGE = 200
@@ -120,8 +119,10 @@ def _epoch(stamp: Any) -> float:
     return float(stamp.seconds) + float(stamp.nanos) / 1e9
 
 
-class StatementRelay:
+class StatementRelay(PollingWorker):
     """Feeds and sends; :meth:`run_once` for tests, :meth:`start` for the server."""
+
+    name = "statement-outbox"
 
     def __init__(
         self,
@@ -130,24 +131,18 @@ class StatementRelay:
         courses: CourseCache,
         client: LrsClient,
         batch: int,
-        base_delay: float,
-        max_delay: float,
+        backoff: Backoff,
         poll_seconds: float,
         clock: Callable[[], float] = time.time,
-        rng: Callable[[], float] = random.random,
     ) -> None:
+        super().__init__(poll_seconds)
         self._outbox = outbox
         self._engine = engine
         self._courses = courses
         self._client = client
         self._batch = batch
-        self._base = base_delay
-        self._max = max_delay
-        self._poll = poll_seconds
+        self._backoff = backoff
         self._clock = clock
-        self._rng = rng
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- feed -----------------------------------------------------------------------------
 
@@ -182,14 +177,10 @@ class StatementRelay:
 
     # -- send -----------------------------------------------------------------------------
 
-    def delay(self, attempts: int) -> float:
-        ceiling = min(self._max, self._base * 2 ** min(attempts, 30))
-        return float(ceiling * (0.5 + 0.5 * self._rng()))
-
     def send(self, target: LrsTarget) -> int:
         """Send the target's due statements, batch after batch; how many were delivered."""
         delivered = 0
-        while not self._stop.is_set():
+        while not self.stopping:
             batch = self._outbox.due(target.key, self._clock(), self._batch)
             if not batch:
                 return delivered
@@ -235,7 +226,7 @@ class StatementRelay:
     def _retry(
         self, target: LrsTarget, batch: Sequence[QueuedStatement], result: SendResult
     ) -> None:
-        wait = self.delay(max(q.attempts for q in batch))
+        wait = self._backoff.delay(max(q.attempts for q in batch))
         self._outbox.retry(
             [q.row_id for q in batch], self._clock() + wait, f"{result.status}: {result.reason}"
         )
@@ -264,20 +255,3 @@ class StatementRelay:
                 )
             delivered += self.send(target)
         return delivered
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="statement-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("statement.outbox_error")
-            self._stop.wait(self._poll)

@@ -10,14 +10,13 @@ as the rows it produced, so a crash between the two cannot lose or double a stat
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from gateway.lrs.targets import LrsTarget
+from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lrs_targets (
@@ -50,25 +49,11 @@ class QueuedStatement:
     last_error: str = ""
 
 
-class SqliteStatementOutbox:
+class SqliteStatementOutbox(SqliteFile):
     """Targets, cursors and queued statements."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _run(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        super().__init__(path, SCHEMA)
 
     # -- targets --------------------------------------------------------------------------
 
@@ -89,11 +74,10 @@ class SqliteStatementOutbox:
         return [LrsTarget(**json.loads(r[0])) for r in rows]
 
     def delete_target(self, tenant: str, name: str) -> bool:
-        with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM lrs_targets WHERE tenant = ? AND name = ?", (tenant, name)
-            )
-        return cursor.rowcount == 1
+        return (
+            self._count("DELETE FROM lrs_targets WHERE tenant = ? AND name = ?", (tenant, name))
+            == 1
+        )
 
     # -- the feed -------------------------------------------------------------------------
 
@@ -110,24 +94,16 @@ class SqliteStatementOutbox:
     ) -> int:
         """Queue ``(target, statement_id, body)`` rows not queued before, and move a target's
         cursor (``(target, after_log_id)``, when given), atomically; how many were new."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                added = 0
-                for target, statement_id, body in rows:
-                    added += self._db.execute(
-                        "INSERT OR IGNORE INTO statements (tenant, target, statement_id, body) "
-                        "VALUES (?, ?, ?, ?)",
-                        (tenant, target, statement_id, json.dumps(body)),
-                    ).rowcount
-                if cursor is not None:
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO statement_cursor VALUES (?, ?)", cursor
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        added = 0
+        with self._transaction() as db:
+            for target, statement_id, body in rows:
+                added += db.execute(
+                    "INSERT OR IGNORE INTO statements (tenant, target, statement_id, body) "
+                    "VALUES (?, ?, ?, ?)",
+                    (tenant, target, statement_id, json.dumps(body)),
+                ).rowcount
+            if cursor is not None:
+                db.execute("INSERT OR REPLACE INTO statement_cursor VALUES (?, ?)", cursor)
         return added
 
     # -- delivery -------------------------------------------------------------------------
@@ -170,13 +146,14 @@ class SqliteStatementOutbox:
 
     def replay(self, tenant: str, row_id: int, now: float) -> bool:
         """Put a dead letter back in the queue."""
-        with self._lock:
-            cursor = self._db.execute(
+        return (
+            self._count(
                 "UPDATE statements SET status = 'pending', next_at = ? "
                 "WHERE tenant = ? AND id = ? AND status = 'dead'",
                 (now, tenant, row_id),
             )
-        return cursor.rowcount == 1
+            == 1
+        )
 
     def counts(self, tenant: str) -> dict[str, int]:
         rows = self._run(

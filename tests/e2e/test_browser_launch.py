@@ -6,14 +6,12 @@ platform receives the ``Completed``/``FullyGraded`` score (AGS 2.0 §3.4)."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -25,14 +23,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from engine.demo.course import demo_course
 from tests.support.gateway_stack import (
     Stack,
-    field,
+    deep_link_activity,
     right_answer,
     running_stack,
-    token_of,
     wait_for,
 )
 from tests.support.lti_platform import PlatformEmulator
-from tests.support.lti_platform_spec import MESSAGE_DEEP_LINKING, ROLE_INSTRUCTOR, ROLE_LEARNER
+from tests.support.lti_platform_spec import ROLE_LEARNER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -107,28 +104,6 @@ def lms(stack: Stack) -> Iterator[PlatformEmulator]:
         yield platform
 
 
-def _deep_link(stack: Stack, lms: PlatformEmulator, skills: list[str], title: str) -> str:
-    """The instructor's part, over ``requests``: pick an activity; its activity id."""
-    http = requests.Session()
-    picker = lms.launch(
-        http, message_type=MESSAGE_DEEP_LINKING, roles=[ROLE_INSTRUCTOR], sub="teacher-1"
-    )
-    assert picker.status_code == 200, picker.text
-    form = http.post(
-        f"{stack.url}/lti/deep-link/{token_of(picker)}",
-        data={"course_id": "demo", "title": title, "skill_ids": skills},
-        timeout=10,
-    )
-    assert form.status_code == 200, form.text
-    action = re.search(r'action="([^"]+)"', form.text)
-    assert action is not None, form.text
-    back = http.post(action.group(1), data={"JWT": field(form.text, "JWT")}, timeout=10)
-    assert back.status_code == 200, back.text
-    [response] = lms.deep_link_responses
-    [item] = response["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
-    return str(item["custom"]["activity_id"])
-
-
 def _course_page(lms: PlatformEmulator, login_url: str) -> str:
     """The LMS course page for a prepared launch, addressed as ``localhost``.
 
@@ -185,7 +160,7 @@ def test_a_learner_launches_in_an_iframe_and_practises_to_mastery(
     stack: Stack, lms: PlatformEmulator, browser: WebDriver, tmp_path: Path
 ) -> None:
     title = "Counting in the browser"
-    activity = _deep_link(stack, lms, [demo_course().order[0]], title)
+    activity = deep_link_activity(stack, lms, [demo_course().order[0]], title)
     lineitem = lms.add_lineitem(
         label=title, score_maximum=100, resource_link_id="rl-browser", resource_id=activity
     )

@@ -5,7 +5,6 @@ and the LMS being down while grades flow."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
@@ -17,7 +16,7 @@ from gateway.sessions import learner_pseudonym
 from tests.support.gateway_stack import (
     Stack,
     answer,
-    field,
+    deep_link_activity,
     practise_until_done,
     right_answer,
     running_stack,
@@ -26,7 +25,6 @@ from tests.support.gateway_stack import (
 )
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import (
-    MESSAGE_DEEP_LINKING,
     ROLE_INSTRUCTOR,
     ROLE_LEARNER,
 )
@@ -47,38 +45,11 @@ def lms(stack: Stack) -> Iterator[PlatformEmulator]:
         yield platform
 
 
-def _deep_link(stack: Stack, lms: PlatformEmulator, skills: list[str], title: str) -> str:
-    """An instructor picks an activity; the platform receives it; the activity id."""
-    http = requests.Session()
-    picker = lms.launch(
-        http, message_type=MESSAGE_DEEP_LINKING, roles=[ROLE_INSTRUCTOR], sub="teacher-1"
-    )
-    assert picker.status_code == 200 and "Choose an adaptive activity" in picker.text
-    token = token_of(picker)
-    form = http.post(
-        f"{stack.url}/lti/deep-link/{token}",
-        data={"course_id": "demo", "title": title, "skill_ids": skills},
-        timeout=10,
-    )
-    assert form.status_code == 200
-    jwt_value = field(form.text, "JWT")
-    action = re.search(r'action="([^"]+)"', form.text).group(1)
-    back = http.post(action, data={"JWT": jwt_value}, timeout=10)
-    assert back.status_code == 200, back.text
-    [response] = lms.deep_link_responses
-    [item] = response["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
-    assert item["type"] == "ltiResourceLink"
-    assert item["url"] == stack.url + "/lti/launch"
-    assert item["lineItem"]["scoreMaximum"] == 100.0
-    assert item["lineItem"]["label"] == title
-    return str(item["custom"]["activity_id"])
-
-
 def test_deep_link_launch_practice_mastery_and_the_score_arrives(
     stack: Stack, lms: PlatformEmulator
 ) -> None:
     skill = demo_course().order[0]
-    activity = _deep_link(stack, lms, [skill], "Counting practice")
+    activity = deep_link_activity(stack, lms, [skill], "Counting practice")
     # The platform creates the line item the deep link asked for, on the new resource link.
     lineitem = lms.add_lineitem(
         label="Counting practice",
@@ -147,7 +118,7 @@ def test_a_resubmitted_answer_is_recorded_once(stack: Stack, lms: PlatformEmulat
 
 
 def test_scores_wait_out_an_lms_outage_and_arrive_once(stack: Stack, lms: PlatformEmulator) -> None:
-    activity = _deep_link(stack, lms, [demo_course().order[0]], "Outage")
+    activity = deep_link_activity(stack, lms, [demo_course().order[0]], "Outage")
     lineitem = lms.add_lineitem(label="Outage", score_maximum=100, resource_link_id="rl-out")
     http = requests.Session()
     page = lms.launch(

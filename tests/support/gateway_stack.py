@@ -18,6 +18,7 @@ import requests
 
 from gateway.settings import DEV_ADMIN_TOKEN
 from tests.support.lti_platform import PlatformEmulator
+from tests.support.lti_platform_spec import MESSAGE_DEEP_LINKING, ROLE_INSTRUCTOR
 from tests.support.serve_proc import NO_DKT, EngineProcess, start_engine
 
 _GATEWAY = re.compile(r"gateway listening on (\S+)")
@@ -153,3 +154,30 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def deep_link_activity(stack: Stack, lms: PlatformEmulator, skills: list[str], title: str) -> str:
+    """An instructor picks an activity; the platform receives it; the activity id."""
+    http = requests.Session()
+    picker = lms.launch(
+        http, message_type=MESSAGE_DEEP_LINKING, roles=[ROLE_INSTRUCTOR], sub="teacher-1"
+    )
+    assert picker.status_code == 200 and "Choose an adaptive activity" in picker.text
+    token = token_of(picker)
+    form = http.post(
+        f"{stack.url}/lti/deep-link/{token}",
+        data={"course_id": "demo", "title": title, "skill_ids": skills},
+        timeout=10,
+    )
+    assert form.status_code == 200
+    jwt_value = field(form.text, "JWT")
+    action = re.search(r'action="([^"]+)"', form.text).group(1)
+    back = http.post(action, data={"JWT": jwt_value}, timeout=10)
+    assert back.status_code == 200, back.text
+    [response] = lms.deep_link_responses
+    [item] = response["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert item["type"] == "ltiResourceLink"
+    assert item["url"] == stack.url + "/lti/launch"
+    assert item["lineItem"]["scoreMaximum"] == 100.0
+    assert item["lineItem"]["label"] == title
+    return str(item["custom"]["activity_id"])
