@@ -105,6 +105,8 @@ def build_gateway(
 def create_app(gateway: Gateway) -> Flask:
     """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
     from gateway.web.admin_routes import admin
+    from gateway.web.ingest_admin_routes import ingest_admin
+    from gateway.web.ingest_routes import ingest
     from gateway.web.lti_routes import lti
     from gateway.web.page_routes import pages
 
@@ -113,7 +115,7 @@ def create_app(gateway: Gateway) -> Flask:
     app.secret_key = secrets.token_bytes(32)
     app.config["MAX_CONTENT_LENGTH"] = 1 * 1024 * 1024
     app.extensions["attune"] = gateway
-    for blueprint in (lti, pages, admin):
+    for blueprint in (lti, pages, admin, ingest, ingest_admin):
         app.register_blueprint(blueprint)
 
     @app.before_request
@@ -126,9 +128,9 @@ def create_app(gateway: Gateway) -> Flask:
     @app.errorhandler(GatewayError)
     def _refuse(exc: GatewayError) -> tuple[Any, int]:
         log.info("http.refused", status=exc.status, error=exc.error, reason=exc.reason)
-        if request.path.startswith(("/admin", "/api")) or request.accept_mimetypes.best == (
-            "application/json"
-        ):
+        if request.path.startswith(
+            ("/admin", "/api", "/xapi", "/caliper")
+        ) or request.accept_mimetypes.best == ("application/json"):
             return jsonify(error=exc.error, reason=exc.reason), exc.status
         return render_template("error.html", status=exc.status, reason=exc.reason), exc.status
 

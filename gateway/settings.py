@@ -51,6 +51,10 @@ class GatewaySettings(BaseModel):
     # without an LMS. For trying Attune out; production turns it off.
     demo_page: bool = True
     default_tenant: str = "default"
+    # Bearer tokens of statement ingestion (POST/PUT /xapi/statements, POST /caliper): token ->
+    # tenant. The default is a development token for the default tenant; production sets its
+    # own, e.g. ATTUNE_GATEWAY__INGEST_TOKENS='{"<long random token>": "default"}'.
+    ingest_tokens: dict[str, str] = Field(default_factory=lambda: {"dev-ingest-token": "default"})
 
     @field_validator("public_url")
     @classmethod

@@ -20,6 +20,20 @@ class InvalidInputError(ValueError):
         return str(self)
 
 
+class IdConflictError(Exception):
+    """A statement id seen before with different content (xAPI 1.0.3 Communication §2.1.1,
+    §2.1.2: 409 Conflict, and nothing changes)."""
+
+    def __init__(self, path: str, ident: str) -> None:
+        super().__init__(f"{path}: id {ident} was received before with different content")
+        self.path = path
+        self.ident = ident
+
+    @property
+    def reason(self) -> str:
+        return str(self)
+
+
 def key(path: str, name: str) -> str:
     """``path`` extended by an object key (the root is the empty path)."""
     return f"{path}.{name}" if path else name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,9 +25,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # Characters RFC 3987 never allows in an IRI (space and controls included).
 _NOT_IN_IRI = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
 _NUM = r"\d+(?:[.,]\d+)?"
 # ISO 8601:2004 §4.4.3.2, the only duration form xAPI allows (1.0.3 Data §4.6; 2.0 too):
 # PnYnMnDTnHnMnS or PnW. The alternative form (P0003-01-29T04:35:59) is refused, although
@@ -38,7 +36,9 @@ _DURATION = re.compile(
 )
 
 
-def obj(value: Any, path: str, allowed: Collection[str], required: Collection[str] = ()) -> JsonObject:
+def obj(
+    value: Any, path: str, allowed: Collection[str], required: Collection[str] = ()
+) -> JsonObject:
     """A JSON object with only ``allowed`` keys, every ``required`` one, and no nulls.
 
     Unknown keys are refused (xAPI 1.0.3 Data §2.2: "where a key or value is not allowed by
@@ -148,13 +148,6 @@ def duration(value: Any, path: str) -> timedelta:
         return make_timedelta(text)  # type: ignore[no-any-return]
     except (TypeError, ValueError, OverflowError):
         raise InvalidInputError(path, f"is not a duration tincan can read: {text!r}") from None
-
-
-def require_keys(value: Mapping[str, Any], path: str, names: Collection[str]) -> None:
-    """Every one of ``names`` is present."""
-    for name in names:
-        if name not in value:
-            raise InvalidInputError(key(path, name), "is required")
 
 
 def _kind(value: Any) -> str:

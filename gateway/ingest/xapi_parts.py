@@ -56,13 +56,19 @@ _DEFINITION_KEYS = (
 )
 
 
+def language_tag(value: Any, path: str) -> str:
+    """An RFC 5646 language tag, best effort."""
+    if not _LANGUAGE_TAG.match(v.string(value, path)):
+        raise InvalidInputError(path, f"is not an RFC 5646 language tag: {value!r}")
+    return str(value)
+
+
 def language_map(value: Any, path: str) -> dict[str, str]:
     """Language tag -> string (1.0.3 Data §4.1.4.1.2)."""
     if not isinstance(value, dict):
         raise InvalidInputError(path, "must be a language map (an object of tag -> string)")
     for tag, text in value.items():
-        if not _LANGUAGE_TAG.match(tag):
-            raise InvalidInputError(key(path, tag), "is not an RFC 5646 language tag")
+        language_tag(tag, key(path, tag))
         v.string(text, key(path, tag))
     return value
 
@@ -85,9 +91,9 @@ def agent_or_group(value: Any, path: str) -> dict[str, Any]:
 
 def agent(value: Any, path: str) -> dict[str, Any]:
     """An Agent: exactly one inverse functional identifier (1.0.3 Data §2.4.2.1)."""
-    found = v.obj(value, path, _AGENT_KEYS)
-    if "objectType" in found and found["objectType"] != "Agent":
+    if isinstance(value, dict) and value.get("objectType", "Agent") != "Agent":
         raise InvalidInputError(key(path, "objectType"), "must be Agent here")
+    found = v.obj(value, path, _AGENT_KEYS)
     _name_and_ifis(found, path, needed=True)
     return found
 
@@ -104,9 +110,7 @@ def group(value: Any, path: str) -> dict[str, Any]:
             # Groups never nest (§2.4.2.2.s4.b2, §2.4.2.2.s5.b2).
             agent(member, index(key(path, "member"), n))
     elif not identified:
-        raise InvalidInputError(
-            key(path, "member"), "is required in a Group without an identifier"
-        )
+        raise InvalidInputError(key(path, "member"), "is required in a Group without an identifier")
     return found
 
 

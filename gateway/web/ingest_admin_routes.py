@@ -1,0 +1,62 @@
+"""The admin side of ingestion (``Authorization: Bearer <ATTUNE_GATEWAY__ADMIN_TOKEN>``): which
+course item each inbound activity id is, per tenant.
+
+``PUT /admin/tenants/<t>/activity-map`` replaces the map with a JSON object
+``{"<activity IRI>": {"course_id": ..., "item_id": ...}, ...}``; every IRI, and every course
+and item (asked of the engine), is checked first, so a refused map changes nothing. ``GET``
+returns the map in the same shape. Our own item IRIs map without an entry.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import structlog
+from flask import Blueprint, jsonify, request
+
+from gateway.app import current
+from gateway.errors import BadRequestError, UnauthorizedError
+from gateway.ingest import Ingestor, InvalidInputError, parse_activity_map
+from gateway.ingest.activity_map import activity_map_json
+
+ingest_admin = Blueprint("ingest_admin", __name__, url_prefix="/admin")
+log = structlog.get_logger("attune.gateway.admin")
+
+
+@ingest_admin.before_request
+def _authorise() -> None:
+    # The same check as gateway.web.admin_routes: a Blueprint's before_request covers only
+    # its own routes, so this blueprint needs its own.
+    expected = current().settings.admin_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
+    structlog.contextvars.bind_contextvars(tenant=(request.view_args or {}).get("tenant", ""))
+
+
+def _ingestor() -> Ingestor:
+    gw = current()
+    return Ingestor(gw.store, gw.engine, gw.courses)
+
+
+@ingest_admin.get("/tenants/<tenant>/activity-map")
+def get_activity_map(tenant: str) -> Any:
+    return jsonify(activity_map_json(_ingestor().activity_map(tenant)))
+
+
+@ingest_admin.put("/tenants/<tenant>/activity-map")
+def put_activity_map(tenant: str) -> Any:
+    body = request.get_json(silent=True)
+    try:
+        mapping = parse_activity_map(body)
+    except InvalidInputError as exc:
+        raise BadRequestError(exc.reason) from exc
+    ingestor = _ingestor()
+    for activity, ref in mapping.items():
+        missing = ingestor.missing_item(tenant, ref)
+        if missing:
+            raise BadRequestError(f"{activity}: {missing}")
+    ingestor.put_activity_map(tenant, mapping)
+    log.info("admin.activity_map.put", entries=len(mapping))
+    return jsonify(activity_map_json(mapping))
