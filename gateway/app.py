@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
@@ -27,6 +28,7 @@ from gateway.settings import GatewaySettings
 from gateway.worker import Backoff
 
 log = structlog.get_logger("attune.gateway")
+JSON_PATHS = ("/admin", "/api", "/xapi", "/caliper")  # errors as {"error", "reason"} JSON
 
 
 @dataclass
@@ -128,11 +130,21 @@ def create_app(gateway: Gateway) -> Flask:
     @app.errorhandler(GatewayError)
     def _refuse(exc: GatewayError) -> tuple[Any, int]:
         log.info("http.refused", status=exc.status, error=exc.error, reason=exc.reason)
-        if request.path.startswith(
-            ("/admin", "/api", "/xapi", "/caliper")
-        ) or request.accept_mimetypes.best == ("application/json"):
+        if request.path.startswith(JSON_PATHS) or request.accept_mimetypes.best == (
+            "application/json"
+        ):
             return jsonify(error=exc.error, reason=exc.reason), exc.status
         return render_template("error.html", status=exc.status, reason=exc.reason), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        # Flask's own refusals (405, 413, 404 of an unknown path) in the API's JSON shape.
+        if not request.path.startswith(JSON_PATHS):
+            return exc
+        code = exc.code or 500
+        return jsonify(
+            error=(exc.name or "error").lower().replace(" ", "_"), reason=exc.description or ""
+        ), code
 
     @app.get("/healthz")
     def _health() -> Response:

@@ -7,13 +7,16 @@ nothing, with other content it is 409 Conflict; one invalid statement fails the 
 with 400 and nothing of it is applied. ``POST /caliper`` takes a Caliper 1.2 envelope
 (§5.2) and answers 200 with a summary.
 
-Every call needs ``Authorization: Bearer <token>``; the token names the tenant
+Every call needs ``Authorization: Bearer <token>`` (or Basic with the token as the
+password); the token names the tenant
 (``ATTUNE_GATEWAY__INGEST_TOKENS``). Which statements were applied is in the
 ``X-Attune-Ingest`` header (POST/PUT: the body belongs to the spec) and the Caliper reply.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
 import re
@@ -64,13 +67,29 @@ class UnsupportedMediaTypeError(GatewayError):
 def _authorise() -> None:
     if request.endpoint == "ingest.about":
         return  # the About resource needs no credential (1.0.3 Communication §2.8)
-    given = request.headers.get("Authorization", "")
-    token = given.removeprefix("Bearer ").strip() if given.startswith("Bearer ") else ""
+    token = _credential(request.headers.get("Authorization", ""))
     tenant = _tenant_of(token, current().settings.ingest_tokens) if token else None
     if tenant is None:
-        raise UnauthorizedError("ingestion needs 'Authorization: Bearer <ingest token>'")
+        raise UnauthorizedError(
+            "ingestion needs 'Authorization: Bearer <ingest token>' (or Basic with the token "
+            "as the password)"
+        )
     g.ingest_tenant = tenant
     structlog.contextvars.bind_contextvars(tenant=tenant)
+
+
+def _credential(header: str) -> str:
+    """The ingest token from a Bearer header, or the password of a Basic one: most xAPI
+    tools can only send Basic auth (the LRS's key and secret)."""
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip()
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(header.removeprefix("Basic ").strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return ""
+        return decoded.decode("utf-8", "replace").partition(":")[2]
+    return ""
 
 
 def _tenant_of(token: str, tokens: dict[str, str]) -> str | None:

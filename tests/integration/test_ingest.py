@@ -296,3 +296,25 @@ def test_the_activity_map_is_validated_and_read_back(stack: Stack) -> None:
     good = {"https://h5p.uni.example.edu/q/7": {"course_id": "demo", "item_id": ITEMS[4]}}
     assert stack.admin("PUT", path, json=good).json() == good
     assert stack.admin("GET", path).json() == good
+
+
+def test_basic_auth_with_the_token_as_password_and_json_errors_from_flask(stack: Stack) -> None:
+    import base64
+
+    basic = "Basic " + base64.b64encode(b"any-key:dev-ingest-token").decode()
+    about = requests.get(f"{stack.url}/xapi/about", timeout=10)
+    assert about.status_code == 200
+    wrong = requests.post(
+        f"{stack.url}/xapi/statements",
+        headers={
+            "Authorization": "Basic " + base64.b64encode(b"k:nope").decode(),
+            "X-Experience-API-Version": "1.0.3",
+        },
+        json=[],
+        timeout=10,
+    )
+    assert wrong.status_code == 401
+    method = requests.delete(
+        f"{stack.url}/xapi/statements", headers={"Authorization": basic}, timeout=10
+    )
+    assert method.status_code == 405 and method.json()["error"] == "method_not_allowed"
