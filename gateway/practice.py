@@ -96,13 +96,14 @@ class Practice:
             s.skill_id for s in self._courses.get(session.tenant, session.course_id).skills
         )
 
-    def current(self, token: str, session: LaunchSession) -> Shown | None:
+    def current(
+        self, token: str, session: LaunchSession, state: learner_pb2.GetLearnerStateResponse
+    ) -> Shown | None:
         """The pending question, or a new one; ``None`` when every skill is mastered."""
         pending = self._store.get(session.tenant, f"pending:{token}")
         if pending is not None:
             return Shown(**{**pending, "reasons": tuple(pending["reasons"])})
         course = self._courses.get(session.tenant, session.course_id)
-        state = self.state(session, session.learner_id)
         skills = set(self.skills(session))
         if skills <= set(state.mastered_skill_ids):
             return None
@@ -125,11 +126,16 @@ class Practice:
     def _choose(
         self, session: LaunchSession, course: course_pb2.Course, skills: set[str]
     ) -> tuple[course_pb2.Item, str, tuple[str, ...]]:
-        reply = self._engine.recommend(session.tenant, session.learner_id, session.course_id, 50)
         items = {i.item_id: i for i in course.items}
-        for rec in reply.recommendations:
-            if rec.skill_id in skills and rec.item_id in items:
-                return items[rec.item_id], rec.skill_id, explain(rec, course)
+        # A few first (the usual case: the engine's best pick is in the activity), then the
+        # longer list when the activity is a corner of the course.
+        for count in (5, 50):
+            reply = self._engine.recommend(
+                session.tenant, session.learner_id, session.course_id, count
+            )
+            for rec in reply.recommendations:
+                if rec.skill_id in skills and rec.item_id in items:
+                    return items[rec.item_id], rec.skill_id, explain(rec, course)
         # The engine ranks the whole course; none of its picks is in this activity (during
         # the diagnostic, say). Practise the activity's first unmastered skill instead.
         for item in course.items:
@@ -138,12 +144,16 @@ class Practice:
                     return item, skill, ("It practises a skill of this activity.",)
         raise BadRequestError(f"course {course.course_id!r} has no item for this activity")
 
-    def answer(self, token: str, session: LaunchSession, event_id: str, given: str) -> Feedback:
-        """Check and record an answer to the pending question (once, whatever the retries)."""
+    def answer(
+        self, token: str, session: LaunchSession, event_id: str, given: str
+    ) -> tuple[Feedback, learner_pb2.GetLearnerStateResponse]:
+        """Check and record an answer to the pending question (once, whatever the retries);
+        the feedback and the learner's state after it."""
         tenant = session.tenant
         done = self._store.get(tenant, f"answered:{event_id}")
         if done is not None:
-            return Feedback(**{**done, "newly_mastered": tuple(done["newly_mastered"])})
+            feedback = Feedback(**{**done, "newly_mastered": tuple(done["newly_mastered"])})
+            return feedback, self.state(session, session.learner_id)
         pending = self._store.get(tenant, f"pending:{token}")
         if pending is None or pending["event_id"] != event_id:
             raise BadRequestError("this question is no longer waiting for an answer")
@@ -168,7 +178,8 @@ class Practice:
             ),
         )
         names = {s.skill_id: s.name or s.skill_id for s in course.skills}
-        grade = self.update_grade(session, cause=event_id)
+        state = self.state(session, session.learner_id)
+        grade = self.update_grade(session, state, cause=event_id)
         feedback = Feedback(
             event_id=event_id,
             correct=correct,
@@ -188,14 +199,17 @@ class Practice:
             correct=correct,
             duplicate=reply.duplicate,
         )
-        return feedback
+        return feedback, state
 
     def update_grade(
-        self, session: LaunchSession, first_launch: bool = False, cause: str = ""
+        self,
+        session: LaunchSession,
+        state: learner_pb2.GetLearnerStateResponse,
+        first_launch: bool = False,
+        cause: str = "",
     ) -> MasteryGrade:
-        """The activity's grade now; a score is queued for the LMS when it changed, and a
-        grade-changed statement for the tenant's LRSs (``cause``: the event behind it)."""
-        state = self.state(session, session.learner_id)
+        """The activity's grade in ``state``; a score is queued for the LMS when it changed,
+        and a grade-changed statement for the tenant's LRSs (``cause``: the event behind it)."""
         grade = MasteryGrade.of(state.mastered_skill_ids, self.skills(session), state.responses)
         if not session.lineitem:
             return grade
@@ -240,9 +254,10 @@ class Practice:
                 learner_id=learner_id, course_id=session.course_id
             )
 
-    def progress(self, session: LaunchSession) -> list[SkillProgress]:
-        """Every skill of the activity with its mastery, prerequisites first."""
-        state = self.state(session, session.learner_id)
+    def progress(
+        self, session: LaunchSession, state: learner_pb2.GetLearnerStateResponse
+    ) -> list[SkillProgress]:
+        """Every skill of the activity with its mastery in ``state``, prerequisites first."""
         return progress_rows(
             state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
         )

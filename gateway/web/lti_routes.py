@@ -90,7 +90,9 @@ def launch() -> Any:
         return redirect(f"/lti/deep-link/{token}", code=303)
     if session.staff:
         return redirect(f"/instructor/{token}", code=303)
-    gw.practice.update_grade(session, first_launch=True)
+    gw.practice.update_grade(
+        session, gw.practice.state(session, session.learner_id), first_launch=True
+    )
     gw.relay.emit(
         LearningEvent(
             kind="launched",

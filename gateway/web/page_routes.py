@@ -33,14 +33,15 @@ def practice(token: str) -> Any:
     """The recommended question, an answer form, progress, and why this question."""
     gw = current()
     session = _session(token)
-    shown = gw.practice.current(token, session)
+    state = gw.practice.state(session, session.learner_id)
+    shown = gw.practice.current(token, session, state)
     return render_template(
         "practice.html",
         token=token,
         session=session,
         shown=shown,
         feedback=None,
-        progress=gw.practice.progress(session),
+        progress=gw.practice.progress(session, state),
     )
 
 
@@ -49,7 +50,7 @@ def answer(token: str) -> Any:
     """Check the answer, record it once, show the feedback and the worked answer."""
     gw = current()
     session = _session(token)
-    feedback = gw.practice.answer(
+    feedback, state = gw.practice.answer(
         token, session, request.form.get("event_id", ""), request.form.get("answer", "")
     )
     return render_template(
@@ -58,7 +59,7 @@ def answer(token: str) -> Any:
         session=session,
         shown=None,
         feedback=feedback,
-        progress=gw.practice.progress(session),
+        progress=gw.practice.progress(session, state),
     )
 
 

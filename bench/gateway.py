@@ -1,0 +1,283 @@
+"""The gateway under load, against same-run ceilings (``python -m bench.gateway``).
+
+- **Practice answers:** learners on ``/demo`` sessions, each answering its question (GET the
+  page, POST the answer: a RecordResponse, a GetLearnerState and a render). Ceiling: the same
+  server's ``GET /healthz`` with the same concurrency.
+- **Statements:** a backlog of responses recorded straight into the engine while the LRS is
+  down, then the time from its return until the outbox has delivered every statement to it
+  (a real Ralph). Ceiling: the same Ralph
+  taking batches of the same size posted directly, with no engine or outbox in between.
+
+Both sides share the machine's two cores with the servers, so the ratios are what to read.
+Nothing here is a test: it prints a table and writes JSON to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.stats import PhaseResult, Sample
+
+RESULTS = Path(__file__).resolve().parent / "results"
+_LINE = re.compile(r"(engine|gateway) listening on (\S+)")
+
+
+@contextmanager
+def serve(data_dir: Path, env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """``attune serve`` (engine + gateway) on free ports: (engine target, gateway URL)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "serve",
+            "--port",
+            "0",
+            "--gateway-port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--log-level",
+            "warning",
+            "--log-format",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}, **env},
+    )
+    assert proc.stdout is not None
+    found: dict[str, str] = {}
+    while len(found) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("attune serve exited before listening")
+        match = _LINE.search(line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    try:
+        yield found["engine"], found["gateway"]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def run_threads(workers: int, seconds: float, one: Callable[[requests.Session], Any]) -> Sample:
+    """``workers`` threads calling ``one`` for ``seconds``; latencies of the successes."""
+    samples = [Sample() for _ in range(workers)]
+    stop = time.monotonic() + seconds
+
+    def work(sample: Sample) -> None:
+        http = requests.Session()
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            try:
+                one(http)
+            except Exception as exc:
+                sample.add_error(type(exc).__name__)
+            else:
+                sample.add_ok(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in samples]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = Sample()
+    for s in samples:
+        total.merge(s)
+    total.elapsed_s = time.monotonic() - began
+    return total
+
+
+def practice_phases(url: str, workers: int, seconds: float) -> list[PhaseResult]:
+    """The healthz ceiling, then practice answers."""
+    from engine.demo.course import demo_course
+    from engine.demo.templates import render
+
+    contents = {i.item_id: i.content for i in demo_course().items.values()}
+
+    def health(http: requests.Session) -> None:
+        http.get(f"{url}/healthz", timeout=30).raise_for_status()
+
+    tokens: dict[int, str] = {}
+
+    def practise(http: requests.Session) -> None:
+        key = id(http)
+        if key not in tokens:
+            tokens[key] = http.get(f"{url}/demo", timeout=30).url.rsplit("/", 1)[-1]
+        token = tokens[key]
+        page = http.get(f"{url}/practice/{token}", timeout=30)
+        page.raise_for_status()
+        event = re.search(r'name="event_id" value="([^"]+)"', page.text)
+        item = re.search(r'data-item="([^"]+)" data-seed="(\d+)"', page.text)
+        if event is None or item is None:
+            raise RuntimeError("no question on the page")
+        right = render(contents[item.group(1)], int(item.group(2))).answer
+        http.post(
+            f"{url}/practice/{token}/answer",
+            data={"event_id": event.group(1), "answer": right},
+            timeout=30,
+        ).raise_for_status()
+
+    ceiling = run_threads(workers, seconds, health)
+    answers = run_threads(workers, seconds, practise)
+    return [
+        PhaseResult.from_sample("ceiling: GET /healthz", "calls/s", ceiling, 0.0, None),
+        PhaseResult.from_sample(
+            "practice answer (GET page + POST answer)", "answers/s", answers, 0.0, None
+        ),
+    ]
+
+
+def statement_phases(
+    engine: str, responses: int, ralph: Any, batch: int, data_dir: Path
+) -> dict[str, float]:
+    """Direct-to-Ralph ceiling and the outbox's delivery rate, in statements/s."""
+    import grpc
+    from attune.engine.v1 import learner_pb2, learner_pb2_grpc
+
+    from engine.demo.course import demo_course
+
+    body = {
+        "actor": {"account": {"homePage": "https://bench.example", "name": "b"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+        "object": {"id": "https://bench.example/items/1"},
+        "timestamp": "2026-11-28T05:00:00.000Z",
+    }
+    http = requests.Session()
+    total = responses * 2  # an answered and a recommended statement per response, at least
+    began = time.perf_counter()
+    for start in range(0, total, batch):
+        chunk = [{**body, "id": str(uuid.uuid4())} for _ in range(min(batch, total - start))]
+        http.post(
+            f"{ralph.url}/statements",
+            json=chunk,
+            auth=ralph.auth,
+            headers={"X-Experience-API-Version": "1.0.3"},
+            timeout=60,
+        ).raise_for_status()
+    direct = total / (time.perf_counter() - began)
+
+    from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+
+    outbox = SqliteStatementOutbox(data_dir / "gateway.db")
+    before = outbox.counts("default").get("delivered", 0)
+    items = list(demo_course().items)
+    meta = (("authorization", "Bearer dev-token"),)
+    # The backlog builds while the LRS is down; the clock starts when it is back, so the
+    # rate is the outbox's own (feed from the log + send), not the engine's recording rate.
+    ralph.kill()
+    began = time.perf_counter()
+    with grpc.insecure_channel(engine) as channel:
+        stub = learner_pb2_grpc.LearnerServiceStub(channel)
+        for n in range(responses):
+            stub.RecordResponse(
+                learner_pb2.RecordResponseRequest(
+                    event_id=f"bench-{uuid.uuid4()}",
+                    learner_id=f"bench-{n % 50}",
+                    course_id="demo",
+                    item_id=items[n % len(items)],
+                    correct=n % 3 != 0,
+                    response_time_ms=8000,
+                ),
+                metadata=meta,
+            )
+    recorded = time.perf_counter() - began
+    time.sleep(1.0)  # let the outbox queue the backlog and fail once
+    ralph.restart()
+    began = time.perf_counter()
+    # Progress is read from the outbox's own table: asking Ralph (whose file backend scans
+    # every statement on each query) would slow the LRS being measured.
+    while True:
+        counts = outbox.counts("default")
+        if counts.get("delivered", 0) - before >= total and not counts.get("pending"):
+            break
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - began
+    delivered = counts["delivered"] - before
+    outbox.close()
+    return {
+        "direct_statements_per_s": direct,
+        "outbox_statements_per_s": delivered / elapsed,
+        "responses_recorded_s": recorded,
+        "statements": delivered,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.gateway", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--responses", type=int, default=300)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.support.ralph_lrs import RalphLRS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ralph = RalphLRS(Path(tmp) / "ralph").start()
+        try:
+            env = {
+                "ATTUNE_MODELS_DIR": "/nonexistent",
+                "ATTUNE_TUTOR__TOO_FAST_FLOOR_MS": "0",
+                "ATTUNE_LRS_URL": ralph.url,
+                "ATTUNE_LRS_USERNAME": ralph.username,
+                "ATTUNE_LRS_PASSWORD": ralph.password,
+                "ATTUNE_GATEWAY__STATEMENT_POLL_SECONDS": "0.05",
+                "ATTUNE_GATEWAY__STATEMENT_BASE_DELAY_SECONDS": "0.05",
+                "ATTUNE_GATEWAY__STATEMENT_MAX_DELAY_SECONDS": "0.1",
+            }
+            with serve(Path(tmp) / "attune", env) as (engine, url):
+                phases = practice_phases(url, args.workers, args.seconds)
+                statements = statement_phases(
+                    engine, args.responses, ralph, 50, Path(tmp) / "attune"
+                )
+        finally:
+            ralph.stop()
+    ceiling, answers = phases
+    for p in phases:
+        print(
+            f"{p.name:45s} {p.throughput:8.1f} {p.unit:10s} p50 {p.p50_ms:6.1f} ms  "
+            f"p99 {p.p99_ms:6.1f} ms  errors {sum(p.errors.values())}"
+        )
+    print(f"practice answers / healthz ceiling: {answers.throughput / ceiling.throughput:.3f}")
+    print(
+        f"statements: outbox {statements['outbox_statements_per_s']:.0f}/s vs direct "
+        f"{statements['direct_statements_per_s']:.0f}/s to the same Ralph: ratio "
+        f"{statements['outbox_statements_per_s'] / statements['direct_statements_per_s']:.2f}"
+    )
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "gateway.json"
+    out.write_text(
+        json.dumps(
+            {
+                "phases": [p.__dict__ for p in phases],
+                "statements": statements,
+                "workers": args.workers,
+            },
+            indent=2,
+        )
+    )
+    print(f"-> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
