@@ -291,3 +291,43 @@ def _iso(epoch: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+def test_the_outbox_reads_the_log_of_an_engine_on_redis(
+    ralph: RalphLRS, redis_standalone: Any, tmp_path: Path
+) -> None:
+    redis_standalone.flush()
+    env = {
+        **FAST_STATEMENTS,
+        "ATTUNE_STORE_URL": redis_standalone.url,
+        "ATTUNE_LRS_URL": ralph.url,
+        "ATTUNE_LRS_USERNAME": ralph.username,
+        "ATTUNE_LRS_PASSWORD": ralph.password,
+    }
+    with running_stack(tmp_path / "redis-stack", env) as stack:
+        ids = _answer(stack, "learner-redis", 4, "redis")
+        outbox = SqliteStatementOutbox(tmp_path / "redis-stack" / "gateway.db")
+        try:
+            wait_for(
+                lambda: (
+                    len(
+                        [
+                            q
+                            for q in outbox.list_statements("default", "delivered")
+                            if q.body["actor"]["account"]["name"] == "learner-redis"
+                            and q.body["verb"]["id"].endswith("/answered")
+                        ]
+                    )
+                    == len(ids)
+                ),
+                timeout=30,
+            )
+            mine = [
+                q
+                for q in outbox.list_statements("default", "delivered")
+                if q.body["actor"]["account"]["name"] == "learner-redis"
+            ]
+        finally:
+            outbox.close()
+    for queued in mine:
+        assert ralph.get(queued.statement_id) is not None
