@@ -248,12 +248,4 @@ def _extensions(event: LearningEvent, profile: TenantProfile) -> JsonObject:
             extensions[iris.EXT_SUCCESS] = event.success
         if event.score is not None:
             extensions[iris.EXT_SCORE_SCALED] = event.score
-    if event.skill_ids:
-        extensions[iris.EXT_SKILLS] = list(event.skill_ids)
-    if event.p_mastery:
-        extensions[iris.EXT_MASTERY] = dict(sorted(event.p_mastery.items()))
-    if event.recommended_item_ids:
-        extensions[iris.EXT_RECOMMENDED_ITEMS] = [
-            iris.item_iri(profile, event.course_id, item) for item in event.recommended_item_ids
-        ]
-    return extensions
+    return {**extensions, **iris.learner_model_extensions(event, profile)}

@@ -10,8 +10,10 @@ identifiers and was made for vocabularies like this one.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+from gateway.statements.events import LearningEvent
 from gateway.statements.profile import TenantProfile
 
 VOCABULARY = "https://w3id.org/attune/xapi"
@@ -81,3 +83,18 @@ def engine_account(profile: TenantProfile) -> dict[str, str]:
     """The xAPI account that identifies the engine itself as an agent (a system persona,
     xAPI 1.0.3 Data §2.4.2.1)."""
     return {"homePage": profile.activity_base, "name": _ENGINE_ACCOUNT}
+
+
+def learner_model_extensions(event: LearningEvent, profile: TenantProfile) -> dict[str, Any]:
+    """The extensions both formats carry: the skills, their mastery estimates, and the
+    recommended items, under our IRIs."""
+    extensions: dict[str, Any] = {}
+    if event.skill_ids:
+        extensions[EXT_SKILLS] = list(event.skill_ids)
+    if event.p_mastery:
+        extensions[EXT_MASTERY] = dict(sorted(event.p_mastery.items()))
+    if event.recommended_item_ids:
+        extensions[EXT_RECOMMENDED_ITEMS] = [
+            item_iri(profile, event.course_id, item) for item in event.recommended_item_ids
+        ]
+    return extensions

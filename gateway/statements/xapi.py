@@ -161,16 +161,7 @@ def _context(event: LearningEvent, profile: TenantProfile) -> JsonObject:
 
 
 def _extensions(event: LearningEvent, profile: TenantProfile) -> JsonObject:
-    extensions: JsonObject = {}
-    if event.skill_ids:
-        extensions[iris.EXT_SKILLS] = list(event.skill_ids)
-    if event.p_mastery:
-        extensions[iris.EXT_MASTERY] = dict(sorted(event.p_mastery.items()))
-    if event.recommended_item_ids:
-        extensions[iris.EXT_RECOMMENDED_ITEMS] = [
-            iris.item_iri(profile, event.course_id, item) for item in event.recommended_item_ids
-        ]
-    return extensions
+    return iris.learner_model_extensions(event, profile)
 
 
 def _xapi2_context(event: LearningEvent, profile: TenantProfile) -> JsonObject:
