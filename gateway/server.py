@@ -16,7 +16,7 @@ from gateway.engine_client import EngineClient
 from gateway.grades.outbox import ScoreSender
 from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.lrs.targets import LrsTarget
-from gateway.settings import GatewaySettings
+from gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
 from gateway.sqlite_store import SqliteGatewayStore
 from gateway.worker import Backoff
 
@@ -97,5 +97,10 @@ def start_gateway(
     gateway.relay.start()
     thread = threading.Thread(target=server.run, name="gateway-http", daemon=True)
     thread.start()
+    if settings.admin_token == DEV_ADMIN_TOKEN:
+        log.warning(
+            "gateway.dev_admin_token",
+            hint="the development admin token is accepted; set ATTUNE_GATEWAY__ADMIN_TOKEN",
+        )
     log.info("gateway.listening", url=base_url)
     return RunningGateway(port, base_url, gateway, sender, server, thread)
