@@ -25,6 +25,7 @@ from tests.support.gateway_stack import (
 )
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import (
+    MESSAGE_DEEP_LINKING,
     ROLE_INSTRUCTOR,
     ROLE_LEARNER,
 )
@@ -212,3 +213,26 @@ def test_service_tokens_are_reused_only_until_shortly_before_they_expire(
     wait_for(lambda: len(lms.scores) == 2)
     accepted = [t for t in lms.token_requests if t.get("accepted")]
     assert len(accepted) == 2  # the first token had expired (by our margin) and was renewed
+
+
+def test_a_bad_activity_choice_is_refused_and_nothing_is_sent(
+    stack: Stack, lms: PlatformEmulator
+) -> None:
+    http = requests.Session()
+    picker = lms.launch(
+        http, message_type=MESSAGE_DEEP_LINKING, roles=[ROLE_INSTRUCTOR], sub="teacher-bad"
+    )
+    token = token_of(picker)
+    for data, reason in (
+        ({"course_id": "no-such-course"}, "no-such-course"),
+        ({"course_id": "demo", "skill_ids": ["not-a-skill"]}, "not-a-skill"),
+    ):
+        refused = http.post(f"{stack.url}/lti/deep-link/{token}", data=data, timeout=10)
+        assert refused.status_code == 400 and reason in refused.text
+    assert lms.deep_link_responses == []
+    # A learner's session cannot pick activities.
+    learner = token_of(lms.launch(http, sub="learner-dl", roles=[ROLE_LEARNER]))
+    forbidden = http.post(
+        f"{stack.url}/lti/deep-link/{learner}", data={"course_id": "demo"}, timeout=10
+    )
+    assert forbidden.status_code == 403
