@@ -15,7 +15,6 @@ from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
 from gateway.errors import GatewayError
 from gateway.keys import ToolKeys
-from gateway.lrs.client import HttpLrsClient
 from gateway.lrs.relay import StatementRelay
 from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.lti.platform_keys import PlatformKeys
@@ -26,6 +25,7 @@ from gateway.practice import Practice
 from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
 from gateway.worker import Backoff
+from integrations.lrs.http import HttpLrsClient
 
 log = structlog.get_logger("attune.gateway")
 JSON_PATHS = ("/admin", "/api", "/xapi", "/caliper")  # errors as {"error", "reason"} JSON

@@ -21,6 +21,7 @@ from gateway.lti.login import login_redirect
 from gateway.lti.tool_conf import AttuneRegistration
 from gateway.statements import LearningEvent
 from gateway.web.launch_session import session_from_launch
+from integrations.lms.canvas import developer_key
 
 lti = Blueprint("lti", __name__)
 log = structlog.get_logger("attune.gateway.lti")
@@ -191,37 +192,4 @@ def _deep_link_session(token: str) -> tuple[Gateway, Any]:
 def canvas_config() -> Response:
     """A Canvas developer key (LTI key, "Paste JSON") for this gateway."""
     gw = current()
-    reg = tool_registration(gw.base_url)
-    return jsonify(
-        {
-            "title": "Attune",
-            "description": reg["https://purl.imsglobal.org/spec/lti-tool-configuration"][
-                "description"
-            ],
-            "oidc_initiation_url": reg["initiate_login_uri"],
-            "target_link_uri": gw.launch_url,
-            "public_jwk_url": reg["jwks_uri"],
-            "scopes": reg["scope"].split(),
-            "extensions": [
-                {
-                    "platform": "canvas.instructure.com",
-                    "privacy_level": "anonymous",
-                    "settings": {
-                        "placements": [
-                            {
-                                "placement": "assignment_selection",
-                                "message_type": claims.DEEP_LINKING_REQUEST,
-                                "target_link_uri": gw.launch_url,
-                            },
-                            {
-                                "placement": "link_selection",
-                                "message_type": claims.DEEP_LINKING_REQUEST,
-                                "target_link_uri": gw.launch_url,
-                            },
-                        ],
-                    },
-                }
-            ],
-            "custom_fields": {},
-        }
-    )
+    return jsonify(developer_key(tool_registration(gw.base_url), gw.launch_url))

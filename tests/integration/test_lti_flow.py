@@ -236,3 +236,18 @@ def test_a_bad_activity_choice_is_refused_and_nothing_is_sent(
         f"{stack.url}/lti/deep-link/{learner}", data={"course_id": "demo"}, timeout=10
     )
     assert forbidden.status_code == 403
+
+
+def test_the_canvas_developer_key_names_the_gateways_urls(stack: Stack) -> None:
+    key = requests.get(f"{stack.url}/lti/config/canvas.json", timeout=10).json()
+    assert key["oidc_initiation_url"] == f"{stack.url}/lti/login"
+    assert key["target_link_uri"] == f"{stack.url}/lti/launch"
+    assert key["public_jwk_url"] == f"{stack.url}/lti/jwks"
+    assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in key["scopes"]
+    [canvas] = key["extensions"]
+    assert {p["placement"] for p in canvas["settings"]["placements"]} == {
+        "assignment_selection",
+        "link_selection",
+    }
+    jwks = requests.get(key["public_jwk_url"], timeout=10).json()
+    assert jwks["keys"] and all(k["kty"] == "RSA" and "d" not in k for k in jwks["keys"])

@@ -1,0 +1,1 @@
+"""LMS-specific configuration and quirks."""

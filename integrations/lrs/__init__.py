@@ -1,0 +1,1 @@
+"""Learning record store clients."""
