@@ -15,8 +15,8 @@ from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
 from gateway.errors import GatewayError
 from gateway.keys import ToolKeys
+from gateway.lrs.ports import StatementOutbox
 from gateway.lrs.relay import StatementRelay
-from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.lti.platform_keys import PlatformKeys
 from gateway.lti.services import CachedTokenConnector
 from gateway.lti.tool_conf import AttuneRegistration, StoreToolConf, TenantLaunchStorage
@@ -45,7 +45,7 @@ class Gateway:
     sessions: SessionStore
     courses: CourseCache
     practice: Practice
-    statements: SqliteStatementOutbox
+    statements: StatementOutbox
     relay: StatementRelay
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
@@ -72,7 +72,7 @@ def build_gateway(
     store: GatewayStore,
     engine: EngineClient,
     base_url: str,
-    statements: SqliteStatementOutbox,
+    statements: StatementOutbox,
 ) -> Gateway:
     """Wire the gateway's parts over its stores and an engine client."""
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)

@@ -169,21 +169,21 @@ class SqliteGatewayStore(SqliteFile):
         )
         return [_outbox_item(r) for r in rows]
 
-    def delivered(self, item_id: int, now: float) -> None:
+    def delivered(self, tenant: str, item_id: int, now: float) -> None:
         self._run(
             "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 "
             "WHERE item_id = ?",
             (now, item_id),
         )
 
-    def retry(self, item_id: int, next_at: float, error: str) -> None:
+    def retry(self, tenant: str, item_id: int, next_at: float, error: str) -> None:
         self._run(
             "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? "
             "WHERE item_id = ? AND status = 'pending'",
             (next_at, error[:1000], item_id),
         )
 
-    def dead(self, item_id: int, error: str) -> None:
+    def dead(self, tenant: str, item_id: int, error: str) -> None:
         self._run(
             "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
             "WHERE item_id = ?",

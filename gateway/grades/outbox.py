@@ -84,7 +84,9 @@ class ScoreSender(PollingWorker):
         bound = log.bind(tenant=item.tenant, outbox_id=item.item_id, lineitem=payload["lineitem"])
         connector = self._connector_for(item.tenant, payload["issuer"], payload["client_id"])
         if connector is None:
-            self._outbox.dead(item.item_id, "the platform registration no longer exists")
+            self._outbox.dead(
+                item.tenant, item.item_id, "the platform registration no longer exists"
+            )
             bound.warning("ags.score.dead", reason="no registration")
             return False
         try:
@@ -92,7 +94,7 @@ class ScoreSender(PollingWorker):
         except PlatformError as exc:
             if exc.retryable:
                 wait = self._backoff.delay(item.attempts)
-                self._outbox.retry(item.item_id, self._clock() + wait, exc.reason)
+                self._outbox.retry(item.tenant, item.item_id, self._clock() + wait, exc.reason)
                 bound.info(
                     "ags.score.retry",
                     attempts=item.attempts + 1,
@@ -100,9 +102,9 @@ class ScoreSender(PollingWorker):
                     reason=exc.reason,
                 )
             else:
-                self._outbox.dead(item.item_id, exc.reason)
+                self._outbox.dead(item.tenant, item.item_id, exc.reason)
                 bound.warning("ags.score.dead", reason=exc.reason)
             return False
-        self._outbox.delivered(item.item_id, self._clock())
+        self._outbox.delivered(item.tenant, item.item_id, self._clock())
         bound.info("ags.score.delivered", attempts=item.attempts + 1)
         return True

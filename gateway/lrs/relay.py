@@ -33,7 +33,7 @@ from attune.engine.v1 import events_pb2
 from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
 from gateway.lrs.client import LrsClient, SendResult
-from gateway.lrs.sqlite_outbox import QueuedStatement, SqliteStatementOutbox
+from gateway.lrs.ports import QueuedStatement, StatementOutbox
 from gateway.lrs.targets import LrsTarget
 from gateway.statements import LearningEvent, build_caliper, build_xapi, from_logged
 from gateway.worker import Backoff, PollingWorker
@@ -126,7 +126,7 @@ class StatementRelay(PollingWorker):
 
     def __init__(
         self,
-        outbox: SqliteStatementOutbox,
+        outbox: StatementOutbox,
         engine: EngineClient,
         courses: CourseCache,
         client: LrsClient,
@@ -181,12 +181,12 @@ class StatementRelay(PollingWorker):
         """Send the target's due statements, batch after batch; how many were delivered."""
         delivered = 0
         while not self.stopping:
-            batch = self._outbox.due(target.key, self._clock(), self._batch)
+            batch = self._outbox.due(target, self._clock(), self._batch)
             if not batch:
                 return delivered
             result = self._client.send(target, [q.body for q in batch])
             if result.ok:
-                self._outbox.delivered([q.row_id for q in batch])
+                self._outbox.delivered(target.tenant, [q.row_id for q in batch])
                 delivered += len(batch)
             elif result.status in POISON:
                 delivered += self._one_by_one(target, batch, result)
@@ -207,10 +207,10 @@ class StatementRelay(PollingWorker):
                 and target.kind == "xapi"
                 and self._client.exists(target, queued.statement_id)
             ):
-                self._outbox.delivered([queued.row_id])
+                self._outbox.delivered(target.tenant, [queued.row_id])
                 delivered += 1
             elif result.status in POISON:
-                self._outbox.dead(queued.row_id, f"{result.status}: {result.reason}")
+                self._outbox.dead(target.tenant, queued.row_id, f"{result.status}: {result.reason}")
                 log.warning(
                     "statement.dead",
                     tenant=target.tenant,
@@ -228,7 +228,10 @@ class StatementRelay(PollingWorker):
     ) -> None:
         wait = self._backoff.delay(max(q.attempts for q in batch))
         self._outbox.retry(
-            [q.row_id for q in batch], self._clock() + wait, f"{result.status}: {result.reason}"
+            target.tenant,
+            [q.row_id for q in batch],
+            self._clock() + wait,
+            f"{result.status}: {result.reason}",
         )
         log.info(
             "statement.retry",

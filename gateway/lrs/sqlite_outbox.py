@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from gateway.lrs.ports import QueuedStatement
 from gateway.lrs.targets import LrsTarget
 from gateway.sqlite_file import SqliteFile
 
@@ -34,19 +35,6 @@ CREATE TABLE IF NOT EXISTS statements (
 );
 CREATE INDEX IF NOT EXISTS statements_due ON statements (target, status, next_at, id);
 """
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedStatement:
-    """One statement (or Caliper event) waiting for, or done with, one target."""
-
-    row_id: int
-    tenant: str
-    target: str
-    statement_id: str
-    body: dict[str, Any]
-    attempts: int = 0
-    last_error: str = ""
 
 
 class SqliteStatementOutbox(SqliteFile):
@@ -108,24 +96,24 @@ class SqliteStatementOutbox(SqliteFile):
 
     # -- delivery -------------------------------------------------------------------------
 
-    def due(self, target: str, now: float, limit: int) -> list[QueuedStatement]:
+    def due(self, target: LrsTarget, now: float, limit: int) -> list[QueuedStatement]:
         """The oldest pending statements of a target whose retry time has come."""
         rows = self._run(
             f"SELECT {_COLUMNS} FROM statements WHERE target = ? AND status = 'pending' "
             "AND next_at <= ? ORDER BY id LIMIT ?",
-            (target, now, limit),
+            (target.key, now, limit),
         )
         return [_queued(r) for r in rows]
 
-    def delivered(self, row_ids: Sequence[int]) -> None:
+    def delivered(self, tenant: str, row_ids: Sequence[int]) -> None:
         self._update("status = 'delivered', attempts = attempts + 1", (), row_ids)
 
-    def retry(self, row_ids: Sequence[int], next_at: float, error: str) -> None:
+    def retry(self, tenant: str, row_ids: Sequence[int], next_at: float, error: str) -> None:
         self._update(
             "attempts = attempts + 1, next_at = ?, last_error = ?", (next_at, error[:1000]), row_ids
         )
 
-    def dead(self, row_id: int, error: str) -> None:
+    def dead(self, tenant: str, row_id: int, error: str) -> None:
         self._update(
             "status = 'dead', attempts = attempts + 1, last_error = ?", (error[:1000],), [row_id]
         )

@@ -155,7 +155,7 @@ def test_a_newer_score_supersedes_an_undelivered_one(store: SqliteGatewayStore) 
 
 def test_dead_letters_can_be_listed_and_replayed(store: SqliteGatewayStore) -> None:
     item = store.enqueue("t", "ags-score", "k", {"n": 1})
-    store.dead(item, "400 bad score")
+    store.dead("t", item, "400 bad score")
     assert store.due(1e12, 10) == []
     [dead] = store.list_items("t", "dead")
     assert dead.last_error == "400 bad score" and dead.attempts == 1

@@ -154,9 +154,7 @@ def test_recommendations_are_reproducible_and_explained() -> None:
     first = recommend(COURSE, state, 2, ctx)
     assert first == recommend(COURSE, state, 2, ctx)
     other = replace(state, learner_id="someone-else")
-    draws = {
-        r.item_id: r.components["exploration"] for r in recommend(COURSE, other, 2, ctx)
-    }
+    draws = {r.item_id: r.components["exploration"] for r in recommend(COURSE, other, 2, ctx)}
     assert draws  # seeded per learner: a different learner draws differently
     a2 = next(r for r in recommend(COURSE, state, 4, ctx) if r.item_id == "a2")
     assert set(a2.components) >= {"remediation", "readiness", "zpd", "exploration"}
