@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pydantic import ValidationError
 
         from engine.adapters.factory import StoreConfigError
+        from gateway.stores import GatewayStoreError
 
         try:
             settings = _settings(args)
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         try:
             asyncio.run(serve(settings))
-        except StoreConfigError as exc:
+        except (StoreConfigError, GatewayStoreError) as exc:
             print(f"attune: {exc}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
@@ -165,6 +166,12 @@ async def serve(settings: EngineSettings) -> None:
     configure_logging(settings.log_level, settings.log_format)
     log = structlog.get_logger("attune.cli")
     store = await open_store(settings)
+    gateway_stores = None
+    if settings.gateway.enabled:
+        from gateway.stores import open_stores
+
+        # Before the engine listens: a bad gateway store URL stops the start, naming it.
+        gateway_stores = open_stores(settings.gateway.store_url, settings.data_dir)
     registry, tracer = _dkt(settings)
     engine = Engine(store, tutor=settings.tutor.policy(), dkt=DktStepper(tracer))
     if settings.demo_course:
@@ -199,6 +206,7 @@ async def serve(settings: EngineSettings) -> None:
                 "password": settings.lrs_password,
                 "xapi_version": settings.lrs_xapi_version,
             },
+            stores=gateway_stores,
         )
         print(f"attune gateway listening on {gateway.base_url}", flush=True)
     watcher = (

@@ -14,10 +14,11 @@ from waitress.server import create_server
 from gateway.app import Gateway, build_gateway, create_app
 from gateway.engine_client import EngineClient
 from gateway.grades.outbox import ScoreSender
-from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+from gateway.lrs.ports import StatementOutbox
 from gateway.lrs.targets import LrsTarget
+from gateway.ports import GatewayStore
 from gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
-from gateway.sqlite_store import SqliteGatewayStore
+from gateway.stores import open_stores
 from gateway.worker import Backoff
 
 log = structlog.get_logger("attune.gateway")
@@ -51,12 +52,13 @@ def start_gateway(
     data_dir: Path,
     engine_target: str,
     default_lrs: dict[str, str] | None = None,
+    stores: tuple[GatewayStore, StatementOutbox] | None = None,
 ) -> RunningGateway:
     """Open the stores under ``data_dir``, bind, and serve in background threads.
     ``default_lrs`` (url, username, password, xapi_version) is the default tenant's LRS
-    from ``ATTUNE_LRS_*``; it replaces the stored target named ``default``."""
-    store = SqliteGatewayStore(data_dir / "gateway.db")
-    statements = SqliteStatementOutbox(data_dir / "gateway.db")
+    from ``ATTUNE_LRS_*``; it replaces the stored target named ``default``. ``stores``, when
+    given, were opened by the caller (see :func:`gateway.stores.open_stores`)."""
+    store, statements = stores or open_stores(settings.store_url, data_dir)
     engine = EngineClient(engine_target, settings.engine_tokens)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base

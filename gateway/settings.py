@@ -18,6 +18,9 @@ class GatewaySettings(BaseModel):
     # LTI platforms need HTTPS in production).
     public_url: str = ""
     threads: int = Field(default=8, ge=1, le=256)
+    # Where the gateway keeps its state: empty for the embedded SQLite file under the data
+    # directory; redis://, rediss:// or redis+cluster:// to share it between gateways.
+    store_url: str = ""
     # The engine credential used for each tenant (the engine takes the tenant from it).
     engine_tokens: dict[str, str] = Field(default_factory=lambda: {"default": "dev-token"})
     # Bearer token of the admin surface (registrations); production sets its own.
