@@ -38,7 +38,11 @@ for i = 3, #ARGV, 3 do
     added = added + 1
   end
 end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[5], ARGV[1], ARGV[2]) end
+if ARGV[2] ~= '' then
+  -- Only forward: two gateways feeding one target may finish out of order.
+  local current = tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0')
+  if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[5], ARGV[1], ARGV[2]) end
+end
 return added
 """
 
