@@ -92,18 +92,27 @@ def tenant_tag(tenant: str) -> str:
     return f"{ROOT}:{{t={escape(tenant)}}}"
 
 
-class RedisGatewayStore:
-    """:class:`~gateway.ports.GatewayStore` on Redis; ``client`` is a sync ``Redis`` or
-    ``RedisCluster`` with ``decode_responses=True``."""
+class LeasedQueue:
+    """A client with the queue scripts: ``_enqueue`` (the subclass's), ``_lease`` and
+    ``_update``. ``client`` is a sync ``Redis`` or ``RedisCluster`` with
+    ``decode_responses=True``."""
+
+    ENQUEUE = ""
 
     def __init__(self, client: Any) -> None:
         self._r = client
-        self._enqueue = client.register_script(_ENQUEUE)
+        self._enqueue = client.register_script(self.ENQUEUE)
         self._lease = client.register_script(_LEASE)
         self._update = client.register_script(_UPDATE)
 
     def close(self) -> None:
         self._r.close()
+
+
+class RedisGatewayStore(LeasedQueue):
+    """:class:`~gateway.ports.GatewayStore` on Redis."""
+
+    ENQUEUE = _ENQUEUE
 
     # -- key/value ------------------------------------------------------------------------
 

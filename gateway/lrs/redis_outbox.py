@@ -17,7 +17,7 @@ from typing import Any
 
 from gateway.lrs.ports import QueuedStatement
 from gateway.lrs.targets import LrsTarget
-from gateway.redis_store import _LEASE, _UPDATE, LEASE_S, ROOT, tenant_tag
+from gateway.redis_store import LEASE_S, ROOT, LeasedQueue, tenant_tag
 
 TARGETS = f"{ROOT}:{{lrs-targets}}"
 
@@ -47,17 +47,10 @@ return added
 """
 
 
-class RedisStatementOutbox:
-    """:class:`~gateway.lrs.ports.StatementOutbox` on Redis (``decode_responses=True``)."""
+class RedisStatementOutbox(LeasedQueue):
+    """:class:`~gateway.lrs.ports.StatementOutbox` on Redis."""
 
-    def __init__(self, client: Any) -> None:
-        self._r = client
-        self._enqueue = client.register_script(_ENQUEUE)
-        self._lease = client.register_script(_LEASE)
-        self._update = client.register_script(_UPDATE)
-
-    def close(self) -> None:
-        self._r.close()
+    ENQUEUE = _ENQUEUE
 
     def _keys(self, tenant: str, target: str) -> list[str]:
         tag = tenant_tag(tenant)
