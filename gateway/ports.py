@@ -77,6 +77,10 @@ class KeyValueStore(Protocol):
         """Remove and return the value, atomically: exactly one caller gets it."""
         ...
 
+    def purge_expired(self) -> int:
+        """Drop expired values (where the store does not by itself); how many."""
+        ...
+
 
 class RegistrationStore(Protocol):
     """Platform registrations and their deployments, per tenant."""

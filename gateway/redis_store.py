@@ -137,6 +137,9 @@ class RedisGatewayStore(LeasedQueue):
         raw = self._r.getdel(self._kv(tenant, key))
         return None if raw is None else json.loads(raw)
 
+    def purge_expired(self) -> int:
+        return 0  # Redis expires the keys itself (PX)
+
     # -- registrations --------------------------------------------------------------------
 
     def put_registration(self, registration: Registration) -> None:

@@ -19,9 +19,10 @@ from gateway.lrs.targets import LrsTarget
 from gateway.ports import GatewayStore
 from gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
 from gateway.stores import open_stores
-from gateway.worker import Backoff
+from gateway.worker import Backoff, Housekeeper
 
 log = structlog.get_logger("attune.gateway")
+HOUSEKEEPING_S = 300.0  # expired nonces, states and sessions are dropped this often
 
 
 @dataclass
@@ -94,6 +95,7 @@ def start_gateway(
         gateway.connector_for,
         Backoff(settings.outbox_base_delay_seconds, settings.outbox_max_delay_seconds),
         settings.outbox_poll_seconds,
+        housekeeping=Housekeeper(store.purge_expired, HOUSEKEEPING_S),
     )
     sender.start()
     gateway.relay.start()

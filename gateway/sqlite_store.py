@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS kv (
     tenant TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at REAL NOT NULL,
     PRIMARY KEY (tenant, key)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at);
 CREATE TABLE IF NOT EXISTS registrations (
     issuer TEXT NOT NULL, client_id TEXT NOT NULL, tenant TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (issuer, client_id)

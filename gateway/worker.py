@@ -29,6 +29,25 @@ class Backoff:
         return float(ceiling * (0.5 + 0.5 * self._rng()))
 
 
+class Housekeeper:
+    """Drops expired values (used nonces, OIDC state, sessions) from a store that keeps
+    them until asked; runs with the other workers."""
+
+    def __init__(self, purge: Callable[[], int], every_seconds: float) -> None:
+        self._purge = purge
+        self._every = every_seconds
+        self._last = 0.0
+
+    def __call__(self, now: float) -> int:
+        if now - self._last < self._every:
+            return 0
+        self._last = now
+        purged = self._purge()
+        if purged:
+            log.info("store.purged", values=purged)
+        return purged
+
+
 class PollingWorker:
     """Runs :meth:`run_once` every ``poll_seconds`` in a daemon thread until :meth:`stop`."""
 

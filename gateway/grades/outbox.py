@@ -63,16 +63,20 @@ class ScoreSender(PollingWorker):
         backoff: Backoff,
         poll_seconds: float,
         clock: Callable[[], float] = time.time,
+        housekeeping: Callable[[float], object] | None = None,
     ) -> None:
         super().__init__(poll_seconds)
         self._outbox = outbox
         self._connector_for = connector_for
         self._backoff = backoff
         self._clock = clock
+        self._housekeeping = housekeeping
 
     def run_once(self) -> int:
         """Try every due score once; how many were delivered."""
         now = self._clock()
+        if self._housekeeping is not None:
+            self._housekeeping(now)
         delivered = 0
         for item in self._outbox.due(now, BATCH):
             if self._send(item):

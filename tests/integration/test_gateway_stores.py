@@ -61,6 +61,19 @@ def test_values_are_taken_once_and_expire(stores: tuple[GatewayStore, Any]) -> N
     store.put("t", "short", True, 0.05)
     time.sleep(0.1)
     assert store.get("t", "short") is None and store.add("t", "short", 3, 60)
+    store.put("t", "gone", 1, 0.01)
+    time.sleep(0.05)
+    store.purge_expired()
+    assert store.get("t", "gone") is None and store.get("t", "k") == 1  # live values stay
+
+
+def test_the_housekeeper_purges_at_most_once_a_period() -> None:
+    from gateway.worker import Housekeeper
+
+    calls: list[int] = []
+    keeper = Housekeeper(lambda: calls.append(1) or 3, every_seconds=60)
+    assert keeper(1000.0) == 3 and keeper(1030.0) == 0 and keeper(1061.0) == 3
+    assert len(calls) == 2
 
 
 def test_registrations_are_found_by_issuer_and_client(stores: tuple[GatewayStore, Any]) -> None:

@@ -213,3 +213,11 @@ def test_pseudonyms_are_stable_and_reveal_nothing() -> None:
     assert one == learner_pseudonym("https://lms.a", "user-1")
     assert one != learner_pseudonym("https://lms.b", "user-1")
     assert "user-1" not in one and "lms" not in one
+
+
+def test_expired_values_are_purged_and_live_ones_kept(store: SqliteGatewayStore) -> None:
+    store.put("t", "old-nonce", True, -1)
+    store.put("t", "session", {"x": 1}, 60)
+    assert store.purge_expired() == 1
+    assert store.purge_expired() == 0
+    assert store.get("t", "session") == {"x": 1}
