@@ -58,6 +58,10 @@ class GatewaySettings(BaseModel):
     # tenant. The default is a development token for the default tenant; production sets its
     # own, e.g. ATTUNE_GATEWAY__INGEST_TOKENS='{"<long random token>": "default"}'.
     ingest_tokens: dict[str, str] = Field(default_factory=lambda: {"dev-ingest-token": "default"})
+    # Dynamic Registration fetches URLs a platform names. Loopback, private and link-local
+    # addresses are refused (no SSRF into the gateway's network) unless this allows them, as the
+    # tests and a platform emulator on 127.0.0.1 need.
+    allow_private_registration_targets: bool = False
 
     @field_validator("public_url")
     @classmethod
