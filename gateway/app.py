@@ -110,6 +110,7 @@ def create_app(gateway: Gateway) -> Flask:
     from gateway.web.ingest_admin_routes import ingest_admin
     from gateway.web.ingest_routes import ingest
     from gateway.web.lti_routes import lti
+    from gateway.web.openapi import openapi_bp
     from gateway.web.page_routes import pages
 
     app = Flask("gateway.web", template_folder="templates", static_folder=None)
@@ -119,6 +120,7 @@ def create_app(gateway: Gateway) -> Flask:
     app.extensions["attune"] = gateway
     for blueprint in (lti, pages, admin, ingest, ingest_admin):
         app.register_blueprint(blueprint)
+    app.register_blueprint(openapi_bp)  # /openapi.json describes every route above
 
     @app.before_request
     def _bind() -> None:
