@@ -17,6 +17,7 @@ MAX_ITEMS_PER_COURSE = 20_000
 MAX_PREREQUISITES_PER_SKILL = 64
 MAX_SKILLS_PER_ITEM = 32
 ECHO_CHARS = 64  # at most this much of a refused value is repeated in an error
+MAX_MESSAGE_CHARS = 1024  # a whole error message sent back or logged (a safety net over echo)
 
 # occurred_at is accepted from EARLIEST_OCCURRED_AT (2000-01-01T00:00:00Z) up to the engine's
 # clock plus MAX_FUTURE_SKEW_S; anything else is refused before it is stored.
@@ -24,11 +25,12 @@ EARLIEST_OCCURRED_AT = 946_684_800.0
 MAX_FUTURE_SKEW_S = 300.0
 
 
-def echo(value: str) -> str:
-    """``value`` shortened for an error message or a log line: never more than ECHO_CHARS."""
-    if len(value) <= ECHO_CHARS:
+def echo(value: str, limit: int = ECHO_CHARS) -> str:
+    """``value`` shortened for an error message or a log line: never more than ``limit``
+    characters of it (ECHO_CHARS by default), with its full length when it was cut."""
+    if len(value) <= limit:
         return value
-    return f"{value[:ECHO_CHARS]}… ({len(value)} chars)"
+    return f"{value[:limit]}… ({len(value)} chars)"
 
 
 def check_text(field: str, value: str, limit: int) -> str:
