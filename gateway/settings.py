@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
+from gateway.http_settings import HttpSettings
+
 DEV_ADMIN_TOKEN = "dev-admin-token"
 
 
@@ -62,6 +64,10 @@ class GatewaySettings(BaseModel):
     # addresses are refused (no SSRF into the gateway's network) unless this allows them, as the
     # tests and a platform emulator on 127.0.0.1 need.
     allow_private_registration_targets: bool = False
+
+    # The HTTP server against slow and greedy clients: deadlines, body caps, rate limits
+    # (issue 11), e.g. ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED=false.
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     @field_validator("public_url")
     @classmethod

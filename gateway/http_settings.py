@@ -1,0 +1,71 @@
+"""The knobs of the gateway's HTTP server (``GatewaySettings.http``, e.g.
+``ATTUNE_GATEWAY__HTTP__HEADER_TIMEOUT_SECONDS=5``): connection limits and deadlines against
+slow clients, body caps per route class, request rates, and the CSP's frame ancestors.
+
+Every default is documented in the README ("Gateway hardening").
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+class BodyLimits(BaseModel):
+    """The largest request body each route class takes, in bytes; a larger declared (or,
+    chunked, received) body is refused with 413 before it is read."""
+
+    xapi: int = Field(default=5 * MIB, ge=KIB)  # POST/PUT /xapi/statements
+    caliper: int = Field(default=5 * MIB, ge=KIB)  # POST /caliper
+    lti: int = Field(default=64 * KIB, ge=KIB)  # the launch's form post (id_token), login
+    admin: int = Field(default=1 * MIB, ge=KIB)  # /admin/...
+    practice: int = Field(default=16 * KIB, ge=KIB)  # the answer form and other page posts
+    other: int = Field(default=16 * KIB, ge=0)  # every other route
+
+
+class Rate(BaseModel):
+    """A token bucket: ``burst`` requests at once, refilled at ``per_second``."""
+
+    burst: int = Field(ge=1)
+    per_second: float = Field(gt=0)
+
+
+class RateLimits(BaseModel):
+    """Requests per client address and per tenant, by route class (429 with Retry-After).
+
+    The buckets live in each gateway process's memory (at most ``max_keys`` per table, least
+    recently used dropped first): several gateways each allow the full rate."""
+
+    enabled: bool = True
+    # /demo, /lti/login and /lti/launch: each writes store rows before anyone is known.
+    sessions_per_client: Rate = Rate(burst=60, per_second=1.0)
+    sessions_per_tenant: Rate = Rate(burst=600, per_second=20.0)
+    # POST/PUT /xapi/statements and POST /caliper.
+    ingest_per_client: Rate = Rate(burst=120, per_second=20.0)
+    ingest_per_tenant: Rate = Rate(burst=240, per_second=40.0)
+    # /admin/...
+    admin_per_client: Rate = Rate(burst=60, per_second=5.0)
+    max_keys: int = Field(default=10_000, ge=10)
+
+
+class HttpSettings(BaseModel):
+    """The HTTP server's protection against slow and greedy clients."""
+
+    # Open connections waitress keeps (poll(), not select(), so no 1024 descriptor cap).
+    connection_limit: int = Field(default=1000, ge=10, le=100_000)
+    # A request's headers must be complete this long after its first byte, even when the
+    # client trickles bytes; the whole request (with its body) within request_timeout.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    request_timeout_seconds: float = Field(default=120.0, gt=0)
+    # A connection with nothing in flight is closed after this many idle seconds.
+    idle_timeout_seconds: int = Field(default=60, ge=1)
+    # The reverse proxy whose X-Forwarded-For names the client (rate limits key on it);
+    # empty: the peer address is the client.
+    trusted_proxy: str = ""
+    # Who may frame the token pages (CSP frame-ancestors): the LMSs run them in an iframe.
+    # Production can name its platforms, e.g. "https://canvas.uni.edu https://moodle.uni.edu".
+    frame_ancestors: str = "*"
+    body_limits: BodyLimits = Field(default_factory=BodyLimits)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
