@@ -22,6 +22,7 @@ from gateway.stores import open_stores
 from gateway.worker import Backoff, Housekeeper
 
 log = structlog.get_logger("attune.gateway")
+DEV_INGEST_TOKEN = "dev-ingest-token"  # in GatewaySettings.ingest_tokens by default
 HOUSEKEEPING_S = 300.0  # expired nonces, states and sessions are dropped this often
 
 
@@ -105,6 +106,11 @@ def start_gateway(
         log.warning(
             "gateway.dev_admin_token",
             hint="the development admin token is accepted; set ATTUNE_GATEWAY__ADMIN_TOKEN",
+        )
+    if DEV_INGEST_TOKEN in settings.ingest_tokens:
+        log.warning(
+            "gateway.dev_ingest_token",
+            hint="the development ingest token is accepted; set ATTUNE_GATEWAY__INGEST_TOKENS",
         )
     log.info("gateway.listening", url=base_url)
     return RunningGateway(port, base_url, gateway, sender, server, thread)
