@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from gateway.statements.timefmt import epoch_millis, iso_timestamp, shown
+
+LAST = "9999-12-31T23:59:59.999Z"
 EventKind = Literal["answered", "mastered", "recommended", "launched", "grade_changed"]
 EVENT_KINDS: tuple[EventKind, ...] = (
     "answered",
@@ -37,6 +40,22 @@ def _registration(value: str) -> str:
     if str(parsed) != value.lower():
         raise ValueError(f"registration must be a UUID in standard form, got {value!r}")
     return str(parsed)
+
+
+def _check_moment(occurred_at: float) -> None:
+    """ValueError unless ``occurred_at`` is epoch seconds from 1970 to the end of 9999.
+
+    Before 1970 is not a time this system can have seen (the engine refuses it now; older
+    logs may still hold one); after 9999 no RFC 3339 timestamp can say it. The message names
+    the moment, so that a dead-lettered event says which time was wrong.
+    """
+    expected = f"occurred_at must be epoch seconds from 1970-01-01T00:00:00.000Z to {LAST}"
+    try:
+        millis = epoch_millis(occurred_at, "occurred_at")
+    except ValueError:
+        raise ValueError(f"{expected}, got {shown(occurred_at)}") from None
+    if millis < 0:
+        raise ValueError(f"{expected}, got {occurred_at!r} ({iso_timestamp(occurred_at)})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +128,7 @@ class LearningEvent:
         for name in ("event_id", "tenant", "learner_id", "course_id"):
             if not getattr(self, name):
                 raise ValueError(f"{name} must not be empty")
-        if not math.isfinite(self.occurred_at) or self.occurred_at < 0:
-            raise ValueError(f"occurred_at must be epoch seconds, got {self.occurred_at!r}")
+        _check_moment(self.occurred_at)
         if self.score is not None and not (0.0 <= self.score <= 1.0):
             raise ValueError(f"score must be in [0, 1], got {self.score!r}")
         if self.response_time_ms is not None and self.response_time_ms < 0:
