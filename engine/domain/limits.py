@@ -16,6 +16,11 @@ MAX_SKILLS_PER_COURSE = 2_000
 MAX_ITEMS_PER_COURSE = 20_000
 MAX_PREREQUISITES_PER_SKILL = 64
 MAX_SKILLS_PER_ITEM = 32
+# A whole course, counted as an upper bound of its size as a GetCourse reply (see
+# engine.domain.course.course_size): PutCourse's echo and GetCourse always fit gRPC's default
+# 4 MiB message, and ListCourses pages by size so that no page is larger than MAX_REPLY_BYTES.
+MAX_COURSE_BYTES = 3 * 1024 * 1024
+MAX_REPLY_BYTES = 4 * 1024 * 1024 - 64 * 1024  # a reply, with room for its envelope
 ECHO_CHARS = 64  # at most this much of a refused value is repeated in an error
 MAX_MESSAGE_CHARS = 1024  # a whole error message sent back or logged (a safety net over echo)
 
