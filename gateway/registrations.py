@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.errors import BadRequestError
+from gateway.lti.targets import parse_http_url
 from gateway.ports import Registration
 
 URL_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
@@ -21,8 +22,7 @@ def registration_from_json(tenant: str, body: dict[str, Any]) -> Registration:
             raise BadRequestError(f"{name} is required (a non-empty string)")
         values[name] = value.strip()
     for name in ("issuer", *URL_FIELDS):
-        if not values[name].startswith(("https://", "http://")):
-            raise BadRequestError(f"{name} must be an http(s) URL, got {values[name]!r}")
+        parse_http_url(values[name], name)  # parsed, not prefix-tested: no userinfo tricks
     deployments = body.get("deployment_ids", [])
     if not isinstance(deployments, list) or not all(isinstance(d, str) and d for d in deployments):
         raise BadRequestError("deployment_ids must be a list of non-empty strings")

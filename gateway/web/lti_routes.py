@@ -131,6 +131,7 @@ def dynamic_registration(enrollment: str) -> Any:
         config,
         request.args.get("registration_token", ""),
         gw.base_url,
+        allow_private=gw.settings.allow_private_registration_targets,
     )
     structlog.contextvars.bind_contextvars(tenant=registration.tenant)
     log.info(

@@ -31,6 +31,8 @@ FAST = {
     "ATTUNE_GATEWAY__OUTBOX_BASE_DELAY_SECONDS": "0.2",
     "ATTUNE_GATEWAY__OUTBOX_MAX_DELAY_SECONDS": "0.5",
     "ATTUNE_GATEWAY__JWKS_REFETCH_SECONDS": "0.5",
+    # The platform emulator is on 127.0.0.1, which dynamic registration refuses by default.
+    "ATTUNE_GATEWAY__ALLOW_PRIVATE_REGISTRATION_TARGETS": "true",
 }
 
 

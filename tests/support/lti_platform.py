@@ -99,6 +99,12 @@ class PlatformEmulator:
         self.last_score_at: dict[tuple[str, str], datetime] = {}
         self.allowed_scopes: frozenset[str] = frozenset(SERVICE_SCOPES)
         self.down = False
+        # Dynamic Registration misbehaviour, for the tool's refusals: the issuer the discovery
+        # document claims (None: its own URL), the client id /register hands out (None: a
+        # fresh one), and a canned (status, body) the discovery document is replaced with.
+        self.discovery_issuer: str | None = None
+        self.registered_client_id: str | None = None
+        self.discovery_reply: tuple[int, str] | None = None
         self.guid = str(uuid.uuid4())
         self._lineitem_seq = 0
         self._server: BaseWSGIServer | None = None

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def openid_configuration(platform: PlatformEmulator) -> dict[str, Any]:
     """The platform's discovery document (LTI-DR 1.0 §3.4.1)."""
     return {
-        "issuer": platform.issuer,
+        "issuer": platform.discovery_issuer or platform.issuer,
         "authorization_endpoint": platform.auth_login_url,
         "token_endpoint": platform.token_url,
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
@@ -100,7 +100,7 @@ def _register() -> Response:
             return _error(401, "invalid_token", "the registration_token was already used")
         # LTI-DR §3.3: the token is good for one registration.
         platform.registration_tokens.discard(token)
-        client_id = "dyn-" + secrets.token_hex(6)
+        client_id = platform.registered_client_id or "dyn-" + secrets.token_hex(6)
         deployment_id = f"dep-dyn-{len(platform.registrations) + 1}"
         platform.registrations.append(copy.deepcopy(body))
         _adopt(platform, body, client_id, deployment_id)
@@ -110,11 +110,18 @@ def _register() -> Response:
     return jsonify(answer)
 
 
+def _discovery(platform: PlatformEmulator) -> Response:
+    if platform.discovery_reply is not None:
+        status, body = platform.discovery_reply
+        return Response(body, status=status, content_type="text/plain")
+    return jsonify(openid_configuration(platform))
+
+
 def register(app: Flask, platform: PlatformEmulator) -> None:
     """Add the discovery and registration routes to ``app``."""
     app.add_url_rule(
         "/.well-known/openid-configuration",
         "openid_configuration",
-        lambda: jsonify(openid_configuration(platform)),
+        lambda: _discovery(platform),
     )
     app.add_url_rule("/register", "register", _register, methods=["POST"])
