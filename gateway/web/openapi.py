@@ -62,7 +62,10 @@ def _responses(kind: str, ok: dict[int, Json], errors: tuple[int, ...]) -> Json:
 
 
 def _json_ok(schema: Json | None = None) -> Json:
-    return {"content": {"application/json": {"schema": schema or {"type": "object"}}}}
+    return {
+        "description": "OK",
+        "content": {"application/json": {"schema": schema or {"type": "object"}}},
+    }
 
 
 def _redirect() -> Json:
@@ -137,7 +140,7 @@ def _lti_paths() -> Json:
         )
     }
     login_errors = (400, 401, 429)
-    jwks = _op("The tool's public keys", {"200": {"description": "JWKS", **_json_ok()}})
+    jwks = _op("The tool's public keys", {"200": _json_ok()})
     return {
         "/lti/login": {
             "get": _op(
@@ -211,9 +214,7 @@ def _page_paths() -> Json:
                 parameters=[_query("course", "The course to practise; the default course")],
             )
         },
-        "/practice/{token}": {
-            "get": _op("The learner's practice page", page, parameters=[_TOKEN])
-        },
+        "/practice/{token}": {"get": _op("The learner's practice page", page, parameters=[_TOKEN])},
         "/practice/{token}/answer": {
             "post": _op(
                 "Answer the question shown; the page with feedback",
