@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.ingest import values as v
 from gateway.ingest.problems import InvalidInputError, index, key
+from gateway.ingest.window import occurred_at
 
 CALIPER_CONTEXT = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 # Caliper 1.2 Appendix B, the action vocabulary.
@@ -142,8 +144,10 @@ class CaliperEnvelope:
     entities: int  # entity descriptions carried along; nothing to apply
 
 
-def parse_envelope(body: Any) -> CaliperEnvelope:
-    """The envelope's events, or :class:`InvalidInputError` at the first problem."""
+def parse_envelope(body: Any, now: float | None = None) -> CaliperEnvelope:
+    """The envelope's events, or :class:`InvalidInputError` at the first problem. An
+    ``eventTime`` must lie in the engine's window around ``now`` (default: the clock)."""
+    at = time.time() if now is None else now
     found = v.obj(
         body,
         "",
@@ -164,7 +168,7 @@ def parse_envelope(body: Any) -> CaliperEnvelope:
             and isinstance(item.get("type"), str)
             and _EVENT_TYPE.match(item["type"])
         ):
-            event = _event(item, path)
+            event = _event(item, path, at)
             earlier = first.setdefault(event.event_id, path)
             if earlier != path:
                 raise InvalidInputError(key(path, "id"), f"repeats the id of {earlier}")
@@ -175,7 +179,7 @@ def parse_envelope(body: Any) -> CaliperEnvelope:
     return CaliperEnvelope(sensor=sensor, events=events, entities=entities)
 
 
-def _event(found: dict[str, Any], path: str) -> CaliperEvent:
+def _event(found: dict[str, Any], path: str, now: float) -> CaliperEvent:
     for name in ("@context", "id", "type", "actor", "action", "object", "eventTime"):
         if name not in found:
             raise InvalidInputError(key(path, name), "is required")
@@ -199,13 +203,14 @@ def _event(found: dict[str, Any], path: str) -> CaliperEvent:
             entity(found[name], key(path, name))
     if "extensions" in found and not isinstance(found["extensions"], dict):
         raise InvalidInputError(key(path, "extensions"), "must be an object")
-    moment = v.timestamp(found["eventTime"], key(path, "eventTime"), rfc3339=True)
+    where = key(path, "eventTime")
+    occurred = occurred_at(v.timestamp(found["eventTime"], where, rfc3339=True), where, now)
     text = json.dumps(found, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return CaliperEvent(
         path=path,
         event_id=f"urn:uuid:{uuid}",
         body=found,
-        occurred_at=moment.timestamp(),
+        occurred_at=occurred,
         fingerprint=hashlib.sha256(text.encode()).hexdigest(),
     )
 

@@ -132,10 +132,25 @@ def timestamp(value: Any, path: str, *, rfc3339: bool) -> datetime:
                 moment = make_datetime(text)
             except ValueError:
                 moment = make_datetime(text + "Z")  # no zone: UTC, or still not a timestamp
-    except (TypeError, ValueError):
+        # A moment near year 1 or 9999 whose offset moves it out of datetime's range
+        # (0001-01-01T00:00:00+01:00) overflows here.
+        return moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
         form = "an RFC 3339 date-time with an offset" if rfc3339 else "an ISO 8601 date-time"
         raise InvalidInputError(path, f"must be {form}, got {text!r}") from None
-    return moment.astimezone(UTC)
+
+
+def depth(value: Any, limit: int, path: str = "body") -> None:
+    """Refuse JSON nested deeper than ``limit`` arrays and objects (checked without
+    recursion, so that no later recursive step can overflow on it)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level > limit:
+                raise InvalidInputError(path, f"is nested deeper than {limit} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
 
 
 def duration(value: Any, path: str) -> timedelta:

@@ -9,6 +9,7 @@ rejects the batch), so all of this happens before the first statement is applied
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from tincan import Statement
 
 from gateway.ingest import values as v
 from gateway.ingest.problems import InvalidInputError, index, key
+from gateway.ingest.window import occurred_at
 from gateway.ingest.xapi_check import Family, check_statement
 from gateway.ingest.xapi_compare import fingerprint
 
@@ -36,13 +38,18 @@ class ParsedStatement:
 
 
 def parse_post(
-    body: Any, family: Family, new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+    body: Any,
+    family: Family,
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    now: float | None = None,
 ) -> list[ParsedStatement]:
-    """POST /statements: one statement or an array of them (1.0.3 Communication §2.1.2)."""
+    """POST /statements: one statement or an array of them (1.0.3 Communication §2.1.2).
+    A ``timestamp`` must lie in the engine's window around ``now`` (default: the clock)."""
+    at = time.time() if now is None else now
     if isinstance(body, list):
-        parsed = [_parse(s, index("statements", n), family, new_id) for n, s in enumerate(body)]
+        parsed = [_parse(s, index("statements", n), family, new_id, at) for n, s in enumerate(body)]
     else:
-        parsed = [_parse(body, "statement", family, new_id)]
+        parsed = [_parse(body, "statement", family, new_id, at)]
     first: dict[str, str] = {}
     for one in parsed:
         earlier = first.setdefault(one.statement_id, one.path)
@@ -51,23 +58,30 @@ def parse_post(
     return parsed
 
 
-def parse_put(body: Any, statement_id: str, family: Family) -> ParsedStatement:
+def parse_put(
+    body: Any, statement_id: str, family: Family, now: float | None = None
+) -> ParsedStatement:
     """PUT /statements?statementId=...: one statement; an id in the body must match."""
     wanted = v.uuid_string(statement_id, "statementId")
     if isinstance(body, dict) and "id" in body:
         given = v.uuid_string(body["id"], "statement.id")
         if given != wanted:
             raise InvalidInputError("statement.id", f"differs from statementId {statement_id!r}")
-    return _parse(body, "statement", family, lambda: statement_id)
+    at = time.time() if now is None else now
+    return _parse(body, "statement", family, lambda: statement_id, at)
 
 
-def _parse(body: Any, path: str, family: Family, new_id: Callable[[], str]) -> ParsedStatement:
+def _parse(
+    body: Any, path: str, family: Family, new_id: Callable[[], str], now: float
+) -> ParsedStatement:
     found = check_statement(body, path, family)
     with_id = found if "id" in found else {"id": new_id(), **found}
     occurred = None
     if "timestamp" in found:
-        moment = v.timestamp(found["timestamp"], key(path, "timestamp"), rfc3339=family == "2.0")
-        occurred = moment.timestamp()
+        where = key(path, "timestamp")
+        occurred = occurred_at(
+            v.timestamp(found["timestamp"], where, rfc3339=family == "2.0"), where, now
+        )
     return ParsedStatement(
         path=path,
         statement_id=with_id["id"].lower(),

@@ -169,7 +169,7 @@ def definition(value: Any, path: str) -> dict[str, Any]:
     if "extensions" in found:
         extensions(found["extensions"], key(path, "extensions"))
     kind = found.get("interactionType")
-    if kind is not None and kind not in INTERACTION_TYPES:
+    if kind is not None and (not isinstance(kind, str) or kind not in INTERACTION_TYPES):
         raise InvalidInputError(
             key(path, "interactionType"), f"must be one of {', '.join(sorted(INTERACTION_TYPES))}"
         )

@@ -4,7 +4,6 @@ and key rotation."""
 
 from __future__ import annotations
 
-import hmac
 import time
 from typing import Any
 
@@ -17,6 +16,8 @@ from gateway.lrs.targets import target_from_json
 from gateway.lti.dynamic import mint_url
 from gateway.ports import Registration
 from gateway.registrations import registration_from_json, registration_to_json
+from gateway.web.credentials import is_admin
+from gateway.web.json_body import json_or_none
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 log = structlog.get_logger("attune.gateway.admin")
@@ -24,9 +25,7 @@ log = structlog.get_logger("attune.gateway.admin")
 
 @admin.before_request
 def _authorise() -> None:
-    expected = current().settings.admin_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
         raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
     tenant = (request.view_args or {}).get("tenant", "")
     structlog.contextvars.bind_contextvars(tenant=tenant)
@@ -40,7 +39,7 @@ def list_registrations(tenant: str) -> Any:
 
 @admin.put("/tenants/<tenant>/registrations")
 def put_registration(tenant: str) -> Any:
-    body = request.get_json(silent=True)
+    body = json_or_none()
     if not isinstance(body, dict):
         raise BadRequestError("the body must be a JSON object")
     registration = registration_from_json(tenant, body)
@@ -124,7 +123,7 @@ def list_lrs(tenant: str) -> Any:
 @admin.put("/tenants/<tenant>/lrs/<name>")
 def put_lrs(tenant: str, name: str) -> Any:
     gw = current()
-    body = request.get_json(silent=True)
+    body = json_or_none()
     if not isinstance(body, dict):
         raise BadRequestError("the body must be a JSON object")
     target = target_from_json(tenant, name, body, gw.base_url)

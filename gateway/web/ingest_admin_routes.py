@@ -9,7 +9,6 @@ returns the map in the same shape. Our own item IRIs map without an entry.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import structlog
@@ -19,6 +18,8 @@ from gateway.app import current
 from gateway.errors import BadRequestError, UnauthorizedError
 from gateway.ingest import Ingestor, InvalidInputError, parse_activity_map
 from gateway.ingest.activity_map import activity_map_json
+from gateway.web.credentials import is_admin
+from gateway.web.json_body import json_or_none
 
 ingest_admin = Blueprint("ingest_admin", __name__, url_prefix="/admin")
 log = structlog.get_logger("attune.gateway.admin")
@@ -28,9 +29,7 @@ log = structlog.get_logger("attune.gateway.admin")
 def _authorise() -> None:
     # The same check as gateway.web.admin_routes: a Blueprint's before_request covers only
     # its own routes, so this blueprint needs its own.
-    expected = current().settings.admin_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
         raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
     structlog.contextvars.bind_contextvars(tenant=(request.view_args or {}).get("tenant", ""))
 
@@ -47,7 +46,7 @@ def get_activity_map(tenant: str) -> Any:
 
 @ingest_admin.put("/tenants/<tenant>/activity-map")
 def put_activity_map(tenant: str) -> Any:
-    body = request.get_json(silent=True)
+    body = json_or_none()
     try:
         mapping = parse_activity_map(body)
     except InvalidInputError as exc:

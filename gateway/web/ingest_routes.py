@@ -15,9 +15,6 @@ password); the token names the tenant
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -39,6 +36,8 @@ from gateway.ingest import (
     parse_post,
     parse_put,
 )
+from gateway.web.credentials import ingest_tenant
+from gateway.web.json_body import parse_json
 
 ingest = Blueprint("ingest", __name__)
 log = structlog.get_logger("attune.gateway.ingest")
@@ -67,8 +66,9 @@ class UnsupportedMediaTypeError(GatewayError):
 def _authorise() -> None:
     if request.endpoint == "ingest.about":
         return  # the About resource needs no credential (1.0.3 Communication §2.8)
-    token = _credential(request.headers.get("Authorization", ""))
-    tenant = _tenant_of(token, current().settings.ingest_tokens) if token else None
+    tenant = ingest_tenant(
+        request.headers.get("Authorization", ""), current().settings.ingest_tokens
+    )
     if tenant is None:
         raise UnauthorizedError(
             "ingestion needs 'Authorization: Bearer <ingest token>' (or Basic with the token "
@@ -76,28 +76,6 @@ def _authorise() -> None:
         )
     g.ingest_tenant = tenant
     structlog.contextvars.bind_contextvars(tenant=tenant)
-
-
-def _credential(header: str) -> str:
-    """The ingest token from a Bearer header, or the password of a Basic one: most xAPI
-    tools can only send Basic auth (the LRS's key and secret)."""
-    if header.startswith("Bearer "):
-        return header.removeprefix("Bearer ").strip()
-    if header.startswith("Basic "):
-        try:
-            decoded = base64.b64decode(header.removeprefix("Basic ").strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return ""
-        return decoded.decode("utf-8", "replace").partition(":")[2]
-    return ""
-
-
-def _tenant_of(token: str, tokens: dict[str, str]) -> str | None:
-    found = None
-    for known, tenant in tokens.items():  # compare with every token: no early exit on a match
-        if hmac.compare_digest(token.encode(), known.encode()):
-            found = tenant
-    return found
 
 
 @ingest.after_request
@@ -181,14 +159,7 @@ def _json_body() -> Any:
         raise UnsupportedMediaTypeError(
             f"the body must be application/json, got {request.mimetype or 'no content type'!r}"
         )
-    try:
-        return json.loads(request.get_data(cache=False), parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequestError(f"body: not JSON ({exc})") from exc
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    return parse_json(request.get_data(cache=False))
 
 
 def _valid(parse: Callable[[], T]) -> T:

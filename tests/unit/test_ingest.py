@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from gateway.ingest.activity_map import own_item
 from gateway.ingest.actors import pseudonym
 from gateway.ingest.mapping import MappedResponse, NotApplied, map_caliper, map_statement
 from gateway.ingest.service import to_request
+from gateway.ingest.window import EARLIEST_OCCURRED_AT
 from gateway.ingest.xapi_compare import fingerprint
 from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.settings import GatewaySettings
@@ -282,6 +284,11 @@ def test_every_statement_we_send_is_valid_inbound_and_maps_back(ev: LearningEven
     for version, family in (("1.0.3", "1.0"), ("2.0.0", "2.0")):
         p = profile(version)
         sent = build_xapi(ev, p)
+        if not EARLIEST_OCCURRED_AT <= ev.occurred_at <= time.time():
+            # Outside the engine's window: refused inbound, naming the field (issue 11).
+            with pytest.raises(InvalidInputError, match=r"^statement\.timestamp: must lie"):
+                one(sent, family)
+            continue
         parsed = one(sent, family)
         tenant_view = TenantView(ev.tenant, (p.home_page,), (p.activity_base,), {})
         if ev.kind != "answered" or (ev.success is None and ev.score is None):

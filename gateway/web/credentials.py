@@ -1,0 +1,44 @@
+"""Reading and checking the gateway's bearer credentials, without Flask: the HTTP server checks
+them before it reads a body (:mod:`gateway.web.body_gate`), and the routes check them again."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+
+
+def ingest_credential(header: str) -> str:
+    """The ingest token from a Bearer header, or the password of a Basic one: most xAPI
+    tools can only send Basic auth (the LRS's key and secret)."""
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip()
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(header.removeprefix("Basic ").strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return ""
+        return decoded.decode("utf-8", "replace").partition(":")[2]
+    return ""
+
+
+def tenant_of(token: str, tokens: dict[str, str]) -> str | None:
+    """The tenant an ingest token belongs to, or ``None``."""
+    if not token:
+        return None
+    found = None
+    for known, tenant in tokens.items():  # compare with every token: no early exit on a match
+        if hmac.compare_digest(token.encode(), known.encode()):
+            found = tenant
+    return found
+
+
+def ingest_tenant(header: str, tokens: dict[str, str]) -> str | None:
+    """The tenant of the ingest credential in an ``Authorization`` header, or ``None``."""
+    return tenant_of(ingest_credential(header), tokens)
+
+
+def is_admin(header: str, admin_token: str) -> bool:
+    """Whether an ``Authorization`` header carries the admin bearer token."""
+    given = header.removeprefix("Bearer ").strip()
+    return bool(given) and hmac.compare_digest(given.encode(), admin_token.encode())
