@@ -3,8 +3,8 @@ record it with the engine, update the grade and queue it for the LMS.
 
 Every shown question is stored as *pending* with the event id its answer will carry, so a
 re-submitted form (a double click, a network retry) is recorded once: the engine dedupes on the
-event id, and the stored feedback is shown again. Response time is measured here, from when
-the question was shown, not trusted from the browser.
+event id, and the stored feedback is shown again (to the same learner only). Response time is
+measured here, from when the question was shown, not trusted from the browser.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class Practice:
         """Check and record an answer to the pending question (once, whatever the retries);
         the feedback and the learner's state after it."""
         tenant = session.tenant
-        done = self._store.get(tenant, f"answered:{event_id}")
+        done = self._store.get(tenant, _answered_key(session, event_id))
         if done is not None:
             feedback = Feedback(**{**done, "newly_mastered": tuple(done["newly_mastered"])})
             return feedback, self.state(session, session.learner_id)
@@ -189,7 +189,7 @@ class Practice:
             newly_mastered=tuple(names.get(m.skill_id, m.skill_id) for m in reply.mastery_events),
             grade=f"{grade.mastered} of {grade.total} skills mastered",
         )
-        self._store.put(tenant, f"answered:{event_id}", asdict(feedback), ANSWERED_TTL)
+        self._store.put(tenant, _answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
         self._store.take(tenant, f"pending:{token}")
         log.info(
             "practice.answered",
@@ -261,6 +261,12 @@ class Practice:
         return progress_rows(
             state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
         )
+
+
+def _answered_key(session: LaunchSession, event_id: str) -> str:
+    """Feedback is kept per learner: another learner's event id finds nothing, exactly like
+    an unknown one, so a session never reads someone else's answer."""
+    return f"answered:{session.learner_id}:{event_id}"
 
 
 def progress_rows(
