@@ -51,15 +51,22 @@ _STAFF = ("Instructor", "Administrator", "ContentDeveloper", "TeachingAssistant"
 def missing_claims(body: Mapping[str, Any]) -> list[str]:
     """Names of the required claims absent from an id_token body."""
     missing = [name for claim, name in REQUIRED.items() if body.get(claim) in (None, "")]
-    if body.get(MESSAGE_TYPE) == RESOURCE_LINK_REQUEST and not (body.get(RESOURCE_LINK) or {}).get(
-        "id"
-    ):
+    if body.get(MESSAGE_TYPE) == RESOURCE_LINK_REQUEST and _lacks(body, RESOURCE_LINK, "id"):
         missing.append("resource_link.id")
-    if body.get(MESSAGE_TYPE) == DEEP_LINKING_REQUEST and not (body.get(DL_SETTINGS) or {}).get(
-        "deep_link_return_url"
+    if body.get(MESSAGE_TYPE) == DEEP_LINKING_REQUEST and _lacks(
+        body, DL_SETTINGS, "deep_link_return_url"
     ):
         missing.append("deep_linking_settings.deep_link_return_url")
     return missing
+
+
+def _lacks(body: Mapping[str, Any], claim: str, name: str) -> bool:
+    """Whether the object claim lacks ``name``. A claim that is not an object is wrongly
+    typed rather than missing: ``claim_types`` refuses it, naming it."""
+    value = body.get(claim)
+    if value is not None and not isinstance(value, dict):
+        return False
+    return not (value or {}).get(name)
 
 
 def is_staff(roles: Iterable[str]) -> bool:

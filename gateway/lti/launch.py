@@ -6,9 +6,14 @@
 - **Nonce.** pylti1p3 only checks that the nonce exists (a replayed launch passes). Here it is
   taken atomically from the store, so it works once; a used nonce is remembered until it
   would have expired anyway, so a replay is refused as such.
-- **State.** The OIDC state is kept server-side at login and taken once at launch. A state
-  cookie, when the browser sent one, must match; its absence (third-party cookies blocked in
-  the LMS iframe) is not an error (pylti1p3 #119).
+- **State.** The OIDC state is kept server-side at login and taken once at launch. It records
+  the nonce issued with it and the platform (issuer, client id): a launch whose nonce is not
+  the state's, or from another platform, is refused, so one login's state completes only that
+  login's launch. A state cookie, when the browser sent one, must match; its absence
+  (third-party cookies blocked in the LMS iframe) is not an error (pylti1p3 #119).
+- **Claim types.** A signed launch whose claims have the wrong JSON type (``custom`` as a
+  list, ``roles`` holding numbers) is refused with 400 naming the claim, before anything is
+  consumed.
 - **Clock skew.** ``exp``, ``iat`` and ``nbf`` are checked with a bounded leeway (pylti1p3 #146).
 - **Keys.** Platform keys come from :class:`PlatformKeys`: cached, refetched on a kid miss.
 """
@@ -22,8 +27,9 @@ from flask import request as flask_request
 from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
-from gateway.errors import LaunchError, ReplayError
+from gateway.errors import BadRequestError, LaunchError, ReplayError
 from gateway.lti import claims
+from gateway.lti.claim_types import claim_type_problem
 from gateway.lti.platform_keys import PlatformKeys
 from gateway.lti.tool_conf import AttuneRegistration, TenantLaunchStorage
 
@@ -57,6 +63,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):
             self._validate_claims_present()
             self.validate_registration()
             self.validate_jwt_signature()
+            self._validate_claim_types()
             self.validate_deployment()
             self.validate_message()
             self.validate_state()
@@ -78,6 +85,13 @@ class AttuneMessageLaunch(FlaskMessageLaunch):
             raise LaunchError(f"id_token is missing required claims: {', '.join(missing)}")
         if body[claims.MESSAGE_TYPE] not in MESSAGE_TYPES:
             raise LaunchError(f"unsupported message_type {body[claims.MESSAGE_TYPE]!r}")
+
+    def _validate_claim_types(self) -> None:
+        # After the signature (only a registered platform's launch gets this far), before
+        # pylti1p3's message validators and anything consumed: they assume dicts and lists.
+        problem = claim_type_problem(self.body())
+        if problem:
+            raise BadRequestError(f"the launch is refused: {problem}")
 
     def get_client_id(self) -> str:
         # aud may be a list; then azp names the client (core §5.1.2: azp is required when
@@ -128,7 +142,11 @@ class AttuneMessageLaunch(FlaskMessageLaunch):
         params = self._storage.get_value(f"lti1p3-{state}")
         if params is None:
             raise ReplayError("state is unknown, expired or already used")
-        if params.get("tenant") != self._tenant:
+        registration = cast(AttuneRegistration, self._registration).attune
+        if params.get("tenant") != self._tenant or (
+            params.get("issuer"),
+            params.get("client_id"),
+        ) != (registration.issuer, registration.client_id):
             raise LaunchError("state belongs to another platform")
         cookie = self._cookie_service.get_cookie(state)
         if cookie is not None and cookie != state:
@@ -143,6 +161,12 @@ class AttuneMessageLaunch(FlaskMessageLaunch):
             if self._storage.get_value(f"used-nonce-{nonce}"):
                 raise ReplayError("nonce was already used: the launch is a replay")
             raise ReplayError("nonce was not issued by this tool or has expired")
+        state = flask_request.form.get("state", "")
+        params = self._storage.get_value(f"lti1p3-{state}") or {}
+        if params.get("nonce") != nonce:
+            # The state and the nonce were issued together at login (login.BoundOIDCLogin);
+            # another login's unused state must not complete this launch.
+            raise LaunchError("the id_token's nonce was not issued with this state")
         return self
 
     def _consume(self) -> None:

@@ -55,18 +55,24 @@ def session_from_launch(
         course_id=course_id,
         skill_ids=tuple(skills),
         staff=claims.is_staff(body.get(claims.ROLES) or []),
-        context_id=str(context.get("id", "")),
-        context_title=str(context.get("title", "")),
-        resource_link_id=str(link.get("id", "")),
+        context_id=_text(context, "id"),
+        context_title=_text(context, "title"),
+        resource_link_id=_text(link, "id"),
         activity_title=title,
         ags=dict(body.get(claims.AGS_ENDPOINT) or {}),
-        nrps_url=str((body.get(claims.NRPS) or {}).get("context_memberships_url", "")),
+        nrps_url=_text(body.get(claims.NRPS) or {}, "context_memberships_url"),
         deep_link=dict(body.get(claims.DL_SETTINGS) or {}) if is_deep_link else {},
-        given_name=str(body.get("given_name", "")),
+        given_name=_text(body, "given_name"),
     )
     if session.ags and not is_deep_link:
         session = _with_lineitem(gw, registration, session)
     return session
+
+
+def _text(claim: dict[str, Any], name: str) -> str:
+    """A string member of a claim (its type was checked at launch); null counts as absent."""
+    value = claim.get(name)
+    return "" if value is None else str(value)
 
 
 def _with_lineitem(
