@@ -10,11 +10,11 @@ import pytest
 from gateway.errors import BadRequestError
 from gateway.lti import claims as c
 from gateway.lti.claim_types import claim_type_problem
-from gateway.lti.targets import Origin, check_fetchable, origin_of, parse_http_url
+from gateway.lti.targets import Origin, Resolver, check_fetchable, origin_of, parse_http_url
 from gateway.settings import GatewaySettings
 
 
-def _resolves_to(*addresses: str):  # type: ignore[no-untyped-def]
+def _resolves_to(*addresses: str) -> Resolver:
     def resolve(host: str, port: int) -> Sequence[str]:
         return addresses
 
