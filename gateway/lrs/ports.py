@@ -7,7 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gateway.errors import GatewayError
 from gateway.lrs.targets import LrsTarget
+
+# The statement id of a log entry whose statements could not be built: a dead letter from
+# the start, with the entry's identity as its body. Never sent, never replayed.
+UNBUILT = "unbuilt:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +26,30 @@ class QueuedStatement:
     body: dict[str, Any]
     attempts: int = 0
     last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnbuiltEvent:
+    """A log entry the feed could not turn into statements for one target: parked as a dead
+    letter with its reason, so that the cursor can move past it (issue 11)."""
+
+    target: str
+    statement_id: str  # UNBUILT + a deterministic id: re-reading the entry parks it once
+    body: dict[str, Any]  # what identifies the entry: log id, event id, learner, times
+    reason: str
+
+
+class NotReplayableError(GatewayError):
+    """The dead letter is a log entry whose statements could not be built: replaying it
+    would fail the same way, so it is refused and stays where it is."""
+
+    status = 409
+    error = "not_replayable"
+
+
+def is_unbuilt(statement_id: str) -> bool:
+    """True for the dead letter of a log entry that could not be built."""
+    return statement_id.startswith(UNBUILT)
 
 
 class StatementOutbox(Protocol):
@@ -40,8 +69,10 @@ class StatementOutbox(Protocol):
         tenant: str,
         rows: Sequence[tuple[str, str, dict[str, Any]]],
         cursor: tuple[str, int] | None = None,
+        unbuilt: Sequence[UnbuiltEvent] = (),
     ) -> int:
-        """Queue new ``(target, statement_id, body)`` rows and move a cursor, atomically."""
+        """Queue new ``(target, statement_id, body)`` rows, park the ``unbuilt`` entries as
+        dead letters and move a cursor, atomically; how many rows were new."""
         ...
 
     def due(self, target: LrsTarget, now: float, limit: int) -> list[QueuedStatement]: ...
@@ -56,7 +87,10 @@ class StatementOutbox(Protocol):
         self, tenant: str, status: str, limit: int = 500
     ) -> list[QueuedStatement]: ...
 
-    def replay(self, tenant: str, row_id: int, now: float) -> bool: ...
+    def replay(self, tenant: str, row_id: int, now: float) -> bool:
+        """Put a dead letter back in the queue; False if there is none with that id, and
+        :class:`NotReplayableError` for an entry that could not be built."""
+        ...
 
     def counts(self, tenant: str) -> dict[str, int]: ...
 

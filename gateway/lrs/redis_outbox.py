@@ -15,15 +15,17 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from gateway.lrs.ports import QueuedStatement
+from gateway.lrs.ports import QueuedStatement, UnbuiltEvent, is_unbuilt
 from gateway.lrs.targets import LrsTarget
+from gateway.lrs.unbuilt import not_replayable
 from gateway.redis_store import LEASE_S, ROOT, LeasedQueue, tenant_tag
 
 TARGETS = f"{ROOT}:{{lrs-targets}}"
 
 # KEYS: items, due, ids, seq, cursors, bodies; ARGV: target, cursor ('' for none), then
 # (statement id, row metadata, body) triples. Bodies are stored as sent, never decoded by
-# Lua (cjson would round their numbers). Returns how many rows were new.
+# Lua (cjson would round their numbers). A row that is not pending (an unbuilt log entry,
+# parked dead) is stored but never scheduled. Returns how many new rows were queued.
 _ENQUEUE = """
 local added = 0
 for i = 3, #ARGV, 3 do
@@ -33,9 +35,12 @@ for i = 3, #ARGV, 3 do
     row.row_id = id
     redis.call('HSET', KEYS[1], id, cjson.encode(row))
     redis.call('HSET', KEYS[6], id, ARGV[i + 2])
-    redis.call('ZADD', KEYS[2], 0, id)
     redis.call('HSET', KEYS[3], ARGV[i], id)
-    added = added + 1
+    -- An unbuilt log entry comes in as a dead letter: never due, not counted as queued.
+    if row.status == 'pending' then
+      redis.call('ZADD', KEYS[2], 0, id)
+      added = added + 1
+    end
   end
 end
 if ARGV[2] ~= '' then
@@ -88,17 +93,22 @@ class RedisStatementOutbox(LeasedQueue):
         tenant: str,
         rows: Sequence[tuple[str, str, dict[str, Any]]],
         cursor: tuple[str, int] | None = None,
+        unbuilt: Sequence[UnbuiltEvent] = (),
     ) -> int:
         by_target: dict[str, list[Any]] = {}
-        for target, statement_id, body in rows:
+        parked = [(u.target, u.statement_id, u.body, "dead", u.reason[:1000]) for u in unbuilt]
+        for target, statement_id, body, status, error in [
+            *((t, i, b, "pending", "") for t, i, b in rows),
+            *parked,
+        ]:
             row = {
                 "tenant": tenant,
                 "target": target,
                 "statement_id": statement_id,
-                "status": "pending",
+                "status": status,
                 "attempts": 0,
                 "next_at": 0,
-                "last_error": "",
+                "last_error": error,
             }
             by_target.setdefault(target, []).extend(
                 [statement_id, json.dumps(row), json.dumps(body)]
@@ -159,6 +169,11 @@ class RedisStatementOutbox(LeasedQueue):
         return self._with_bodies(tenant, rows[:limit])
 
     def replay(self, tenant: str, row_id: int, now: float) -> bool:
+        raw = self._r.hget(self._keys(tenant, "")[0], row_id)
+        row = json.loads(raw) if raw is not None else {}
+        if row.get("status") == "dead" and is_unbuilt(row["statement_id"]):
+            body = json.loads(self._r.hget(self._keys(tenant, "")[5], row_id) or "{}")
+            raise not_replayable(row_id, body, row["last_error"])
         return self._set(tenant, row_id, "pending", now, "", only_if="dead")
 
     def counts(self, tenant: str) -> dict[str, int]:

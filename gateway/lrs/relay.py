@@ -3,8 +3,11 @@
 **Feed.** For each enabled target, read the tenant's log after the target's cursor
 (``EventService.ListEvents``, the same on the embedded store and on Redis), build one
 statement per learning event (answered, mastered, recommended) with the target's profile, and
-queue them with the new cursor in one transaction. The gateway adds its own events (launched,
-grade changed) with :meth:`StatementRelay.emit`.
+queue them with the new cursor in one transaction. A log entry whose statements cannot be
+built (any error of the pure builders, such as a time no timestamp can write) is parked in
+that transaction as a dead letter with the reason, and never read again: it cannot stall
+the feed (see :mod:`gateway.lrs.unbuilt`). The gateway adds its own events (launched, grade
+changed) with :meth:`StatementRelay.emit`.
 
 **Send.** Per target, the oldest due statements go out in one POST. Then:
 - 2xx: delivered.
@@ -33,8 +36,9 @@ from attune.engine.v1 import events_pb2
 from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
 from gateway.lrs.client import LrsClient, SendResult
-from gateway.lrs.ports import QueuedStatement, StatementOutbox
+from gateway.lrs.ports import QueuedStatement, StatementOutbox, UnbuiltEvent
 from gateway.lrs.targets import LrsTarget
+from gateway.lrs.unbuilt import unbuilt_event
 from gateway.statements import LearningEvent, build_caliper, build_xapi, from_logged
 from gateway.worker import Backoff, PollingWorker
 
@@ -109,10 +113,12 @@ def learning_events(
     return from_logged(entry, reply, course_title=course_title)
 
 
+_BUILDERS = {"xapi": build_xapi, "caliper": build_caliper}
+
+
 def statement_for(target: LrsTarget, event: LearningEvent) -> dict[str, Any]:
     """The target's form of one event: an xAPI statement or a Caliper event."""
-    profile = target.profile()
-    return build_xapi(event, profile) if target.kind == "xapi" else build_caliper(event, profile)
+    return _BUILDERS[target.kind](event, target.profile())
 
 
 def _epoch(stamp: Any) -> float:
@@ -147,18 +153,44 @@ class StatementRelay(PollingWorker):
     # -- feed -----------------------------------------------------------------------------
 
     def feed(self, target: LrsTarget) -> int:
-        """Queue the target's statements for new log entries; how many were queued."""
+        """Queue the target's statements for new log entries; how many were queued.
+
+        An entry whose statements cannot be built is parked as a dead letter with the
+        builder's reason, in the same transaction as the others and the cursor, so one bad
+        entry never stalls the feed, and it is read once (issue 11).
+        """
+        # A bad target (profile, kind) fails the whole feed and moves nothing: it is not
+        # the entries' fault, and parking them all would empty the feed into dead letters.
+        profile = target.profile()
+        build = _BUILDERS[target.kind]
         cursor = self._outbox.cursor(target.key)
         page = self._engine.list_events(target.tenant, cursor, PAGE)
         rows: list[tuple[str, str, dict[str, Any]]] = []
+        unbuilt: list[UnbuiltEvent] = []
         for logged in page.events:
             title = self._title(target.tenant, logged.response.course_id)
-            for event in learning_events(target.tenant, logged, title):
-                body = statement_for(target, event)
-                rows.append((target.key, str(body["id"]), body))
+            try:
+                events = learning_events(target.tenant, logged, title)
+                bodies = [build(event, profile) for event in events]
+                built = [(target.key, str(body["id"]), body) for body in bodies]
+            except Exception as exc:  # whatever the pure builders raise: this entry only
+                parked = unbuilt_event(target, logged, exc)
+                unbuilt.append(parked)
+                log.warning(
+                    "statement.unbuilt",
+                    tenant=target.tenant,
+                    target=target.name,
+                    log_id=logged.log_id,
+                    event_id=parked.body["event_id"],
+                    reason=parked.reason,
+                )
+                continue
+            rows.extend(built)
         if page.last_log_id == cursor:
             return 0
-        return self._outbox.enqueue(target.tenant, rows, (target.key, page.last_log_id))
+        return self._outbox.enqueue(
+            target.tenant, rows, (target.key, page.last_log_id), unbuilt=unbuilt
+        )
 
     def _title(self, tenant: str, course_id: str) -> str:
         try:

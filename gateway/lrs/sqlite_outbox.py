@@ -15,8 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from gateway.lrs.ports import QueuedStatement
+from gateway.lrs.ports import QueuedStatement, UnbuiltEvent, is_unbuilt
 from gateway.lrs.targets import LrsTarget
+from gateway.lrs.unbuilt import not_replayable
 from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """
@@ -79,9 +80,11 @@ class SqliteStatementOutbox(SqliteFile):
         tenant: str,
         rows: Sequence[tuple[str, str, dict[str, Any]]],
         cursor: tuple[str, int] | None = None,
+        unbuilt: Sequence[UnbuiltEvent] = (),
     ) -> int:
-        """Queue ``(target, statement_id, body)`` rows not queued before, and move a target's
-        cursor (``(target, after_log_id)``, when given), atomically; how many were new."""
+        """Queue ``(target, statement_id, body)`` rows not queued before, park ``unbuilt``
+        log entries as dead letters, and move a target's cursor (``(target, after_log_id)``,
+        when given), atomically; how many rows were new."""
         added = 0
         with self._transaction() as db:
             for target, statement_id, body in rows:
@@ -90,6 +93,19 @@ class SqliteStatementOutbox(SqliteFile):
                     "VALUES (?, ?, ?, ?)",
                     (tenant, target, statement_id, json.dumps(body)),
                 ).rowcount
+            for entry in unbuilt:
+                db.execute(
+                    "INSERT OR IGNORE INTO statements "
+                    "(tenant, target, statement_id, body, status, last_error) "
+                    "VALUES (?, ?, ?, ?, 'dead', ?)",
+                    (
+                        tenant,
+                        entry.target,
+                        entry.statement_id,
+                        json.dumps(entry.body),
+                        entry.reason[:1000],
+                    ),
+                )
             if cursor is not None:
                 db.execute("INSERT OR REPLACE INTO statement_cursor VALUES (?, ?)", cursor)
         return added
@@ -133,7 +149,14 @@ class SqliteStatementOutbox(SqliteFile):
         return [_queued(r) for r in rows]
 
     def replay(self, tenant: str, row_id: int, now: float) -> bool:
-        """Put a dead letter back in the queue."""
+        """Put a dead letter back in the queue (not one that could not be built)."""
+        found = self._run(
+            "SELECT statement_id, body, last_error FROM statements "
+            "WHERE tenant = ? AND id = ? AND status = 'dead'",
+            (tenant, row_id),
+        )
+        if found and is_unbuilt(found[0][0]):
+            raise not_replayable(row_id, json.loads(found[0][1]), found[0][2])
         return (
             self._count(
                 "UPDATE statements SET status = 'pending', next_at = ? "
