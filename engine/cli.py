@@ -14,6 +14,10 @@ from engine.settings import DEV_TOKEN, EngineSettings
 if TYPE_CHECKING:
     from engine.dkt.registry import ModelRegistry
     from engine.dkt.tracer import OnnxTracer
+    from engine.ports import EngineStore
+    from gateway.lrs.ports import StatementOutbox
+    from gateway.ports import GatewayStore
+    from gateway.server import RunningGateway
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
 BKT_COMMANDS = ("fit-bkt", "export-events")
 
 
+class StartupError(Exception):
+    """``attune serve`` cannot start; the message names what is in the way (exit status 2)."""
+
+
 def _settings(args: argparse.Namespace) -> EngineSettings:
     overrides: dict[str, Any] = {
         k: v for k, v in vars(args).items() if k in EngineSettings.model_fields and v is not None
@@ -122,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         try:
             asyncio.run(serve(settings))
-        except (StoreConfigError, GatewayStoreError) as exc:
+        except (StoreConfigError, GatewayStoreError, StartupError) as exc:
             print(f"attune: {exc}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
@@ -155,17 +163,16 @@ async def serve(settings: EngineSettings) -> None:
     """Open the store, load the demo course, serve until SIGTERM, shut down gracefully."""
     import structlog
 
-    from engine.adapters.factory import open_store
     from engine.dkt.stepper import DktStepper
     from engine.dkt.watch import watch
     from engine.grpc.auth import StaticTokenAuthenticator
-    from engine.grpc.server import run_until_signalled, start_server
+    from engine.grpc.server import PortUnavailableError, run_until_signalled, start_server
     from engine.logs import configure_logging
     from engine.service import Engine
 
     configure_logging(settings.log_level, settings.log_format)
     log = structlog.get_logger("attune.cli")
-    store = await open_store(settings)
+    store = await _open_store(settings)
     gateway_stores = None
     if settings.gateway.enabled:
         from gateway.stores import open_stores
@@ -188,30 +195,25 @@ async def serve(settings: EngineSettings) -> None:
             "auth.dev_token",
             hint="the development token is accepted; set ATTUNE_AUTH__TOKENS in production",
         )
-    running = await start_server(
-        engine, StaticTokenAuthenticator(settings.auth.tokens), settings.host, settings.port
-    )
+    try:
+        running = await start_server(
+            engine, StaticTokenAuthenticator(settings.auth.tokens), settings.host, settings.port
+        )
+    except PortUnavailableError as exc:
+        await store.close()
+        raise StartupError(str(exc)) from None
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
     gateway = None
-    if settings.gateway.enabled:
-        from gateway.server import start_gateway
-
-        gateway = start_gateway(
-            settings.gateway,
-            settings.data_dir,
-            f"{settings.host}:{running.port}",
-            default_lrs={
-                "url": settings.lrs_url,
-                "username": settings.lrs_username,
-                "password": settings.lrs_password,
-                "xapi_version": settings.lrs_xapi_version,
-            },
-            stores=gateway_stores,
-        )
-        print(f"attune gateway listening on {gateway.base_url}", flush=True)
-    watcher = (
-        asyncio.create_task(watch(registry, settings.models_poll_seconds)) if registry else None
-    )
+    watcher = None
+    try:
+        if settings.gateway.enabled:
+            gateway = _start_gateway(settings, f"{settings.host}:{running.port}", gateway_stores)
+            print(f"attune gateway listening on {gateway.base_url}", flush=True)
+        if registry:
+            watcher = asyncio.create_task(watch(registry, settings.models_poll_seconds))
+    except StartupError:
+        await running.stop(0)
+        raise
     try:
         await run_until_signalled(running, settings.grace_seconds)
     finally:
@@ -221,6 +223,48 @@ async def serve(settings: EngineSettings) -> None:
             watcher.cancel()
         if tracer is not None:
             tracer.close()
+
+
+async def _open_store(settings: EngineSettings) -> EngineStore:
+    """The engine's store, or :class:`StartupError` naming the data dir that is in use (the
+    embedded store's lock is held by another process) or cannot be opened."""
+    from engine.adapters.factory import open_store
+    from engine.domain.errors import UnavailableError
+
+    try:
+        return await open_store(settings)
+    except UnavailableError as exc:  # the lock: "another engine process holds ... at <path>"
+        raise StartupError(f"{exc}; stop it or choose another --data-dir") from None
+    except OSError as exc:
+        where = exc.filename or settings.data_dir
+        raise StartupError(f"cannot open the store at {where}: {exc.strerror or exc}") from None
+
+
+def _start_gateway(
+    settings: EngineSettings,
+    engine_target: str,
+    stores: tuple[GatewayStore, StatementOutbox] | None,
+) -> RunningGateway:
+    """The gateway next to the engine, or :class:`StartupError` naming the port it cannot
+    bind."""
+    from gateway.server import start_gateway
+
+    try:
+        return start_gateway(
+            settings.gateway,
+            settings.data_dir,
+            engine_target,
+            default_lrs={
+                "url": settings.lrs_url,
+                "username": settings.lrs_username,
+                "password": settings.lrs_password,
+                "xapi_version": settings.lrs_xapi_version,
+            },
+            stores=stores,
+        )
+    except OSError as exc:  # waitress binds in create_server: EADDRINUSE, EACCES, ...
+        where = f"{settings.gateway.host}:{settings.gateway.port}"
+        raise StartupError(f"cannot listen on {where} (gateway): {exc.strerror or exc}") from None
 
 
 def _dkt(settings: EngineSettings) -> tuple[ModelRegistry | None, OnnxTracer | None]:

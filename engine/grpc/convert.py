@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
@@ -22,6 +23,7 @@ from engine.domain.graph import ready_skills
 from engine.domain.learner import Response, SkillOutcome
 from engine.domain.policy import Reason, Recommendation
 from engine.domain.records import LoggedEvent, RecordResult
+from engine.grpc.requests import check_ids, occurred_at
 from engine.service import LearnerView
 
 
@@ -129,16 +131,14 @@ def course_to_pb(course: Course) -> course_pb2.Course:
 
 
 def response_from_pb(msg: learner_pb2.RecordResponseRequest, now: float) -> Response:
-    """Convert a response; the outcome oneof is required."""
+    """Convert a response; the outcome oneof is required, identifiers are bounded and
+    ``occurred_at`` (default: ``now``) must lie in the accepted window."""
+    check_ids(msg, "event_id", "learner_id", "course_id", "item_id")
     which = msg.WhichOneof("outcome")
     if which is None:
         raise InvalidInputError("outcome", "one of correct or score is required")
     score = (1.0 if msg.correct else 0.0) if which == "correct" else msg.score
-    occurred = (
-        msg.occurred_at.seconds + msg.occurred_at.nanos / 1e9
-        if msg.HasField("occurred_at")
-        else now
-    )
+    occurred = occurred_at(msg, "occurred_at", now)
     return Response(
         event_id=msg.event_id,
         learner_id=msg.learner_id,
@@ -150,7 +150,17 @@ def response_from_pb(msg: learner_pb2.RecordResponseRequest, now: float) -> Resp
     )
 
 
+# google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+_MIN_TIMESTAMP_S = -62_135_596_800
+_MAX_TIMESTAMP_S = 253_402_300_799
+
+
 def _set_time(field: object, epoch: float) -> None:
+    # New times are bounded on the way in; clamping keeps an event stored before that
+    # (e.g. at 2**63 s) readable instead of failing every read of the tenant.
+    if not math.isfinite(epoch):
+        epoch = 0.0
+    epoch = min(max(epoch, _MIN_TIMESTAMP_S), _MAX_TIMESTAMP_S)
     seconds = int(epoch // 1)
     field.seconds = seconds  # type: ignore[attr-defined]
     field.nanos = round((epoch - seconds) * 1e9) % 1_000_000_000  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""Server interceptors: request context and error mapping (outermost), then auth.
+"""Server interceptors: request context and error mapping (outermost), then auth, then the
+guard against request bodies that do not parse (innermost, see engine/grpc/malformed.py).
 
 Both wrap the method handler's behaviour, so the servicers carry no try/except and no auth.
 Health checking and reflection are public: load balancers and grpcurl call them unauthenticated.
@@ -16,7 +17,9 @@ import structlog
 from grpc import aio
 
 from engine.domain.errors import DomainError
+from engine.domain.limits import ECHO_CHARS
 from engine.grpc.auth import TENANT, Authenticator
+from engine.grpc.malformed import guard_deserializer, guard_handler
 from engine.grpc.status import status_for
 
 log = structlog.get_logger("attune.grpc")
@@ -27,9 +30,14 @@ Behaviour = Callable[..., Any]
 Wrap = Callable[[Behaviour, str], Behaviour]
 
 
-def _rewrap(handler: grpc.RpcMethodHandler, wrap: Wrap, method: str) -> grpc.RpcMethodHandler:
+def _rewrap(
+    handler: grpc.RpcMethodHandler,
+    wrap: Wrap,
+    method: str,
+    deserializer: Callable[[bytes], Any] | None = None,
+) -> grpc.RpcMethodHandler:
     kwargs = {
-        "request_deserializer": handler.request_deserializer,
+        "request_deserializer": deserializer or handler.request_deserializer,
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary:
@@ -74,7 +82,7 @@ class ContextInterceptor(_BehaviourInterceptor):
     codes (and anything unexpected to INTERNAL with a generic message), logs each call."""
 
     def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        request_id = metadata.get("x-request-id") or uuid.uuid4().hex
+        request_id = _request_id(metadata)
 
         async def unary(request: Any, context: aio.ServicerContext) -> Any:
             _enter(method, request_id, context)
@@ -91,7 +99,7 @@ class ContextInterceptor(_BehaviourInterceptor):
         return unary
 
     def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        request_id = metadata.get("x-request-id") or uuid.uuid4().hex
+        request_id = _request_id(metadata)
 
         async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
             _enter(method, request_id, context)
@@ -134,6 +142,36 @@ def _authenticate(auth: Authenticator, metadata: dict[str, str]) -> None:
     tenant = auth.authenticate(metadata)
     TENANT.set(tenant)
     structlog.contextvars.bind_contextvars(tenant=tenant)
+
+
+def _request_id(metadata: dict[str, str]) -> str:
+    """The caller's ``x-request-id`` when it is short and printable, else a new one: it is
+    repeated in every log line of the call and in the trailing metadata."""
+    given = metadata.get("x-request-id", "")
+    if given and len(given) <= ECHO_CHARS and given.isprintable():
+        return given
+    return uuid.uuid4().hex
+
+
+class MalformedRequestInterceptor(aio.ServerInterceptor):
+    """Innermost: a request body that is not a valid protobuf message is INVALID_ARGUMENT,
+    not UNKNOWN with the parser's exception in the details."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        public = details.method.startswith(PUBLIC_PREFIXES)
+        return _rewrap(
+            handler,
+            lambda behaviour, _method: guard_handler(handler, behaviour, public),
+            details.method,
+            guard_deserializer(handler.request_deserializer),
+        )
 
 
 def _enter(method: str, request_id: str, context: aio.ServicerContext) -> None:

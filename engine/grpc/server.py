@@ -20,7 +20,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from engine.grpc.auth import Authenticator
-from engine.grpc.interceptors import AuthInterceptor, ContextInterceptor
+from engine.grpc.interceptors import (
+    AuthInterceptor,
+    ContextInterceptor,
+    MalformedRequestInterceptor,
+)
 from engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
 from engine.service import Engine
 
@@ -31,6 +35,10 @@ SERVICE_NAMES = (
     learner_pb2.DESCRIPTOR.services_by_name["LearnerService"].full_name,
     events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
 )
+
+
+class PortUnavailableError(OSError):
+    """The address cannot be bound (taken by another process, or not ours to bind)."""
 
 
 @dataclass
@@ -62,7 +70,16 @@ async def start_server(
     engine: Engine, authenticator: Authenticator, host: str = "127.0.0.1", port: int = 0
 ) -> RunningServer:
     """Build and start the server on ``host:port`` (0 picks a free port)."""
-    server = aio.server(interceptors=[ContextInterceptor(), AuthInterceptor(authenticator)])
+    server = aio.server(
+        interceptors=[
+            ContextInterceptor(),
+            AuthInterceptor(authenticator),
+            MalformedRequestInterceptor(),
+        ],
+        # grpc sets SO_REUSEPORT by default: a second engine on the same port would then
+        # take half the connections, over another store. The port is this process's alone.
+        options=[("grpc.so_reuseport", 0)],
+    )
     course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
     learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
     events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(engine), server)
@@ -71,7 +88,12 @@ async def start_server(
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    bound = server.add_insecure_port(f"{host}:{port}")
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as exc:  # grpc's "Failed to bind to address ..."
+        raise PortUnavailableError(
+            f"cannot listen on {host}:{port} (gRPC): the address is in use or not available"
+        ) from exc
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await _set_health(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)

@@ -16,9 +16,13 @@ from grpc import aio
 
 from engine.domain.course import Course
 from engine.domain.errors import DomainError, InvalidInputError
+from engine.domain.learner import validate_response
+from engine.domain.limits import MAX_ID_CHARS, echo
 from engine.grpc import convert
 from engine.grpc.auth import current_tenant
-from engine.grpc.status import status_for
+from engine.grpc.malformed import MalformedMessage, malformed_error
+from engine.grpc.requests import check_ids
+from engine.grpc.status import field_of, status_for
 from engine.service import Engine
 
 
@@ -33,24 +37,33 @@ class CourseServicer(course_pb2_grpc.CourseServiceServicer):
     ) -> course_pb2.PutCourseResponse:
         if not request.HasField("course"):
             raise InvalidInputError("course", "is required")
-        course = convert.course_from_pb(request.course)
-        stored = await self._engine.put_course(current_tenant(), course)
-        return course_pb2.PutCourseResponse(course=convert.course_to_pb(stored))
+        stored = await self._engine.put_course_from(  # validated off the event loop
+            current_tenant(), lambda: convert.course_from_pb(request.course)
+        )
+        return await self._engine.off_loop(
+            lambda: course_pb2.PutCourseResponse(course=convert.course_to_pb(stored))
+        )
 
     async def GetCourse(
         self, request: course_pb2.GetCourseRequest, context: aio.ServicerContext
     ) -> course_pb2.GetCourseResponse:
+        check_ids(request, "course_id")
         course = await self._engine.get_course(current_tenant(), request.course_id)
-        return course_pb2.GetCourseResponse(course=convert.course_to_pb(course))
+        return await self._engine.off_loop(
+            lambda: course_pb2.GetCourseResponse(course=convert.course_to_pb(course))
+        )
 
     async def ListCourses(
         self, request: course_pb2.ListCoursesRequest, context: aio.ServicerContext
     ) -> course_pb2.ListCoursesResponse:
+        check_ids(request, "page_token")
         courses, token = await self._engine.list_courses(
             current_tenant(), request.page_size, request.page_token
         )
-        return course_pb2.ListCoursesResponse(
-            courses=[convert.course_to_pb(c) for c in courses], next_page_token=token
+        return await self._engine.off_loop(
+            lambda: course_pb2.ListCoursesResponse(
+                courses=[convert.course_to_pb(c) for c in courses], next_page_token=token
+            )
         )
 
 
@@ -65,8 +78,11 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
     ) -> learner_pb2.RecordResponseResponse:
         tenant = current_tenant()
         response = convert.response_from_pb(request, self._engine.clock.now())
+        # The whole request is checked before its event id is looked up, so a retry of a
+        # bad request is refused rather than answered with a stored reply (issue 11 #18).
+        course = await self._engine.get_course(tenant, request.course_id)
+        validate_response(response, course)
         result = await self._engine.record(tenant, response, request.max_recommendations)
-        course = await self._engine.store.get_course(tenant, request.course_id)
         return convert.result_to_pb(result, course)
 
     async def RecordResponse(
@@ -76,26 +92,27 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
 
     async def StreamResponses(
         self,
-        request_iterator: AsyncIterator[learner_pb2.StreamResponsesRequest],
+        request_iterator: AsyncIterator[learner_pb2.StreamResponsesRequest | MalformedMessage],
         context: aio.ServicerContext,
     ) -> AsyncIterator[learner_pb2.StreamResponsesResponse]:
         async for message in request_iterator:
+            if isinstance(message, MalformedMessage):
+                yield _inline_error("", malformed_error())
+                continue
             record = message.record
             try:
                 reply = await self._record(record)
             except DomainError as exc:
-                code, text = status_for(exc)
-                field = exc.field if isinstance(exc, InvalidInputError) else ""
-                yield learner_pb2.StreamResponsesResponse(
-                    event_id=record.event_id,
-                    error=learner_pb2.StreamError(code=code.name, message=text, field=field),
-                )
+                # The event id is repeated so the client can match the error, and bounded
+                # like every echo (it may be the very field that was refused).
+                yield _inline_error(echo(record.event_id, MAX_ID_CHARS), exc)
             else:
                 yield learner_pb2.StreamResponsesResponse(event_id=record.event_id, reply=reply)
 
     async def Recommend(
         self, request: learner_pb2.RecommendRequest, context: aio.ServicerContext
     ) -> learner_pb2.RecommendResponse:
+        check_ids(request, "learner_id", "course_id")
         tenant = current_tenant()
         recs, diagnostic = await self._engine.recommend(
             tenant, request.learner_id, request.course_id, request.max_items
@@ -108,6 +125,7 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
     async def GetLearnerState(
         self, request: learner_pb2.GetLearnerStateRequest, context: aio.ServicerContext
     ) -> learner_pb2.GetLearnerStateResponse:
+        check_ids(request, "learner_id", "course_id")
         view = await self._engine.learner_state(
             current_tenant(), request.learner_id, request.course_id
         )
@@ -116,8 +134,18 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
     async def DeleteLearner(
         self, request: learner_pb2.DeleteLearnerRequest, context: aio.ServicerContext
     ) -> learner_pb2.DeleteLearnerResponse:
+        check_ids(request, "learner_id")
         courses, events = await self._engine.delete_learner(current_tenant(), request.learner_id)
         return learner_pb2.DeleteLearnerResponse(courses=courses, events=events)
+
+
+def _inline_error(event_id: str, exc: DomainError) -> learner_pb2.StreamResponsesResponse:
+    """A stream's reply to one refused message; the stream goes on."""
+    code, text = status_for(exc)
+    return learner_pb2.StreamResponsesResponse(
+        event_id=event_id,
+        error=learner_pb2.StreamError(code=code.name, message=text, field=field_of(exc)),
+    )
 
 
 class EventServicer(events_pb2_grpc.EventServiceServicer):
