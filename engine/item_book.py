@@ -2,15 +2,17 @@
 
 They are derived data: each course's table is rebuilt from the event log the first time it is
 needed, then fed after every commit. A crash between a commit and the feed loses nothing,
-because the next process rebuilds from the log.
+because the next process rebuilds from the log. A rebuild reads the course's whole log, so
+its folding runs in a worker thread, a page at a time, never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from engine.domain.item_stats import ItemStats, observe
+from engine.domain.records import LoggedEvent
 from engine.ports import EventLog
 
 _PAGE = 5000
@@ -23,6 +25,7 @@ class ItemBook:
         self._log = log
         self._tables: dict[tuple[str, str], dict[str, ItemStats]] = {}
         self._building: dict[tuple[str, str], asyncio.Lock] = {}
+        self.rebuilds = 0  # tables rebuilt from the log (for tests and metrics)
 
     async def table(self, tenant: str, course_id: str) -> Mapping[str, ItemStats]:
         """The course's item statistics, rebuilt from the log on first use."""
@@ -37,17 +40,12 @@ class ItemBook:
         return self._tables[key]
 
     async def _rebuild(self, tenant: str, course_id: str) -> dict[str, ItemStats]:
+        self.rebuilds += 1
         table: dict[str, ItemStats] = {}
         after = 0
         while True:
             page = await self._log.read_course_events(tenant, course_id, after, _PAGE)
-            for e in page:
-                table[e.item_id] = observe(
-                    table.get(e.item_id, ItemStats()),
-                    e.gain,
-                    e.response_time_ms,
-                    timed=e.credibility >= 1.0,
-                )
+            await asyncio.to_thread(_fold, table, page)
             if len(page) < _PAGE:
                 return table
             after = page[-1].log_id
@@ -64,3 +62,14 @@ class ItemBook:
         """Drop a tenant's tables (after an erasure); they rebuild from the log."""
         for key in [k for k in self._tables if k[0] == tenant]:
             del self._tables[key]
+
+
+def _fold(table: dict[str, ItemStats], page: Sequence[LoggedEvent]) -> None:
+    """Fold a page of the log into ``table`` (not shared yet: safe in a worker thread)."""
+    for e in page:
+        table[e.item_id] = observe(
+            table.get(e.item_id, ItemStats()),
+            e.gain,
+            e.response_time_ms,
+            timed=e.credibility >= 1.0,
+        )

@@ -3,9 +3,11 @@ persist atomically -> reply. Transport-free: the gRPC layer converts and delegat
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import structlog
 
@@ -17,6 +19,7 @@ from engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from engine.domain.gaps import Gap, find_gaps
 from engine.domain.item_stats import ItemStats, median_ms
 from engine.domain.learner import LearnerState, Response, validate_response
+from engine.domain.limits import MAX_REPLY_BYTES
 from engine.domain.policy import Recommendation, SelectionContext, recommend
 from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
 from engine.domain.tutoring import TutorPolicy
@@ -34,6 +37,8 @@ MAX_PAGE_SIZE = 500
 DEFAULT_EVENT_PAGE = 100
 MAX_EVENT_PAGE = 1000
 _CAS_RETRIES = 8
+COURSE_WORKERS = 2  # courses converted or validated at the same time, in worker threads
+T = TypeVar("T")
 
 
 class SystemClock:
@@ -93,8 +98,21 @@ class Engine:
         self.tutor = tutor or TutorPolicy()
         self.items = ItemBook(store)
         self._learner_locks = KeyedLock()
+        self._course_work = asyncio.Semaphore(COURSE_WORKERS)
 
     # -- courses ---------------------------------------------------------------------------
+
+    async def off_loop(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (CPU work on a whole course: converting, validating, encoding it) in
+        a worker thread, a few at a time. A course at the size limits takes tens of
+        milliseconds, which must not stall every other tenant's calls on the event loop."""
+        async with self._course_work:
+            return await asyncio.to_thread(work)
+
+    async def put_course_from(self, tenant: str, build: Callable[[], Course]) -> Course:
+        """:meth:`put_course` of the course ``build`` returns, built and validated off the
+        event loop."""
+        return await self.put_course(tenant, await self.off_loop(build))
 
     async def put_course(self, tenant: str, course: Course) -> Course:
         """Create or replace a (validated) course. A DKT model pin must name a loaded model
@@ -124,12 +142,24 @@ class Engine:
     async def list_courses(
         self, tenant: str, page_size: int, page_token: str
     ) -> tuple[Sequence[Course], str]:
-        """One page of courses and the token of the next page ("" on the last)."""
+        """One page of courses and the token of the next page ("" on the last).
+
+        A page holds at most ``page_size`` courses and at most MAX_REPLY_BYTES of them (as
+        course sizes count, see course_size.py), so it always fits one gRPC message; it
+        always holds at least one course, so paging makes progress.
+        """
         size = _count(page_size, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         courses = await self.store.list_courses(tenant, page_token, size + 1)
-        if len(courses) > size:
-            return courses[:size], courses[size - 1].course_id
-        return courses, ""
+        page: list[Course] = []
+        used = 0
+        for course in courses[:size]:
+            if page and used + course.size > MAX_REPLY_BYTES:
+                break
+            page.append(course)
+            used += course.size
+        if len(page) < len(courses):
+            return page, page[-1].course_id
+        return page, ""
 
     async def list_events(
         self, tenant: str, after_log_id: int, page_size: int
@@ -318,9 +348,14 @@ class Engine:
         _require(learner_id, "learner_id")
         async with self._learner_locks.hold((tenant, learner_id)):
             courses, events = await self.store.delete_learner(tenant, learner_id)
-        self.items.forget(tenant)
         if courses == 0 and events == 0:
+            # Nothing erased: nothing to recompute (a flush here let anyone force full log
+            # rescans by deleting made-up learners).
             raise NotFoundError("learner", learner_id)
+        if events:
+            # The item statistics include the erased responses: rebuild them from the log
+            # (off the event loop, see ItemBook) the next time they are needed.
+            self.items.forget(tenant)
         log.info(
             "learner.deleted", tenant=tenant, learner_id=learner_id, courses=courses, events=events
         )

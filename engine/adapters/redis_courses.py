@@ -16,11 +16,11 @@ from typing import Any
 
 import structlog
 
+from engine.adapters.course_codec import SingleFlight, decode_course, encode_course
 from engine.adapters.redis_conn import RedisTarget, make_subscriber, unavailable_on_failure
 from engine.adapters.redis_keys import COURSE_CHANNEL, TenantKeys
 from engine.adapters.redis_scripts import PUT_COURSE
 from engine.domain.course import Course
-from engine.domain.course_json import course_from_json, course_to_json
 
 log = structlog.get_logger("attune.store.redis")
 
@@ -146,11 +146,12 @@ class RedisCourses:
     def __init__(self, client: Any, cache: CourseCache) -> None:
         self._client = client
         self.cache = cache
+        self._loads = SingleFlight()
 
     async def put_course(self, tenant: str, course: Course) -> None:
         """Create or replace a course, and tell every process to drop its cached copy."""
         keys = TenantKeys(tenant)
-        body = json.dumps(course_to_json(course), separators=(",", ":"))
+        body = await encode_course(course)
         note = json.dumps({"t": tenant, "c": course.course_id})
         async with unavailable_on_failure("put_course"):
             await PUT_COURSE(
@@ -161,16 +162,20 @@ class RedisCourses:
         self.cache.drop(tenant, course.course_id)
 
     async def get_course(self, tenant: str, course_id: str) -> Course | None:
-        """A course, from the cache or from Redis."""
+        """A course, from the cache or from Redis (decoded off the event loop; concurrent
+        first reads share one decoding)."""
         cached = self.cache.get(tenant, course_id)
         if cached is not None:
             return cached
+        return await self._loads.run((tenant, course_id), lambda: self._load(tenant, course_id))
+
+    async def _load(self, tenant: str, course_id: str) -> Course | None:
         generation = self.cache.generation
         async with unavailable_on_failure("get_course"):
             raw = await self._client.hget(TenantKeys(tenant).courses, course_id)
         if raw is None:
             return None
-        course = course_from_json(json.loads(raw))
+        course = await decode_course(raw)
         self.cache.fill(tenant, course_id, course, generation)
         return course
 
@@ -188,7 +193,7 @@ class RedisCourses:
         for course_id in ids:
             course = self.cache.get(tenant, course_id)
             if course is None and fetched.get(course_id) is not None:
-                course = course_from_json(json.loads(fetched[course_id]))
+                course = await decode_course(fetched[course_id])
                 self.cache.fill(tenant, course_id, course, generation)
             if course is not None:
                 courses.append(course)

@@ -6,12 +6,15 @@
 - The tenant's stream ``{t=<tenant>}:log`` receives every event once, from the relay, a
   moment after its commit. ``log_id`` is the stream entry id as one integer,
   ``milliseconds << 20 | sequence``, so it orders the log and pages it like the embedded
-  store's row ids.
+  store. The relay gives entries explicit ids, each the next after the stream's last (see
+  RELAY), so a tenant's log ids run 1, 2, 3, ... and say nothing of time or of other
+  tenants (a stream of an older version, with time-based ids, continues above them).
 - Consumer groups on the stream feed the outboxes, at least once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +57,10 @@ def _entry_event(entry_id: str, fields: dict[str, str] | None) -> LoggedEvent | 
     return decode_event(fields["event"], log_id_of(entry_id))
 
 
+def _entry_events(entries: Sequence[Any]) -> list[LoggedEvent]:
+    return [e for e in (_entry_event(i, f) for i, f in entries) if e is not None]
+
+
 class RedisEventLog:
     """The EventLog and EventFeed ports on Redis."""
 
@@ -85,7 +92,7 @@ class RedisEventLog:
             entries = await self._client.xrange(
                 TenantKeys(tenant).log, _after(after), "+", count=limit
             )
-        return [e for e in (_entry_event(i, f) for i, f in entries) if e is not None]
+        return await asyncio.to_thread(_entry_events, entries)
 
     async def read_course_events(
         self, tenant: str, course_id: str, after: int, limit: int
@@ -101,13 +108,10 @@ class RedisEventLog:
         while len(found) < limit:
             async with unavailable_on_failure("read_course_events"):
                 entries = await self._client.xrange(key, start, "+", count=chunk)
-            for entry_id, fields in entries:
-                if fields.get("course_id") == course_id:
-                    event = _entry_event(entry_id, fields)
-                    if event is not None:
-                        found.append(event)
-                        if len(found) == limit:
-                            break
+            mine = [(i, f) for i, f in entries if f.get("course_id") == course_id]
+            # Decoding is the costly part of a scan (a statistics rebuild reads a course's
+            # whole log): a worker thread does it, not the event loop.
+            found += (await asyncio.to_thread(_entry_events, mine))[: limit - len(found)]
             if len(entries) < chunk:
                 break
             start = f"({entries[-1][0]}"

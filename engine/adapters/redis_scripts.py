@@ -215,8 +215,32 @@ return out
 # ARGV: L learners, then per learner: member, gen, learner_id; then the entries, each as
 #       (learner index, n, event_id, course_id, event JSON), each learner's in outbox order
 # -> per learner, the last outbox entry now on the stream (-1: the learner was erased)
+#
+# Entries get explicit ids, each the one right after the stream's last id ever generated
+# (its sequence + 1, carried into the milliseconds at 2**20, the log id's sequence bits):
+# the tenant's log ids run 1, 2, 3, ... whatever other tenants write, and a stream written
+# with time-based ids by an older version simply continues above them.
 RELAY = Script(
     """
+local last_ms, last_seq = '0', 0
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then
+      local id = info[i + 1]
+      local dash = string.find(id, '-', 1, true)
+      last_ms, last_seq = string.sub(id, 1, dash - 1), tonumber(string.sub(id, dash + 1))
+    end
+  end
+end
+local function next_id()
+  if last_seq >= 1048575 then
+    last_ms, last_seq = string.format('%.0f', tonumber(last_ms) + 1), 0
+  else
+    last_seq = last_seq + 1
+  end
+  return last_ms .. '-' .. string.format('%.0f', last_seq)
+end
 local learners = tonumber(ARGV[1])
 local last = {}
 for g = 1, learners do
@@ -238,7 +262,7 @@ for a = 2 + 3 * learners, #ARGV, 5 do
   local g = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
   if last[g] >= 0 and n > last[g] then
-    local id = redis.call('XADD', KEYS[1], '*', 'event_id', ARGV[a + 2],
+    local id = redis.call('XADD', KEYS[1], next_id(), 'event_id', ARGV[a + 2],
       'learner_id', ARGV[2 + 3 * (g - 1) + 2], 'course_id', ARGV[a + 3], 'event', ARGV[a + 4])
     redis.call('RPUSH', KEYS[1 + 2 * g], id)
     last[g] = n

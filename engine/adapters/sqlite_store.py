@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import os
 import sqlite3
 from collections import OrderedDict
@@ -17,46 +16,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from engine.adapters.course_codec import SingleFlight, decode_course, encode_course
 from engine.adapters.group_commit import GroupCommitter
+from engine.adapters.sqlite_schema import prepare_schema
 from engine.codec import decode_state, encode_state
 from engine.domain.course import Course
-from engine.domain.course_json import course_from_json, course_to_json
 from engine.domain.errors import ConflictError, UnavailableError
 from engine.domain.learner import LearnerState
 from engine.domain.records import LoggedEvent
 from engine.ports import DuplicateEventError, Snapshot
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS courses (
-    tenant TEXT NOT NULL, course_id TEXT NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (tenant, course_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS learner_state (
-    tenant TEXT NOT NULL, learner_id TEXT NOT NULL, course_id TEXT NOT NULL,
-    version INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (tenant, learner_id, course_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-    log_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    tenant TEXT NOT NULL, event_id TEXT NOT NULL,
-    learner_id TEXT NOT NULL, course_id TEXT NOT NULL, item_id TEXT NOT NULL,
-    score REAL NOT NULL, response_time_ms INTEGER NOT NULL,
-    occurred_at REAL NOT NULL, recorded_at REAL NOT NULL, sequence INTEGER NOT NULL,
-    reply TEXT NOT NULL,
-    credibility REAL NOT NULL DEFAULT 1.0, gain REAL NOT NULL DEFAULT 0.0,
-    UNIQUE (tenant, event_id)
-);
-CREATE INDEX IF NOT EXISTS events_by_course ON events (tenant, course_id, log_id);
-CREATE INDEX IF NOT EXISTS events_by_learner ON events (tenant, learner_id, course_id, sequence);
--- The log is append-only: rows are never rewritten. Erasure (DeleteLearner) deletes them.
-CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
-"""
-
 _EVENT_COLUMNS = (
     "tenant, event_id, learner_id, course_id, item_id, score, response_time_ms, "
-    "occurred_at, recorded_at, sequence, reply, log_id, credibility, gain"
+    "occurred_at, recorded_at, sequence, reply, tenant_log_id, credibility, gain"
 )
+_INSERTED_COLUMNS = _EVENT_COLUMNS.replace("tenant_log_id, ", "") + ", tenant_log_id"
 
 
 class SqliteStore:
@@ -70,6 +44,8 @@ class SqliteStore:
         self._lock_file: IO[str] | None = None
         self._reader: sqlite3.Connection | None = None
         self._writer: GroupCommitter | None = None
+        self._floor = 0  # where a new tenant's log starts (see _migrate)
+        self._loads = SingleFlight()
 
     @classmethod
     def open(cls, path: Path) -> SqliteStore:
@@ -91,7 +67,7 @@ class SqliteStore:
             self._lock_file.write(str(os.getpid()))
             self._lock_file.flush()
         writer = self._connect()
-        writer.executescript(SCHEMA)
+        self._floor = prepare_schema(writer)
         self._reader = self._connect()
         self._writer = GroupCommitter(writer)
         self._writer.start()
@@ -130,7 +106,7 @@ class SqliteStore:
 
     async def put_course(self, tenant: str, course: Course) -> None:
         """Create or replace a course."""
-        body = json.dumps(course_to_json(course), separators=(",", ":"))
+        body = await encode_course(course)
 
         def write(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -143,11 +119,14 @@ class SqliteStore:
         self._courses[(tenant, course.course_id)] = course
 
     async def get_course(self, tenant: str, course_id: str) -> Course | None:
-        """A course, from the in-process cache or disk."""
+        """A course, from the in-process cache or disk (decoded off the event loop)."""
         key = (tenant, course_id)
         cached = self._courses.get(key)
         if cached is not None:
             return cached
+        return await self._loads.run(key, lambda: self._load_course(key))
+
+    async def _load_course(self, key: tuple[str, str]) -> Course | None:
         row = (
             self._read()
             .execute("SELECT body FROM courses WHERE tenant = ? AND course_id = ?", key)
@@ -155,9 +134,9 @@ class SqliteStore:
         )
         if row is None:
             return None
-        course = course_from_json(json.loads(row[0]))
-        self._courses[key] = course
-        return course
+        course = await decode_course(row[0])
+        # A put_course while this decoded wins: its course is the newer one.
+        return self._courses.setdefault(key, course)
 
     async def list_courses(self, tenant: str, after: str, limit: int) -> Sequence[Course]:
         """Courses with ``course_id > after``, ordered by id."""
@@ -225,11 +204,17 @@ class SqliteStore:
             ).fetchone()
             if (row[0] if row else 0) != expected_version:
                 raise ConflictError(f"learner {event.learner_id!r} changed concurrently")
+            # The tenant's next log id; rolled back with the savepoint if the insert fails.
+            (log_id,) = conn.execute(
+                "INSERT INTO tenant_log (tenant, last) VALUES (?, ?) "
+                "ON CONFLICT (tenant) DO UPDATE SET last = last + 1 RETURNING last",
+                (event.tenant, self._floor + 1),
+            ).fetchone()
             try:
-                cur = conn.execute(
-                    f"INSERT INTO events ({_EVENT_COLUMNS}) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,?,?)",
-                    _event_row(event),
+                conn.execute(
+                    f"INSERT INTO events ({_INSERTED_COLUMNS}) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*_event_row(event), log_id),
                 )
             except sqlite3.IntegrityError as exc:
                 raise DuplicateEventError(event.event_id) from exc
@@ -239,7 +224,7 @@ class SqliteStore:
                 "DO UPDATE SET version = excluded.version, body = excluded.body",
                 (event.tenant, event.learner_id, event.course_id, version, body),
             )
-            return int(cur.lastrowid or 0)
+            return int(log_id)
 
         await self.committer.submit(write)
         self._remember((event.tenant, event.learner_id, event.course_id), Snapshot(state, version))
@@ -282,44 +267,39 @@ class SqliteStore:
         self, tenant: str, course_id: str, after: int, limit: int
     ) -> Sequence[LoggedEvent]:
         """Events of one course with ``log_id > after``, in log order."""
-        rows = (
-            self._read()
-            .execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND course_id = ? "
-                "AND log_id > ? ORDER BY log_id LIMIT ?",
-                (tenant, course_id, after, limit),
-            )
-            .fetchall()
+        return await self._events(
+            "tenant = ? AND course_id = ? AND tenant_log_id > ? ORDER BY tenant_log_id LIMIT ?",
+            (tenant, course_id, after, limit),
         )
-        return [LoggedEvent(*r) for r in rows]
 
     async def read_learner_events(
         self, tenant: str, learner_id: str, course_id: str
     ) -> Sequence[LoggedEvent]:
         """One learner's events in one course, in the order they were applied."""
-        rows = (
-            self._read()
-            .execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND learner_id = ? "
-                "AND course_id = ? ORDER BY sequence",
-                (tenant, learner_id, course_id),
-            )
-            .fetchall()
+        return await self._events(
+            "tenant = ? AND learner_id = ? AND course_id = ? ORDER BY sequence",
+            (tenant, learner_id, course_id),
         )
-        return [LoggedEvent(*r) for r in rows]
 
     async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]:
-        """Events of the tenant with ``log_id > after``, in log order."""
-        rows = (
-            self._read()
-            .execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND log_id > ? "
-                "ORDER BY log_id LIMIT ?",
-                (tenant, after, limit),
-            )
-            .fetchall()
+        """Events of the tenant with ``log_id > after`` (the tenant's own numbering), in log
+        order."""
+        return await self._events(
+            "tenant = ? AND tenant_log_id > ? ORDER BY tenant_log_id LIMIT ?",
+            (tenant, after, limit),
         )
-        return [LoggedEvent(*r) for r in rows]
+
+    async def _events(self, where: str, args: tuple[object, ...]) -> list[LoggedEvent]:
+        """Events matching ``where``, read in a worker thread: a page of a long log (a
+        statistics rebuild, an export) must not stall the event loop. SQLite is built
+        serialized (sqlite3.threadsafety == 3), so the reader connection may be shared."""
+        conn = self._read()
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where}"
+
+        def query() -> list[LoggedEvent]:
+            return [LoggedEvent(*r) for r in conn.execute(sql, args).fetchall()]
+
+        return await asyncio.to_thread(query)
 
 
 def _event_row(e: LoggedEvent) -> tuple[object, ...]:

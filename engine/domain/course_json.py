@@ -33,8 +33,10 @@ from engine.domain.course import (
     MasteryPolicy,
     Skill,
     build_course,
+    check_count,
 )
 from engine.domain.errors import InvalidInputError
+from engine.domain.limits import MAX_ITEMS_PER_COURSE, MAX_SKILLS_PER_COURSE
 
 _COURSE_KEYS = frozenset(
     {"course_id", "title", "mastery", "skills", "items", "diagnostic", "dkt_model"}
@@ -77,24 +79,24 @@ def course_to_json(course: Course) -> dict[str, Any]:
     return out
 
 
-def course_from_json(data: object) -> Course:
+def course_from_json(data: object, enforce_limits: bool = True) -> Course:
     """Parse data in the shape above (normally from ``json.load``) into a validated course.
 
-    Raises :class:`InvalidInputError` whose ``field`` names the first bad field.
+    Raises :class:`InvalidInputError` whose ``field`` names the first bad field. A store
+    reading back a course it holds passes ``enforce_limits=False`` (see build_course).
     """
     root = _object(data, "course", _COURSE_KEYS)
     # Read in document order so the error names the first bad field a reader would meet.
     course_id = _str(root, "course_id", "course")
     title = _str(root, "title", "course")
     mastery = _mastery_from_json(_required(root, "mastery", "course"), "course.mastery")
-    skills = [
-        _skill_from_json(raw, f"course.skills[{n}]")
-        for n, raw in enumerate(_list(root, "skills", "course"))
-    ]
-    items = [
-        _item_from_json(raw, f"course.items[{n}]")
-        for n, raw in enumerate(_list(root, "items", "course"))
-    ]
+    raw_skills = _list(root, "skills", "course")
+    raw_items = _list(root, "items", "course")
+    if enforce_limits:  # before any of them is parsed
+        check_count("course.skills", len(raw_skills), MAX_SKILLS_PER_COURSE, "skills")
+        check_count("course.items", len(raw_items), MAX_ITEMS_PER_COURSE, "items")
+    skills = [_skill_from_json(raw, f"course.skills[{n}]") for n, raw in enumerate(raw_skills)]
+    items = [_item_from_json(raw, f"course.items[{n}]") for n, raw in enumerate(raw_items)]
     raw_diag = root.get("diagnostic")
     diagnostic = None if raw_diag is None else _diagnostic_from_json(raw_diag, "course.diagnostic")
     dkt_model = root.get("dkt_model", "")
@@ -108,6 +110,7 @@ def course_from_json(data: object) -> Course:
         title=title,
         diagnostic=diagnostic,
         dkt_model=dkt_model,
+        enforce_limits=enforce_limits,
     )
 
 
