@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, RateLimitedError
 from gateway.keys import ToolKeys
 from gateway.lrs.ports import StatementOutbox
 from gateway.lrs.relay import StatementRelay
@@ -24,6 +26,8 @@ from gateway.ports import GatewayStore
 from gateway.practice import Practice
 from gateway.sessions import SessionStore
 from gateway.settings import GatewaySettings
+from gateway.web.rate_limit import RateLimiter
+from gateway.web.redact import redact
 from gateway.worker import Backoff
 from integrations.lrs.http import HttpLrsClient
 
@@ -47,6 +51,7 @@ class Gateway:
     practice: Practice
     statements: StatementOutbox
     relay: StatementRelay
+    limiter: RateLimiter  # per process: see gateway.web.rate_limit
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
         return TenantLaunchStorage(self.store, tenant, self.settings.nonce_ttl_seconds)
@@ -73,8 +78,10 @@ def build_gateway(
     engine: EngineClient,
     base_url: str,
     statements: StatementOutbox,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Gateway:
-    """Wire the gateway's parts over its stores and an engine client."""
+    """Wire the gateway's parts over its stores and an engine client; ``clock`` drives the
+    rate limits."""
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     courses = CourseCache(engine)
     relay = StatementRelay(
@@ -101,23 +108,29 @@ def build_gateway(
         practice=Practice(engine, store, store, courses, emit=relay.emit),
         statements=statements,
         relay=relay,
+        limiter=RateLimiter(settings.http.rate_limits, clock),
     )
 
 
 def create_app(gateway: Gateway) -> Flask:
     """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
     from gateway.web.admin_routes import admin
+    from gateway.web.body_gate import BodyGate
     from gateway.web.ingest_admin_routes import ingest_admin
     from gateway.web.ingest_routes import ingest
     from gateway.web.lti_routes import lti
     from gateway.web.openapi import openapi_bp
     from gateway.web.page_routes import pages
+    from gateway.web.security import install
 
     app = Flask("gateway.web", template_folder="templates", static_folder=None)
     # pylti1p3 touches Flask's session object; nothing of ours is kept in it.
     app.secret_key = secrets.token_bytes(32)
-    app.config["MAX_CONTENT_LENGTH"] = 1 * 1024 * 1024
+    # Each route class's cap is enforced before the body is read (gateway.web.body_gate);
+    # Flask's own cap is only the largest of them.
+    app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
     app.extensions["attune"] = gateway
+    app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
     for blueprint in (lti, pages, admin, ingest, ingest_admin):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above
@@ -126,17 +139,21 @@ def create_app(gateway: Gateway) -> Flask:
     def _bind() -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
-            path=request.path, request_id=secrets.token_hex(8), tenant=""
+            path=redact(request.path), request_id=secrets.token_hex(8), tenant=""
         )
 
+    install(app)  # after _bind: the rate limit's refusals are logged with the request
+
     @app.errorhandler(GatewayError)
-    def _refuse(exc: GatewayError) -> tuple[Any, int]:
+    def _refuse(exc: GatewayError) -> tuple[Any, int, dict[str, str]]:
         log.info("http.refused", status=exc.status, error=exc.error, reason=exc.reason)
+        headers = {"Retry-After": exc.retry_after} if isinstance(exc, RateLimitedError) else {}
         if request.path.startswith(JSON_PATHS) or request.accept_mimetypes.best == (
             "application/json"
         ):
-            return jsonify(error=exc.error, reason=exc.reason), exc.status
-        return render_template("error.html", status=exc.status, reason=exc.reason), exc.status
+            return jsonify(error=exc.error, reason=exc.reason), exc.status, headers
+        page = render_template("error.html", status=exc.status, reason=exc.reason)
+        return page, exc.status, headers
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

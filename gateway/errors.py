@@ -86,3 +86,14 @@ class PlatformError(GatewayError):
     def __init__(self, reason: str, *, retryable: bool) -> None:
         super().__init__(reason)
         self.retryable = retryable
+
+
+class RateLimitedError(GatewayError):
+    """Over a rate limit; ``retry_after`` is the ``Retry-After`` value (whole seconds)."""
+
+    status = 429
+    error = "rate_limited"
+
+    def __init__(self, reason: str, retry_after: str) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after

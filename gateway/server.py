@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from waitress.server import create_server
 
 from gateway.app import Gateway, build_gateway, create_app
 from gateway.engine_client import EngineClient
 from gateway.grades.outbox import ScoreSender
+from gateway.http_server import create_hardened_server
 from gateway.lrs.ports import StatementOutbox
 from gateway.lrs.targets import LrsTarget
 from gateway.ports import GatewayStore
 from gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
 from gateway.stores import open_stores
+from gateway.web.redact import install_log_redaction
 from gateway.worker import Backoff, Housekeeper
 
 log = structlog.get_logger("attune.gateway")
@@ -60,18 +61,14 @@ def start_gateway(
     ``default_lrs`` (url, username, password, xapi_version) is the default tenant's LRS
     from ``ATTUNE_LRS_*``; it replaces the stored target named ``default``. ``stores``, when
     given, were opened by the caller (see :func:`gateway.stores.open_stores`)."""
+    install_log_redaction()  # before anything is served: no token reaches a log line
     store, statements = stores or open_stores(settings.store_url, data_dir)
     engine = EngineClient(engine_target, settings.engine_tokens)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
     # URL: bind first with a placeholder app, then install the real one.
-    server = create_server(
-        lambda environ, start: holder["app"](environ, start),
-        host=settings.host,
-        port=settings.port,
-        threads=settings.threads,
-        clear_untrusted_proxy_headers=True,
-    )
+    # Deadlines for slow clients and the body gate: see gateway.http_server.
+    server = create_hardened_server(lambda environ, start: holder["app"](environ, start), settings)
     port = int(server.effective_port)
     base_url = settings.base_url(port)
     gateway = build_gateway(settings, store, engine, base_url, statements)
