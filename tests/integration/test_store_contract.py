@@ -282,3 +282,36 @@ async def test_course_events_page_through_a_long_log(store: EngineStore) -> None
             break
         after = page[-1].log_id
     assert pages == in_d and len(in_d) > 300
+
+
+# -- each tenant's own log numbering (issue 11 item 17) --------------------------------------
+
+
+async def _write(store: EngineStore, tenant: str, count: int, tag: str) -> None:
+    for n in range(count):
+        learner = f"{tag}{n}"
+        await store.commit(event(f"{tag}-e{n}", learner=learner, tenant=tenant), state(learner), 0)
+
+
+async def _log_ids(store: EngineStore, tenant: str, after: int = 0) -> list[int]:
+    return [e.log_id for e in await store.read_events(tenant, after, 1000)]
+
+
+async def test_each_tenants_log_ids_are_its_own(store: EngineStore) -> None:
+    """Log ids (the ListEvents cursors) run 1, 2, 3, ... per tenant, identical whatever other
+    tenants write, so their gaps reveal nothing of anyone else."""
+    for n in range(6):  # "busy" shares the store with "noisy", which writes 0 to 3 each time
+        await _write(store, "busy", 1, f"b{n}-")
+        await _write(store, "noisy", n % 4, f"n{n}-")
+    await _write(store, "alone", 6, "a")  # the same writes, with nobody else around
+    assert await _log_ids(store, "busy") == [1, 2, 3, 4, 5, 6]
+    assert await _log_ids(store, "alone") == [1, 2, 3, 4, 5, 6]
+    assert await _log_ids(store, "noisy") == list(range(1, 1 + sum(n % 4 for n in range(6))))
+    assert await _log_ids(store, "busy", after=4) == [5, 6]
+    course_ids = [e.log_id for e in await store.read_course_events("busy", "c", 2, 100)]
+    assert course_ids == [3, 4, 5, 6]
+    # Erasing the newest events never hands their numbers out again: a reader whose cursor
+    # is past them must still see what comes next.
+    assert await store.delete_learner("busy", "b5-0") == (1, 1)
+    await _write(store, "busy", 1, "late")
+    assert await _log_ids(store, "busy", after=6) == [7]
