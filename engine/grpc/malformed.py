@@ -10,6 +10,7 @@ malformed one inline (StreamResponses), so one bad message does not end the stre
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -60,47 +61,37 @@ async def _refuse(context: aio.ServicerContext, public: bool) -> None:
 def guard_handler(handler: grpc.RpcMethodHandler, behaviour: Behaviour, public: bool) -> Behaviour:
     """``behaviour`` refusing a :class:`MalformedMessage` request. A method's own request
     stream is passed through (its servicer refuses each malformed message inline); the
-    public services' (health, reflection) are cut at the first malformed message."""
+    public services' (health, reflection) are cut at the first malformed message. The
+    wrapper has the behaviour's kind: an async generator, or a coroutine (which may write
+    its replies with ``context.write``, as health's Watch does)."""
     if handler.request_streaming and not public:
         return behaviour
-    if handler.request_streaming:
-        return _guard_stream_request(behaviour, handler.response_streaming)
-    if handler.response_streaming:
 
-        async def unary_stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            if isinstance(request, MalformedMessage):
-                await _refuse(context, public)
-            async for reply in behaviour(request, context):
-                yield reply
-
-        return unary_stream
-
-    async def unary_unary(request: Any, context: aio.ServicerContext) -> Any:
+    async def checked(request: Any, context: aio.ServicerContext) -> Any:
+        if handler.request_streaming:
+            return _checked_stream(request, context)
         if isinstance(request, MalformedMessage):
             await _refuse(context, public)
-        return await behaviour(request, context)
+        return request
 
-    return unary_unary
+    if inspect.isasyncgenfunction(behaviour):
 
-
-def _guard_stream_request(behaviour: Behaviour, response_streaming: bool) -> Behaviour:
-    async def checked(
-        requests: AsyncIterator[Any], context: aio.ServicerContext
-    ) -> AsyncIterator[Any]:
-        async for request in requests:
-            if isinstance(request, MalformedMessage):
-                await _refuse(context, public=True)
-            yield request
-
-    if response_streaming:
-
-        async def stream_stream(requests: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            async for reply in behaviour(checked(requests, context), context):
+        async def generator(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            async for reply in behaviour(await checked(request, context), context):
                 yield reply
 
-        return stream_stream
+        return generator
 
-    async def stream_unary(requests: Any, context: aio.ServicerContext) -> Any:
-        return await behaviour(checked(requests, context), context)
+    async def coroutine(request: Any, context: aio.ServicerContext) -> Any:
+        return await behaviour(await checked(request, context), context)
 
-    return stream_unary
+    return coroutine
+
+
+async def _checked_stream(
+    requests: AsyncIterator[Any], context: aio.ServicerContext
+) -> AsyncIterator[Any]:
+    async for request in requests:
+        if isinstance(request, MalformedMessage):
+            await _refuse(context, public=True)
+        yield request

@@ -11,6 +11,7 @@ import pytest
 from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
@@ -219,6 +220,38 @@ async def test_a_body_that_is_not_protobuf_is_invalid_argument(timed: Client, bo
     await _unchanged(timed)
 
 
+async def test_public_streams_refuse_a_malformed_body_and_still_serve(timed: Client) -> None:
+    def raw_unary_stream(method: str):
+        return timed.channel.unary_stream(
+            method, request_serializer=None, response_deserializer=None
+        )
+
+    watch = "/grpc.health.v1.Health/Watch"
+    refused = raw_unary_stream(watch)(b"\xff\xff")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await refused.read()
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    watching = raw_unary_stream(watch)(health_pb2.HealthCheckRequest().SerializeToString())
+    first = health_pb2.HealthCheckResponse.FromString(await watching.read())
+    assert first.status == health_pb2.HealthCheckResponse.SERVING
+    watching.cancel()
+    info = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+    reflect = timed.channel.stream_stream(info, request_serializer=None, response_deserializer=None)
+
+    async def one(body: bytes):
+        yield body
+
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        _ = [r async for r in reflect(one(b"\xff\xff"))]
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    listing = reflection_pb2.ServerReflectionRequest(list_services="").SerializeToString()
+    replies = [
+        reflection_pb2.ServerReflectionResponse.FromString(r) async for r in reflect(one(listing))
+    ]
+    names = {s.name for s in replies[0].list_services_response.service}
+    assert "attune.engine.v1.LearnerService" in names
+
+
 async def test_a_stream_refuses_a_malformed_message_inline_and_goes_on(timed: Client) -> None:
     raw = timed.channel.stream_stream(STREAM, request_serializer=None, response_deserializer=None)
 
@@ -247,15 +280,21 @@ async def test_a_stream_refuses_a_malformed_message_inline_and_goes_on(timed: Cl
             {"course_id": "nope"}, grpc.StatusCode.NOT_FOUND, "course", id="unknown-course"
         ),
         pytest.param(
-            {"response_time_ms": -5}, grpc.StatusCode.INVALID_ARGUMENT, "response_time_ms",
+            {"response_time_ms": -5},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "response_time_ms",
             id="negative-time",
         ),
         pytest.param(
-            {"at": Timestamp(seconds=2**63 - 1)}, grpc.StatusCode.INVALID_ARGUMENT,
-            "occurred_at", id="bad-occurred-at",
+            {"at": Timestamp(seconds=2**63 - 1)},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "occurred_at",
+            id="bad-occurred-at",
         ),
         pytest.param(
-            {"learner_id": LONG}, grpc.StatusCode.INVALID_ARGUMENT, "learner_id",
+            {"learner_id": LONG},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "learner_id",
             id="long-learner",
         ),
     ],

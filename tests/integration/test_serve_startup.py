@@ -87,13 +87,10 @@ def test_a_data_dir_in_use_stops_the_start_naming_it(
 def test_a_grpc_port_in_use_stops_the_start_naming_it(
     running: EngineProcess, tmp_path: Path
 ) -> None:
-    result = _serve(
-        "--port", str(running.port), "--gateway-port", "0", "--data-dir", str(tmp_path)
-    )
+    result = _serve("--port", str(running.port), "--gateway-port", "0", "--data-dir", str(tmp_path))
     _refused(
         result,
-        f"cannot listen on 127.0.0.1:{running.port} (gRPC): "
-        "the address is in use or not available",
+        f"cannot listen on 127.0.0.1:{running.port} (gRPC): the address is in use or not available",
     )
     assert _still_serving(running)
     # The refused engine let go of its own data dir: a next start there works.
