@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 50051
 
-.PHONY: run test test-fast lint typecheck gen check-gen buf-lint bench clean install browser
+.PHONY: run test test-fast lint typecheck gen check-gen buf-lint bench clean install browser fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -58,6 +58,14 @@ check-gen: gen
 
 bench: $(STAMP)
 	$(PY) -m bench.load
+
+## fuzz: the fuzz tests with the long budget (ATTUNE_FUZZ_EXAMPLES per test, default 500);
+## prints requests tried, server errors and refused requests that changed something, and
+## writes them to bench/results/fuzz.json
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	ATTUNE_FUZZ=long ATTUNE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ATTUNE_FUZZ_REPORT=bench/results/fuzz.json \
+		$(PY) -m pytest -q -p no:cacheprovider -m fuzz tests/fuzz
 
 ## browser: Debian's Chromium and chromedriver for the e2e test (installed as root if missing)
 browser:
