@@ -62,7 +62,10 @@ json_values = st.recursive(
 nasty_values = st.one_of(
     json_values,
     st.sampled_from(TIMESTAMPS + DURATIONS),
-    st.sampled_from([deep(10), deep(1_000), deep(100_000), [], {}, [[]], {"": None}]),
+    # Copied: a perturbation must never write into an object that another example shares.
+    st.sampled_from([deep(10), deep(1_000), deep(100_000), [], {}, [[]], {"": None}]).map(
+        copy.deepcopy
+    ),
 )
 
 

@@ -63,7 +63,7 @@ _query = st.dictionaries(
 )
 
 
-@fuzz_settings(60)
+@fuzz_settings(180)
 @given(
     route=st.sampled_from(_ROUTES),
     tenant=_segment,
@@ -119,7 +119,7 @@ _PAGES = [
 ]
 
 
-@fuzz_settings(60)
+@fuzz_settings(180)
 @given(
     route=st.sampled_from(_PAGES),
     token=_tokens,

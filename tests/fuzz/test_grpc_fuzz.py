@@ -176,7 +176,7 @@ def courses(draw: st.DrawFn) -> course_pb2.Course:
     return course
 
 
-@fuzz_settings(40)
+@fuzz_settings(120)
 @given(course=courses(), wrapped=st.booleans())
 def test_put_course(engine: SyncEngine, course: course_pb2.Course, wrapped: bool) -> None:
     request = (
@@ -187,7 +187,7 @@ def test_put_course(engine: SyncEngine, course: course_pb2.Course, wrapped: bool
     )
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(course_id=_ids)
 def test_get_course(engine: SyncEngine, course_id: str) -> None:
     request = course_pb2.GetCourseRequest(course_id=course_id)
@@ -195,7 +195,7 @@ def test_get_course(engine: SyncEngine, course_id: str) -> None:
     exercise(engine, "GetCourse", call, request, read_only=True)
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(page_size=s.int32, page_token=st.one_of(s.text, st.sampled_from(["1", "chain", "-1"])))
 def test_list_courses(engine: SyncEngine, page_size: int, page_token: str) -> None:
     request = course_pb2.ListCoursesRequest(page_size=page_size, page_token=page_token)
@@ -203,7 +203,7 @@ def test_list_courses(engine: SyncEngine, page_size: int, page_token: str) -> No
     exercise(engine, "ListCourses", call, request, read_only=True)
 
 
-@fuzz_settings(60)
+@fuzz_settings(180)
 @given(request=record_requests())
 def test_record_response(engine: SyncEngine, request: learner_pb2.RecordResponseRequest) -> None:
     call = lambda: engine.learners.RecordResponse(request, metadata=META_A)  # noqa: E731
@@ -211,7 +211,7 @@ def test_record_response(engine: SyncEngine, request: learner_pb2.RecordResponse
     exercise(engine, "RecordResponse", call, request, learners=learners)
 
 
-@fuzz_settings(20)
+@fuzz_settings(60)
 @given(requests=st.lists(record_requests(), max_size=4), wrap_empty=st.booleans())
 def test_stream_responses(
     engine: SyncEngine, requests: list[learner_pb2.RecordResponseRequest], wrap_empty: bool
@@ -256,7 +256,7 @@ class _StreamElementError(grpc.RpcError):
         return "; ".join(f"{e.code} {e.field}: {e.message[:100]}" for e in self.errors)
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(learner=st.one_of(st.just(SEEDED_LEARNER), s.text), course=_ids, max_items=s.int32)
 def test_recommend(engine: SyncEngine, learner: str, course: str, max_items: int) -> None:
     request = learner_pb2.RecommendRequest(
@@ -266,7 +266,7 @@ def test_recommend(engine: SyncEngine, learner: str, course: str, max_items: int
     exercise(engine, "Recommend", call, request, learners=((learner, course),), read_only=True)
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(learner=st.one_of(st.just(SEEDED_LEARNER), s.text), course=_ids)
 def test_get_learner_state(engine: SyncEngine, learner: str, course: str) -> None:
     request = learner_pb2.GetLearnerStateRequest(learner_id=learner, course_id=course)
@@ -274,7 +274,7 @@ def test_get_learner_state(engine: SyncEngine, learner: str, course: str) -> Non
     exercise(engine, "GetLearnerState", call, request, read_only=True)
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(learner=s.text.filter(lambda v: v != SEEDED_LEARNER))
 def test_delete_learner(engine: SyncEngine, learner: str) -> None:
     request = learner_pb2.DeleteLearnerRequest(learner_id=learner)
@@ -282,7 +282,7 @@ def test_delete_learner(engine: SyncEngine, learner: str) -> None:
     exercise(engine, "DeleteLearner", call, request)
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(after=s.int64, page_size=s.int32)
 def test_list_events(engine: SyncEngine, after: int, page_size: int) -> None:
     request = events_pb2.ListEventsRequest(after_log_id=after, page_size=page_size)
@@ -310,7 +310,7 @@ _metadata = st.one_of(
 )
 
 
-@fuzz_settings(40)
+@fuzz_settings(120)
 @given(method=st.sampled_from([*_UNARY, _STREAM]), body=s.raw_bytes, metadata=_metadata)
 def test_raw_bytes(
     engine: SyncEngine, method: str, body: bytes, metadata: tuple[tuple[str, str], ...]

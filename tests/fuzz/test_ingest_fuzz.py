@@ -91,7 +91,7 @@ def _headers(auth: str, version: str, content_type: str) -> dict[str, str]:
     }
 
 
-@fuzz_settings(40)
+@fuzz_settings(120)
 @given(
     batch=st.one_of(statements, st.lists(statements, max_size=3)),
     auth=credentials,
@@ -113,7 +113,7 @@ def test_xapi_post(
     )
 
 
-@fuzz_settings(25)
+@fuzz_settings(75)
 @given(
     statement=statements,
     statement_id=s.mostly(st.uuids().map(str), s.text),
@@ -149,7 +149,7 @@ def envelopes(draw: st.DrawFn) -> Any:
     return draw(perturbed(envelope, max_changes=1))
 
 
-@fuzz_settings(40)
+@fuzz_settings(120)
 @given(envelope=envelopes(), auth=credentials, content_type=content_types)
 def test_caliper(stack: FuzzStack, envelope: Any, auth: str, content_type: str) -> None:
     exercise(
@@ -163,7 +163,7 @@ def test_caliper(stack: FuzzStack, envelope: Any, auth: str, content_type: str) 
     )
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(raw=s.raw_bytes, path=st.sampled_from(["/xapi/statements", "/caliper"]))
 def test_raw_bodies(stack: FuzzStack, raw: bytes, path: str) -> None:
     """Bytes that are not JSON (or not UTF-8) with a JSON content type."""

@@ -67,7 +67,7 @@ _kinds = st.sampled_from(
 )
 
 
-@fuzz_settings(40)
+@fuzz_settings(120)
 @given(kind=_kinds, data=st.data())
 def test_signed_launch_claims(stack: FuzzStack, kind: tuple[str, str], data: st.DataObject) -> None:
     message_type, role = kind
@@ -117,7 +117,7 @@ _login_params = st.fixed_dictionaries(
 )
 
 
-@fuzz_settings(30)
+@fuzz_settings(90)
 @given(params=_login_params, method=st.sampled_from(["GET", "POST"]))
 def test_login_initiation(stack: FuzzStack, params: dict[str, str], method: str) -> None:
     filled = {
@@ -136,7 +136,7 @@ def test_login_initiation(stack: FuzzStack, params: dict[str, str], method: str)
     )
 
 
-@fuzz_settings(30)
+@fuzz_settings(90)
 @given(
     id_token=st.one_of(s.text, st.sampled_from(["a.b.c", "e30.e30.", "eyJhbGciOiJub25lIn0.e30."])),
     state=s.text,
@@ -154,7 +154,7 @@ def test_launch_forms(stack: FuzzStack, id_token: str, state: str, extra: dict[s
     )
 
 
-@fuzz_settings(15)
+@fuzz_settings(45)
 @given(enrollment=s.text, config=s.text, token=s.text)
 def test_dynamic_registration(stack: FuzzStack, enrollment: str, config: str, token: str) -> None:
     """Registration links that were never minted (no fetch may reach anything: the
