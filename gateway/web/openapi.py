@@ -40,6 +40,7 @@ _WHY = {
     403: "Authenticated, but not allowed",
     404: "Not found",
     409: "Conflict with what is stored; nothing changed",
+    411: "A body without a declared length",
     413: "The body is larger than the route accepts",
     415: "The body is not application/json",
     429: "Rate limited; retry after the Retry-After seconds",
@@ -112,8 +113,8 @@ def _json_body(schema: Json | None = None) -> Json:
 
 _TOKEN = _path_param("token", "The page's session token, issued by a launch or /demo")
 _TENANT = _path_param("tenant", "The tenant")
-_ADMIN = [{"adminToken": []}]
-_INGEST = [{"ingestToken": []}, {"ingestBasic": []}]
+_ADMIN: list[Json] = [{"adminToken": []}]
+_INGEST: list[Json] = [{"ingestToken": []}, {"ingestBasic": []}]
 _XAPI_VERSION = {
     "name": "X-Experience-API-Version",
     "in": "header",
@@ -139,7 +140,7 @@ def _lti_paths() -> Json:
             "lti_deployment_id",
         )
     }
-    login_errors = (400, 401, 429)
+    login_errors = (400, 401, 411, 413, 429)
     jwks = _op("The tool's public keys", {"200": _json_ok()})
     return {
         "/lti/login": {
@@ -157,7 +158,9 @@ def _lti_paths() -> Json:
         "/lti/launch": {
             "post": _op(
                 "The LTI launch (the OIDC redirect_uri): a signed id_token and its state",
-                _responses("html", {303: _redirect()}, (400, 401, 403, 404, 413, 429, 502, 503)),
+                _responses(
+                    "html", {303: _redirect()}, (400, 401, 403, 404, 411, 413, 429, 502, 503)
+                ),
                 requestBody=_form(
                     {"id_token": {"type": "string"}, "state": {"type": "string"}}, ["id_token"]
                 ),
@@ -184,7 +187,7 @@ def _lti_paths() -> Json:
             ),
             "post": _op(
                 "Store the chosen activity and return the signed response form",
-                _responses("html", {200: {"content": _PAGE}}, (400, 401, 403, 404, 413, 503)),
+                _responses("html", {200: {"content": _PAGE}}, (400, 401, 403, 404, 411, 413, 503)),
                 parameters=[_TOKEN],
                 requestBody=_form(
                     {
@@ -219,7 +222,7 @@ def _page_paths() -> Json:
             "post": _op(
                 "Answer the question shown; the page with feedback",
                 _responses(
-                    "html", {200: {"content": _PAGE}}, (400, 401, 403, 404, 409, 413, 429, 503)
+                    "html", {200: {"content": _PAGE}}, (400, 401, 403, 404, 409, 411, 413, 429, 503)
                 ),
                 parameters=[_TOKEN],
                 requestBody=_form(
@@ -249,7 +252,7 @@ def _page_paths() -> Json:
 
 
 def _ingest_paths() -> Json:
-    ingest_errors = (400, 401, 409, 413, 415, 429, 503)
+    ingest_errors = (400, 401, 409, 411, 413, 415, 429, 503)
     statements = {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
     return {
         "/xapi/about": {
@@ -288,7 +291,7 @@ def _ingest_paths() -> Json:
 
 def _admin_paths() -> Json:
     base = "/admin/tenants/{tenant}"
-    errors = (400, 401, 404, 413)
+    errors = (400, 401, 404, 411, 413, 429)
 
     def admin(summary: str, *params: Json, body: bool = False, extra: tuple[int, ...] = ()) -> Json:
         op = _op(
@@ -332,7 +335,7 @@ def _admin_paths() -> Json:
         "/admin/keys/rotate": {
             "post": _op(
                 "Make a new tool signing key current",
-                _responses("json", {200: _json_ok()}, (401,)),
+                _responses("json", {200: _json_ok()}, (401, 429)),
                 security=_ADMIN,
             )
         },
