@@ -21,6 +21,7 @@ from gateway.web.json_body import json_or_none
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 log = structlog.get_logger("attune.gateway.admin")
+MAX_ROW_ID = 2**63 - 1  # a larger id names no row (SQLite and Redis ids are signed 64-bit)
 
 
 @admin.before_request
@@ -88,7 +89,7 @@ def list_outbox(tenant: str) -> Any:
 
 @admin.post("/tenants/<tenant>/outbox/<int:item_id>/replay")
 def replay(tenant: str, item_id: int) -> Any:
-    if not current().store.replay(tenant, item_id, time.time()):
+    if item_id > MAX_ROW_ID or not current().store.replay(tenant, item_id, time.time()):
         raise NotFoundError(f"no dead-letter item {item_id} in tenant {tenant!r}")
     return jsonify(replayed=item_id)
 
@@ -162,6 +163,6 @@ def list_statements(tenant: str) -> Any:
 
 @admin.post("/tenants/<tenant>/statements/<int:row_id>/replay")
 def replay_statement(tenant: str, row_id: int) -> Any:
-    if not current().statements.replay(tenant, row_id, time.time()):
+    if row_id > MAX_ROW_ID or not current().statements.replay(tenant, row_id, time.time()):
         raise NotFoundError(f"no dead-letter statement {row_id} in tenant {tenant!r}")
     return jsonify(replayed=row_id)

@@ -399,3 +399,14 @@ def test_ingest_is_limited_per_tenant(tmp_path: Path) -> None:
     statements.close()
     engine.close()
     assert isinstance(store, SqliteGatewayStore)
+
+
+@pytest.mark.parametrize("kind", ["outbox", "statements"])
+def test_a_replay_of_an_id_past_64_bits_is_404(served: Served, kind: str) -> None:
+    client = create_app(served.gateway).test_client()
+    reply = client.post(
+        f"/admin/tenants/default/{kind}/{2**80}/replay",
+        headers={"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"},
+    )
+    assert reply.status_code == 404 and reply.json is not None
+    assert reply.json["error"] == "not_found"
