@@ -63,9 +63,9 @@ _query = st.dictionaries(
 )
 
 
-@fuzz_settings(180)
+@pytest.mark.parametrize("route", _ROUTES, ids=[f"{m} {t}" for m, t in _ROUTES])
+@fuzz_settings(15)
 @given(
-    route=st.sampled_from(_ROUTES),
     tenant=_segment,
     name=_segment,
     number=_number,
@@ -119,9 +119,9 @@ _PAGES = [
 ]
 
 
-@fuzz_settings(180)
+@pytest.mark.parametrize("route", _PAGES, ids=[f"{m} {t}" for m, t in _PAGES])
+@fuzz_settings(20)
 @given(
-    route=st.sampled_from(_PAGES),
     token=_tokens,
     learner=s.text.map(lambda v: quote(v, safe="") or "x"),
     event_id=st.one_of(st.just("<shown>"), s.text),
