@@ -22,6 +22,7 @@ from engine.domain.learner import LearnerState, Response, validate_response
 from engine.domain.limits import MAX_REPLY_BYTES
 from engine.domain.policy import Recommendation, SelectionContext, recommend
 from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
+from engine.domain.replay import check_replay
 from engine.domain.tutoring import TutorPolicy
 from engine.domain.update import apply_response
 from engine.item_book import ItemBook
@@ -188,20 +189,19 @@ class Engine:
             DEFAULT_RECOMMENDATIONS,
             MAX_RECOMMENDATIONS,
         )
+        # The whole request is valid before its event id is looked up (issue 11 item 18).
+        course = await self.get_course(tenant, response.course_id)
+        validate_response(response, course)
         async with self._learner_locks.hold((tenant, response.learner_id)):
             for _ in range(_CAS_RETRIES):
                 logged, snap = await self.store.prepare(
                     tenant, response.learner_id, response.course_id, response.event_id
                 )
                 if logged is not None:
-                    if logged.learner_id != response.learner_id:
-                        # Never hand one learner's reply to another: a reused id is a bug.
-                        raise InvalidInputError(
-                            "event_id", "already used for another learner in this tenant"
-                        )
+                    # A retry gets its reply; any other use of a known id one refusal that
+                    # names nobody (never another learner's reply).
+                    check_replay(logged, response)
                     return self._replay(logged)
-                course = await self.get_course(tenant, response.course_id)
-                validate_response(response, course)
                 state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
                 step = await self._apply(tenant, course, state, response, n)
                 try:

@@ -71,6 +71,8 @@ class EngineCallError(GatewayError):
         self.status = {
             "INVALID_ARGUMENT": 400,
             "NOT_FOUND": 404,
+            "ALREADY_EXISTS": 409,
+            "RESOURCE_EXHAUSTED": 429,
             "UNAVAILABLE": 503,
             "DEADLINE_EXCEEDED": 503,
         }.get(code, 502)

@@ -17,10 +17,12 @@ from engine.domain.course import (
     MasteryPolicy,
     Skill,
     build_course,
+    check_count,
 )
 from engine.domain.errors import InvalidInputError
 from engine.domain.graph import ready_skills
 from engine.domain.learner import Response, SkillOutcome
+from engine.domain.limits import MAX_ITEMS_PER_COURSE, MAX_SKILLS_PER_COURSE
 from engine.domain.policy import Reason, Recommendation
 from engine.domain.records import LoggedEvent, RecordResult
 from engine.grpc.requests import check_ids, occurred_at
@@ -40,6 +42,9 @@ def _policy(msg: course_pb2.MasteryPolicy) -> MasteryPolicy:
 
 def course_from_pb(msg: course_pb2.Course) -> Course:
     """Validate and convert a course; raises :class:`InvalidInputError` naming the field."""
+    # Counts first: a refused oversized course costs no conversion work.
+    check_count("course.skills", len(msg.skills), MAX_SKILLS_PER_COURSE, "skills")
+    check_count("course.items", len(msg.items), MAX_ITEMS_PER_COURSE, "items")
     skills = [
         Skill(
             skill_id=s.skill_id,

@@ -338,3 +338,24 @@ async def test_a_second_server_cannot_bind_a_port_in_use(tmp_path: Path) -> None
     finally:
         await second_store.close()
         await first.stop(0)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"learner_id": "l2"}, id="other-learner"),
+        pytest.param({"item_id": "a2"}, id="other-item"),
+        pytest.param({"correct": False}, id="other-outcome"),
+        pytest.param({"score": 0.5}, id="other-score"),
+    ],
+)
+async def test_a_reused_event_id_is_refused_naming_nobody(
+    timed: Client, changed: dict[str, object]
+) -> None:
+    err = await _refused(timed.learners.RecordResponse(_resp("first", **changed), metadata=META_A))
+    assert err.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert err.details() == "event_id: was already used for a different response"
+    # The same words for an id that another learner's course never saw: nothing to tell apart.
+    again = await timed.learners.RecordResponse(_resp("first"), metadata=META_A)
+    assert again.duplicate and again.sequence == 1
+    await _unchanged(timed)
