@@ -43,6 +43,7 @@ from gateway.statements import LearningEvent, build_caliper, build_xapi, from_lo
 from gateway.worker import Backoff, PollingWorker
 
 POISON = (400, 409, 415, 422)
+FUTURE_SLACK_S = 86_400.0  # far beyond the engine's 300 s skew: only a pre-check entry trips it
 PAGE = 200
 log = structlog.get_logger("attune.gateway.statements")
 
@@ -110,6 +111,13 @@ def learning_events(
         ),
         tuple(_Suggestion(x.item_id, x.skill_id) for x in logged.reply.recommendations),
     )
+    if entry.occurred_at > entry.recorded_at + FUTURE_SLACK_S:
+        # The engine refuses times more than its clock skew ahead (issue 11 item 3); an entry
+        # written before that check, read back clamped to 9999, is parked, not delivered.
+        raise ValueError(
+            f"occurred_at {entry.occurred_at!r} lies after the entry was recorded "
+            f"({entry.recorded_at!r})"
+        )
     return from_logged(entry, reply, course_title=course_title)
 
 

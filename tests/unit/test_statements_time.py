@@ -115,8 +115,14 @@ def _logged(seconds: int, nanos: int = 0) -> events_pb2.LoggedResponse:
 
 @pytest.mark.parametrize("seconds", [-14_182_980, 2**63 - 1, -(2**63), 253_402_300_800])
 def test_a_logged_entry_with_an_unwritable_time_is_a_value_error(seconds: int) -> None:
-    with pytest.raises(ValueError, match="occurred_at must be epoch seconds"):
+    with pytest.raises(ValueError, match="occurred_at"):
         learning_events("t", _logged(seconds), "")
+
+
+def test_an_entry_read_back_clamped_to_9999_is_parked_not_delivered() -> None:
+    # The engine clamps a pre-check 2**63 time to the last Timestamp second on output.
+    with pytest.raises(ValueError, match="after the entry was recorded"):
+        learning_events("t", _logged(253_402_300_799), "")
 
 
 def test_a_logged_entry_at_a_good_time_still_builds() -> None:
