@@ -25,7 +25,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"requests tried: {summary['requests_tried']}, server errors: "
         f"{summary['server_errors']}, refused requests that changed something: "
         f"{summary['refused_but_changed']}, other contract findings: "
-        f"{sum(summary['other_findings'].values())}"
+        f"{sum(summary['other_findings'].values())} ({summary['distinct_findings']} distinct)"
     )
     for finding, example in summary["findings"].items():
         terminalreporter.write_line(f"  {finding}: {example}")

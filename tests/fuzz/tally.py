@@ -49,6 +49,9 @@ class Tally:
             return {
                 "requests_tried": sum(self.requests.values()),
                 "server_errors": sum(self.server_errors.values()),
+                # Distinct (surface, status) findings; the counts above include the same
+                # input replayed while hypothesis shrinks it.
+                "distinct_findings": len(self.examples),
                 "refused_but_changed": sum(self.changed_by_refusal.values()),
                 "by_surface": dict(sorted(self.requests.items())),
                 "server_errors_by_surface": dict(sorted(self.server_errors.items())),
