@@ -15,7 +15,12 @@ import structlog
 from flask import Blueprint, jsonify, request
 
 from gateway.app import current
-from gateway.errors import BadRequestError, UnauthorizedError
+from gateway.errors import (
+    BadRequestError,
+    NotFoundError,
+    UnauthorizedError,
+    UnknownTenantError,
+)
 from gateway.ingest import Ingestor, InvalidInputError, parse_activity_map
 from gateway.ingest.activity_map import activity_map_json
 from gateway.web.credentials import is_admin
@@ -53,7 +58,15 @@ def put_activity_map(tenant: str) -> Any:
         raise BadRequestError(exc.reason) from exc
     ingestor = _ingestor()
     for activity, ref in mapping.items():
-        missing = ingestor.missing_item(tenant, ref)
+        try:
+            missing = ingestor.missing_item(tenant, ref)
+        except UnknownTenantError as exc:
+            # The operator named a tenant this gateway holds no engine credential for: a
+            # request about an unknown tenant (404), not an outage.
+            raise NotFoundError(
+                f"tenant {tenant[:64]!r} has no engine credential, so its courses cannot be "
+                "checked; set ATTUNE_GATEWAY__ENGINE_TOKENS for it first"
+            ) from exc
         if missing:
             raise BadRequestError(f"{activity}: {missing}")
     ingestor.put_activity_map(tenant, mapping)
