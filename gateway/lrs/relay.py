@@ -111,6 +111,7 @@ def learning_events(
         ),
         tuple(_Suggestion(x.item_id, x.skill_id) for x in logged.reply.recommendations),
     )
+    events = from_logged(entry, reply, course_title=course_title)
     if entry.occurred_at > entry.recorded_at + FUTURE_SLACK_S:
         # The engine refuses times more than its clock skew ahead (issue 11 item 3); an entry
         # written before that check, read back clamped to 9999, is parked, not delivered.
@@ -118,7 +119,7 @@ def learning_events(
             f"occurred_at {entry.occurred_at!r} lies after the entry was recorded "
             f"({entry.recorded_at!r})"
         )
-    return from_logged(entry, reply, course_title=course_title)
+    return events
 
 
 _BUILDERS = {"xapi": build_xapi, "caliper": build_caliper}

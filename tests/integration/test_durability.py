@@ -69,7 +69,7 @@ async def test_kill_9_loses_no_acknowledged_response(tmp_path: Path) -> None:
                     assert by_skill[s.skill_id].p_mastery == s.p_mastery
             # A retry after the crash gets the original reply and changes nothing.
             retry = await stub.RecordResponse(
-                _req("L3-7", "L3", items[0], False), metadata=TOKEN_META
+                _req("L3-7", "L3", items[(3 + 7) % 12], 7 % 3 != 0), metadata=TOKEN_META
             )
             assert retry.duplicate
             assert list(retry.skills) == list(acked["L3-7"].skills)

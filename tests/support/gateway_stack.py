@@ -33,6 +33,9 @@ FAST = {
     "ATTUNE_GATEWAY__JWKS_REFETCH_SECONDS": "0.5",
     # The platform emulator is on 127.0.0.1, which dynamic registration refuses by default.
     "ATTUNE_GATEWAY__ALLOW_PRIVATE_REGISTRATION_TARGETS": "true",
+    # One test client launches far faster than a person: the limiter has tests of its own
+    # (test_hardening_http.py); these stacks test everything else.
+    "ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED": "false",
 }
 
 
