@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.artifacts_path import shipped_models_dir
 from engine.domain.credibility import CredibilityPolicy
 from engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, TutorPolicy
 from gateway.settings import GatewaySettings
@@ -70,10 +71,8 @@ class EngineSettings(BaseSettings):
     demo_course: bool = True  # load the bundled demo course into the default tenant
     default_tenant: str = "default"
     # DKT artifacts: <models_dir>/<name>/<version>/{model.onnx, manifest.json}; empty
-    # disables DKT serving. Default: the artifacts shipped in the repository.
-    models_dir: Path | None = Field(
-        default_factory=lambda: Path(__file__).resolve().parents[1] / "models" / "artifacts"
-    )
+    # disables DKT serving. Default: the artifacts shipped with the distribution.
+    models_dir: Path | None = Field(default_factory=shipped_models_dir)
     models_poll_seconds: float = Field(default=5.0, ge=0)  # 0: reload on SIGHUP only
     dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
     auth: AuthSettings = Field(default_factory=AuthSettings)
