@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.adapters.redis_keys import escape
+from attune.infra.redis import escape
 from gateway.ports import Activity, OutboxItem, Registration, ToolKey
 
 LEASE_S = 30.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine.adapters.redis_conn import CONNECT_TIMEOUT_S, SOCKET_TIMEOUT_S, parse_url
+from attune.infra.redis import CONNECT_TIMEOUT_S, SOCKET_TIMEOUT_S, parse_url
 from gateway.lrs.ports import StatementOutbox
 from gateway.ports import GatewayStore
 

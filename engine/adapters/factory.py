@@ -36,7 +36,7 @@ async def open_store(settings: EngineSettings) -> EngineStore:
 
 
 async def _open_redis(url: str) -> EngineStore:
-    from engine.adapters.redis_conn import RedisUrlError, redact
+    from attune.infra.redis import RedisUrlError, redact
     from engine.adapters.redis_store import RedisStore
 
     shown = redact(url)

@@ -1,8 +1,5 @@
-"""Connecting to Redis: store URLs, clients, and Redis errors as domain errors.
-
-- ``redis://[user:password@]host:port/db`` and ``rediss://...`` (TLS): one server.
-- ``redis+cluster://[user:password@]host:port[,host:port...]`` (and ``rediss+cluster://``):
-  a Redis Cluster, discovered from any of the nodes listed.
+"""Connecting to Redis: clients, server checks, and Redis errors as domain errors. Store URLs
+are parsed by :mod:`attune.infra.redis` (shared with the gateway).
 
 The clients fail fast: no hidden retries with back-off inside a call. A call that cannot
 reach Redis raises :class:`UnavailableError` at once (gRPC ``UNAVAILABLE``), and the caller
@@ -11,12 +8,9 @@ retries with the same event id, which is safe.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
@@ -34,73 +28,13 @@ from redis.exceptions import (
     TimeoutError as RedisTimeoutError,
 )
 
+from attune.infra.redis import CONNECT_TIMEOUT_S, SOCKET_TIMEOUT_S, RedisTarget, RedisUrlError
 from engine.domain.errors import UnavailableError
 
-SOCKET_TIMEOUT_S = 5.0
-CONNECT_TIMEOUT_S = 2.0
 # Replies that mean "Redis cannot serve this now", as opposed to a bug in a command.
 _TRANSIENT = ("LOADING", "BUSY", "MISCONF", "OOM", "READONLY", "CLUSTERDOWN", "TRYAGAIN",
               "MASTERDOWN", "NOREPLICAS")  # fmt: skip
 MIN_VERSION = (7, 0)  # script flags (allow-cross-slot-keys), XAUTOCLAIM, exclusive XRANGE
-
-
-class RedisUrlError(ValueError):
-    """The URL does not name a Redis deployment."""
-
-
-@dataclass(frozen=True)
-class RedisTarget:
-    """Where the store lives, parsed from its URL."""
-
-    url: str
-    cluster: bool
-    nodes: tuple[tuple[str, int], ...]
-    tls: bool
-    username: str | None
-    password: str | None
-
-    @property
-    def display(self) -> str:
-        """The URL with any password masked, for messages and logs."""
-        return redact(self.url)
-
-
-def redact(url: str) -> str:
-    """``url`` with the password (if any) replaced by ``***``."""
-    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
-
-
-def parse_url(url: str) -> RedisTarget:
-    """Parse a ``redis://``, ``rediss://`` or ``redis+cluster://`` store URL."""
-    parts = urlsplit(url)
-    scheme = parts.scheme
-    if scheme not in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
-        raise RedisUrlError(f"not a Redis URL: {redact(url)!r}")
-    cluster = scheme.endswith("+cluster")
-    netloc = parts.netloc
-    auth, _, hosts = netloc.rpartition("@")
-    username, _, password = auth.partition(":") if auth else ("", "", "")
-    nodes: list[tuple[str, int]] = []
-    for hostport in hosts.split(","):
-        host, _, port = hostport.strip().rpartition(":")
-        if not host:
-            host, port = hostport.strip(), "6379"
-        try:
-            nodes.append((host.strip("[]"), int(port)))
-        except ValueError as exc:
-            raise RedisUrlError(f"bad host:port {hostport!r} in {redact(url)!r}") from exc
-    if not nodes or not nodes[0][0]:
-        raise RedisUrlError(f"no host in {redact(url)!r}")
-    if not cluster and len(nodes) > 1:
-        raise RedisUrlError(f"several hosts need redis+cluster://, got {redact(url)!r}")
-    return RedisTarget(
-        url=url,
-        cluster=cluster,
-        nodes=tuple(nodes),
-        tls=scheme.startswith("rediss"),
-        username=unquote(username) or None,
-        password=unquote(password) or None,
-    )
 
 
 def _common(target: RedisTarget) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from typing import Any
 
 import structlog
 
+from attune.infra.redis import RedisTarget
 from engine.adapters.course_codec import SingleFlight, decode_course, encode_course
-from engine.adapters.redis_conn import RedisTarget, make_subscriber, unavailable_on_failure
+from engine.adapters.redis_conn import make_subscriber, unavailable_on_failure
 from engine.adapters.redis_keys import COURSE_CHANNEL, TenantKeys
 from engine.adapters.redis_scripts import PUT_COURSE
 from engine.domain.course import Course

@@ -2,9 +2,9 @@
 of one learner's keys share one cluster slot (``{t=<tenant>:l=<learner>}``) and all of a
 tenant's shared keys another (``{t=<tenant>}``).
 
-Ids are escaped before they go into a key: ``%``, ``{``, ``}`` and ``:`` become ``%25``,
-``%7B``, ``%7D`` and ``%3A``. A ``}`` in an id cannot end a hash tag early, and a ``:`` in a
-tenant cannot make two (tenant, learner) pairs spell the same tag.
+Ids are escaped before they go into a key (:func:`attune.infra.redis.escape`, shared with the
+gateway): a ``}`` in an id cannot end a hash tag early, and a ``:`` in a tenant cannot make two
+(tenant, learner) pairs spell the same tag.
 """
 
 from __future__ import annotations
@@ -14,26 +14,11 @@ from functools import cache
 
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
+from attune.infra.redis import escape, unescape
+
 PREFIX = "attune"
 COURSE_CHANNEL = f"{PREFIX}:course-changed"
 SWEEP_LOCK = f"{PREFIX}:relay-sweep-lock"
-
-_ESCAPES = (("%", "%25"), ("{", "%7B"), ("}", "%7D"), (":", "%3A"))
-
-
-def escape(part: str) -> str:
-    """``part`` made safe inside a key and a hash tag (reversible with :func:`unescape`)."""
-    for raw, coded in _ESCAPES:
-        part = part.replace(raw, coded)
-    return part
-
-
-def unescape(part: str) -> str:
-    """Inverse of :func:`escape`."""
-    for raw, coded in reversed(_ESCAPES):
-        part = part.replace(coded, raw)
-    return part
-
 
 @dataclass(frozen=True, slots=True)
 class LearnerKeys:

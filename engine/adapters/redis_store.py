@@ -19,14 +19,8 @@ from typing import Any
 
 import structlog
 
-from engine.adapters.redis_conn import (
-    RedisTarget,
-    RedisUrlError,
-    check_server,
-    make_client,
-    parse_url,
-    unavailable_on_failure,
-)
+from attune.infra.redis import RedisTarget, RedisUrlError, parse_url
+from engine.adapters.redis_conn import check_server, make_client, unavailable_on_failure
 from engine.adapters.redis_courses import CourseCache, RedisCourses
 from engine.adapters.redis_keys import LearnerKeys, TenantKeys
 from engine.adapters.redis_log import RedisEventLog

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.crc import key_slot
 
-from engine.adapters.redis_conn import RedisUrlError, parse_url, redact
-from engine.adapters.redis_keys import LearnerKeys, dirty_key, escape, unescape
+from attune.infra.redis import RedisUrlError, escape, parse_url, redact, unescape
+from engine.adapters.redis_keys import LearnerKeys, dirty_key
 from engine.adapters.redis_log import log_id_of, stream_id_of
 from engine.codec import decode_event, encode_event
 from engine.domain.records import LoggedEvent
