@@ -3,6 +3,7 @@ outbox and the statement outbox."""
 
 from __future__ import annotations
 
+import abc
 import random
 import threading
 from collections.abc import Callable
@@ -48,8 +49,12 @@ class Housekeeper:
         return purged
 
 
-class PollingWorker:
-    """Runs :meth:`run_once` every ``poll_seconds`` in a daemon thread until :meth:`stop`."""
+class PollingWorker(abc.ABC):
+    """Runs :meth:`run_once` every ``poll_seconds`` in a daemon thread until :meth:`stop`.
+
+    A subclass must define :meth:`run_once`: an abstract method, so that a worker without
+    one cannot even be built (a ``NotImplementedError`` would only surface in the thread).
+    """
 
     name = "worker"
 
@@ -58,8 +63,9 @@ class PollingWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @abc.abstractmethod
     def run_once(self) -> int:
-        raise NotImplementedError
+        """One round of work; how many things were done."""
 
     @property
     def stopping(self) -> bool:
