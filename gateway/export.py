@@ -18,8 +18,7 @@ from typing import Any
 
 from gateway.engine_client import EngineClient
 from gateway.errors import GatewayError
-from gateway.lrs.relay import learning_events
-from gateway.statements import TenantProfile, build_xapi
+from gateway.statements import TenantProfile, build_xapi, from_logged
 
 PAGE = 1000
 
@@ -99,7 +98,7 @@ def _write(
             course_id = logged.response.course_id
             if course_id not in titles:
                 titles[course_id] = engine.get_course(profile.tenant, course_id).title
-            for event in learning_events(profile.tenant, logged, titles[course_id]):
+            for event in from_logged(profile.tenant, logged, titles[course_id]):
                 if since <= event.occurred_at < until:
                     out.write(json.dumps(build_xapi(event, profile), sort_keys=True) + "\n")
                     written += 1

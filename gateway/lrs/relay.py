@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from attune.engine.v1 import events_pb2
 
 from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
@@ -43,95 +41,14 @@ from gateway.statements import LearningEvent, build_caliper, build_xapi, from_lo
 from gateway.worker import Backoff, PollingWorker
 
 POISON = (400, 409, 415, 422)
-FUTURE_SLACK_S = 86_400.0  # far beyond the engine's 300 s skew: only a pre-check entry trips it
 PAGE = 200
 log = structlog.get_logger("attune.gateway.statements")
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    tenant: str
-    event_id: str
-    learner_id: str
-    course_id: str
-    item_id: str
-    score: float
-    response_time_ms: int
-    occurred_at: float
-    recorded_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Skill:
-    skill_id: str
-    p_known: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Mastery:
-    skill_id: str
-    p_known: float
-    mastered_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Suggestion:
-    item_id: str
-    skill_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    skills: tuple[_Skill, ...]
-    mastery_events: tuple[_Mastery, ...]
-    recommendations: tuple[_Suggestion, ...]
-
-
-def learning_events(
-    tenant: str, logged: events_pb2.LoggedResponse, course_title: str
-) -> tuple[LearningEvent, ...]:
-    """The learning events of one ListEvents entry."""
-    r = logged.response
-    entry = _Entry(
-        tenant,
-        r.event_id,
-        r.learner_id,
-        r.course_id,
-        r.item_id,
-        r.score,
-        r.response_time_ms,
-        _epoch(r.occurred_at),
-        _epoch(logged.recorded_at),
-    )
-    reply = _Reply(
-        tuple(_Skill(s.skill_id, s.p_mastery) for s in logged.reply.skills),
-        tuple(
-            _Mastery(m.skill_id, m.p_mastery, _epoch(m.mastered_at))
-            for m in logged.reply.mastery_events
-        ),
-        tuple(_Suggestion(x.item_id, x.skill_id) for x in logged.reply.recommendations),
-    )
-    events = from_logged(entry, reply, course_title=course_title)
-    if entry.occurred_at > entry.recorded_at + FUTURE_SLACK_S:
-        # The engine refuses times more than its clock skew ahead (issue 11 item 3); an entry
-        # written before that check, read back clamped to 9999, is parked, not delivered.
-        raise ValueError(
-            f"occurred_at {entry.occurred_at!r} lies after the entry was recorded "
-            f"({entry.recorded_at!r})"
-        )
-    return events
-
-
 _BUILDERS = {"xapi": build_xapi, "caliper": build_caliper}
 
 
 def statement_for(target: LrsTarget, event: LearningEvent) -> dict[str, Any]:
     """The target's form of one event: an xAPI statement or a Caliper event."""
     return _BUILDERS[target.kind](event, target.profile())
-
-
-def _epoch(stamp: Any) -> float:
-    return float(stamp.seconds) + float(stamp.nanos) / 1e9
 
 
 class StatementRelay(PollingWorker):
@@ -179,7 +96,7 @@ class StatementRelay(PollingWorker):
         for logged in page.events:
             title = self._title(target.tenant, logged.response.course_id)
             try:
-                events = learning_events(target.tenant, logged, title)
+                events = from_logged(target.tenant, logged, title)
                 bodies = [build(event, profile) for event in events]
                 built = [(target.key, str(body["id"]), body) for body in bodies]
             except Exception as exc:  # whatever the pure builders raise: this entry only

@@ -24,18 +24,19 @@ import pytest
 from attune.engine.v1 import events_pb2
 from structlog.testing import capture_logs
 
+from engine.adapters.codec import encode_result
 from engine.adapters.redis_store import RedisStore
 from engine.adapters.sqlite_store import SqliteStore
-from engine.codec import encode_result
 from engine.domain.records import MasteryEvent, RecordResult
 from engine.ports import EngineStore
 from gateway.content import CourseCache
 from gateway.engine_client import EngineClient
 from gateway.lrs.ports import NotReplayableError, StatementOutbox
-from gateway.lrs.relay import StatementRelay, learning_events
+from gateway.lrs.relay import StatementRelay
 from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.lrs.targets import LrsTarget
 from gateway.lrs.unbuilt import unbuilt_event
+from gateway.statements import from_logged
 from gateway.stores import open_stores
 from gateway.worker import Backoff
 from integrations.lrs.http import HttpLrsClient
@@ -274,7 +275,7 @@ def test_an_unbuilt_entry_is_parked_with_the_cursor_and_never_replayed(
     r.event_id, r.learner_id, r.course_id, r.item_id = "e-5", "l-5", "c", "i"
     r.occurred_at.seconds = 2**63 - 1  # what issue 11 item 3 stored
     with pytest.raises(ValueError) as failed:
-        learning_events("t", logged, "")
+        from_logged("t", logged, "")
     parked = unbuilt_event(target, logged, failed.value)
     assert parked.reason.startswith("ValueError: occurred_at must be epoch seconds")
     good = [(target.key, "s-6", {"id": "s-6"})]

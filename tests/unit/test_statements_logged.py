@@ -1,61 +1,47 @@
-"""The engine's own log records map onto learning events, and those onto valid statements."""
+"""The engine's log entries (the contract's ``LoggedResponse``) map onto learning events, and
+those onto valid statements."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from attune.engine.v1 import events_pb2, learner_pb2
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from engine.domain.learner import SkillOutcome
-from engine.domain.policy import Reason, Recommendation
-from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
 from gateway.statements import build_caliper, build_xapi, from_logged, xapi_statement_id
 from tests.unit.statement_samples import REGISTRATION, profile
 
-ENTRY = LoggedEvent(
-    tenant="acme",
-    event_id="evt-42",
-    learner_id="lrn-7f3a",
-    course_id="algebra-1",
-    item_id="q-17",
-    score=1.0,
-    response_time_ms=5120,
-    occurred_at=1_700_000_000.0,
-    recorded_at=1_700_000_000.2,
-    sequence=12,
-    reply="",
-)
+
+def _entry(score: float = 1.0, quiet: bool = False) -> events_pb2.LoggedResponse:
+    """One entry of the engine's log, as ``EventService.ListEvents`` returns it."""
+    logged = events_pb2.LoggedResponse(log_id=12)
+    r = logged.response
+    r.event_id, r.learner_id, r.course_id, r.item_id = "evt-42", "lrn-7f3a", "algebra-1", "q-17"
+    r.score, r.response_time_ms = score, 5120
+    r.occurred_at.seconds = 1_700_000_000
+    logged.recorded_at.seconds, logged.recorded_at.nanos = 1_700_000_000, 200_000_000
+    reply = logged.reply
+    reply.event_id, reply.sequence = "evt-42", 12
+    if quiet:
+        reply.skills.add(skill_id="ratios", p_mastery=0.4)
+        return logged
+    reply.skills.add(skill_id="fractions", p_mastery=0.97)
+    reply.skills.add(skill_id="ratios", p_mastery=0.55)
+    mastery = reply.mastery_events.add(skill_id="fractions", p_mastery=0.97, attempts=4)
+    mastery.mastered_at.CopyFrom(logged.recorded_at)
+    mastery.event_id = "evt-42"
+    for item in ("q-18", "q-30"):
+        reply.recommendations.add(
+            item_id=item, skill_id="ratios", score=0.6, reasons=[learner_pb2.REASON_ZPD]
+        )
+    return logged
 
 
-def _outcome(skill: str, p_known: float, mastered: bool) -> SkillOutcome:
-    return SkillOutcome(
-        skill_id=skill,
-        p_known_before=0.5,
-        p_known=p_known,
-        p_correct=0.7,
-        attempts=4,
-        mastered=mastered,
-    )
-
-
-def _recommendation(item: str, skill: str) -> Recommendation:
-    return Recommendation(
-        item_id=item, skill_id=skill, score=0.6, reasons=(Reason.ZPD,), components={}
-    )
-
-
-REPLY = RecordResult(
-    event_id="evt-42",
-    skills=(_outcome("fractions", 0.97, True), _outcome("ratios", 0.55, False)),
-    mastery_events=(MasteryEvent("fractions", 0.97, 4, 1_700_000_000.2, "evt-42"),),
-    recommendations=(_recommendation("q-18", "ratios"), _recommendation("q-30", "ratios")),
-    sequence=12,
-)
+ENTRY = _entry()
+RECORDED_AT = 1_700_000_000.2
 
 
 def test_one_response_gives_answer_mastery_and_recommendation() -> None:
     answered, mastered, recommended = from_logged(
-        ENTRY, REPLY, course_title="Algebra 1", registration=REGISTRATION
+        "acme", ENTRY, course_title="Algebra 1", registration=REGISTRATION
     )
     assert (answered.kind, mastered.kind, recommended.kind) == (
         "answered",
@@ -70,36 +56,30 @@ def test_one_response_gives_answer_mastery_and_recommendation() -> None:
     assert recommended.recommended_item_ids == ("q-18", "q-30")
     assert recommended.skill_ids == ("ratios",)
     assert dict(recommended.p_mastery) == {"ratios": 0.55}
-    assert recommended.occurred_at == ENTRY.recorded_at
+    assert recommended.occurred_at == RECORDED_AT
     assert {e.event_id for e in (answered, mastered, recommended)} == {"evt-42"}
 
 
 def test_pass_mark_decides_success() -> None:
-    partial = replace(ENTRY, score=0.6)
-    assert from_logged(partial, REPLY)[0].success is False
-    assert from_logged(partial, REPLY, pass_mark=0.5)[0].success is True
+    partial = _entry(score=0.6)
+    assert from_logged("acme", partial)[0].success is False
+    assert from_logged("acme", partial, pass_mark=0.5)[0].success is True
 
 
 def test_mapped_events_build_valid_distinct_statements() -> None:
-    events = from_logged(ENTRY, REPLY, registration=REGISTRATION)
+    events = from_logged("acme", ENTRY, registration=REGISTRATION)
     statements = [build_xapi(e, profile()) for e in events]
     for statement in statements:
         BaseXapiStatement.model_validate(statement)
     assert len({s["id"] for s in statements}) == len(statements)
     # Re-reading the same log entry (a retry) gives the same ids.
-    assert [xapi_statement_id(e) for e in from_logged(ENTRY, REPLY)] == [
+    assert [xapi_statement_id(e) for e in from_logged("acme", ENTRY)] == [
         s["id"] for s in statements
     ]
     assert len({build_caliper(e, profile())["id"] for e in events}) == len(events)
 
 
 def test_a_response_without_mastery_or_recommendation_is_one_answer() -> None:
-    quiet = RecordResult(
-        event_id="evt-42",
-        skills=(_outcome("ratios", 0.4, False),),
-        mastery_events=(),
-        recommendations=(),
-        sequence=12,
-    )
-    [answered] = from_logged(ENTRY, quiet)
+    quiet = _entry(quiet=True)
+    [answered] = from_logged("acme", quiet)
     assert answered.kind == "answered"

@@ -11,8 +11,13 @@ from attune.engine.v1 import events_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.lrs.relay import learning_events
-from gateway.statements import LearningEvent, TenantProfile, build_caliper, build_xapi
+from gateway.statements import (
+    LearningEvent,
+    TenantProfile,
+    build_caliper,
+    build_xapi,
+    from_logged,
+)
 from gateway.statements.timefmt import FIRST_MS, LAST_MS, epoch_millis, iso_timestamp
 
 PROFILE = TenantProfile(
@@ -116,16 +121,16 @@ def _logged(seconds: int, nanos: int = 0) -> events_pb2.LoggedResponse:
 @pytest.mark.parametrize("seconds", [-14_182_980, 2**63 - 1, -(2**63), 253_402_300_800])
 def test_a_logged_entry_with_an_unwritable_time_is_a_value_error(seconds: int) -> None:
     with pytest.raises(ValueError, match="occurred_at"):
-        learning_events("t", _logged(seconds), "")
+        from_logged("t", _logged(seconds), "")
 
 
 def test_an_entry_read_back_clamped_to_9999_is_parked_not_delivered() -> None:
     # The engine clamps a pre-check 2**63 time to the last Timestamp second on output.
     with pytest.raises(ValueError, match="after the entry was recorded"):
-        learning_events("t", _logged(253_402_300_799), "")
+        from_logged("t", _logged(253_402_300_799), "")
 
 
 def test_a_logged_entry_at_a_good_time_still_builds() -> None:
-    [event] = learning_events("t", _logged(1_800_000_000, 250_000_000), "Course")
+    [event] = from_logged("t", _logged(1_800_000_000, 250_000_000), "Course")
     assert iso_timestamp(event.occurred_at) == "2027-01-15T08:00:00.250Z"
     assert build_xapi(event, PROFILE)["timestamp"] == "2027-01-15T08:00:00.250Z"
