@@ -109,8 +109,8 @@ def run_threads(workers: int, seconds: float, one: Callable[[requests.Session], 
 
 def practice_phases(url: str, workers: int, seconds: float) -> list[PhaseResult]:
     """The healthz ceiling, then practice answers."""
+    from content.templates import render
     from engine.demo.course import demo_course
-    from engine.demo.templates import render
 
     contents = {i.item_id: i.content for i in demo_course().items.values()}
 

@@ -2,9 +2,10 @@
 content references rendered into questions.
 
 The contract leaves ``Item.content`` to "the page that renders it". The demo course's items
-are ``template:NAME?level=N`` references; the template renderer is pure code with no engine
-state, so the gateway uses it as a library. The same content and seed always render the same
-question, which is how an answer is checked against the question that was shown.
+are ``template:NAME?level=N`` references, rendered by :mod:`content.templates`: pure code
+shared with the engine's tooling, never engine internals. The same content and seed always
+render the same question, which is how an answer is checked against the question that was
+shown.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 from attune.engine.v1 import course_pb2
 
-from engine.demo.templates import Question, render
+from content.templates import Question, render
 from gateway.engine_client import EngineClient
 from gateway.errors import BadRequestError
 

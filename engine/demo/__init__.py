@@ -1,7 +1,6 @@
-"""The bundled demo course (arithmetic to algebra) and the question templates behind it."""
+"""The bundled demo course (arithmetic to algebra) and simulated learners. Its items are
+rendered by the question templates of :mod:`content.templates`."""
 
 from engine.demo.course import course_from_json, demo_course, demo_course_json
-from engine.demo.question import Question
-from engine.demo.templates import render
 
-__all__ = ["Question", "course_from_json", "demo_course", "demo_course_json", "render"]
+__all__ = ["course_from_json", "demo_course", "demo_course_json"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from engine.demo.templates import LEVELS, content_ref
+from content.templates import LEVELS, content_ref
 from engine.domain.bkt import BktParams
 from engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
 from engine.domain.course_json import course_from_json, course_to_json

@@ -10,10 +10,10 @@ from pathlib import Path
 import grpc
 from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 
+from content.templates import render
 from engine.adapters.sqlite_store import SqliteStore
 from engine.demo.course import demo_course
 from engine.demo.simulated import SimulatedLearner
-from engine.demo.templates import render
 from engine.grpc.auth import StaticTokenAuthenticator
 from engine.grpc.convert import course_to_pb
 from engine.grpc.server import start_server

@@ -118,7 +118,7 @@ def _contents() -> dict[str, str]:
 
 def right_answer(page: str) -> str:
     """What a learner who knows the skill types for the question on ``page``."""
-    from engine.demo.templates import render
+    from content.templates import render
 
     return render(_contents()[data(page, "item")], int(data(page, "seed"))).answer
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from content.templates import parse_content, render
 from engine.demo.course import demo_course, demo_course_json
-from engine.demo.templates import parse_content, render
 from engine.domain.bkt import BktParams
 from engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
 from engine.domain.course_json import course_from_json, course_to_json

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from random import Random
 
-from engine.demo.question import DIVIDE, TIMES, Question, fmt_fraction, fmt_mixed, paren
+from content.question import DIVIDE, TIMES, Question, fmt_fraction, fmt_mixed, paren
 
 Template = Callable[[Random, int], Question]
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from random import Random
 
-from engine.demo.question import DIVIDE, TIMES, Question, paren
+from content.question import DIVIDE, TIMES, Question, paren
 
 Template = Callable[[Random, int], Question]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from random import Random
 
-from engine.demo.question import (
+from content.question import (
     DIVIDE,
     SQRT,
     TIMES,

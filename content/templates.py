@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from functools import cache
 from random import Random
 
-from engine.demo import templates_algebra, templates_decimal, templates_fraction, templates_number
-from engine.demo.question import Question
-from engine.demo.templates_number import Template
+from content import templates_algebra, templates_decimal, templates_fraction, templates_number
+from content.question import Question
+from content.templates_number import Template
 
 __all__ = ["LEVELS", "Question", "content_ref", "parse_content", "render", "template_names"]
 
