@@ -14,7 +14,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.content import CourseCache
-from gateway.engine_client import EngineClient
+from gateway.engine_port import EngineClient
 from gateway.errors import GatewayError, RateLimitedError
 from gateway.keys import ToolKeys
 from gateway.lrs.ports import StatementOutbox

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from attune.engine.v1 import course_pb2
 
 from content.templates import Question, render
-from gateway.engine_client import EngineClient
+from gateway.engine_port import EngineClient
 from gateway.errors import BadRequestError
 
 COURSE_TTL_S = 30.0

@@ -1,5 +1,6 @@
-"""The gateway's only way to the engine: the public gRPC contract, one channel, the tenant's
-credential on every call (the engine takes the tenant from it, never from the body)."""
+"""The gateway's way to the engine (:class:`gateway.engine_port.EngineClient`) over the public
+gRPC contract: one channel, the tenant's credential on every call (the engine takes the tenant
+from it, never from the body)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from gateway.errors import EngineCallError, UnknownTenantError
 TIMEOUT_S = 10.0
 
 
-class EngineClient:
-    """Synchronous stubs (the gateway's WSGI threads block on them)."""
+class GrpcEngineClient:
+    """:class:`EngineClient` over synchronous stubs (the gateway's WSGI threads block on
+    them)."""
 
     def __init__(self, target: str, tokens: Mapping[str, str]) -> None:
         self._channel = grpc.insecure_channel(target)

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
+from gateway.engine_port import EngineClient
 from gateway.errors import GatewayError
 from gateway.statements import TenantProfile, build_xapi, from_logged
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"attune export xapi: {exc}", file=sys.stderr)
         return 2
-    engine = EngineClient(args.engine, {args.tenant: args.token})
+    engine = GrpcEngineClient(args.engine, {args.tenant: args.token})
     written = 0
     try:
         with args.out.open("w") as out:

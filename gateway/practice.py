@@ -20,7 +20,7 @@ import structlog
 from attune.engine.v1 import course_pb2, learner_pb2
 
 from gateway.content import CourseCache, render_item
-from gateway.engine_client import EngineClient
+from gateway.engine_port import EngineClient
 from gateway.errors import BadRequestError, EngineCallError
 from gateway.grades.grade import SCORE_MAXIMUM, MasteryGrade, score_payload
 from gateway.grades.outbox import queue_score

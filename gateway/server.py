@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from gateway.app import Gateway, build_gateway, create_app
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
 from gateway.grades.outbox import ScoreSender
 from gateway.http_server import create_hardened_server
 from gateway.lrs.ports import StatementOutbox
@@ -63,7 +63,7 @@ def start_gateway(
     given, were opened by the caller (see :func:`gateway.stores.open_stores`)."""
     install_log_redaction()  # before anything is served: no token reaches a log line
     store, statements = stores or open_stores(settings.store_url, data_dir)
-    engine = EngineClient(engine_target, settings.engine_tokens)
+    engine = GrpcEngineClient(engine_target, settings.engine_tokens)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
     # URL: bind first with a placeholder app, then install the real one.

@@ -48,7 +48,7 @@ Status = Literal["applied", "duplicate", "not_applied"]
 
 
 class Recorder(Protocol):
-    """The engine's RecordResponse (``EngineClient`` is one)."""
+    """The engine's RecordResponse (an ``EngineClient`` is one)."""
 
     def record(
         self, tenant: str, request: learner_pb2.RecordResponseRequest

@@ -32,7 +32,7 @@ from typing import Any
 import structlog
 
 from gateway.content import CourseCache
-from gateway.engine_client import EngineClient
+from gateway.engine_port import EngineClient
 from gateway.lrs.client import LrsClient, SendResult
 from gateway.lrs.ports import QueuedStatement, StatementOutbox, UnbuiltEvent
 from gateway.lrs.targets import LrsTarget

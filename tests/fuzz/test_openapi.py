@@ -12,7 +12,7 @@ import schemathesis
 from flask import Flask
 
 from gateway.app import build_gateway, create_app
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
 from gateway.settings import GatewaySettings
 from gateway.stores import open_stores
 from gateway.web.openapi import openapi_document
@@ -26,7 +26,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     """The gateway's app over embedded stores; no engine is called."""
     settings = GatewaySettings()
     store, statements = open_stores("", tmp_path)
-    unused = EngineClient("127.0.0.1:1", settings.engine_tokens)
+    unused = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)
     yield create_app(build_gateway(settings, store, unused, "http://gw.test", statements))
     store.close()
     statements.close()

@@ -30,7 +30,7 @@ from engine.adapters.sqlite_store import SqliteStore
 from engine.domain.records import MasteryEvent, RecordResult
 from engine.ports import EngineStore
 from gateway.content import CourseCache
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
 from gateway.lrs.ports import NotReplayableError, StatementOutbox
 from gateway.lrs.relay import StatementRelay
 from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
@@ -118,7 +118,7 @@ def feed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Feed]:
 
 
 def _relay(feed: Feed, ralph: RalphLRS, clock: ManualClock) -> tuple[StatementRelay, LrsTarget]:
-    engine = EngineClient(feed.stack.engine.target, {TENANT: "dev-token"})
+    engine = GrpcEngineClient(feed.stack.engine.target, {TENANT: "dev-token"})
     relay = StatementRelay(
         feed.outbox,
         engine,

@@ -19,7 +19,7 @@ import requests
 from flask.testing import FlaskClient
 
 from gateway.app import Gateway, build_gateway, create_app
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
 from gateway.http_server import HardenedServer, create_hardened_server
 from gateway.http_settings import KIB, BodyLimits, HttpSettings, Rate, RateLimits
 from gateway.ports import Registration
@@ -70,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     )
     clock = ManualClock()
     store, statements = open_stores("", tmp_path)
-    engine = EngineClient("127.0.0.1:1", settings.engine_tokens)  # never called here
+    engine = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)  # never called here
     holder: dict[str, object] = {}
     server = create_hardened_server(
         lambda environ, start: holder["app"](environ, start),  # type: ignore[operator]
@@ -383,7 +383,7 @@ def test_over_http_a_refusal_carries_retry_after(served: Served) -> None:
 def test_ingest_is_limited_per_tenant(tmp_path: Path) -> None:
     settings = _settings(rate_limits=RateLimits(ingest_per_tenant=Rate(burst=2, per_second=1.0)))
     clock = ManualClock()
-    engine = EngineClient("127.0.0.1:1", settings.engine_tokens)
+    engine = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)
     store, statements = open_stores("", tmp_path)
     gateway = build_gateway(settings, store, engine, "http://gw", statements, clock=clock.now)
     client = create_app(gateway).test_client()

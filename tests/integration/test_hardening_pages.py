@@ -19,7 +19,7 @@ from flask import render_template
 from structlog.testing import capture_logs
 
 from gateway.app import build_gateway, create_app
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
 from gateway.ports import Registration
 from gateway.settings import GatewaySettings
 from gateway.stores import open_stores
@@ -178,7 +178,7 @@ def test_unrelated_text_is_left_alone() -> None:
 def test_the_registration_pages_script_is_allowed_by_its_hash(tmp_path: Path) -> None:
     settings = GatewaySettings()
     store, statements = open_stores("", tmp_path)
-    engine = EngineClient("127.0.0.1:1", settings.engine_tokens)
+    engine = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)
     app = create_app(build_gateway(settings, store, engine, "http://gw", statements))
     registration = Registration("t", "https://lms", "c", "https://lms/a", "https://lms/t", "k")
     with app.test_request_context():

@@ -21,7 +21,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from gateway.app import build_gateway, create_app
-from gateway.engine_client import EngineClient
+from gateway.engine_client import GrpcEngineClient
 from gateway.errors import EngineCallError
 from gateway.ingest import (
     IdConflictError,
@@ -718,7 +718,7 @@ def http(tmp_path: Path) -> Iterator[tuple[FlaskClient, FakeEngine]]:
     """The gateway's Flask app over real stores, with the fake engine behind it."""
     settings = GatewaySettings(ingest_tokens={"tok-a": "default", "tok-b": "other"})
     engine = FakeEngine()
-    unused = EngineClient("127.0.0.1:1", settings.engine_tokens)  # replaced by the fake
+    unused = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)  # replaced by the fake
     gateway = build_gateway(
         settings,
         SqliteGatewayStore(tmp_path / "g.db"),

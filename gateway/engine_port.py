@@ -1,0 +1,55 @@
+"""The engine as the gateway sees it: exactly the calls the gateway makes, over the public
+contract's messages. :class:`gateway.engine_client.GrpcEngineClient` is the real one (gRPC);
+tests may give a small recording one. The tenant is named on every call: the implementation
+presents that tenant's credential, and the engine takes the tenant from it, never from a body.
+
+Errors: a refused or failed call raises :class:`gateway.errors.EngineCallError` with the
+status name (``NOT_FOUND``, ``UNAVAILABLE`` ...); a tenant without an engine credential
+raises :class:`gateway.errors.UnknownTenantError`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
+
+
+class EngineClient(Protocol):
+    """The engine's course, learner and event services, one tenant per call."""
+
+    def get_course(self, tenant: str, course_id: str) -> course_pb2.Course:
+        """The course, or EngineCallError NOT_FOUND."""
+        ...
+
+    def list_courses(self, tenant: str) -> list[course_pb2.Course]:
+        """Every course of the tenant."""
+        ...
+
+    def record(
+        self, tenant: str, request: learner_pb2.RecordResponseRequest
+    ) -> learner_pb2.RecordResponseResponse:
+        """RecordResponse; a retry with the same event id gets the original reply."""
+        ...
+
+    def recommend(
+        self, tenant: str, learner_id: str, course_id: str, max_items: int = 3
+    ) -> learner_pb2.RecommendResponse:
+        """The next items for the learner, with reasons."""
+        ...
+
+    def state(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> learner_pb2.GetLearnerStateResponse:
+        """What the engine believes about the learner in the course."""
+        ...
+
+    def list_events(
+        self, tenant: str, after_log_id: int, page_size: int = 100
+    ) -> events_pb2.ListEventsResponse:
+        """One page of the tenant's event log after the cursor."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; no call is made after this."""
+        ...
