@@ -4,17 +4,31 @@
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# Two installs share .venv: serving needs only the runtime dependencies (`make run`); the
+# tests, lint, gen and bench need the dev and train extras too. The full install implies the
+# runtime one, so it marks both.
+RUN_STAMP := $(VENV)/.installed-run
+STAMP     := $(VENV)/.installed
 PORT   ?= 50051
 
-.PHONY: run test test-fast lint typecheck gen check-gen buf-lint bench clean install browser fuzz
+.PHONY: run test test-fast lint typecheck gen check-gen buf-lint bench clean install install-run browser fuzz
 
-$(STAMP): pyproject.toml
+$(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+
+## install-run: what serving needs (the runtime dependencies, no extras)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+## install: everything, for tests, lint, gen and bench (the dev and train extras)
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev,train]'
-	touch $(STAMP)
+	touch $(RUN_STAMP) $(STAMP)
+
+install-run: $(RUN_STAMP)
 
 install: $(STAMP)
 
@@ -23,7 +37,7 @@ node_modules/.bin/buf: package.json
 	touch $@
 
 ## run: the engine with the demo course on the embedded store (no services needed)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(VENV)/bin/attune serve --port $(PORT)
 
 ## test: the whole suite, as CI runs it (unit, integration with real servers, slow included)
