@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
+from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 from flask.testing import FlaskClient
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -21,7 +21,6 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from gateway.app import build_gateway, create_app
-from gateway.engine_client import GrpcEngineClient
 from gateway.errors import EngineCallError
 from gateway.ingest import (
     IdConflictError,
@@ -610,8 +609,17 @@ def test_a_completed_item_without_a_score_is_not_applied() -> None:
 # -- applying: each id once ---------------------------------------------------------------------
 
 
+def _course(course_id: str) -> course_pb2.Course:
+    """The one course the fakes know ("demo", two items); NOT_FOUND for any other."""
+    if course_id != "demo":
+        raise EngineCallError("NOT_FOUND", f"course {course_id}")
+    items = [course_pb2.Item(item_id=i) for i in ("place-value/1", "whole-add/1")]
+    return course_pb2.Course(course_id="demo", items=items)
+
+
 class FakeEngine:
-    """RecordResponse with the engine's idempotency by event id."""
+    """A recording :class:`gateway.engine_port.EngineClient`: RecordResponse with the
+    engine's idempotency by event id, and one course. Ingest makes no other call."""
 
     def __init__(self) -> None:
         self.applied: list[learner_pb2.RecordResponseRequest] = []
@@ -630,13 +638,34 @@ class FakeEngine:
             self.tenants.append(tenant)
         return learner_pb2.RecordResponseResponse(event_id=request.event_id, duplicate=duplicate)
 
+    def get_course(self, tenant: str, course_id: str) -> course_pb2.Course:
+        return _course(course_id)
+
+    def list_courses(self, tenant: str) -> list[course_pb2.Course]:
+        return [_course("demo")]
+
+    def recommend(
+        self, tenant: str, learner_id: str, course_id: str, max_items: int = 3
+    ) -> learner_pb2.RecommendResponse:
+        raise AssertionError("ingest never asks for recommendations")
+
+    def state(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> learner_pb2.GetLearnerStateResponse:
+        raise AssertionError("ingest never reads a learner's state")
+
+    def list_events(
+        self, tenant: str, after_log_id: int, page_size: int = 100
+    ) -> events_pb2.ListEventsResponse:
+        raise AssertionError("ingest never reads the event log")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 class FakeCourses:
     def get(self, tenant: str, course_id: str) -> course_pb2.Course:
-        if course_id != "demo":
-            raise EngineCallError("NOT_FOUND", f"course {course_id}")
-        items = [course_pb2.Item(item_id=i) for i in ("place-value/1", "whole-add/1")]
-        return course_pb2.Course(course_id="demo", items=items)
+        return _course(course_id)
 
 
 @pytest.fixture
@@ -718,19 +747,16 @@ def http(tmp_path: Path) -> Iterator[tuple[FlaskClient, FakeEngine]]:
     """The gateway's Flask app over real stores, with the fake engine behind it."""
     settings = GatewaySettings(ingest_tokens={"tok-a": "default", "tok-b": "other"})
     engine = FakeEngine()
-    unused = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)  # replaced by the fake
     gateway = build_gateway(
         settings,
         SqliteGatewayStore(tmp_path / "g.db"),
-        unused,
+        engine,
         HOME,
         SqliteStatementOutbox(tmp_path / "s.db"),
     )
-    gateway.engine, gateway.courses = engine, FakeCourses()  # type: ignore[assignment]
     yield create_app(gateway).test_client(), engine
     gateway.store.close()
     gateway.statements.close()
-    unused.close()
 
 
 def test_log_lines_carry_the_tenant_of_the_token(http: tuple[FlaskClient, FakeEngine]) -> None:
