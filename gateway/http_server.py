@@ -42,7 +42,7 @@ Clock = Callable[[], float]
 CLEANUP_INTERVAL_S = 1  # how often the deadlines are looked at (waitress takes whole seconds)
 
 
-class RefusedBeforeBody(Error):  # type: ignore[misc]
+class RefusedBeforeBody(Error):
     """A waitress error response carrying a :class:`Refusal` as the API's JSON."""
 
     def __init__(self, refusal: Refusal) -> None:
@@ -60,7 +60,7 @@ class RefusedBeforeBody(Error):  # type: ignore[misc]
         return self.refusal.status_line, headers, body
 
 
-class GatedParser(HTTPRequestParser):  # type: ignore[misc]
+class GatedParser(HTTPRequestParser):
     """One request being read; knows when its first byte came and checks it before its body."""
 
     def __init__(self, adj: Adjustments, channel: GatedChannel) -> None:
@@ -117,7 +117,7 @@ class GatedParser(HTTPRequestParser):  # type: ignore[misc]
         )
 
 
-class GatedChannel(HTTPChannel):  # type: ignore[misc]
+class GatedChannel(HTTPChannel):
     """A connection whose requests are read by :class:`GatedParser`; after a refusal, the
     rest of its input is dropped unread and it closes once the answer is out."""
 
@@ -133,7 +133,7 @@ class GatedChannel(HTTPChannel):  # type: ignore[misc]
         return bool(super().received(data))
 
 
-class HardenedServer(TcpWSGIServer):  # type: ignore[misc]
+class HardenedServer(TcpWSGIServer):
     """waitress's TCP server with the request deadlines and the body gate."""
 
     channel_class = GatedChannel

@@ -49,7 +49,7 @@ class AttuneMessageLaunch(FlaskMessageLaunch):
         leeway: int,
         nonce_ttl: float,
     ) -> None:
-        super().__init__(request, tool_conf, launch_data_storage=storage)  # type: ignore[no-untyped-call]
+        super().__init__(request, tool_conf, launch_data_storage=storage)
         self._storage = storage
         self._keys = keys
         self._tenant = tenant

@@ -54,7 +54,7 @@ def login_redirect(
     if deployment and deployment not in registration.deployment_ids:
         raise BadRequestError(f"unknown deployment {deployment!r} for this platform")
     storage: TenantLaunchStorage = storage_for(registration.tenant)
-    login = BoundOIDCLogin(request, tool_conf, launch_data_storage=storage)  # type: ignore[no-untyped-call]
+    login = BoundOIDCLogin(request, tool_conf, launch_data_storage=storage)
     # The tenant and the platform go into the server-side state record (and the nonce, see
     # BoundOIDCLogin); the launch checks them.
     login.pass_params_to_launch(

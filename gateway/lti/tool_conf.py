@@ -15,6 +15,7 @@ from typing import Any
 from pylti1p3.deployment import Deployment
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.registration import Registration as LtiRegistration
+from pylti1p3.request import Request
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from gateway.keys import ToolKeys
@@ -42,7 +43,7 @@ class AttuneRegistration(LtiRegistration):
         return self._kid
 
 
-class StoreToolConf(ToolConfAbstract):  # type: ignore[type-arg]
+class StoreToolConf(ToolConfAbstract[Request]):
     """Registrations and deployments from the store; one issuer may have many client ids."""
 
     def __init__(self, registrations: RegistrationStore, keys: ToolKeys) -> None:
@@ -82,7 +83,7 @@ class StoreToolConf(ToolConfAbstract):  # type: ignore[type-arg]
         return Deployment().set_deployment_id(deployment_id)
 
 
-class TenantLaunchStorage(LaunchDataStorage):  # type: ignore[type-arg]
+class TenantLaunchStorage(LaunchDataStorage[Any]):
     """pylti1p3's launch-data cache, OIDC state and nonces in the gateway store, under one
     tenant. It asks for no session cookie: inside an LMS iframe third-party cookies are often
     blocked (pylti1p3 #119), so the launch is tied to its server-side state instead."""

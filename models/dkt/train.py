@@ -95,7 +95,7 @@ def _epoch(
     for batch in bar:
         optimizer.zero_grad()
         loss = batch_loss(model, batch)
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
         optimizer.step()
         total += loss.item() * int(batch.mask.sum())
