@@ -1,5 +1,6 @@
 """The gateway's parts, wired once (:func:`build_gateway`), and the Flask app over them
-(:func:`create_app`). Nothing is created at import time."""
+(:func:`create_app`). Nothing is created at import time. The engine client and the vendor
+adapters (:class:`gateway.edges.GatewayEdges`) are given by the composition root."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.content import CourseCache
+from gateway.edges import GatewayEdges
 from gateway.engine_port import EngineClient
 from gateway.errors import GatewayError, RateLimitedError
 from gateway.keys import ToolKeys
@@ -29,7 +31,6 @@ from gateway.settings import GatewaySettings
 from gateway.web.rate_limit import RateLimiter
 from gateway.web.redact import redact
 from gateway.worker import Backoff
-from integrations.lrs.http import HttpLrsClient
 
 log = structlog.get_logger("attune.gateway")
 JSON_PATHS = ("/admin", "/api", "/xapi", "/caliper")  # errors as {"error", "reason"} JSON
@@ -52,6 +53,7 @@ class Gateway:
     statements: StatementOutbox
     relay: StatementRelay
     limiter: RateLimiter  # per process: see gateway.web.rate_limit
+    edges: GatewayEdges
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
         return TenantLaunchStorage(self.store, tenant, self.settings.nonce_ttl_seconds)
@@ -78,17 +80,19 @@ def build_gateway(
     engine: EngineClient,
     base_url: str,
     statements: StatementOutbox,
+    edges: GatewayEdges,
     clock: Callable[[], float] = time.monotonic,
 ) -> Gateway:
-    """Wire the gateway's parts over its stores and an engine client; ``clock`` drives the
-    rate limits."""
+    """Wire the gateway's parts over its stores, an engine client and the vendor adapters
+    (``integrations.edges.gateway_edges()`` in production); ``clock`` drives the rate
+    limits."""
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     courses = CourseCache(engine)
     relay = StatementRelay(
         statements,
         engine,
         courses,
-        HttpLrsClient(),
+        edges.lrs_client,
         settings.statement_batch,
         Backoff(settings.statement_base_delay_seconds, settings.statement_max_delay_seconds),
         settings.statement_poll_seconds,
@@ -109,6 +113,7 @@ def build_gateway(
         statements=statements,
         relay=relay,
         limiter=RateLimiter(settings.http.rate_limits, clock),
+        edges=edges,
     )
 
 

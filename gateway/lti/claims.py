@@ -19,6 +19,9 @@ LAUNCH_PRESENTATION = LTI + "launch_presentation"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+# The tool's configuration in a Dynamic Registration request and reply (LTI Dynamic
+# Registration 1.0, "LTI Tool Configuration").
+TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"

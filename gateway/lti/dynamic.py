@@ -45,7 +45,6 @@ from gateway.lti.targets import (
 )
 from gateway.ports import KeyValueStore, Registration, RegistrationStore
 
-TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 ENROLL_TTL = 7 * 86400.0
 TIMEOUT_S = 10.0
@@ -83,7 +82,7 @@ def tool_registration(base_url: str) -> dict[str, Any]:
         "jwks_uri": f"{base_url}/lti/jwks",
         "token_endpoint_auth_method": "private_key_jwt",
         "scope": " ".join(SCOPES),
-        TOOL_CONFIG: {
+        claims.TOOL_CONFIG: {
             "domain": urlsplit(base_url).netloc,
             "description": "Adaptive practice with mastery-based grades",
             "target_link_uri": launch,
@@ -134,7 +133,7 @@ def register(
     client_id = reply.get("client_id")
     if not isinstance(client_id, str) or not client_id.strip():
         raise PlatformError("the platform's registration reply has no client_id", retryable=False)
-    tool_config = reply.get(TOOL_CONFIG)
+    tool_config = reply.get(claims.TOOL_CONFIG)
     deployment = tool_config.get("deployment_id", "") if isinstance(tool_config, dict) else ""
     if not isinstance(deployment, str):
         raise PlatformError("the platform's deployment_id is not a string", retryable=False)

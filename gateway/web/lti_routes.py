@@ -21,7 +21,6 @@ from gateway.lti.login import login_redirect
 from gateway.lti.tool_conf import AttuneRegistration
 from gateway.statements import LearningEvent
 from gateway.web.launch_session import session_from_launch
-from integrations.lms.canvas import developer_key
 
 lti = Blueprint("lti", __name__)
 log = structlog.get_logger("attune.gateway.lti")
@@ -193,4 +192,5 @@ def _deep_link_session(token: str) -> tuple[Gateway, Any]:
 def canvas_config() -> Response:
     """A Canvas developer key (LTI key, "Paste JSON") for this gateway."""
     gw = current()
-    return jsonify(developer_key(tool_registration(gw.base_url), gw.launch_url))
+    key = gw.edges.canvas_developer_key(tool_registration(gw.base_url), gw.launch_url)
+    return jsonify(key)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.lti import claims
-from gateway.lti.dynamic import TOOL_CONFIG
 
 
 def developer_key(registration: dict[str, Any], launch_url: str) -> dict[str, Any]:
@@ -27,7 +26,7 @@ def developer_key(registration: dict[str, Any], launch_url: str) -> dict[str, An
     ]
     return {
         "title": "Attune",
-        "description": registration[TOOL_CONFIG]["description"],
+        "description": registration[claims.TOOL_CONFIG]["description"],
         "oidc_initiation_url": registration["initiate_login_uri"],
         "target_link_uri": launch_url,
         "public_jwk_url": registration["jwks_uri"],

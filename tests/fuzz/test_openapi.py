@@ -16,6 +16,7 @@ from gateway.engine_client import GrpcEngineClient
 from gateway.settings import GatewaySettings
 from gateway.stores import open_stores
 from gateway.web.openapi import openapi_document
+from integrations.edges import gateway_edges
 
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _IMPLICIT = {"HEAD", "OPTIONS"}  # Flask answers these for every route by itself
@@ -27,7 +28,9 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     settings = GatewaySettings()
     store, statements = open_stores("", tmp_path)
     unused = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)
-    yield create_app(build_gateway(settings, store, unused, "http://gw.test", statements))
+    yield create_app(
+        build_gateway(settings, store, unused, "http://gw.test", statements, gateway_edges())
+    )
     store.close()
     statements.close()
     unused.close()

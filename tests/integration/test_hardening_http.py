@@ -19,15 +19,15 @@ import requests
 from flask.testing import FlaskClient
 
 from gateway.app import Gateway, build_gateway, create_app
-from gateway.engine_client import GrpcEngineClient
 from gateway.http_server import HardenedServer, create_hardened_server
 from gateway.http_settings import KIB, BodyLimits, HttpSettings, Rate, RateLimits
 from gateway.ports import Registration
 from gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
 from gateway.sqlite_store import SqliteGatewayStore
 from gateway.stores import open_stores
+from integrations.edges import gateway_edges
 from tests.support.engine_server import ManualClock
-from tests.unit.test_ingest import FakeCourses
+from tests.unit.test_ingest import FakeEngine
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     )
     clock = ManualClock()
     store, statements = open_stores("", tmp_path)
-    engine = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)  # never called here
+    engine = FakeEngine()  # serves the "demo" course; nothing here records
     holder: dict[str, object] = {}
     server = create_hardened_server(
         lambda environ, start: holder["app"](environ, start),  # type: ignore[operator]
@@ -79,8 +79,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
     )
     port = int(server.effective_port)
     url = f"http://127.0.0.1:{port}"
-    gateway = build_gateway(settings, store, engine, url, statements, clock=clock.now)
-    gateway.courses = FakeCourses()  # type: ignore[assignment]
+    gateway = build_gateway(
+        settings, store, engine, url, statements, gateway_edges(), clock=clock.now
+    )
     holder["app"] = create_app(gateway)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -383,9 +384,11 @@ def test_over_http_a_refusal_carries_retry_after(served: Served) -> None:
 def test_ingest_is_limited_per_tenant(tmp_path: Path) -> None:
     settings = _settings(rate_limits=RateLimits(ingest_per_tenant=Rate(burst=2, per_second=1.0)))
     clock = ManualClock()
-    engine = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)
+    engine = FakeEngine()
     store, statements = open_stores("", tmp_path)
-    gateway = build_gateway(settings, store, engine, "http://gw", statements, clock=clock.now)
+    gateway = build_gateway(
+        settings, store, engine, "http://gw", statements, gateway_edges(), clock=clock.now
+    )
     client = create_app(gateway).test_client()
     headers = {"Authorization": f"Bearer {INGEST_TOKEN}", "X-Experience-API-Version": "1.0.3"}
     codes = [

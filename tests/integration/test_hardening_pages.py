@@ -24,6 +24,7 @@ from gateway.ports import Registration
 from gateway.settings import GatewaySettings
 from gateway.stores import open_stores
 from gateway.web.redact import REDACTED, RedactingFilter, redact, redact_event
+from integrations.edges import gateway_edges
 from tests.support.gateway_stack import (
     Stack,
     answer,
@@ -179,7 +180,9 @@ def test_the_registration_pages_script_is_allowed_by_its_hash(tmp_path: Path) ->
     settings = GatewaySettings()
     store, statements = open_stores("", tmp_path)
     engine = GrpcEngineClient("127.0.0.1:1", settings.engine_tokens)
-    app = create_app(build_gateway(settings, store, engine, "http://gw", statements))
+    app = create_app(
+        build_gateway(settings, store, engine, "http://gw", statements, gateway_edges())
+    )
     registration = Registration("t", "https://lms", "c", "https://lms/a", "https://lms/t", "k")
     with app.test_request_context():
         page = render_template("registered.html", registration=registration)

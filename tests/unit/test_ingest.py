@@ -43,6 +43,7 @@ from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from gateway.settings import GatewaySettings
 from gateway.sqlite_store import SqliteGatewayStore
 from gateway.statements import LearningEvent, build_caliper, build_xapi, envelope, iris
+from integrations.edges import gateway_edges
 from tests.support.shared_data import shared_root
 from tests.unit.statement_samples import event, events, profile
 
@@ -753,6 +754,7 @@ def http(tmp_path: Path) -> Iterator[tuple[FlaskClient, FakeEngine]]:
         engine,
         HOME,
         SqliteStatementOutbox(tmp_path / "s.db"),
+        gateway_edges(),
     )
     yield create_app(gateway).test_client(), engine
     gateway.store.close()
