@@ -248,12 +248,14 @@ def _start_gateway(
     """The gateway next to the engine, or :class:`StartupError` naming the port it cannot
     bind."""
     from gateway.server import start_gateway
+    from integrations.edges import gateway_edges
 
     try:
         return start_gateway(
             settings.gateway,
             settings.data_dir,
             engine_target,
+            gateway_edges(),
             default_lrs={
                 "url": settings.lrs_url,
                 "username": settings.lrs_username,

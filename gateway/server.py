@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from gateway.app import Gateway, build_gateway, create_app
+from gateway.edges import GatewayEdges
 from gateway.engine_client import GrpcEngineClient
 from gateway.grades.outbox import ScoreSender
 from gateway.http_server import create_hardened_server
@@ -54,13 +55,15 @@ def start_gateway(
     settings: GatewaySettings,
     data_dir: Path,
     engine_target: str,
+    edges: GatewayEdges,
     default_lrs: dict[str, str] | None = None,
     stores: tuple[GatewayStore, StatementOutbox] | None = None,
 ) -> RunningGateway:
     """Open the stores under ``data_dir``, bind, and serve in background threads.
     ``default_lrs`` (url, username, password, xapi_version) is the default tenant's LRS
     from ``ATTUNE_LRS_*``; it replaces the stored target named ``default``. ``stores``, when
-    given, were opened by the caller (see :func:`gateway.stores.open_stores`)."""
+    given, were opened by the caller (see :func:`gateway.stores.open_stores`). ``edges``: the vendor
+    adapters, from the composition root (``integrations.edges.gateway_edges()``)."""
     install_log_redaction()  # before anything is served: no token reaches a log line
     store, statements = stores or open_stores(settings.store_url, data_dir)
     engine = GrpcEngineClient(engine_target, settings.engine_tokens)
@@ -71,7 +74,7 @@ def start_gateway(
     server = create_hardened_server(lambda environ, start: holder["app"](environ, start), settings)
     port = int(server.effective_port)
     base_url = settings.base_url(port)
-    gateway = build_gateway(settings, store, engine, base_url, statements)
+    gateway = build_gateway(settings, store, engine, base_url, statements, edges)
     if default_lrs and default_lrs.get("url"):
         statements.put_target(
             LrsTarget(

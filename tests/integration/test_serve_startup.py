@@ -17,6 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from structlog.testing import capture_logs
 
 from gateway.server import DEV_INGEST_TOKEN, start_gateway
+from integrations.edges import gateway_edges
 from gateway.settings import GatewaySettings
 from tests.support.serve_proc import NO_DKT, EngineProcess, start_engine
 
@@ -116,7 +117,7 @@ def test_the_default_ingest_token_is_warned_about(
     settings = GatewaySettings(port=0, **({"ingest_tokens": tokens} if tokens else {}))
     assert (DEV_INGEST_TOKEN in settings.ingest_tokens) == warned  # the default carries it
     with capture_logs() as logs:
-        gateway = start_gateway(settings, tmp_path, "127.0.0.1:1")
+        gateway = start_gateway(settings, tmp_path, "127.0.0.1:1", gateway_edges())
         gateway.stop()
     events = [e for e in logs if e["log_level"] == "warning"]
     assert "gateway.dev_admin_token" in {e["event"] for e in events}
