@@ -17,8 +17,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from structlog.testing import capture_logs
 
 from gateway.server import DEV_INGEST_TOKEN, start_gateway
-from integrations.edges import gateway_edges
 from gateway.settings import GatewaySettings
+from integrations.edges import gateway_edges
 from tests.support.serve_proc import NO_DKT, EngineProcess, start_engine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
