@@ -15,6 +15,7 @@ from gateway.lrs.ports import StatementOutbox
 from gateway.lrs.targets import LrsTarget
 from gateway.ports import Activity, GatewayStore, Registration, ToolKey
 from gateway.stores import GatewayStoreError, open_stores
+from tests.support.gateway_stack import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -58,11 +59,12 @@ def test_values_are_taken_once_and_expire(stores: tuple[GatewayStore, Any]) -> N
     assert store.take("t", "nonce-1") is None
     assert store.add("t", "k", 1, 60) and not store.add("t", "k", 2, 60)
     assert store.get("t", "k") == 1
+    # Expiry is the store's own clock (SQLite's time.time(), Redis's PX): wait for it, bounded.
     store.put("t", "short", True, 0.05)
-    time.sleep(0.1)
+    wait_for(lambda: store.get("t", "short") is None)
     assert store.get("t", "short") is None and store.add("t", "short", 3, 60)
     store.put("t", "gone", 1, 0.01)
-    time.sleep(0.05)
+    wait_for(lambda: store.get("t", "gone") is None)
     store.purge_expired()
     assert store.get("t", "gone") is None and store.get("t", "k") == 1  # live values stay
 
