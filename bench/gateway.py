@@ -44,7 +44,7 @@ def serve(data_dir: Path, env: dict[str, str]) -> Iterator[tuple[str, str]]:
         [
             sys.executable,
             "-m",
-            "engine",
+            "attune",
             "serve",
             "--port",
             "0",

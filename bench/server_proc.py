@@ -40,7 +40,7 @@ def attune_command() -> list[str]:
     found = shutil.which("attune")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from attune.cli import main; sys.exit(main())"]
 
 
 class ServerLog:

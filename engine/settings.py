@@ -1,5 +1,6 @@
-"""The engine's one settings object. Built once in the CLI and passed down; nothing reads
-the environment anywhere else."""
+"""The engine's one settings object (``attune engine``; ``attune serve`` builds it next to the
+gateway's). Built once at startup and passed down; nothing reads the environment anywhere
+else. The gateway's settings are its own (gateway/settings.py): neither imports the other."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from engine.artifacts_path import shipped_models_dir
 from engine.domain.credibility import CredibilityPolicy
 from engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, TutorPolicy
-from gateway.settings import GatewaySettings
 
 DEV_TOKEN = "dev-token"
 
@@ -56,7 +56,7 @@ class TutorSettings(BaseModel):
 
 
 class EngineSettings(BaseSettings):
-    """Every knob of ``attune serve``. Environment variables use the ``ATTUNE_`` prefix."""
+    """Every knob of the engine. Environment variables use the ``ATTUNE_`` prefix."""
 
     model_config = SettingsConfigDict(env_prefix="ATTUNE_", env_nested_delimiter="__")
 
@@ -77,11 +77,3 @@ class EngineSettings(BaseSettings):
     dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tutor: TutorSettings = Field(default_factory=TutorSettings)
-    # The default tenant's learning record store (issue 7); other tenants' LRSs are set
-    # through the gateway's admin API. Empty: no statements are sent for the default tenant.
-    lrs_url: str = ""
-    lrs_username: str = ""
-    lrs_password: str = ""
-    lrs_xapi_version: Literal["1.0.3", "2.0.0"] = "1.0.3"
-    # The HTTP gateway started next to the engine (ATTUNE_GATEWAY__*).
-    gateway: GatewaySettings = Field(default_factory=GatewaySettings)

@@ -1,11 +1,11 @@
 """Run the gateway: waitress (a production WSGI server, pure Python) on a thread pool, plus the
-grade outbox's sender thread. ``attune serve`` starts it next to the engine."""
+grade outbox's sender thread. ``attune gateway`` runs it alone (gateway/main.py); ``attune
+serve`` starts it next to the engine."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -53,20 +53,18 @@ class RunningGateway:
 
 def start_gateway(
     settings: GatewaySettings,
-    data_dir: Path,
-    engine_target: str,
     edges: GatewayEdges,
-    default_lrs: dict[str, str] | None = None,
     stores: tuple[GatewayStore, StatementOutbox] | None = None,
 ) -> RunningGateway:
-    """Open the stores under ``data_dir``, bind, and serve in background threads.
-    ``default_lrs`` (url, username, password, xapi_version) is the default tenant's LRS
-    from ``ATTUNE_LRS_*``; it replaces the stored target named ``default``. ``stores``, when
-    given, were opened by the caller (see :func:`gateway.stores.open_stores`). ``edges``: the vendor
+    """Open the stores (``settings.store_url``, or the embedded one under
+    ``settings.data_dir``), bind, and serve in background threads, talking to the engine at
+    ``settings.engine_address``. ``settings.lrs``, when it has a URL, replaces the default
+    tenant's stored target named ``default``. ``stores``, when given, were opened by the
+    caller (see :func:`gateway.stores.open_stores`). ``edges``: the vendor
     adapters, from the composition root (``integrations.edges.gateway_edges()``)."""
     install_log_redaction()  # before anything is served: no token reaches a log line
-    store, statements = stores or open_stores(settings.store_url, data_dir)
-    engine = GrpcEngineClient(engine_target, settings.engine_tokens)
+    store, statements = stores or open_stores(settings.store_url, settings.data_dir)
+    engine = GrpcEngineClient(settings.engine_address, settings.engine_tokens)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
     # URL: bind first with a placeholder app, then install the real one.
@@ -75,16 +73,17 @@ def start_gateway(
     port = int(server.effective_port)
     base_url = settings.base_url(port)
     gateway = build_gateway(settings, store, engine, base_url, statements, edges)
-    if default_lrs and default_lrs.get("url"):
+    lrs = settings.lrs
+    if lrs.url:
         statements.put_target(
             LrsTarget(
                 tenant=settings.default_tenant,
                 name="default",
-                url=default_lrs["url"],
-                username=default_lrs.get("username", ""),
-                password=default_lrs.get("password", ""),
-                auth="basic" if default_lrs.get("username") else "none",
-                xapi_version=default_lrs.get("xapi_version", "1.0.3"),  # type: ignore[arg-type]
+                url=lrs.url,
+                username=lrs.username,
+                password=lrs.password.get_secret_value(),
+                auth="basic" if lrs.username else "none",
+                xapi_version=lrs.xapi_version,
                 home_page=base_url,
                 activity_base=f"{base_url}/xapi",
             )

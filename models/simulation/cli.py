@@ -1,6 +1,6 @@
 """``attune simulate``: compare tutoring policies on synthetic learners through a real engine.
 
-The subcommand's arguments are declared in ``engine/cli.py``; this module checks them, runs
+The subcommand's arguments are declared in ``attune/cli.py``; this module checks them, runs
 the simulation and prints the table or the JSON.
 """
 

@@ -141,7 +141,7 @@ def test_unreachable_store_url_exits_with_a_message(tmp_path: Path) -> None:
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "engine", "serve", "--port", "0", "--store", "mongo://x:1/db"],
+        [sys.executable, "-m", "attune", "serve", "--port", "0", "--store", "mongo://x:1/db"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -316,7 +316,7 @@ def test_serve_exits_2_naming_an_unreachable_redis_url() -> None:
 
     url = "redis://127.0.0.1:1/0"
     out = subprocess.run(
-        [sys.executable, "-m", "engine", "serve", "--port", "0", "--store", url],
+        [sys.executable, "-m", "attune", "serve", "--port", "0", "--store", url],
         capture_output=True,
         text=True,
         timeout=60,

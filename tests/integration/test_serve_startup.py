@@ -41,7 +41,7 @@ def _serve(*args: str) -> subprocess.CompletedProcess[str]:
     """A second ``attune serve`` that is expected to stop on its own."""
     env = {**os.environ, **NO_DKT, "ATTUNE_LOG_FORMAT": "json", "ATTUNE_LOG_LEVEL": "warning"}
     return subprocess.run(
-        [sys.executable, "-m", "engine", "serve", *args],
+        [sys.executable, "-m", "attune", "serve", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -114,10 +114,15 @@ def test_a_gateway_port_in_use_stops_the_start_naming_it(tmp_path: Path) -> None
 def test_the_default_ingest_token_is_warned_about(
     tmp_path: Path, tokens: dict[str, str] | None, warned: bool
 ) -> None:
-    settings = GatewaySettings(port=0, **({"ingest_tokens": tokens} if tokens else {}))
+    settings = GatewaySettings(
+        port=0,
+        data_dir=tmp_path,
+        engine_address="127.0.0.1:1",
+        **({"ingest_tokens": tokens} if tokens else {}),
+    )
     assert (DEV_INGEST_TOKEN in settings.ingest_tokens) == warned  # the default carries it
     with capture_logs() as logs:
-        gateway = start_gateway(settings, tmp_path, "127.0.0.1:1", gateway_edges())
+        gateway = start_gateway(settings, gateway_edges())
         gateway.stop()
     events = [e for e in logs if e["log_level"] == "warning"]
     assert "gateway.dev_admin_token" in {e["event"] for e in events}

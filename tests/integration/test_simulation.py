@@ -118,7 +118,7 @@ def test_ours_needs_a_fifth_fewer_items_than_the_static_path_without_more_premat
 def test_bad_arguments_exit_2_naming_the_problem(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.cli import main
+    from attune.cli import main
 
     assert main(["simulate", *argv]) == 2
     err = capsys.readouterr().err

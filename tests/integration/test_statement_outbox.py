@@ -253,7 +253,7 @@ def test_export_writes_the_same_statements_as_jsonl(
     command = [
         sys.executable,
         "-m",
-        "engine",
+        "attune",
         "export",
         "xapi",
         "--engine",

@@ -65,7 +65,7 @@ def start_engine(
         [
             sys.executable,
             "-m",
-            "engine",
+            "attune",
             "serve",
             "--port",
             "0",

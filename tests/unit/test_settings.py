@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from attune.cli import build_parser
+from attune.settings import engine_settings
 from engine.adapters.factory import StoreConfigError, open_store
-from engine.cli import _parser, _settings
 from engine.domain.errors import UnauthenticatedError
 from engine.grpc.auth import StaticTokenAuthenticator
 from engine.settings import EngineSettings
@@ -22,8 +23,8 @@ def test_environment_and_nested_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATTUNE_PORT", "6000")
-    args = _parser().parse_args(["serve", "--port", "7000", "--no-demo"])
-    settings = _settings(args)
+    args = build_parser().parse_args(["serve", "--port", "7000", "--no-demo"])
+    settings = engine_settings(args)
     assert settings.port == 7000
     assert settings.demo_course is False
 
@@ -58,7 +59,7 @@ def test_tutor_policy_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_bad_tutor_setting_exits_with_a_message(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from engine.cli import main
+    from attune.cli import main
 
     monkeypatch.setenv("ATTUNE_TUTOR__TOO_FAST_WEIGHT", "1.5")
     assert main(["serve", "--port", "0"]) == 2

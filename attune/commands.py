@@ -1,0 +1,138 @@
+"""What each ``attune`` command runs. Every command imports its own packages here, when it
+runs: ``attune serve`` and ``attune engine`` never import the offline ``models`` package
+(training code, pyBKT, torch), and ``attune gateway`` imports no engine internals.
+
+The three server commands share one exit contract: 0 after SIGTERM, 130 after Ctrl-C, and 2
+with one line ``attune: <what is in the way>`` on stderr for bad settings, an unusable store
+URL, a data dir another process holds or a port in use (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from attune.settings import engine_settings, gateway_settings, serve_settings
+
+STARTUP_FAILED = 2
+
+
+class _Logged(Protocol):
+    """Settings that say how to log (every deployable's do)."""
+
+    @property
+    def log_level(self) -> str: ...
+
+    @property
+    def log_format(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Logged)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command; its exit status."""
+    runners: dict[str, Callable[[argparse.Namespace], int]] = {
+        "serve": _serve,
+        "engine": _engine,
+        "gateway": _gateway,
+        "demo": _demo,
+        "models": _models,
+        "export": _export,
+        "simulate": _simulate,
+    }
+    return runners[args.command](args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from attune.serve import serve
+    from engine.adapters.factory import StoreConfigError
+    from engine.main import EngineStartupError
+    from gateway.main import GatewayStartupError
+    from gateway.stores import GatewayStoreError
+
+    refused = (StoreConfigError, EngineStartupError, GatewayStoreError, GatewayStartupError)
+    return _server(lambda: serve_settings(args), lambda s: asyncio.run(serve(s)), refused)
+
+
+def _engine(args: argparse.Namespace) -> int:
+    from engine.adapters.factory import StoreConfigError
+    from engine.main import EngineStartupError, run_engine
+
+    return _server(
+        lambda: engine_settings(args),
+        lambda s: asyncio.run(run_engine(s)),
+        (StoreConfigError, EngineStartupError),
+    )
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    from gateway.main import GatewayStartupError, run_gateway
+    from gateway.stores import GatewayStoreError
+    from integrations.edges import gateway_edges
+
+    return _server(
+        lambda: gateway_settings(args),
+        lambda s: run_gateway(s, gateway_edges()),
+        (GatewayStoreError, GatewayStartupError),
+    )
+
+
+def _server(
+    settings: Callable[[], S],
+    serve: Callable[[S], object],
+    refused: tuple[type[Exception], ...],
+) -> int:
+    """Build the settings, configure logging, serve; map the refusals to exit status 2."""
+    from pydantic import ValidationError
+
+    try:
+        built = settings()
+    except ValidationError as exc:
+        print(f"attune: bad settings: {exc}", file=sys.stderr)
+        return STARTUP_FAILED
+    from engine.logs import configure_logging
+
+    configure_logging(built.log_level, built.log_format)
+    try:
+        serve(built)
+    except refused as exc:
+        print(f"attune: {exc}", file=sys.stderr)
+        return STARTUP_FAILED
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from engine.demo.run import run_demo
+
+    return asyncio.run(run_demo(seed=args.seed, steps=args.steps, quiet=args.quiet))
+
+
+BKT_COMMANDS = ("fit-bkt", "export-events")
+
+
+def _models(args: argparse.Namespace) -> int:
+    if args.models_command in BKT_COMMANDS:
+        from models.bkt.cli import run as run_bkt
+
+        return run_bkt(args)
+    from models.dkt.cli import run as run_dkt
+
+    return run_dkt(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from gateway.export import run as run_export
+
+    return run_export(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from models.simulation.cli import run_simulate
+
+    return run_simulate(args)

@@ -1,0 +1,74 @@
+"""Settings from the environment with the command line's flags on top, one object per
+deployable: :class:`~engine.settings.EngineSettings` for ``attune engine``,
+:class:`~gateway.settings.GatewaySettings` for ``attune gateway``, and for ``attune serve``
+a :class:`ServeSettings` holding both (each still read from its own variables).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.settings import EngineSettings
+    from gateway.settings import GatewaySettings
+
+# Flag destinations that set a field of the same name.
+ENGINE_FLAGS = ("host", "port", "store_url", "data_dir", "demo_course", "log_format", "log_level")
+GATEWAY_FLAGS = ("host", "port", "engine_address", "store_url", "data_dir")
+LOG_FLAGS = ("log_format", "log_level")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """``attune serve``: the engine's and the gateway's settings. The gateway's
+    ``engine_address`` is replaced by the address the engine binds; ``--data-dir`` and the
+    log flags apply to both, and the process logs as the engine's settings say."""
+
+    engine: EngineSettings
+    gateway: GatewaySettings
+
+    @property
+    def log_level(self) -> str:
+        return self.engine.log_level
+
+    @property
+    def log_format(self) -> str:
+        return self.engine.log_format
+
+
+def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
+    """The flags among ``names`` that were given (None: not on the command line)."""
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def engine_settings(args: argparse.Namespace) -> EngineSettings:
+    """EngineSettings from ``ATTUNE_*`` with the flags on top."""
+    from engine.settings import EngineSettings
+
+    return EngineSettings(**_given(args, ENGINE_FLAGS))
+
+
+def gateway_settings(args: argparse.Namespace) -> GatewaySettings:
+    """GatewaySettings from ``ATTUNE_GATEWAY__*`` (and the shared names) with the flags on
+    top."""
+    from gateway.settings import GatewaySettings
+
+    return GatewaySettings(**_given(args, (*GATEWAY_FLAGS, *LOG_FLAGS)))
+
+
+def serve_settings(args: argparse.Namespace) -> ServeSettings:
+    """Both deployables' settings for ``attune serve``: ``--gateway-port`` and
+    ``--no-gateway`` set the gateway's port and ``enabled``; ``--data-dir`` and the log flags
+    set both."""
+    from gateway.settings import GatewaySettings
+
+    engine = engine_settings(args)
+    overrides = _given(args, ("data_dir", *LOG_FLAGS))
+    if getattr(args, "gateway_port", None) is not None:
+        overrides["port"] = args.gateway_port
+    if getattr(args, "no_gateway", False):
+        overrides["enabled"] = False
+    return ServeSettings(engine=engine, gateway=GatewaySettings(**overrides))
