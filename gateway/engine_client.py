@@ -5,7 +5,7 @@ from it, never from the body)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeVar
 
 import grpc
 from attune.engine.v1 import (
@@ -20,6 +20,8 @@ from attune.engine.v1 import (
 from gateway.errors import EngineCallError, UnknownTenantError
 
 TIMEOUT_S = 10.0
+_Request = TypeVar("_Request")
+_Reply = TypeVar("_Reply")
 
 
 class GrpcEngineClient:
@@ -42,7 +44,12 @@ class GrpcEngineClient:
             raise UnknownTenantError(f"no engine credential for tenant {tenant!r}")
         return (("authorization", f"Bearer {token}"),)
 
-    def _call(self, tenant: str, method: Any, request: Any) -> Any:
+    def _call(
+        self,
+        tenant: str,
+        method: grpc.UnaryUnaryMultiCallable[_Request, _Reply],
+        request: _Request,
+    ) -> _Reply:
         try:
             return method(request, metadata=self._meta(tenant), timeout=TIMEOUT_S)
         except grpc.RpcError as exc:

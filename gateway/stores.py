@@ -48,7 +48,7 @@ def redis_client(url: str) -> Any:
     try:
         if target.cluster:
             client: Any = RedisCluster(
-                startup_nodes=[ClusterNode(h, p) for h, p in target.nodes],  # type: ignore[no-untyped-call]
+                startup_nodes=[ClusterNode(h, p) for h, p in target.nodes],
                 username=target.username,
                 password=target.password,
                 ssl=target.tls,

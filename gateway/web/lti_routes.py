@@ -43,7 +43,7 @@ def login() -> Any:
         )
     }
     structlog.contextvars.bind_contextvars(issuer=params["iss"])
-    flask_request = FlaskRequest()  # type: ignore[no-untyped-call]
+    flask_request = FlaskRequest()
     return login_redirect(flask_request, params, gw.tool_conf, gw.storage_for, gw.launch_url)
 
 
@@ -67,7 +67,7 @@ def launch() -> Any:
     tenant = registration.tenant
     structlog.contextvars.bind_contextvars(tenant=tenant, issuer=issuer)
     message = AttuneMessageLaunch(
-        FlaskRequest(),  # type: ignore[no-untyped-call]
+        FlaskRequest(),
         gw.tool_conf,
         gw.storage_for(tenant),
         gw.platform_keys,
