@@ -4,7 +4,6 @@ is refused by either, both publish the same keys, and each score reaches the LMS
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.support.gateway_stack import running_stack, token_of, wait_for
+from tests.support.gateway_stack import Stack, running_stack, token_of, wait_for
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import ROLE_LEARNER
 
@@ -61,6 +60,16 @@ def test_two_gateways_share_launches_sessions_keys_and_the_outbox(
         assert replay.status_code == 401
 
         wait_for(lambda: any(s["lineitem"] == lineitem for s in lms.scores))
-        time.sleep(1.5)  # both senders have polled many times since
+        # Settled: the score's item is delivered in the shared outbox and nothing is pending,
+        # so neither sender can lease it again and the count below is final.
+        wait_for(lambda: bool(_outbox(a, "delivered")) and not _outbox(a, "pending"))
         mine = [s for s in lms.scores if s["lineitem"] == lineitem]
         assert len(mine) == 1 and mine[0]["body"]["activityProgress"] == "Started"
+
+
+def _outbox(stack: Stack, status: str) -> list[dict[str, Any]]:
+    """The tenant's grade outbox items with ``status`` (admin API; the outbox is shared)."""
+    reply = stack.admin("GET", "/admin/tenants/default/outbox", params={"status": status})
+    assert reply.status_code == 200, reply.text
+    items: list[dict[str, Any]] = reply.json()["items"]
+    return items
