@@ -102,6 +102,17 @@ async def _a_third_done(load: Load, learners: list[asyncio.Task[None]]) -> None:
         await asyncio.sleep(0.01)
 
 
+async def _refused(load: Load, learners: list[asyncio.Task[None]], codes: int) -> None:
+    """Wait until ``codes`` calls have been refused in all (failing if a learner fails)."""
+    deadline = time.monotonic() + 60
+    while len(load.codes) < codes:
+        for task in learners:
+            if task.done():
+                task.result()  # raises what went wrong
+        assert time.monotonic() < deadline, "no call was refused: is the store really down?"
+        await asyncio.sleep(0.01)
+
+
 async def _put_course(target: str) -> None:
     async with grpc.aio.insecure_channel(target) as ch:
         await course_pb2_grpc.CourseServiceStub(ch).PutCourse(
@@ -145,7 +156,7 @@ async def test_redis_restarted_under_load(tmp_path: Path) -> None:
             await _a_third_done(load, learners)
             redis.stop(signal.SIGKILL)
             down_at = len(load.acked)
-            await asyncio.sleep(1.0)
+            await _refused(load, learners, len(load.codes) + LEARNERS)  # the outage is seen
             assert len(load.acked) <= down_at + LEARNERS  # at most the calls already replied
             redis.start()
             await asyncio.wait_for(asyncio.gather(*learners), 60)
