@@ -66,7 +66,7 @@ async def _record_latency(models: Path, history: int, n: int) -> float:
         store = SqliteStore.open(Path(tmp) / "b.db")
         registry = ModelRegistry(models)
         registry.reload()
-        engine = Engine(store, dkt=DktStepper(OnnxTracer(registry, batching=False)))
+        engine = Engine(store, tracer=DktStepper(OnnxTracer(registry, batching=False)))
         course = replace(demo_course(), dkt_model=DEMO_DKT)
         await engine.put_course("t", course)
         items = list(course.items)

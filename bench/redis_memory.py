@@ -21,9 +21,9 @@ from typing import Any
 
 from bench.redis_proc import RedisProcess
 from bench.report import RESULTS_DIR, machine_info
+from engine.adapters.codec import encode_state
 from engine.adapters.redis_keys import LearnerKeys, TenantKeys
 from engine.adapters.redis_store import RedisStore
-from engine.codec import encode_state
 from engine.demo.course import demo_course
 from engine.demo.simulated import SimulatedLearner
 from engine.domain.learner import DktState, Response

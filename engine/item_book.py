@@ -3,7 +3,8 @@
 They are derived data: each course's table is rebuilt from the event log the first time it is
 needed, then fed after every commit. A crash between a commit and the feed loses nothing,
 because the next process rebuilds from the log. A rebuild reads the course's whole log, so
-its folding runs in a worker thread, a page at a time, never on the event loop.
+its folding runs in a worker thread, a page at a time, never on the event loop. The tables
+of the TABLES most recently used courses are kept; an evicted one is rebuilt when needed.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ import asyncio
 from collections.abc import Mapping, Sequence
 
 from engine.domain.item_stats import ItemStats, observe
+from engine.domain.lru import Lru
 from engine.domain.records import LoggedEvent
+from engine.keyed_lock import KeyedLock
 from engine.ports import EventLog
 
 _PAGE = 5000
+TABLES = 1024  # courses whose item statistics are kept in memory
 
 
 class ItemBook:
     """Item statistics per (tenant, course)."""
 
-    def __init__(self, log: EventLog) -> None:
+    def __init__(self, log: EventLog, size: int = TABLES) -> None:
         self._log = log
-        self._tables: dict[tuple[str, str], dict[str, ItemStats]] = {}
-        self._building: dict[tuple[str, str], asyncio.Lock] = {}
+        self._tables: Lru[tuple[str, str], dict[str, ItemStats]] = Lru(size)
+        self._building = KeyedLock()
         self.rebuilds = 0  # tables rebuilt from the log (for tests and metrics)
 
     async def table(self, tenant: str, course_id: str) -> Mapping[str, ItemStats]:
@@ -33,11 +37,12 @@ class ItemBook:
         table = self._tables.get(key)
         if table is not None:
             return table
-        lock = self._building.setdefault(key, asyncio.Lock())
-        async with lock:
-            if key not in self._tables:
-                self._tables[key] = await self._rebuild(tenant, course_id)
-        return self._tables[key]
+        async with self._building.hold(key):
+            table = self._tables.get(key)
+            if table is None:
+                table = await self._rebuild(tenant, course_id)
+                self._tables.put(key, table)
+        return table
 
     async def _rebuild(self, tenant: str, course_id: str) -> dict[str, ItemStats]:
         self.rebuilds += 1
@@ -60,8 +65,7 @@ class ItemBook:
 
     def forget(self, tenant: str) -> None:
         """Drop a tenant's tables (after an erasure); they rebuild from the log."""
-        for key in [k for k in self._tables if k[0] == tenant]:
-            del self._tables[key]
+        self._tables.drop(lambda k: k[0] == tenant)
 
 
 def _fold(table: dict[str, ItemStats], page: Sequence[LoggedEvent]) -> None:

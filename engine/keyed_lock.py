@@ -1,4 +1,9 @@
-"""Per-key asyncio locks that are dropped when nobody holds or waits for them."""
+"""Per-key asyncio locks that are dropped when nobody holds or waits for them.
+
+The map is bounded by the calls in flight, not by the keys ever seen: a key (a learner id,
+a course) stays only while some call holds or waits for its lock, so client input cannot
+grow it beyond the concurrency the server admits.
+"""
 
 from __future__ import annotations
 

@@ -1,17 +1,18 @@
 """The engine's ports: small Protocols that adapters implement and mypy checks.
 
-The service depends on these, never on SQLite or Redis directly.
+The service depends on these, never on SQLite, Redis or ONNX Runtime directly. Stores take
+and give domain objects; how they encode them is their business (engine/adapters/codec.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from engine.domain.course import Course
 from engine.domain.learner import LearnerState
-from engine.domain.records import LoggedEvent
+from engine.domain.records import DktView, LoggedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,42 +93,58 @@ class EngineStore(CourseStore, LearnerStore, EventLog, Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """One delivery of a logged event to a consumer group; ack it by ``entry_id``."""
+class Tracer(Protocol):
+    """Deep knowledge tracing: advances a learner's DKT state by one answer and predicts
+    P(correct) per skill. A course without a model, or an engine without DKT, gets BKT's
+    predictions instead, with a note saying why when the course pins a model."""
 
-    entry_id: str
-    event: LoggedEvent
-
-
-class EventFeed(Protocol):
-    """Consumer groups over a tenant's event log, for the outboxes (grade passback, xAPI).
-
-    Delivery is at least once: an entry is delivered again until it is acknowledged, so a
-    consumer must dedupe by ``event.event_id``.
-    """
-
-    async def ensure_group(self, tenant: str, group: str) -> None:
-        """Create the group (at the start of the log) unless it exists."""
+    def why_not(self, course: Course) -> str:
+        """Why the course's pinned model cannot serve it; "" when it can or none is pinned."""
         ...
 
-    async def read_group(
-        self, tenant: str, group: str, consumer: str, count: int, block_ms: int = 0
-    ) -> Sequence[FeedEntry]:
-        """Up to ``count`` entries never delivered to the group (waiting up to ``block_ms``
-        for one, when given)."""
+    def view(self, course: Course, state: LearnerState) -> DktView:
+        """Predictions from the stored state, without stepping (Recommend, state reads)."""
         ...
 
-    async def ack(self, tenant: str, group: str, entry_ids: Sequence[str]) -> int:
-        """Mark entries done; the number acknowledged."""
+    async def advance(
+        self,
+        course: Course,
+        state: LearnerState,
+        item_skills: Sequence[str],
+        score: float,
+        credible: bool,
+        history: Callable[[], Awaitable[Sequence[LoggedEvent]]],
+    ) -> DktView:
+        """Step the learner through one answer (a too-fast one, ``credible`` False, is not
+        practice and is not fed). ``history`` reads the learner's earlier events in the
+        course, for a tracer that must rebuild a state it cannot use."""
         ...
 
-    async def claim(
-        self, tenant: str, group: str, consumer: str, min_idle_ms: int, count: int
-    ) -> Sequence[FeedEntry]:
-        """Take over entries delivered to any consumer but unacknowledged for
-        ``min_idle_ms`` (a consumer died)."""
-        ...
+
+class BktOnlyTracer:
+    """The :class:`Tracer` of an engine serving no DKT models: BKT predicts everything."""
+
+    NOTE = "DKT serving is disabled"
+
+    def why_not(self, course: Course) -> str:
+        """A pinned model cannot serve here."""
+        return self.NOTE if course.dkt_model else ""
+
+    def view(self, course: Course, state: LearnerState) -> DktView:
+        """No predictions."""
+        return DktView(state.dkt, None, self.why_not(course))
+
+    async def advance(
+        self,
+        course: Course,
+        state: LearnerState,
+        item_skills: Sequence[str],
+        score: float,
+        credible: bool,
+        history: Callable[[], Awaitable[Sequence[LoggedEvent]]],
+    ) -> DktView:
+        """No step: the stored DKT state is kept as it is."""
+        return self.view(course, state)
 
 
 class DuplicateEventError(Exception):

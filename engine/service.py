@@ -1,5 +1,7 @@
 """The engine's use cases. One response: idempotency check -> load -> update -> select ->
-persist atomically -> reply. Transport-free: the gRPC layer converts and delegates here."""
+persist atomically -> reply. Transport-free: the gRPC layer converts and delegates here, and
+reaches nothing else (not the store, not the clock). Depends on ports and the domain only:
+the store, the DKT tracer and the clock are injected."""
 
 from __future__ import annotations
 
@@ -11,23 +13,29 @@ from typing import TypeVar
 
 import structlog
 
-from engine.codec import decode_result, encode_result
-from engine.dkt.stepper import DktStepper, DktView
 from engine.domain.course import Course
 from engine.domain.credibility import credibility
 from engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from engine.domain.gaps import Gap, find_gaps
+from engine.domain.gaps import find_gaps
 from engine.domain.item_stats import ItemStats, median_ms
 from engine.domain.learner import LearnerState, Response, validate_response
 from engine.domain.limits import MAX_REPLY_BYTES
 from engine.domain.policy import Recommendation, SelectionContext, recommend
-from engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
+from engine.domain.records import (
+    LoggedEvent,
+    RecordResult,
+    content_of,
+    log_entry,
+    reply_of,
+    with_content,
+)
 from engine.domain.replay import check_replay
+from engine.domain.report import LearnerReport, build_report
 from engine.domain.tutoring import TutorPolicy
 from engine.domain.update import apply_response
 from engine.item_book import ItemBook
 from engine.keyed_lock import KeyedLock
-from engine.ports import Clock, DuplicateEventError, EngineStore
+from engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
 
 log = structlog.get_logger("attune.engine")
 
@@ -48,17 +56,6 @@ class SystemClock:
     def now(self) -> float:
         """Epoch seconds."""
         return time.time()
-
-
-@dataclass(frozen=True, slots=True)
-class LearnerView:
-    """A learner's state with its course, likely gaps and the policy (for review dates)."""
-
-    course: Course
-    state: LearnerState
-    gaps: Sequence[Gap]
-    tutor: TutorPolicy
-    dkt: DktView
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +81,31 @@ def _count(value: int, field: str, default: int, maximum: int) -> int:
 
 
 class Engine:
-    """Tutors learners of every tenant over an :class:`EngineStore`."""
+    """Tutors learners of every tenant over an :class:`EngineStore`, with DKT from a
+    :class:`Tracer` (BKT only when none is given)."""
 
     def __init__(
         self,
         store: EngineStore,
         clock: Clock | None = None,
         tutor: TutorPolicy | None = None,
-        dkt: DktStepper | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.store = store
-        self.dkt = dkt or DktStepper(None)
+        self.tracer: Tracer = tracer or BktOnlyTracer()
         self.clock: Clock = clock or SystemClock()
         self.tutor = tutor or TutorPolicy()
         self.items = ItemBook(store)
         self._learner_locks = KeyedLock()
         self._course_work = asyncio.Semaphore(COURSE_WORKERS)
+
+    def now(self) -> float:
+        """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
+        return self.clock.now()
+
+    async def close(self) -> None:
+        """Flush the store and release it (at shutdown, once no call is in flight)."""
+        await self.store.close()
 
     # -- courses ---------------------------------------------------------------------------
 
@@ -119,7 +125,7 @@ class Engine:
         """Create or replace a (validated) course. A DKT model pin must name a loaded model
         that knows every skill of the course."""
         if course.dkt_model:
-            _model, why = self.dkt.usable(course)
+            why = self.tracer.why_not(course)
             if why:
                 raise InvalidInputError("course.dkt_model", why)
         await self.store.put_course(tenant, course)
@@ -164,22 +170,29 @@ class Engine:
 
     async def list_events(
         self, tenant: str, after_log_id: int, page_size: int
-    ) -> tuple[Sequence[tuple[LoggedEvent, RecordResult]], int]:
-        """One page of the tenant's event log after ``after_log_id``, each event with its
-        decoded reply, and the cursor for the next page."""
+    ) -> tuple[Sequence[LoggedEvent], int]:
+        """One page of the tenant's event log after ``after_log_id`` (each reply with its
+        items' content, each course read once), and the cursor for the next page."""
         if after_log_id < 0:
             raise InvalidInputError("after_log_id", "must be >= 0")
         size = _count(page_size, "page_size", DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE)
         events = await self.store.read_events(tenant, after_log_id, size)
+        courses: dict[str, Course | None] = {}
+        page: list[LoggedEvent] = []
+        for e in events:
+            if e.course_id not in courses:
+                courses[e.course_id] = await self.store.get_course(tenant, e.course_id)
+            page.append(replace(e, reply=with_content(e.reply, courses[e.course_id])))
         last = events[-1].log_id if events else after_log_id
-        return [(e, decode_result(e.reply)) for e in events], last
+        return page, last
 
     # -- learners --------------------------------------------------------------------------
 
     async def record(
         self, tenant: str, response: Response, max_recommendations: int = 0
     ) -> RecordResult:
-        """Apply one response exactly once and return the reply (the original on a retry)."""
+        """Apply one response exactly once and return the reply (the original on a retry),
+        its recommendations with their items' content."""
         _require(response.event_id, "event_id")
         _require(response.learner_id, "learner_id")
         _require(response.course_id, "course_id")
@@ -201,7 +214,7 @@ class Engine:
                     # A retry gets its reply; any other use of a known id one refusal that
                     # names nobody (never another learner's reply).
                     check_replay(logged, response)
-                    return self._replay(logged)
+                    return with_content(replace(logged.reply, duplicate=True), course)
                 state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
                 step = await self._apply(tenant, course, state, response, n)
                 try:
@@ -211,7 +224,7 @@ class Engine:
                 except ConflictError:
                     continue  # another process moved the state on; recompute from it
                 self._committed(tenant, course.course_id, response, step)
-                return step.result
+                return with_content(step.result, course)
         raise ConflictError(f"learner {response.learner_id!r} is being updated concurrently")
 
     async def _apply(
@@ -227,7 +240,7 @@ class Engine:
             self.tutor.credibility,
         )
         outcome = apply_response(course, state, response, weight, self.tutor)
-        dkt = await self.dkt.advance(
+        dkt = await self.tracer.advance(
             course,
             state,
             course.items[response.item_id].skill_ids,
@@ -235,50 +248,15 @@ class Engine:
             weight >= 1.0,
             lambda: self.store.read_learner_events(tenant, state.learner_id, course.course_id),
         )
+        if dkt.note:
+            log.warning("dkt.fallback", course_id=course.course_id, reason=dkt.note)
         new_state = replace(outcome.state, dkt=dkt.state)
-        theta, se = new_state.theta()
         ctx = SelectionContext(
             now=response.occurred_at, item_stats=stats, predicted=dkt.predicted, tutor=self.tutor
         )
-        result = RecordResult(
-            event_id=response.event_id,
-            skills=outcome.skills,
-            mastery_events=tuple(
-                MasteryEvent(
-                    skill_id=sid,
-                    p_known=outcome.state.skills[sid].p_known,
-                    attempts=outcome.state.skills[sid].attempts,
-                    mastered_at=response.occurred_at,
-                    event_id=response.event_id,
-                )
-                for sid in outcome.mastery_events
-            ),
-            recommendations=tuple(recommend(course, new_state, n, ctx)),
-            sequence=outcome.state.responses,
-            credibility=weight,
-            revoked=outcome.revoked,
-            theta=theta,
-            theta_se=se,
-            diagnostic=outcome.state.in_diagnostic(course),
-            predictor=dkt.predictor,
-            predictor_note=dkt.note,
-        )
-        gain = sum(o.p_known - o.p_known_before for o in outcome.skills) / len(outcome.skills)
-        event = LoggedEvent(
-            tenant=tenant,
-            event_id=response.event_id,
-            learner_id=response.learner_id,
-            course_id=response.course_id,
-            item_id=response.item_id,
-            score=response.score,
-            response_time_ms=response.response_time_ms,
-            occurred_at=response.occurred_at,
-            recorded_at=self.clock.now(),
-            sequence=outcome.state.responses,
-            reply=encode_result(result),
-            credibility=weight,
-            gain=gain,
-        )
+        recs = tuple(recommend(course, new_state, n, ctx))
+        result = reply_of(course, response, outcome, weight, dkt, recs)
+        event = log_entry(tenant, response, outcome, result, self.clock.now())
         return _Step(state=new_state, result=result, event=event)
 
     def _committed(self, tenant: str, course_id: str, response: Response, step: _Step) -> None:
@@ -306,9 +284,6 @@ class Engine:
         for sid in step.result.revoked:
             log.info("learner.mastery_revoked", **who, skill_id=sid)
 
-    def _replay(self, logged: LoggedEvent) -> RecordResult:
-        return decode_result(logged.reply, duplicate=True)
-
     async def recommend(
         self, tenant: str, learner_id: str, course_id: str, max_items: int
     ) -> tuple[Sequence[Recommendation], bool]:
@@ -322,25 +297,29 @@ class Engine:
         ctx = SelectionContext(
             now=self.clock.now(),
             item_stats=await self.items.table(tenant, course_id),
-            predicted=self.dkt.view(course, state).predicted,
+            predicted=self.tracer.view(course, state).predicted,
             tutor=self.tutor,
         )
-        return recommend(course, state, n, ctx), state.in_diagnostic(course)
+        recs = content_of(recommend(course, state, n, ctx), course)
+        return recs, state.in_diagnostic(course)
 
-    async def learner_state(self, tenant: str, learner_id: str, course_id: str) -> LearnerView:
-        """The learner model in one course, or :class:`NotFoundError`."""
+    async def learner_report(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> LearnerReport:
+        """The learner model in one course, ready to send, or :class:`NotFoundError`."""
         _require(learner_id, "learner_id")
         course = await self.get_course(tenant, course_id)
         snap = await self.store.load(tenant, learner_id, course_id)
         if snap is None:
             raise NotFoundError("learner", learner_id)
-        gaps = find_gaps(course, snap.state, self.tutor.gaps)
-        return LearnerView(
-            course=course,
-            state=snap.state,
-            gaps=gaps,
-            tutor=self.tutor,
-            dkt=self.dkt.view(course, snap.state),
+        dkt = self.tracer.view(course, snap.state)
+        return build_report(
+            course,
+            snap.state,
+            find_gaps(course, snap.state, self.tutor.gaps),
+            self.tutor.review,
+            dkt.predicted,
+            dkt.state.model if dkt.state else "",
         )
 
     async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
@@ -360,3 +339,4 @@ class Engine:
             "learner.deleted", tenant=tenant, learner_id=learner_id, courses=courses, events=events
         )
         return courses, events
+

@@ -1,5 +1,5 @@
 """Compact JSON encodings of learner states, replies and logged events, as the stores keep
-them.
+them. The stores encode and decode; everything above them sees domain objects only.
 
 Floats go through ``repr``-exact JSON, so a state read back is bit-identical: the exactness
 of BKT survives a restart.
@@ -129,8 +129,13 @@ def _skill_from_row(v: list[Any]) -> SkillState:
 
 
 def encode_result(result: RecordResult) -> str:
-    """Serialise a reply so that a retried event gets exactly the original back."""
-    body: dict[str, Any] = {
+    """Serialise a reply so that a retried event gets exactly the original back. Item
+    content is not logged: a reply gets the course's content when it is sent."""
+    return json.dumps(_result_body(result), separators=(",", ":"))
+
+
+def _result_body(result: RecordResult) -> dict[str, Any]:
+    return {
         "e": result.event_id,
         "q": result.sequence,
         "s": [
@@ -159,12 +164,14 @@ def encode_result(result: RecordResult) -> str:
         "d": int(result.diagnostic),
         "p": [result.predictor, result.predictor_note],
     }
-    return json.dumps(body, separators=(",", ":"))
 
 
-def decode_result(text: str, duplicate: bool = False) -> RecordResult:
-    """Inverse of :func:`encode_result`; ``duplicate`` marks a replayed reply."""
-    body = json.loads(text)
+def decode_result(text: str | bytes) -> RecordResult:
+    """Inverse of :func:`encode_result`."""
+    return _result_from(json.loads(text))
+
+
+def _result_from(body: dict[str, Any]) -> RecordResult:
     return RecordResult(
         event_id=body["e"],
         sequence=body["q"],
@@ -196,7 +203,6 @@ def decode_result(text: str, duplicate: bool = False) -> RecordResult:
             )
             for r in body["r"]
         ),
-        duplicate=duplicate,
         credibility=body["c"],
         revoked=tuple(body["v"]),
         theta=body["a"][0],
@@ -225,13 +231,13 @@ def encode_event(event: LoggedEvent) -> str:
         "q": event.sequence,
         "k": event.credibility,
         "g": event.gain,
+        "p": _result_body(event.reply),
     }
-    # The reply is already compact JSON: splice it in rather than parse and re-encode it.
-    return json.dumps(head, separators=(",", ":"))[:-1] + ',"p":' + event.reply + "}"
+    return json.dumps(head, separators=(",", ":"))
 
 
 def decode_event(text: str | bytes, log_id: int = 0) -> LoggedEvent:
-    """Inverse of :func:`encode_event`; the reply comes back byte-identical."""
+    """Inverse of :func:`encode_event`."""
     body = json.loads(text)
     return LoggedEvent(
         tenant=body["t"],
@@ -244,7 +250,7 @@ def decode_event(text: str | bytes, log_id: int = 0) -> LoggedEvent:
         occurred_at=body["o"],
         recorded_at=body["r"],
         sequence=body["q"],
-        reply=json.dumps(body["p"], separators=(",", ":")),
+        reply=_result_from(body["p"]),
         log_id=log_id,
         credibility=body["k"],
         gain=body["g"],

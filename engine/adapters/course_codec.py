@@ -17,9 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Coroutine, Hashable
+from typing import Generic, TypeVar
 
 from engine.domain.course import Course
 from engine.domain.course_json import course_from_json, course_to_json
+
+T = TypeVar("T")
 
 
 def _line(value: object) -> str:
@@ -57,16 +60,15 @@ async def decode_course(raw: str | bytes) -> Course:
     return await asyncio.to_thread(_decode, raw)
 
 
-class SingleFlight:
+class SingleFlight(Generic[T]):
     """At most one load per key at a time; concurrent callers await the same one. The load
-    runs as its own task, so a caller that goes away does not cancel it for the others."""
+    runs as its own task, so a caller that goes away does not cancel it for the others.
+    Entries leave when their load ends: the map holds only loads in flight."""
 
     def __init__(self) -> None:
-        self._running: dict[Hashable, asyncio.Task[Course | None]] = {}
+        self._running: dict[Hashable, asyncio.Task[T]] = {}
 
-    async def run(
-        self, key: Hashable, load: Callable[[], Coroutine[object, object, Course | None]]
-    ) -> Course | None:
+    async def run(self, key: Hashable, load: Callable[[], Coroutine[object, object, T]]) -> T:
         """``load()``, or the result of the one already running for ``key``."""
         task = self._running.get(key)
         if task is None:

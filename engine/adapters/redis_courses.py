@@ -22,20 +22,23 @@ from engine.adapters.redis_conn import make_subscriber, unavailable_on_failure
 from engine.adapters.redis_keys import COURSE_CHANNEL, TenantKeys
 from engine.adapters.redis_scripts import PUT_COURSE
 from engine.domain.course import Course
+from engine.domain.lru import Lru
 
 log = structlog.get_logger("attune.store.redis")
 
 _RESUBSCRIBE_S = (0.05, 0.1, 0.2, 0.5, 1.0)
 _POLL_S = 1.0
 _PING_S = 5.0
+COURSE_CACHE = 256  # courses kept per process (a course at the size limits is megabytes)
 
 
 class CourseCache:
-    """Courses by (tenant, course id), trusted only while the subscription is live."""
+    """Courses by (tenant, course id), trusted only while the subscription is live; the
+    ``size`` most recently used are kept."""
 
-    def __init__(self, target: RedisTarget) -> None:
+    def __init__(self, target: RedisTarget, size: int = COURSE_CACHE) -> None:
         self._target = target
-        self._courses: dict[tuple[str, str], Course] = {}
+        self._courses: Lru[tuple[str, str], Course] = Lru(size)
         self._generation = 0  # bumped by every invalidation
         self._live = False
         self._subscribed = asyncio.Event()
@@ -74,13 +77,13 @@ class CourseCache:
     def fill(self, tenant: str, course_id: str, course: Course, generation: int) -> None:
         """Cache a course read from Redis, unless an invalidation arrived meanwhile."""
         if self._live and generation == self._generation:
-            self._courses[(tenant, course_id)] = course
+            self._courses.put((tenant, course_id), course)
 
     def drop(self, tenant: str, course_id: str) -> None:
         """Forget one course (an invalidation)."""
         self._generation += 1
         self.invalidations += 1
-        self._courses.pop((tenant, course_id), None)
+        self._courses.pop((tenant, course_id))
 
     def _reset(self, live: bool) -> None:
         self._generation += 1
@@ -147,7 +150,7 @@ class RedisCourses:
     def __init__(self, client: Any, cache: CourseCache) -> None:
         self._client = client
         self.cache = cache
-        self._loads = SingleFlight()
+        self._loads: SingleFlight[Course | None] = SingleFlight()
 
     async def put_course(self, tenant: str, course: Course) -> None:
         """Create or replace a course, and tell every process to drop its cached copy."""

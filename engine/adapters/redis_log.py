@@ -1,4 +1,4 @@
-"""Reading the event log on Redis: the learner's log, the tenant's stream, consumer groups.
+"""Reading the event log on Redis: the learner's log and the tenant's stream.
 
 - A learner's events live in the learner's slot (the hash ``events`` and, per course, the
   list ``seq:<course>`` in the order the commits were accepted). They are the system of
@@ -9,7 +9,6 @@
   store. The relay gives entries explicit ids, each the next after the stream's last (see
   RELAY), so a tenant's log ids run 1, 2, 3, ... and say nothing of time or of other
   tenants (a stream of an older version, with time-based ids, continues above them).
-- Consumer groups on the stream feed the outboxes, at least once.
 """
 
 from __future__ import annotations
@@ -18,15 +17,12 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from redis.exceptions import ResponseError
-
+from engine.adapters.codec import decode_event
 from engine.adapters.redis_conn import unavailable_on_failure
 from engine.adapters.redis_keys import LearnerKeys, TenantKeys
 from engine.adapters.redis_relay import OutboxRelay
 from engine.adapters.redis_scripts import LEARNER_EVENTS
-from engine.codec import decode_event
 from engine.domain.records import LoggedEvent
-from engine.ports import FeedEntry
 
 _SEQ_BITS = 20
 _SEQ_MASK = (1 << _SEQ_BITS) - 1
@@ -62,7 +58,7 @@ def _entry_events(entries: Sequence[Any]) -> list[LoggedEvent]:
 
 
 class RedisEventLog:
-    """The EventLog and EventFeed ports on Redis."""
+    """The EventLog port on Redis."""
 
     def __init__(self, client: Any, relay: OutboxRelay) -> None:
         self._client = client
@@ -116,56 +112,3 @@ class RedisEventLog:
                 break
             start = f"({entries[-1][0]}"
         return found
-
-    # -- consumer groups -------------------------------------------------------------------
-
-    async def ensure_group(self, tenant: str, group: str) -> None:
-        """Create the consumer group at the start of the stream, unless it exists."""
-        try:
-            async with unavailable_on_failure("ensure_group"):
-                await self._client.xgroup_create(
-                    TenantKeys(tenant).log, group, id="0", mkstream=True
-                )
-        except ResponseError as exc:
-            if not str(exc).startswith("BUSYGROUP"):
-                raise
-
-    async def read_group(
-        self, tenant: str, group: str, consumer: str, count: int, block_ms: int = 0
-    ) -> Sequence[FeedEntry]:
-        """New entries for ``consumer`` of ``group``."""
-        async with unavailable_on_failure("read_group"):
-            reply = await self._client.xreadgroup(
-                group,
-                consumer,
-                {TenantKeys(tenant).log: ">"},
-                count=count,
-                block=block_ms or None,
-            )
-        entries = reply[0][1] if reply else []
-        return self._feed(entries)
-
-    async def ack(self, tenant: str, group: str, entry_ids: Sequence[str]) -> int:
-        """Acknowledge entries of ``group``."""
-        if not entry_ids:
-            return 0
-        async with unavailable_on_failure("ack"):
-            return int(await self._client.xack(TenantKeys(tenant).log, group, *entry_ids))
-
-    async def claim(
-        self, tenant: str, group: str, consumer: str, min_idle_ms: int, count: int
-    ) -> Sequence[FeedEntry]:
-        """Take over entries idle for ``min_idle_ms`` in ``group`` (XAUTOCLAIM)."""
-        async with unavailable_on_failure("claim"):
-            reply = await self._client.xautoclaim(
-                TenantKeys(tenant).log, group, consumer, min_idle_ms, "0-0", count=count
-            )
-        return self._feed(reply[1])
-
-    def _feed(self, entries: Sequence[Any]) -> list[FeedEntry]:
-        out: list[FeedEntry] = []
-        for entry_id, fields in entries:
-            event = _entry_event(entry_id, fields)
-            if event is not None:
-                out.append(FeedEntry(entry_id=entry_id, event=event))
-        return out

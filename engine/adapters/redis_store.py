@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 
 from attune.infra.redis import RedisTarget, RedisUrlError, parse_url
+from engine.adapters.codec import decode_event, decode_state, encode_event, encode_state
 from engine.adapters.redis_conn import check_server, make_client, unavailable_on_failure
 from engine.adapters.redis_courses import CourseCache, RedisCourses
 from engine.adapters.redis_keys import LearnerKeys, TenantKeys
@@ -34,12 +35,11 @@ from engine.adapters.redis_relay import (
     parse_entries,
 )
 from engine.adapters.redis_scripts import COMMIT, DELETE_LEARNER, ERASE_FROM_LOG
-from engine.codec import decode_event, decode_state, encode_event, encode_state
 from engine.domain.course import Course
 from engine.domain.errors import ConflictError, UnavailableError
 from engine.domain.learner import LearnerState
 from engine.domain.records import LoggedEvent
-from engine.ports import DuplicateEventError, EventFeed, FeedEntry, Snapshot
+from engine.ports import DuplicateEventError, Snapshot
 
 log = structlog.get_logger("attune.store.redis")
 
@@ -49,7 +49,7 @@ _DELETE_ATTEMPTS = 5
 
 
 class RedisStore:
-    """:class:`~engine.ports.EngineStore` and :class:`~engine.ports.EventFeed` on Redis."""
+    """:class:`~engine.ports.EngineStore` on Redis."""
 
     def __init__(
         self,
@@ -230,7 +230,7 @@ class RedisStore:
                 return int(reply[1]), int(reply[2])
         raise ConflictError(f"learner {learner_id!r} kept changing while being erased")
 
-    # -- event log and feed ----------------------------------------------------------------
+    # -- event log -------------------------------------------------------------------------
 
     async def get_event(self, tenant: str, event_id: str, learner_id: str) -> LoggedEvent | None:
         """The learner's logged event with this id, if any."""
@@ -251,31 +251,6 @@ class RedisStore:
     ) -> Sequence[LoggedEvent]:
         """One learner's events in one course, in the order they were applied."""
         return await self.log.read_learner_events(tenant, learner_id, course_id)
-
-    async def ensure_group(self, tenant: str, group: str) -> None:
-        """Create a consumer group on the tenant's stream, unless it exists."""
-        await self.log.ensure_group(tenant, group)
-
-    async def read_group(
-        self, tenant: str, group: str, consumer: str, count: int, block_ms: int = 0
-    ) -> Sequence[FeedEntry]:
-        """New entries for a consumer of a group."""
-        return await self.log.read_group(tenant, group, consumer, count, block_ms)
-
-    async def ack(self, tenant: str, group: str, entry_ids: Sequence[str]) -> int:
-        """Acknowledge entries of a group."""
-        return await self.log.ack(tenant, group, entry_ids)
-
-    async def claim(
-        self, tenant: str, group: str, consumer: str, min_idle_ms: int, count: int
-    ) -> Sequence[FeedEntry]:
-        """Take over entries another consumer left unacknowledged."""
-        return await self.log.claim(tenant, group, consumer, min_idle_ms, count)
-
-
-def as_feed(store: RedisStore) -> EventFeed:
-    """The store as the outboxes' :class:`~engine.ports.EventFeed` (mypy checks it is one)."""
-    return store
 
 
 async def _close_quietly(client: Any) -> None:

@@ -1,8 +1,11 @@
 """The embedded store: SQLite in WAL mode on local disk, with group commit.
 
 One engine process owns a data directory (an exclusive lock file enforces it). Learner states
-are cached in memory after their first read; every write goes through the group committer and
-is durable (``synchronous=FULL``) before the caller is answered.
+and courses are cached in memory (bounded LRUs) after their first read; every write goes
+through the group committer and is durable (``synchronous=FULL``) before the caller is
+answered. Every read runs in a worker thread, never on the event loop: the reader connection
+is shared (SQLite is built serialized, ``sqlite3.threadsafety == 3``) and sees only committed
+transactions, while the one writer thread stays the only writer.
 """
 
 from __future__ import annotations
@@ -11,18 +14,18 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from engine.adapters.codec import decode_result, decode_state, encode_result, encode_state
 from engine.adapters.course_codec import SingleFlight, decode_course, encode_course
 from engine.adapters.group_commit import GroupCommitter
 from engine.adapters.sqlite_schema import prepare_schema
-from engine.codec import decode_state, encode_state
 from engine.domain.course import Course
 from engine.domain.errors import ConflictError, UnavailableError
 from engine.domain.learner import LearnerState
+from engine.domain.lru import Lru
 from engine.domain.records import LoggedEvent
 from engine.ports import DuplicateEventError, Snapshot
 
@@ -31,21 +34,33 @@ _EVENT_COLUMNS = (
     "occurred_at, recorded_at, sequence, reply, tenant_log_id, credibility, gain"
 )
 _INSERTED_COLUMNS = _EVENT_COLUMNS.replace("tenant_log_id, ", "") + ", tenant_log_id"
+_REPLY = _EVENT_COLUMNS.split(", ").index("reply")
+
+STATE_CACHE = 100_000  # learner states kept in memory (a few KB each)
+COURSE_CACHE = 256  # courses kept in memory (a course at the size limits is megabytes)
+
+LearnerKey = tuple[str, str, str]
 
 
 class SqliteStore:
     """:class:`~engine.ports.EngineStore` on one SQLite file."""
 
-    def __init__(self, path: Path, cache_size: int = 100_000) -> None:
+    def __init__(
+        self, path: Path, cache_size: int = STATE_CACHE, course_cache: int = COURSE_CACHE
+    ) -> None:
         self._path = path
-        self._cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, str, str], Snapshot] = OrderedDict()
-        self._courses: dict[tuple[str, str], Course] = {}
+        self._cache: Lru[LearnerKey, Snapshot] = Lru(cache_size)
+        self._courses: Lru[tuple[str, str], Course] = Lru(course_cache)
         self._lock_file: IO[str] | None = None
         self._reader: sqlite3.Connection | None = None
         self._writer: GroupCommitter | None = None
         self._floor = 0  # where a new tenant's log starts (see _migrate)
-        self._loads = SingleFlight()
+        self._loads: SingleFlight[Course | None] = SingleFlight()
+        self._state_loads: SingleFlight[Snapshot | None] = SingleFlight()
+        # Learner states being read from disk, and whether a write overtook the read (then
+        # the read's result is answered but not cached: the cache never goes back in time).
+        self._reading: dict[LearnerKey, bool] = {}
+        self._reading_courses: dict[tuple[str, str], bool] = {}
 
     @classmethod
     def open(cls, path: Path) -> SqliteStore:
@@ -90,6 +105,16 @@ class SqliteStore:
             raise UnavailableError("the store is closed")
         return self._reader
 
+    async def _one(self, sql: str, args: tuple[object, ...]) -> Any:
+        """The first row of a query, read in a worker thread."""
+        conn = self._read()
+        return await asyncio.to_thread(lambda: conn.execute(sql, args).fetchone())
+
+    async def _all(self, sql: str, args: tuple[object, ...]) -> list[Any]:
+        """Every row of a query, read in a worker thread."""
+        conn = self._read()
+        return await asyncio.to_thread(lambda: conn.execute(sql, args).fetchall())
+
     async def close(self) -> None:
         """Commit what is queued, then close the files and release the lock."""
         if self._writer is not None:
@@ -116,7 +141,10 @@ class SqliteStore:
             )
 
         await self.committer.submit(write)
-        self._courses[(tenant, course.course_id)] = course
+        key = (tenant, course.course_id)
+        if key in self._reading_courses:
+            self._reading_courses[key] = True
+        self._courses.put(key, course)
 
     async def get_course(self, tenant: str, course_id: str) -> Course | None:
         """A course, from the in-process cache or disk (decoded off the event loop)."""
@@ -127,27 +155,27 @@ class SqliteStore:
         return await self._loads.run(key, lambda: self._load_course(key))
 
     async def _load_course(self, key: tuple[str, str]) -> Course | None:
-        row = (
-            self._read()
-            .execute("SELECT body FROM courses WHERE tenant = ? AND course_id = ?", key)
-            .fetchone()
-        )
-        if row is None:
+        self._reading_courses[key] = False
+        try:
+            row = await self._one(
+                "SELECT body FROM courses WHERE tenant = ? AND course_id = ?", key
+            )
+            course = await decode_course(row[0]) if row is not None else None
+        finally:
+            overtaken = self._reading_courses.pop(key)
+        if course is None:
             return None
-        course = await decode_course(row[0])
-        # A put_course while this decoded wins: its course is the newer one.
-        return self._courses.setdefault(key, course)
+        if overtaken:  # a put_course while this read wins: its course is the newer one
+            return self._courses.get(key) or course
+        self._courses.put(key, course)
+        return course
 
     async def list_courses(self, tenant: str, after: str, limit: int) -> Sequence[Course]:
         """Courses with ``course_id > after``, ordered by id."""
-        rows = (
-            self._read()
-            .execute(
-                "SELECT course_id FROM courses WHERE tenant = ? AND course_id > ? "
-                "ORDER BY course_id LIMIT ?",
-                (tenant, after, limit),
-            )
-            .fetchall()
+        rows = await self._all(
+            "SELECT course_id FROM courses WHERE tenant = ? AND course_id > ? "
+            "ORDER BY course_id LIMIT ?",
+            (tenant, after, limit),
         )
         courses = [await self.get_course(tenant, r[0]) for r in rows]
         return [c for c in courses if c is not None]
@@ -168,28 +196,30 @@ class SqliteStore:
         key = (tenant, learner_id, course_id)
         snap = self._cache.get(key)
         if snap is not None:
-            self._cache.move_to_end(key)
             return snap
-        row = (
-            self._read()
-            .execute(
+        return await self._state_loads.run(key, lambda: self._load_state(key))
+
+    async def _load_state(self, key: LearnerKey) -> Snapshot | None:
+        self._reading[key] = False
+        try:
+            row = await self._one(
                 "SELECT version, body FROM learner_state "
                 "WHERE tenant = ? AND learner_id = ? AND course_id = ?",
                 key,
             )
-            .fetchone()
-        )
+        finally:
+            overtaken = self._reading.pop(key)
         if row is None:
             return None
         snap = Snapshot(state=decode_state(row[1]), version=row[0])
-        self._remember(key, snap)
+        if not overtaken:
+            self._remember(key, snap)
         return snap
 
-    def _remember(self, key: tuple[str, str, str], snap: Snapshot) -> None:
-        self._cache[key] = snap
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+    def _remember(self, key: LearnerKey, snap: Snapshot) -> None:
+        if key in self._reading:
+            self._reading[key] = True
+        self._cache.put(key, snap)
 
     async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
         """Append the event and save the state in one transaction (see the port)."""
@@ -244,8 +274,10 @@ class SqliteStore:
             return states, events
 
         result: tuple[int, int] = await self.committer.submit(write)
-        for key in [k for k in self._cache if k[0] == tenant and k[1] == learner_id]:
-            del self._cache[key]
+        self._cache.drop(lambda k: k[0] == tenant and k[1] == learner_id)
+        for key in self._reading:
+            if key[0] == tenant and key[1] == learner_id:
+                self._reading[key] = True
         return result
 
     # -- event log -------------------------------------------------------------------------
@@ -253,15 +285,11 @@ class SqliteStore:
     async def get_event(self, tenant: str, event_id: str, learner_id: str) -> LoggedEvent | None:
         """The logged event with this id, if any. Ids are unique per tenant here, which is
         stricter than the port asks, so ``learner_id`` is not needed to find it."""
-        row = (
-            self._read()
-            .execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND event_id = ?",
-                (tenant, event_id),
-            )
-            .fetchone()
+        row = await self._one(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE tenant = ? AND event_id = ?",
+            (tenant, event_id),
         )
-        return LoggedEvent(*row) if row else None
+        return _event(row) if row else None
 
     async def read_course_events(
         self, tenant: str, course_id: str, after: int, limit: int
@@ -297,7 +325,7 @@ class SqliteStore:
         sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where}"
 
         def query() -> list[LoggedEvent]:
-            return [LoggedEvent(*r) for r in conn.execute(sql, args).fetchall()]
+            return [_event(r) for r in conn.execute(sql, args).fetchall()]
 
         return await asyncio.to_thread(query)
 
@@ -305,6 +333,13 @@ class SqliteStore:
 def _event_row(e: LoggedEvent) -> tuple[object, ...]:
     return (
         e.tenant, e.event_id, e.learner_id, e.course_id, e.item_id, e.score,
-        e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, e.reply,
+        e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, encode_result(e.reply),
         e.credibility, e.gain,
     )  # fmt: skip
+
+
+def _event(row: Sequence[Any]) -> LoggedEvent:
+    """A row of _EVENT_COLUMNS as a logged event, its reply decoded."""
+    fields = list(row)
+    fields[_REPLY] = decode_result(fields[_REPLY])
+    return LoggedEvent(*fields)

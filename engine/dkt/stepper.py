@@ -1,8 +1,9 @@
-"""DKT in the life of one response: advance the learner's LSTM state, or say why not.
+"""The :class:`~engine.ports.Tracer` on ONNX Runtime: advance the learner's LSTM state in
+the life of one response, or say why not.
 
 - No ``dkt_model`` on the course: BKT, with no note (nothing failed).
 - The pinned model is not loaded, does not know the course's skills, or fails at run time:
-  BKT, and the reply's ``predictor_note`` and a warning log say why.
+  BKT, and the reply's ``predictor_note`` says why (the service logs it).
 - The learner's stored state belongs to another model version (after a hot reload or a
   re-pin): it is rebuilt once from the learner's event log, then stepped O(1) again.
 
@@ -11,8 +12,7 @@ Too-fast answers (credibility < 1) are not fed to DKT: they are not practice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
@@ -21,37 +21,26 @@ from engine.dkt.registry import LoadedModel
 from engine.dkt.tracer import OnnxTracer
 from engine.domain.course import Course
 from engine.domain.learner import CORRECT_AT, DktState, LearnerState
-from engine.domain.records import LoggedEvent
+from engine.domain.records import DktView, LoggedEvent
 
 log = structlog.get_logger("attune.dkt")
 
 
-@dataclass(frozen=True, slots=True)
-class DktView:
-    """What DKT says now: predictions per course skill, or None with the reason."""
-
-    state: DktState | None
-    predicted: Mapping[str, float] | None
-    note: str = ""
-
-    @property
-    def predictor(self) -> str:
-        """ "dkt" when predictions exist, else "bkt"."""
-        return "dkt" if self.predicted is not None else "bkt"
-
-
 class DktStepper:
-    """Advances learners through their course's DKT model."""
+    """Advances learners through their course's DKT model (implements
+    :class:`~engine.ports.Tracer`)."""
 
-    def __init__(self, tracer: OnnxTracer | None) -> None:
+    def __init__(self, tracer: OnnxTracer) -> None:
         self.tracer = tracer
+
+    def why_not(self, course: Course) -> str:
+        """Why the course's pinned model cannot serve it ("" when it can or none is pinned)."""
+        return self.usable(course)[1]
 
     def usable(self, course: Course) -> tuple[LoadedModel | None, str]:
         """The model serving the course, or None and why not ("" when it has none)."""
         if not course.dkt_model:
             return None, ""
-        if self.tracer is None:
-            return None, "DKT serving is disabled"
         model = self.tracer.model(course.dkt_model)
         if model is None:
             return None, f"DKT model {course.dkt_model} is not loaded"
@@ -80,9 +69,7 @@ class DktStepper:
         """Step the learner through one answer. ``history`` reads the learner's earlier events
         in the course; it is called only when the stored state belongs to another model."""
         model, note = self.usable(course)
-        if model is None or self.tracer is None:
-            if note:
-                log.warning("dkt.fallback", course_id=course.course_id, reason=note)
+        if model is None:
             return DktView(state.dkt, None, note)
         key = model.manifest.key
         dkt = state.dkt if state.dkt is not None and state.dkt.model == key else None
@@ -103,7 +90,6 @@ class DktStepper:
     async def _step(
         self, model: LoadedModel, dkt: DktState | None, skill_id: str, correct: bool
     ) -> DktState:
-        assert self.tracer is not None
         x = model.manifest.interaction(skill_id, correct)
         p, h, c = await self.tracer.step(model, x, dkt.h if dkt else None, dkt.c if dkt else None)
         return DktState(model.manifest.key, h, c, p, (dkt.steps if dkt else 0) + 1)

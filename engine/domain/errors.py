@@ -47,9 +47,5 @@ class UnavailableError(DomainError):
     """A dependency (store, model) cannot serve right now; retrying later is safe."""
 
 
-class ModelNotReadyError(UnavailableError):
-    """A learned model is not loaded yet."""
-
-
 class UnauthenticatedError(DomainError):
     """The call carries no valid credential."""

@@ -84,6 +84,7 @@ class Recommendation:
     score: float
     reasons: tuple[Reason, ...]
     components: Mapping[str, float]
+    content: str = ""  # the item's content, filled in by the service for a reply (not logged)
 
 
 @dataclass(frozen=True, slots=True)

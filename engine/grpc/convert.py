@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 
-from engine.domain import review
 from engine.domain.bkt import BktParams
 from engine.domain.course import (
     Course,
@@ -20,13 +19,12 @@ from engine.domain.course import (
     check_count,
 )
 from engine.domain.errors import InvalidInputError
-from engine.domain.graph import ready_skills
 from engine.domain.learner import Response, SkillOutcome
 from engine.domain.limits import MAX_ITEMS_PER_COURSE, MAX_SKILLS_PER_COURSE
 from engine.domain.policy import Reason, Recommendation
 from engine.domain.records import LoggedEvent, RecordResult
+from engine.domain.report import LearnerReport
 from engine.grpc.requests import check_ids, occurred_at
-from engine.service import LearnerView
 
 
 def _policy(msg: course_pb2.MasteryPolicy) -> MasteryPolicy:
@@ -174,19 +172,16 @@ def _set_time(field: object, epoch: float) -> None:
 _REASON = {r: learner_pb2.Reason.Value("REASON_" + r.value) for r in Reason}
 
 
-def recommendations_to_pb(
-    recs: Iterable[Recommendation], course: Course | None, out: object
-) -> None:
+def recommendations_to_pb(recs: Iterable[Recommendation], out: object) -> None:
     """Append recommendations to a repeated field ``out``."""
     for r in recs:
-        content = course.items[r.item_id].content if course and r.item_id in course.items else ""
         out.add(  # type: ignore[attr-defined]
             item_id=r.item_id,
             skill_id=r.skill_id,
             score=r.score,
             reasons=[_REASON[x] for x in r.reasons],
             components=dict(r.components),
-            content=content,
+            content=r.content,
         )
 
 
@@ -208,7 +203,7 @@ def _skill_outcome_pb(o: SkillOutcome, status: int) -> learner_pb2.SkillState:
     )
 
 
-def result_to_pb(result: RecordResult, course: Course | None) -> learner_pb2.RecordResponseResponse:
+def result_to_pb(result: RecordResult) -> learner_pb2.RecordResponseResponse:
     """The reply of RecordResponse."""
     msg = learner_pb2.RecordResponseResponse(
         event_id=result.event_id,
@@ -231,7 +226,7 @@ def result_to_pb(result: RecordResult, course: Course | None) -> learner_pb2.Rec
             skill_id=m.skill_id, p_mastery=m.p_known, attempts=m.attempts, event_id=m.event_id
         )
         _set_time(ev.mastered_at, m.mastered_at)
-    recommendations_to_pb(result.recommendations, course, msg.recommendations)
+    recommendations_to_pb(result.recommendations, msg.recommendations)
     return msg
 
 
@@ -246,79 +241,54 @@ def phase_pb(diagnostic: bool) -> learner_pb2.LearnerPhase:
     return _phase(diagnostic)
 
 
-def learner_view_to_pb(view: LearnerView) -> learner_pb2.GetLearnerStateResponse:
+def report_to_pb(report: LearnerReport) -> learner_pb2.GetLearnerStateResponse:
     """Every skill of the course with its status in the prerequisite graph."""
-    from engine.domain import bkt
-
-    course, state = view.course, view.state
-    mastered = state.mastered()
-    ready = ready_skills({k: s.prerequisites for k, s in course.skills.items()}, mastered)
-    theta, se = state.theta()
     msg = learner_pb2.GetLearnerStateResponse(
-        learner_id=state.learner_id,
-        course_id=state.course_id,
-        responses=state.responses,
-        ability=learner_pb2.Ability(theta=theta, standard_error=se),
-        phase=_phase(state.in_diagnostic(course)),
-        dkt_model=view.dkt.state.model if view.dkt.predicted is not None and view.dkt.state else "",
+        learner_id=report.learner_id,
+        course_id=report.course_id,
+        responses=report.responses,
+        ability=learner_pb2.Ability(theta=report.theta, standard_error=report.theta_se),
+        phase=_phase(report.diagnostic),
+        dkt_model=report.dkt_model,
+        mastered_skill_ids=report.ids("mastered"),
+        ready_skill_ids=report.ids("ready"),
+        locked_skill_ids=report.ids("locked"),
     )
-    predicted = view.dkt.predicted or {}
-    for g in view.gaps:
-        state_word = "mastered but doubted" if g.suspected else f"P(L) {g.p_known:.2f}"
+    for g in report.gaps:
         msg.gaps.add(
-            skill_id=g.skill_id,
-            blocked_skill_id=g.blocked_skill_id,
-            failures=g.failures,
-            p_mastery=g.p_known,
-            mastered=g.mastered,
-            suspected=g.suspected,
-            evidence_event_ids=list(g.evidence),
-            explanation=(
-                f"{g.failures} wrong answers in a row on {g.blocked_skill_id}; its "
-                f"prerequisite {g.skill_id} is {state_word}."
-            ),
+            skill_id=g.gap.skill_id,
+            blocked_skill_id=g.gap.blocked_skill_id,
+            failures=g.gap.failures,
+            p_mastery=g.gap.p_known,
+            mastered=g.gap.mastered,
+            suspected=g.gap.suspected,
+            evidence_event_ids=list(g.gap.evidence),
+            explanation=g.explanation,
         )
-    for sid in course.order:
-        s = state.skill(course, sid)
-        if sid in mastered:
-            status = learner_pb2.SKILL_STATUS_MASTERED
-            msg.mastered_skill_ids.append(sid)
-        elif sid in ready:
-            status = learner_pb2.SKILL_STATUS_READY
-            msg.ready_skill_ids.append(sid)
-        else:
-            status = learner_pb2.SKILL_STATUS_LOCKED
-            msg.locked_skill_ids.append(sid)
+    for s in report.skills:
         skill = msg.skills.add(
-            skill_id=sid,
+            skill_id=s.skill_id,
             p_mastery=s.p_known,
-            p_correct=bkt.p_correct(s.p_known, course.skills[sid].bkt),
+            p_correct=s.p_correct,
             attempts=s.attempts,
             mastered=s.mastered,
-            status=status,
+            status=_STATUS[s.status],
             correct_streak=s.correct_streak,
             reviews=s.reviews,
-            prior=state.prior(course, sid),
+            prior=s.prior,
         )
-        if sid in predicted:
-            skill.dkt_p_correct = predicted[sid]
+        if s.dkt_p_correct is not None:
+            skill.dkt_p_correct = s.dkt_p_correct
         if s.last_practiced is not None:
             _set_time(skill.last_practiced_at, s.last_practiced)
-        due = review.due_at(s, view.tutor.review)
-        if due is not None:
-            _set_time(skill.review_due_at, due)
-            skill.review_interval_hours = review.interval(s, view.tutor.review) / 3600.0
+        if s.review_due is not None:
+            _set_time(skill.review_due_at, s.review_due)
+        if s.review_interval_hours is not None:
+            skill.review_interval_hours = s.review_interval_hours
     return msg
 
 
-def reason_names(reasons: Iterable[Reason]) -> list[str]:
-    """Proto enum names of domain reasons."""
-    return ["REASON_" + r.value for r in reasons]
-
-
-def logged_to_pb(
-    event: LoggedEvent, result: RecordResult, course: Course | None
-) -> events_pb2.LoggedResponse:
+def logged_to_pb(event: LoggedEvent) -> events_pb2.LoggedResponse:
     """One entry of ListEvents: the response as recorded and its reply."""
     msg = events_pb2.LoggedResponse(log_id=event.log_id)
     response = msg.response
@@ -329,6 +299,6 @@ def logged_to_pb(
     response.score = event.score
     response.response_time_ms = event.response_time_ms
     _set_time(response.occurred_at, event.occurred_at)
-    msg.reply.CopyFrom(result_to_pb(result, course))
+    msg.reply.CopyFrom(result_to_pb(event.reply))
     _set_time(msg.recorded_at, event.recorded_at)
     return msg

@@ -7,6 +7,7 @@ Health checking and reflection are public: load balancers and grpcurl call them 
 
 from __future__ import annotations
 
+import abc
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,8 +54,9 @@ def _is_streaming_response(handler: grpc.RpcMethodHandler) -> bool:
     return bool(handler.stream_stream or handler.unary_stream)
 
 
-class _BehaviourInterceptor(aio.ServerInterceptor):
-    """Wraps the behaviour of every non-public method handler with a unary or a stream hook."""
+class _BehaviourInterceptor(aio.ServerInterceptor, abc.ABC):
+    """Wraps the behaviour of every non-public method handler with a unary or a stream hook.
+    A subclass must give both hooks: it cannot be built otherwise."""
 
     async def intercept_service(
         self,
@@ -68,13 +70,13 @@ class _BehaviourInterceptor(aio.ServerInterceptor):
         hook = self.wrap_stream if _is_streaming_response(handler) else self.wrap_unary
         return _rewrap(handler, lambda b, m: hook(b, m, metadata), details.method)
 
+    @abc.abstractmethod
     def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         """Return the wrapped unary-response behaviour."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         """Return the wrapped stream-response behaviour."""
-        raise NotImplementedError
 
 
 class ContextInterceptor(_BehaviourInterceptor):

@@ -19,6 +19,7 @@ from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from engine.domain.tutoring import TutorPolicy
 from engine.grpc.auth import Authenticator
 from engine.grpc.interceptors import (
     AuthInterceptor,
@@ -26,6 +27,7 @@ from engine.grpc.interceptors import (
     MalformedRequestInterceptor,
 )
 from engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
+from engine.ports import Clock, EngineStore, Tracer
 from engine.service import Engine
 
 log = structlog.get_logger("attune.server")
@@ -55,7 +57,7 @@ class RunningServer:
         for name in ("", *SERVICE_NAMES):
             await _set_health(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace)
-        await self.engine.store.close()
+        await self.engine.close()
         log.info("server.stopped", port=self.port)
 
 
@@ -64,6 +66,17 @@ async def _set_health(servicer: health.HealthServicer, name: str, status: int) -
     result = servicer.set(name, status)
     if asyncio.iscoroutine(result):
         await result
+
+
+def build_engine(
+    store: EngineStore,
+    tracer: Tracer | None = None,
+    tutor: TutorPolicy | None = None,
+    clock: Clock | None = None,
+) -> Engine:
+    """The engine over ``store``, with DKT from ``tracer`` (None: BKT only, see
+    :func:`engine.dkt.serving.open_tracer` for the ONNX one)."""
+    return Engine(store, clock=clock, tutor=tutor, tracer=tracer)
 
 
 async def start_server(

@@ -1,4 +1,5 @@
-"""The servicers: protobuf -> domain -> service -> domain -> protobuf. Nothing else."""
+"""The servicers: protobuf -> domain -> service -> domain -> protobuf. Nothing else: they
+reach the engine only through the service (:class:`~engine.service.Engine`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ from attune.engine.v1 import (
 )
 from grpc import aio
 
-from engine.domain.course import Course
 from engine.domain.errors import DomainError, InvalidInputError
-from engine.domain.learner import validate_response
 from engine.domain.limits import MAX_ID_CHARS, echo
 from engine.grpc import convert
 from engine.grpc.auth import current_tenant
@@ -76,14 +75,11 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
     async def _record(
         self, request: learner_pb2.RecordResponseRequest
     ) -> learner_pb2.RecordResponseResponse:
-        tenant = current_tenant()
-        response = convert.response_from_pb(request, self._engine.clock.now())
-        # The whole request is checked before its event id is looked up, so a retry of a
-        # bad request is refused rather than answered with a stored reply (issue 11 #18).
-        course = await self._engine.get_course(tenant, request.course_id)
-        validate_response(response, course)
-        result = await self._engine.record(tenant, response, request.max_recommendations)
-        return convert.result_to_pb(result, course)
+        response = convert.response_from_pb(request, self._engine.now())
+        result = await self._engine.record(
+            current_tenant(), response, request.max_recommendations
+        )
+        return convert.result_to_pb(result)
 
     async def RecordResponse(
         self, request: learner_pb2.RecordResponseRequest, context: aio.ServicerContext
@@ -113,23 +109,21 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
         self, request: learner_pb2.RecommendRequest, context: aio.ServicerContext
     ) -> learner_pb2.RecommendResponse:
         check_ids(request, "learner_id", "course_id")
-        tenant = current_tenant()
         recs, diagnostic = await self._engine.recommend(
-            tenant, request.learner_id, request.course_id, request.max_items
+            current_tenant(), request.learner_id, request.course_id, request.max_items
         )
         reply = learner_pb2.RecommendResponse(phase=convert.phase_pb(diagnostic))
-        course = await self._engine.get_course(tenant, request.course_id)
-        convert.recommendations_to_pb(recs, course, reply.recommendations)
+        convert.recommendations_to_pb(recs, reply.recommendations)
         return reply
 
     async def GetLearnerState(
         self, request: learner_pb2.GetLearnerStateRequest, context: aio.ServicerContext
     ) -> learner_pb2.GetLearnerStateResponse:
         check_ids(request, "learner_id", "course_id")
-        view = await self._engine.learner_state(
+        report = await self._engine.learner_report(
             current_tenant(), request.learner_id, request.course_id
         )
-        return convert.learner_view_to_pb(view)
+        return convert.report_to_pb(report)
 
     async def DeleteLearner(
         self, request: learner_pb2.DeleteLearnerRequest, context: aio.ServicerContext
@@ -157,14 +151,9 @@ class EventServicer(events_pb2_grpc.EventServiceServicer):
     async def ListEvents(
         self, request: events_pb2.ListEventsRequest, context: aio.ServicerContext
     ) -> events_pb2.ListEventsResponse:
-        tenant = current_tenant()
-        page, last = await self._engine.list_events(tenant, request.after_log_id, request.page_size)
-        courses: dict[str, Course | None] = {}
-        reply = events_pb2.ListEventsResponse(last_log_id=last)
-        for event, result in page:
-            if event.course_id not in courses:
-                courses[event.course_id] = await self._engine.store.get_course(
-                    tenant, event.course_id
-                )
-            reply.events.append(convert.logged_to_pb(event, result, courses[event.course_id]))
-        return reply
+        page, last = await self._engine.list_events(
+            current_tenant(), request.after_log_id, request.page_size
+        )
+        return events_pb2.ListEventsResponse(
+            events=[convert.logged_to_pb(e) for e in page], last_log_id=last
+        )

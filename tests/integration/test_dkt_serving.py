@@ -99,7 +99,8 @@ async def test_hot_reload_rebuilds_state_and_rollback_by_pin(tmp_path: Path) -> 
             await client.learners.RecordResponse(_req(f"e{n}", "a1", True), metadata=META_A)
         assert (await _state(client)).dkt_model == "toy@1.0.0"
         new = write_artifact(models, "toy", "1.1.0", SKILLS, seed=5)
-        client.running.engine.dkt.tracer.registry.reload()
+        assert client.registry is not None
+        client.registry.reload()
         reply = await client.learners.RecordResponse(_req("e3", "b1", False), metadata=META_A)
         assert reply.predictor == learner_pb2.PREDICTOR_DKT
         state = await _state(client)
@@ -121,7 +122,8 @@ async def test_falls_back_to_bkt_and_says_why(tmp_path: Path) -> None:
         await _put(client, "toy@1.0.0")
         ok = await client.learners.RecordResponse(_req("e0", "a1", True), metadata=META_A)
         assert ok.predictor == learner_pb2.PREDICTOR_DKT and ok.predictor_note == ""
-        registry = client.running.engine.dkt.tracer.registry
+        registry = client.registry
+        assert registry is not None
         model = registry.resolve("toy@1.0.0")
 
         class Broken:

@@ -24,7 +24,6 @@ import pytest
 from attune.engine.v1 import events_pb2
 from structlog.testing import capture_logs
 
-from engine.adapters.codec import encode_result
 from engine.adapters.redis_store import RedisStore
 from engine.adapters.sqlite_store import SqliteStore
 from engine.domain.records import MasteryEvent, RecordResult
@@ -78,7 +77,7 @@ async def _write_poison(store: EngineStore) -> None:
         event(POISON_ID, POISON_LEARNER, tenant=TENANT, course="demo", item="whole-add/1"),
         occurred_at=MOON,
         recorded_at=MOON + 1,
-        reply=encode_result(reply),
+        reply=reply,
     )
     try:
         await store.commit(logged, state(POISON_LEARNER, "demo"), 0)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.adapters.codec import encode_event, encode_result
 from engine.adapters.redis_keys import TenantKeys
 from engine.adapters.redis_log import log_id_of
 from engine.adapters.redis_store import RedisStore
 from engine.adapters.sqlite_store import SqliteStore
-from engine.codec import encode_event
 from engine.domain.course_json import course_to_json
 from engine.grpc.convert import course_from_pb
 from tests.support.courses import chain_course
@@ -66,7 +66,7 @@ def _v0_data_dir(path: Path) -> None:
             "response_time_ms, occurred_at, recorded_at, sequence, reply, credibility, gain) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (e.tenant, e.event_id, e.learner_id, e.course_id, e.item_id, e.score,
-             e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, e.reply,
+             e.response_time_ms, e.occurred_at, e.recorded_at, e.sequence, encode_result(e.reply),
              e.credibility, e.gain),
         )  # fmt: skip
     conn.execute("DELETE FROM events WHERE log_id = 5")  # an erasure: 5 was handed out

@@ -156,37 +156,6 @@ async def test_keys_of_a_learner_share_one_slot(store: RedisStore) -> None:
         assert await store.client.exists(name)
 
 
-# -- consumer groups -------------------------------------------------------------------------
-
-
-async def test_consumer_groups_deliver_ack_and_redeliver(store: RedisStore) -> None:
-    await store.ensure_group("t", "grades")
-    await store.ensure_group("t", "grades")  # idempotent
-    for k in range(6):
-        await store.commit(event(f"e{k}", learner=f"l{k % 2}"), state(f"l{k % 2}"), k // 2)
-    await store.relay.drain()
-    first = await store.read_group("t", "grades", "w1", 4)
-    assert [f.event.event_id for f in first] == ["e0", "e1", "e2", "e3"]
-    assert await store.ack("t", "grades", [f.entry_id for f in first[:2]]) == 2
-    rest = await store.read_group("t", "grades", "w1", 10)
-    assert [f.event.event_id for f in rest] == ["e4", "e5"]
-    assert await store.read_group("t", "grades", "w1", 10) == []
-    # w1 dies holding e2..e5: w2 takes them over.
-    taken = await store.claim("t", "grades", "w2", 0, 10)
-    assert [f.event.event_id for f in taken] == ["e2", "e3", "e4", "e5"]
-    assert await store.ack("t", "grades", [f.entry_id for f in taken]) == 4
-    assert await store.claim("t", "grades", "w2", 0, 10) == []
-    # Another group reads the same log independently.
-    await store.ensure_group("t", "xapi")
-    assert len(await store.read_group("t", "xapi", "x", 100)) == 6
-    # An erased learner's pending entries are not delivered any more.
-    await store.ensure_group("t", "late")
-    await store.read_group("t", "late", "z", 100)
-    await store.delete_learner("t", "l0")
-    left = await store.claim("t", "late", "z2", 0, 100)
-    assert {f.event.learner_id for f in left} == {"l1"}
-
-
 # -- the course cache ------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """The store contract: the same tests against every adapter of the store ports.
 
-``store`` is the embedded SQLite store, the Redis store on a real redis-server, and the
-Redis store on a real three-master Redis Cluster (all started by the tests).
+``store`` is the in-memory store, the embedded SQLite store, the Redis store on a real
+redis-server, and the Redis store on a real three-master Redis Cluster (all started by the
+tests).
 """
 
 from __future__ import annotations
@@ -13,21 +14,24 @@ from pathlib import Path
 
 import pytest
 
+from engine.adapters.memory_store import MemoryStore
 from engine.adapters.redis_store import RedisStore
 from engine.adapters.sqlite_store import SqliteStore
 from engine.domain.errors import ConflictError
 from engine.ports import DuplicateEventError, EngineStore
 from tests.support.courses import chain_course
-from tests.support.stores import event, state
+from tests.support.stores import event, reply, state
 
 pytestmark = pytest.mark.integration
 
-STORES = ["embedded", "redis", "redis-cluster"]
+STORES = ["memory", "embedded", "redis", "redis-cluster"]
 
 
 async def open_test_store(request: pytest.FixtureRequest, tmp_path: Path) -> EngineStore:
     """A fresh, empty store of the kind the test is parametrized with."""
     kind = request.param
+    if kind == "memory":
+        return MemoryStore()
     if kind == "embedded":
         return SqliteStore.open(tmp_path / "store.db")
     fixture = "redis_standalone" if kind == "redis" else "redis_cluster_nodes"
@@ -178,7 +182,9 @@ async def test_the_log_is_append_only(store: EngineStore) -> None:
     await store.commit(event("e1"), state(responses=1), 0)
     before = await store.get_event("t", "e1", "l")
     for attempt in (
-        store.commit(replace(event("e1"), score=0.0, reply='{"x":1}'), state(responses=9), 1),
+        store.commit(
+            replace(event("e1"), score=0.0, reply=reply("other", 7)), state(responses=9), 1
+        ),
         store.commit(replace(event("e1"), score=0.0), state(responses=9), 0),
     ):
         with pytest.raises((DuplicateEventError, ConflictError)):

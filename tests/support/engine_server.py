@@ -15,9 +15,8 @@ from engine.dkt.registry import ModelRegistry
 from engine.dkt.stepper import DktStepper
 from engine.dkt.tracer import OnnxTracer
 from engine.grpc.auth import StaticTokenAuthenticator
-from engine.grpc.server import RunningServer, start_server
+from engine.grpc.server import RunningServer, build_engine, start_server
 from engine.ports import Clock
-from engine.service import Engine
 
 TOKENS = {"token-a": "tenant-a", "token-b": "tenant-b"}
 META_A = (("authorization", "Bearer token-a"),)
@@ -32,6 +31,7 @@ class Client:
     channel: grpc.aio.Channel
     courses: course_pb2_grpc.CourseServiceStub
     learners: learner_pb2_grpc.LearnerServiceStub
+    registry: ModelRegistry | None = None  # the DKT models, when the engine serves some
 
     @property
     def target(self) -> str:
@@ -45,12 +45,13 @@ async def engine_client(
     """Start an engine on a free port with the store under ``data_dir`` (and DKT models from
     ``models_dir``); stop it after."""
     store = SqliteStore.open(data_dir / "attune.db")
+    registry = None
     tracer = None
     if models_dir is not None:
         registry = ModelRegistry(models_dir)
         registry.reload()
-        tracer = OnnxTracer(registry)
-    engine = Engine(store, clock=clock, dkt=DktStepper(tracer))
+        tracer = DktStepper(OnnxTracer(registry))
+    engine = build_engine(store, tracer=tracer, clock=clock)
     running = await start_server(engine, StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
@@ -59,6 +60,7 @@ async def engine_client(
             channel=channel,
             courses=course_pb2_grpc.CourseServiceStub(channel),
             learners=learner_pb2_grpc.LearnerServiceStub(channel),
+            registry=registry,
         )
     finally:
         await channel.close()

@@ -6,8 +6,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from engine.domain.learner import LearnerState, SkillState
-from engine.domain.records import LoggedEvent
+from engine.domain.learner import LearnerState, SkillOutcome, SkillState
+from engine.domain.policy import Reason, Recommendation
+from engine.domain.records import LoggedEvent, RecordResult
 
 
 def event(
@@ -18,12 +19,26 @@ def event(
     course: str = "c",
     item: str = "i",
 ) -> LoggedEvent:
-    """A logged event with a small, valid JSON reply."""
-    reply = f'{{"e":"{event_id}","q":{seq}}}'
+    """A logged event with a small reply (floats that must survive exactly)."""
     return LoggedEvent(
         tenant, event_id, learner, course, item, 1.0, 3000, 1.8e9 + seq, 1.8e9 + seq + 0.5,
-        seq, reply, credibility=1.0, gain=0.01 * seq,
+        seq, reply(event_id, seq), credibility=1.0, gain=0.01 * seq,
     )  # fmt: skip
+
+
+def reply(event_id: str, seq: int = 1) -> RecordResult:
+    """A reply with one skill and one recommendation."""
+    return RecordResult(
+        event_id=event_id,
+        skills=(SkillOutcome("a", 0.2, 1 / 3, 0.6, seq, False, "ready"),),
+        mastery_events=(),
+        recommendations=(
+            Recommendation("i2", "a", 0.5 + 1 / 7, (Reason.ZPD, Reason.NOVELTY), {"zpd": 1.0}),
+        ),
+        sequence=seq,
+        theta=0.1,
+        theta_se=0.9,
+    )
 
 
 def state(learner: str = "l", course: str = "c", responses: int = 1) -> LearnerState:

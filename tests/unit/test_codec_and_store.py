@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from engine.adapters.codec import decode_state, encode_state
 from engine.adapters.sqlite_store import SqliteStore
-from engine.codec import decode_state, encode_state
 from engine.domain.errors import ConflictError, UnavailableError
 from engine.domain.learner import LearnerState, SkillState
 from engine.domain.records import LoggedEvent
 from engine.ports import DuplicateEventError
+from tests.support.stores import reply
 
 floats = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
@@ -34,7 +35,7 @@ def test_state_round_trip_is_bit_exact(skills: dict[str, tuple[float, int]]) -> 
 
 
 def _event(eid: str, learner: str = "l", seq: int = 1) -> LoggedEvent:
-    return LoggedEvent("t", eid, learner, "c", "i", 1.0, 100, 1.0, 2.0, seq, "{}")
+    return LoggedEvent("t", eid, learner, "c", "i", 1.0, 100, 1.0, 2.0, seq, reply(eid, seq))
 
 
 async def test_commit_load_duplicate_conflict(tmp_path: Path) -> None:

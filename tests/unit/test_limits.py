@@ -21,6 +21,7 @@ from engine.domain.records import LoggedEvent
 from engine.domain.replay import REUSED_MESSAGE, check_replay, is_retry
 from engine.grpc.requests import check_ids, occurred_at
 from engine.grpc.status import field_of, status_for
+from tests.support.stores import reply
 
 NOW = 1_800_000_000.0
 
@@ -121,7 +122,7 @@ def _logged(**kw: object) -> LoggedEvent:
         "occurred_at": NOW,
         "recorded_at": NOW,
         "sequence": 1,
-        "reply": "{}",
+        "reply": reply("e1"),
     }
     return LoggedEvent(**{**base, **kw})  # type: ignore[arg-type]
 

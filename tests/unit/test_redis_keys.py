@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from redis.crc import key_slot
 
 from attune.infra.redis import RedisUrlError, escape, parse_url, redact, unescape
+from engine.adapters.codec import decode_event, encode_event, encode_result
 from engine.adapters.redis_keys import LearnerKeys, dirty_key
 from engine.adapters.redis_log import log_id_of, stream_id_of
-from engine.codec import decode_event, encode_event
+from engine.domain.learner import SkillOutcome
 from engine.domain.records import LoggedEvent
+from tests.support.stores import reply as stored_reply
 
 ids = st.text(min_size=1, max_size=12)
 
@@ -63,12 +67,20 @@ def test_store_urls() -> None:
             parse_url(bad)
 
 
-def test_event_encoding_keeps_the_reply_byte_for_byte() -> None:
-    reply = '{"e":"x","s":[["a",0.1,0.30000000000000004]],"p":["bkt",""]}'
+def test_event_encoding_keeps_the_reply_exactly() -> None:
+    reply = replace(
+        stored_reply("x", 3),
+        skills=(SkillOutcome("a", 0.1, 0.30000000000000004, 1 / 3, 3, True, "mastered"),),
+        theta=-1e-300,
+        predictor_note="DKT model toy is not loaded",
+    )
     e = LoggedEvent("t", "x", "l", "c", "i", 1 / 3, 7, 1.5, 2.5, 3, reply, 0, 0.2, -1e-300)
-    assert decode_event(encode_event(e), log_id=9) == LoggedEvent(
+    text = encode_event(e)
+    assert decode_event(text, log_id=9) == LoggedEvent(
         "t", "x", "l", "c", "i", 1 / 3, 7, 1.5, 2.5, 3, reply, 9, 0.2, -1e-300
     )
+    # The reply is embedded as the JSON object the embedded store keeps as text.
+    assert text.endswith(',"p":' + encode_result(reply) + "}")
 
 
 def test_a_relay_carries_the_outbox_head_only_up_to_a_gap() -> None:
