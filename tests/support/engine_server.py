@@ -16,7 +16,7 @@ from engine.dkt.stepper import DktStepper
 from engine.dkt.tracer import OnnxTracer
 from engine.grpc.auth import StaticTokenAuthenticator
 from engine.grpc.server import RunningServer, build_engine, start_server
-from engine.ports import Clock
+from engine.ports import Clock, EngineStore, Tracer
 
 TOKENS = {"token-a": "tenant-a", "token-b": "tenant-b"}
 META_A = (("authorization", "Bearer token-a"),)
@@ -40,13 +40,18 @@ class Client:
 
 @asynccontextmanager
 async def engine_client(
-    data_dir: Path, clock: Clock | None = None, models_dir: Path | None = None
+    data_dir: Path | None,
+    clock: Clock | None = None,
+    models_dir: Path | None = None,
+    store: EngineStore | None = None,
+    tracer: Tracer | None = None,
 ) -> AsyncIterator[Client]:
-    """Start an engine on a free port with the store under ``data_dir`` (and DKT models from
-    ``models_dir``); stop it after."""
-    store = SqliteStore.open(data_dir / "attune.db")
+    """Start an engine on a free port with the store under ``data_dir`` (or ``store``) and DKT
+    models from ``models_dir`` (or ``tracer``); stop it after."""
+    if store is None:
+        assert data_dir is not None, "a data dir or a store"
+        store = SqliteStore.open(data_dir / "attune.db")
     registry = None
-    tracer = None
     if models_dir is not None:
         registry = ModelRegistry(models_dir)
         registry.reload()
