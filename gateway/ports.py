@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gateway.queue.ports import QueueItem
+
 
 @dataclass(frozen=True, slots=True)
 class Registration:
@@ -35,20 +37,6 @@ class Activity:
     course_id: str
     title: str
     skill_ids: tuple[str, ...] = ()  # empty: every skill of the course
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """One message waiting to be delivered (a score to an LMS)."""
-
-    item_id: int
-    tenant: str
-    kind: str
-    key: str
-    payload: Mapping[str, Any]
-    attempts: int = 0
-    next_at: float = 0.0
-    last_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +93,14 @@ class ActivityStore(Protocol):
 
 
 class Outbox(Protocol):
-    """A durable queue with retries; a newer message with the same key replaces an undelivered
-    older one (only the latest score for a learner and line item matters)."""
+    """The grade outbox as the store exposes it: a durable queue with retries where a newer
+    message with the same key replaces an undelivered older one (only the latest score for a
+    learner and line item matters). One implementation over the leased queue, for every
+    store: :class:`gateway.grades.queue.GradeOutbox`."""
 
     def enqueue(self, tenant: str, kind: str, key: str, payload: Mapping[str, Any]) -> int: ...
 
-    def due(self, now: float, limit: int) -> Sequence[OutboxItem]: ...
+    def due(self, now: float, limit: int) -> Sequence[QueueItem]: ...
 
     def delivered(self, tenant: str, item_id: int, now: float) -> None: ...
 
@@ -118,7 +108,7 @@ class Outbox(Protocol):
 
     def dead(self, tenant: str, item_id: int, error: str) -> None: ...
 
-    def list_items(self, tenant: str, status: str) -> Sequence[OutboxItem]: ...
+    def list_items(self, tenant: str, status: str) -> Sequence[QueueItem]: ...
 
     def replay(self, tenant: str, item_id: int, now: float) -> bool: ...
 

@@ -1,16 +1,19 @@
 """The gateway's embedded store: one SQLite file (WAL, ``synchronous=FULL``) beside the
 engine's. Every write is durable before it returns, so an acknowledged launch, registration or
-queued score survives a crash."""
+queued score survives a crash. The grade outbox is the leased queue's ``grades`` family in the
+same file (:mod:`gateway.queue.sqlite`)."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway.ports import Activity, OutboxItem, Registration, ToolKey
+from gateway.grades.queue import GradeOutbox
+from gateway.ports import Activity, Registration, ToolKey
+from gateway.queue.sqlite import SqliteLeasedQueue
 from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """
@@ -28,15 +31,6 @@ CREATE TABLE IF NOT EXISTS activities (
     tenant TEXT NOT NULL, activity_id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (tenant, activity_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox (
-    item_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
-    next_at REAL NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL, delivered_at REAL
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
-CREATE INDEX IF NOT EXISTS outbox_by_key ON outbox (tenant, kind, key, status);
 CREATE TABLE IF NOT EXISTS tool_keys (
     kid TEXT PRIMARY KEY, private_pem TEXT NOT NULL, public_jwk TEXT NOT NULL,
     created_at REAL NOT NULL, retired_at REAL
@@ -44,11 +38,17 @@ CREATE TABLE IF NOT EXISTS tool_keys (
 """
 
 
-class SqliteGatewayStore(SqliteFile):
+class SqliteGatewayStore(SqliteFile, GradeOutbox):
     """:class:`~gateway.ports.GatewayStore` on one SQLite file, shared by the WSGI threads."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, SCHEMA)
+        SqliteFile.__init__(self, path, SCHEMA)
+        self._queue = SqliteLeasedQueue(path, "grades")
+        GradeOutbox.__init__(self, self._queue)
+
+    def close(self) -> None:
+        self._queue.close()
+        super().close()
 
     # -- key/value ------------------------------------------------------------------------
 
@@ -144,70 +144,6 @@ class SqliteGatewayStore(SqliteFile):
         body = json.loads(rows[0][0])
         return Activity(**{**body, "skill_ids": tuple(body["skill_ids"])})
 
-    # -- outbox ---------------------------------------------------------------------------
-
-    def enqueue(self, tenant: str, kind: str, key: str, payload: Mapping[str, Any]) -> int:
-        now = time.time()
-        with self._transaction() as db:
-            # An undelivered older message for the same key is superseded, not sent.
-            db.execute(
-                "UPDATE outbox SET status = 'superseded' WHERE tenant = ? AND kind = ? "
-                "AND key = ? AND status = 'pending'",
-                (tenant, kind, key),
-            )
-            cursor = db.execute(
-                "INSERT INTO outbox (tenant, kind, key, payload, created_at, next_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (tenant, kind, key, json.dumps(payload), now, now),
-            )
-        return int(cursor.lastrowid or 0)
-
-    def due(self, now: float, limit: int) -> Sequence[OutboxItem]:
-        rows = self._run(
-            f"SELECT {_OUTBOX} FROM outbox WHERE status = 'pending' AND next_at <= ? "
-            "ORDER BY item_id LIMIT ?",
-            (now, limit),
-        )
-        return [_outbox_item(r) for r in rows]
-
-    def delivered(self, tenant: str, item_id: int, now: float) -> None:
-        self._run(
-            "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 "
-            "WHERE item_id = ?",
-            (now, item_id),
-        )
-
-    def retry(self, tenant: str, item_id: int, next_at: float, error: str) -> None:
-        self._run(
-            "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? "
-            "WHERE item_id = ? AND status = 'pending'",
-            (next_at, error[:1000], item_id),
-        )
-
-    def dead(self, tenant: str, item_id: int, error: str) -> None:
-        self._run(
-            "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
-            "WHERE item_id = ?",
-            (error[:1000], item_id),
-        )
-
-    def list_items(self, tenant: str, status: str) -> Sequence[OutboxItem]:
-        rows = self._run(
-            f"SELECT {_OUTBOX} FROM outbox WHERE tenant = ? AND status = ? ORDER BY item_id",
-            (tenant, status),
-        )
-        return [_outbox_item(r) for r in rows]
-
-    def replay(self, tenant: str, item_id: int, now: float) -> bool:
-        return (
-            self._count(
-                "UPDATE outbox SET status = 'pending', next_at = ? "
-                "WHERE tenant = ? AND item_id = ? AND status = 'dead'",
-                (now, tenant, item_id),
-            )
-            == 1
-        )
-
     # -- tool keys ------------------------------------------------------------------------
 
     def tool_keys(self) -> Sequence[ToolKey]:
@@ -227,13 +163,6 @@ class SqliteGatewayStore(SqliteFile):
         self._run(
             "UPDATE tool_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL", (at, kid)
         )
-
-
-_OUTBOX = "item_id, tenant, kind, key, payload, attempts, next_at, last_error"
-
-
-def _outbox_item(row: tuple[Any, ...]) -> OutboxItem:
-    return OutboxItem(row[0], row[1], row[2], row[3], json.loads(row[4]), *row[5:])
 
 
 def _registration(body: str) -> Registration:

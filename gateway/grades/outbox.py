@@ -22,7 +22,8 @@ import structlog
 from gateway.errors import PlatformError
 from gateway.lti.advantage import post_score
 from gateway.lti.services import CachedTokenConnector
-from gateway.ports import Outbox, OutboxItem
+from gateway.ports import Outbox
+from gateway.queue.ports import QueueItem
 from gateway.worker import Backoff, PollingWorker
 
 KIND = "ags-score"
@@ -83,7 +84,7 @@ class ScoreSender(PollingWorker):
                 delivered += 1
         return delivered
 
-    def _send(self, item: OutboxItem) -> bool:
+    def _send(self, item: QueueItem) -> bool:
         payload = item.payload
         bound = log.bind(tenant=item.tenant, outbox_id=item.item_id, lineitem=payload["lineitem"])
         connector = self._connector_for(item.tenant, payload["issuer"], payload["client_id"])

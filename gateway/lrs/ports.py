@@ -1,5 +1,6 @@
-"""The statement outbox's port: targets, cursors and queued statements (SQLite embedded,
-or Redis for several gateways)."""
+"""The statement outbox's ports: the outbox as the relay and the admin routes see it, and the
+store of LRS targets. The outbox is one class over the leased queue
+(:class:`gateway.lrs.outbox.QueuedStatementOutbox`), on SQLite or Redis alike."""
 
 from __future__ import annotations
 
@@ -52,6 +53,20 @@ def is_unbuilt(statement_id: str) -> bool:
     return statement_id.startswith(UNBUILT)
 
 
+class LrsTargets(Protocol):
+    """The LRS targets, per tenant."""
+
+    def put_target(self, target: LrsTarget) -> None: ...
+
+    def targets(self, tenant: str | None = None) -> list[LrsTarget]:
+        """Every target (of ``tenant``), enabled or not, by tenant and name."""
+        ...
+
+    def delete_target(self, tenant: str, name: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
 class StatementOutbox(Protocol):
     """Targets, a cursor per target into its tenant's event log, and the statements queued
     for each target: once per (target, statement id)."""
@@ -77,7 +92,7 @@ class StatementOutbox(Protocol):
 
     def due(self, target: LrsTarget, now: float, limit: int) -> list[QueuedStatement]: ...
 
-    def delivered(self, tenant: str, row_ids: Sequence[int]) -> None: ...
+    def delivered(self, tenant: str, row_ids: Sequence[int], now: float = 0.0) -> None: ...
 
     def retry(self, tenant: str, row_ids: Sequence[int], next_at: float, error: str) -> None: ...
 

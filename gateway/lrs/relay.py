@@ -144,7 +144,7 @@ class StatementRelay(PollingWorker):
                 return delivered
             result = self._client.send(target, [q.body for q in batch])
             if result.ok:
-                self._outbox.delivered(target.tenant, [q.row_id for q in batch])
+                self._outbox.delivered(target.tenant, [q.row_id for q in batch], self._clock())
                 delivered += len(batch)
             elif result.status in POISON:
                 delivered += self._one_by_one(target, batch, result)
@@ -165,7 +165,7 @@ class StatementRelay(PollingWorker):
                 and target.kind == "xapi"
                 and self._client.exists(target, queued.statement_id)
             ):
-                self._outbox.delivered(target.tenant, [queued.row_id])
+                self._outbox.delivered(target.tenant, [queued.row_id], self._clock())
                 delivered += 1
             elif result.status in POISON:
                 self._outbox.dead(target.tenant, queued.row_id, f"{result.status}: {result.reason}")

@@ -76,7 +76,7 @@ def list_outbox(tenant: str) -> Any:
         items=[
             {
                 "id": i.item_id,
-                "kind": i.kind,
+                "kind": i.queue,
                 "key": i.key,
                 "attempts": i.attempts,
                 "last_error": i.last_error,
