@@ -15,8 +15,8 @@ from engine.adapters.sqlite_store import SqliteStore
 from engine.domain.lru import Lru
 from engine.grpc.convert import course_from_pb
 from engine.grpc.interceptors import ContextInterceptor, _BehaviourInterceptor
-from engine.item_book import ItemBook
-from engine.keyed_lock import KeyedLock
+from engine.service.item_book import ItemBook
+from engine.service.keyed_lock import KeyedLock
 from tests.support.courses import chain_course
 from tests.support.stores import event, state
 
@@ -100,18 +100,19 @@ async def test_a_slow_read_never_puts_an_older_state_in_the_cache(tmp_path: Path
     await first.commit(event("e1"), state(responses=1), 0)
     await first.close()
     store = SqliteStore.open(path)
-    release = asyncio.Event()
+    read, release = asyncio.Event(), asyncio.Event()
     real_one = store._one
 
     async def slow_one(sql: str, args: tuple[object, ...]) -> Any:
         row = await real_one(sql, args)  # read version 1 ...
+        read.set()
         await release.wait()  # ... and answer only after version 2 is committed
         return row
 
     store._one = slow_one  # type: ignore[method-assign]
     try:
         reading = asyncio.create_task(store.load("t", "l", "c"))
-        await asyncio.sleep(0)
+        await read.wait()
         assert await store.commit(event("e2", seq=2), state(responses=2), 1) == 2
         release.set()
         stale = await reading

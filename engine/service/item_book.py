@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from engine.domain.item_stats import ItemStats, observe
 from engine.domain.lru import Lru
 from engine.domain.records import LoggedEvent
-from engine.keyed_lock import KeyedLock
 from engine.ports import EventLog
+from engine.service.keyed_lock import KeyedLock
 
 _PAGE = 5000
 TABLES = 1024  # courses whose item statistics are kept in memory

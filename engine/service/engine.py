@@ -33,9 +33,9 @@ from engine.domain.replay import check_replay
 from engine.domain.report import LearnerReport, build_report
 from engine.domain.tutoring import TutorPolicy
 from engine.domain.update import apply_response
-from engine.item_book import ItemBook
-from engine.keyed_lock import KeyedLock
 from engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
+from engine.service.item_book import ItemBook
+from engine.service.keyed_lock import KeyedLock
 
 log = structlog.get_logger("attune.engine")
 
