@@ -11,8 +11,9 @@ Nothing here imports the gateway or the offline ``models`` package.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
@@ -63,10 +64,18 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
 
 @dataclass
 class ListeningEngine:
-    """An engine serving gRPC on ``port``."""
+    """An engine serving gRPC on ``port``. SIGTERM and SIGINT are caught from the moment it
+    listens (before it says so), so a supervisor that signals as soon as it reads the
+    "listening" line gets a graceful stop, never the default kill."""
 
     opened: OpenedEngine
     server: RunningServer
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
 
     @property
     def port(self) -> int:
@@ -85,7 +94,6 @@ class ListeningEngine:
         """Serve until SIGTERM or SIGINT, reloading DKT models meanwhile; then stop
         gracefully and call ``on_stop`` (a composed gateway's stop)."""
         from engine.dkt.watch import watch
-        from engine.grpc.server import run_until_signalled
 
         settings = self.opened.settings
         registry = self.opened.registry
@@ -93,7 +101,9 @@ class ListeningEngine:
         if registry is not None:
             watcher = asyncio.create_task(watch(registry, settings.models_poll_seconds))
         try:
-            await run_until_signalled(self.server, settings.grace_seconds)
+            await self.stopping.wait()
+            log.info("server.stopping", grace_s=settings.grace_seconds)
+            await self.server.stop(settings.grace_seconds)
         finally:
             if on_stop is not None:
                 on_stop()
@@ -118,8 +128,9 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
     except PortUnavailableError as exc:
         await opened.close()
         raise EngineStartupError(str(exc)) from None
+    listening = ListeningEngine(opened, running)
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
-    return ListeningEngine(opened, running)
+    return listening
 
 
 async def run_engine(settings: EngineSettings) -> None:

@@ -57,17 +57,20 @@ def bind_gateway(settings: GatewaySettings, edges: GatewayEdges, stores: Stores)
 def run_gateway(settings: GatewaySettings, edges: GatewayEdges) -> None:
     """``attune gateway``: open the stores, bind, serve until SIGTERM or SIGINT, then stop
     taking requests and close the stores."""
-    running = bind_gateway(settings, edges, open_gateway_stores(settings))
+    stores = open_gateway_stores(settings)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Caught before the "listening" line: a signal right after it stops gracefully.
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        stop.wait()  # interrupted by the signal; its handler sets the event
+        running = bind_gateway(settings, edges, stores)
+        try:
+            stop.wait()  # the handler sets the event
+        finally:
+            running.stop()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        running.stop()
-
