@@ -192,7 +192,9 @@ _STATUS = {
 }
 
 
-def _skill_outcome_pb(o: SkillOutcome, status: int) -> learner_pb2.SkillState:
+def _skill_outcome_pb(
+    o: SkillOutcome, status: learner_pb2.SkillStatus.ValueType
+) -> learner_pb2.SkillState:
     return learner_pb2.SkillState(
         skill_id=o.skill_id,
         p_mastery=o.p_known,
@@ -230,13 +232,13 @@ def result_to_pb(result: RecordResult) -> learner_pb2.RecordResponseResponse:
     return msg
 
 
-def _phase(diagnostic: bool) -> learner_pb2.LearnerPhase:
+def _phase(diagnostic: bool) -> learner_pb2.LearnerPhase.ValueType:
     return (
         learner_pb2.LEARNER_PHASE_DIAGNOSTIC if diagnostic else learner_pb2.LEARNER_PHASE_PRACTICE
     )
 
 
-def phase_pb(diagnostic: bool) -> learner_pb2.LearnerPhase:
+def phase_pb(diagnostic: bool) -> learner_pb2.LearnerPhase.ValueType:
     """The proto phase for a learner who is (not) in the diagnostic."""
     return _phase(diagnostic)
 

@@ -11,7 +11,7 @@ import abc
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 import structlog
@@ -29,14 +29,18 @@ PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 Behaviour = Callable[..., Any]
 Wrap = Callable[[Behaviour, str], Behaviour]
+# The interceptors see every method, so a handler's request and response types are open.
+# (Strings: grpc's classes are generic in its stubs only, not at run time.)
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+Continuation: TypeAlias = "Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]]"
 
 
 def _rewrap(
-    handler: grpc.RpcMethodHandler,
+    handler: Handler,
     wrap: Wrap,
     method: str,
     deserializer: Callable[[bytes], Any] | None = None,
-) -> grpc.RpcMethodHandler:
+) -> Handler:
     kwargs = {
         "request_deserializer": deserializer or handler.request_deserializer,
         "response_serializer": handler.response_serializer,
@@ -47,10 +51,12 @@ def _rewrap(
         return grpc.stream_stream_rpc_method_handler(wrap(handler.stream_stream, method), **kwargs)
     if handler.unary_stream:
         return grpc.unary_stream_rpc_method_handler(wrap(handler.unary_stream, method), **kwargs)
-    return grpc.stream_unary_rpc_method_handler(wrap(handler.stream_unary, method), **kwargs)
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(wrap(handler.stream_unary, method), **kwargs)
+    raise ValueError(f"{method}: a method handler without a behaviour")
 
 
-def _is_streaming_response(handler: grpc.RpcMethodHandler) -> bool:
+def _is_streaming_response(handler: Handler) -> bool:
     return bool(handler.stream_stream or handler.unary_stream)
 
 
@@ -60,9 +66,9 @@ class _BehaviourInterceptor(aio.ServerInterceptor, abc.ABC):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Continuation,
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(details)
         if handler is None or details.method.startswith(PUBLIC_PREFIXES):
             return handler
@@ -161,9 +167,9 @@ class MalformedRequestInterceptor(aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Continuation,
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(details)
         if handler is None:
             return handler

@@ -49,7 +49,7 @@ class RunningServer:
 
     server: aio.Server
     port: int
-    health: health.HealthServicer
+    health: health.aio.HealthServicer
     engine: Engine
 
     async def stop(self, grace: float) -> None:
@@ -61,11 +61,8 @@ class RunningServer:
         log.info("server.stopped", port=self.port)
 
 
-async def _set_health(servicer: health.HealthServicer, name: str, status: int) -> None:
-    # grpcio-health-checking's aio servicer has an async set(); the sync one a plain set().
-    result = servicer.set(name, status)
-    if asyncio.iscoroutine(result):
-        await result
+async def _set_health(servicer: health.aio.HealthServicer, name: str, status: int) -> None:
+    await servicer.set(name, status)
 
 
 def build_engine(
