@@ -98,7 +98,7 @@ def await_line(
             return found
     proc.kill()
     _, err = proc.communicate(timeout=10)
-    raise RuntimeError(f"{' '.join(map(str, proc.args))} did not start: {(err or '')[-2000:]}")
+    raise RuntimeError(f"{proc.args!r} did not start: {(err or '')[-2000:]}")
 
 
 def start_engine(
