@@ -69,7 +69,7 @@ async def run_unary(
 class StreamPlan:
     """How one bidi stream is driven."""
 
-    open_call: Callable[[], aio.StreamStreamCall]  # a call with no request iterator
+    open_call: Callable[[], aio.StreamStreamCall[Any, Any]]  # a call with no request iterator
     make_message: MessageFactory
     check_reply: ReplyCheck
     window: int  # messages sent but not yet answered, at most
@@ -98,7 +98,8 @@ async def _drive_stream(plan: StreamPlan, deadline: float) -> Sample:
     async def reader() -> None:
         nonlocal ended
         while True:
-            reply = await call.read()
+            # Any: grpc-stubs types read() as object | reply (its EOF type is object).
+            reply: Any = await call.read()
             if reply is aio.EOF:
                 ended = True
                 window.release()  # wakes a writer waiting for room that will never come

@@ -156,7 +156,7 @@ def statement_phases(
 
     from engine.demo.course import demo_course
 
-    body = {
+    body: dict[str, Any] = {
         "actor": {"account": {"homePage": "https://bench.example", "name": "b"}},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
         "object": {"id": "https://bench.example/items/1"},

@@ -81,7 +81,10 @@ def unary_ceiling(w: Workload) -> Runner:
     async def run(label: str, seconds: float) -> Sample:
         async def call(i: int) -> object:
             # Same metadata as the engine calls, so that the bytes on the wire compare.
-            return await stub.Check(request, metadata=METADATA, timeout=CALL_TIMEOUT_S)
+            # types-grpcio-health-checking's HealthStub declares no methods; grpc adds Check.
+            return await stub.Check(  # type: ignore[attr-defined]
+                request, metadata=METADATA, timeout=CALL_TIMEOUT_S
+            )
 
         return await run_unary(call, w.concurrency, seconds, _cap(seconds))
 
@@ -156,7 +159,7 @@ def stream_responses(w: Workload) -> Runner:
 
 def _plans(
     w: Workload,
-    stub: learner_pb2_grpc.LearnerServiceStub,
+    stub: learner_pb2_grpc.LearnerServiceAsyncStub,
     messages: Sequence[MessageFactory],
     check: ReplyCheck,
     seconds: float,

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.dkt.manifest import DktManifest
+
+if TYPE_CHECKING:
+    import torch
 
 INPUTS = {"interaction": "interaction", "h": "h", "c": "c"}
 OUTPUTS = {"p_correct": "p_correct", "h": "h_out", "c": "c_out"}
 
 
-def step_module(num_skills: int, hidden: int, seed: int):
+def step_module(num_skills: int, hidden: int, seed: int) -> torch.nn.Module:
     """A torch DKT step: (interaction, h, c) -> (sigmoid(W h'), h', c')."""
     import torch
 
@@ -65,7 +69,9 @@ def write_artifact(
     return folder
 
 
-def torch_steps(folder: Path, skills: Sequence[str], answers: Sequence[tuple[str, bool]]):
+def torch_steps(
+    folder: Path, skills: Sequence[str], answers: Sequence[tuple[str, bool]]
+) -> list[list[float]]:
     """The reference: P(correct) vectors of the torch module after each answer."""
     import torch
 
@@ -74,7 +80,7 @@ def torch_steps(folder: Path, skills: Sequence[str], answers: Sequence[tuple[str
     module.load_state_dict(torch.load(folder / "weights.pt"))
     h = torch.zeros(1, manifest["hidden_size"])
     c = torch.zeros(1, manifest["hidden_size"])
-    out = []
+    out: list[list[float]] = []
     with torch.no_grad():
         for skill, correct in answers:
             x = torch.tensor([skills.index(skill) + len(skills) * int(correct)])
