@@ -105,4 +105,5 @@ def test_generated_stubs_are_visible_but_never_checked() -> None:
     assert options.mypy_path == ["gen"]
     assert options.clone_for_module("attune.engine.v1.learner_pb2").ignore_errors is True
     assert options.clone_for_module("attune.cli").ignore_errors is False
-    assert {"attune", "content", "engine", "gateway", "integrations"} <= set(options.files or [])
+    checked = {"attune", "bench", "content", "engine", "gateway", "integrations", "models"}
+    assert checked <= set(options.files or [])
