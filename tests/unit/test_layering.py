@@ -1,0 +1,141 @@
+"""The layering of ARCHITECTURE.md, enforced: each contract names a layer, what it may import
+from the project, and what it must never import. Imports are read from the source with the
+AST (module level, function level and ``TYPE_CHECKING`` blocks alike), so a break fails here
+before it ships. Third-party imports are free unless a contract forbids them by name."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Top-level names that belong to the project (everything else is a third-party import).
+PROJECT = ("attune", "content", "engine", "gateway", "integrations", "models", "bench")
+CONTRACT = "attune.engine.v1"  # the generated gRPC contract
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def _sources() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for top in PROJECT:
+        base = ROOT / top
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else ():
+            found[_module_name(path)] = path
+    return found
+
+
+def _imports(name: str, path: Path) -> Iterator[str]:
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                stem = ".".join([*base, node.module] if node.module else base)
+            else:
+                stem = node.module or ""
+            yield stem
+            # ``from pkg import mod`` names a module when pkg/mod exists.
+            for alias in node.names:
+                if f"{stem}.{alias.name}" in _sources():
+                    yield f"{stem}.{alias.name}"
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+@cache
+def imports_of(name: str) -> frozenset[str]:
+    """Every module ``name`` imports, anywhere in its source."""
+    return frozenset(_imports(name, _sources()[name]))
+
+
+def closure(roots: tuple[str, ...]) -> set[str]:
+    """Every project module reachable from ``roots`` through imports (lazy ones included)."""
+    seen: set[str] = set()
+    todo = [r for r in roots if r in _sources()]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for imported in imports_of(name):
+            for candidate in (imported, imported.rpartition(".")[0]):
+                if candidate in _sources() and candidate not in seen:
+                    todo.append(candidate)
+    return seen
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Modules under ``layer`` import from the project only what ``may`` names, and never
+    anything ``never`` names (project or third party)."""
+
+    name: str
+    layer: tuple[str, ...]
+    may: tuple[str, ...]
+    never: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()
+
+    def breaks(self) -> list[str]:
+        found = []
+        for module in sorted(_sources()):
+            if not _within(module, self.layer) or _within(module, self.exempt):
+                continue
+            for imported in sorted(imports_of(module)):
+                project = imported.split(".")[0] in PROJECT
+                allowed = _within(imported, (*self.layer, *self.may))
+                if (project and not allowed) or _within(imported, self.never):
+                    found.append(f"{module} imports {imported}")
+        return found
+
+
+CONTRACTS = (
+    Contract(
+        "the domain imports nothing of the project and no I/O",
+        layer=("engine.domain",),
+        may=(),
+        never=("grpc", "redis", "onnxruntime", "structlog", "sqlite3", "numpy", "flask"),
+    ),
+)
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.name)
+def test_the_layering_contract_holds(contract: Contract) -> None:
+    assert contract.breaks() == []
+
+
+def test_the_contracts_cover_every_layer_named_in_them() -> None:
+    # A contract over a layer that no longer exists would pass forever: every layer is real.
+    for contract in CONTRACTS:
+        for layer in contract.layer:
+            assert any(_within(m, (layer,)) for m in _sources()), (contract.name, layer)
+
+
+def test_the_walker_sees_lazy_relative_and_type_checking_imports(tmp_path: Path) -> None:
+    source = tmp_path / "mod.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from . import sibling\n"
+        "from ..domain import bkt\n"
+        "def f():\n    import gateway.app\n"
+        "if TYPE_CHECKING:\n    import models.dkt\n"
+    )
+    found = set(_imports("engine.grpc.mod", source))
+    assert {"engine.grpc", "engine.domain", "gateway.app", "models.dkt"} <= found
+    assert "engine.domain.bkt" in found  # ``from pkg import mod`` names the module
