@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gateway.queue.ports import QueueItem
+from gateway.outbox.ports import QueueItem
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ tenant is known, so they live under one tag of their own, as do the tool's keys.
 their TTL in Redis itself (``SET ... PX``); taking a value is ``GETDEL``: exactly one caller
 gets a nonce or a state.
 
-The grade outbox is the leased queue's ``grades`` family (:mod:`gateway.queue.redis`): due
+The grade outbox is the leased queue's ``grades`` family (:mod:`gateway.outbox.redis`): due
 scores are leased when read, so two gateways do not send the same score at the same moment.
 """
 
@@ -19,9 +19,9 @@ from typing import Any
 
 from attune.infra.redis import escape
 from gateway.grades.queue import GradeOutbox
+from gateway.outbox.redis import RedisLeasedQueue
+from gateway.outbox.redis_legacy import migrate_grades
 from gateway.ports import Activity, Registration, ToolKey
-from gateway.queue.redis import RedisLeasedQueue
-from gateway.queue.redis_legacy import migrate_grades
 
 ROOT = "attune:gw"
 REGS = f"{ROOT}:{{registrations}}"

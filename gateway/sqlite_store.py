@@ -1,7 +1,7 @@
 """The gateway's embedded store: one SQLite file (WAL, ``synchronous=FULL``) beside the
 engine's. Every write is durable before it returns, so an acknowledged launch, registration or
 queued score survives a crash. The grade outbox is the leased queue's ``grades`` family in the
-same file (:mod:`gateway.queue.sqlite`)."""
+same file (:mod:`gateway.outbox.sqlite`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.grades.queue import GradeOutbox
+from gateway.outbox.sqlite import SqliteLeasedQueue
 from gateway.ports import Activity, Registration, ToolKey
-from gateway.queue.sqlite import SqliteLeasedQueue
 from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """

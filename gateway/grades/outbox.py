@@ -22,8 +22,8 @@ import structlog
 from gateway.errors import PlatformError
 from gateway.lti.advantage import post_score
 from gateway.lti.services import CachedTokenConnector
+from gateway.outbox.ports import QueueItem
 from gateway.ports import Outbox
-from gateway.queue.ports import QueueItem
 from gateway.worker import Backoff, PollingWorker
 
 KIND = "ags-score"

@@ -11,11 +11,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.queue.ports import LeasedQueue, NewItem, QueueItem
+from gateway.outbox.ports import LeasedQueue, NewItem, QueueItem
 
 
 class GradeOutbox:
-    """:class:`~gateway.ports.Outbox` on a :class:`~gateway.queue.ports.LeasedQueue`."""
+    """:class:`~gateway.ports.Outbox` on a :class:`~gateway.outbox.ports.LeasedQueue`."""
 
     def __init__(self, queue: LeasedQueue) -> None:
         self._grades = queue

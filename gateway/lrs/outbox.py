@@ -16,7 +16,7 @@ from typing import Any
 from gateway.lrs.ports import LrsTargets, QueuedStatement, UnbuiltEvent, is_unbuilt
 from gateway.lrs.targets import LrsTarget
 from gateway.lrs.unbuilt import not_replayable
-from gateway.queue.ports import LeasedQueue, NewItem, QueueItem
+from gateway.outbox.ports import LeasedQueue, NewItem, QueueItem
 
 
 class QueuedStatementOutbox:

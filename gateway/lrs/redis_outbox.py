@@ -9,8 +9,8 @@ from typing import Any
 
 from gateway.lrs.outbox import QueuedStatementOutbox
 from gateway.lrs.targets import LrsTarget
-from gateway.queue.redis import RedisLeasedQueue
-from gateway.queue.redis_legacy import migrate_statements
+from gateway.outbox.redis import RedisLeasedQueue
+from gateway.outbox.redis_legacy import migrate_statements
 from gateway.redis_store import MIGRATED, ROOT, tenant_tag
 
 TARGETS = f"{ROOT}:{{lrs-targets}}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gateway.lrs.outbox import QueuedStatementOutbox
 from gateway.lrs.targets import LrsTarget
-from gateway.queue.sqlite import SqliteLeasedQueue
+from gateway.outbox.sqlite import SqliteLeasedQueue
 from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from gateway.queue.ports import LeasedQueue, NewItem, QueueItem
-from gateway.queue.redis import RedisLeasedQueue
-from gateway.queue.sqlite import SqliteLeasedQueue
+from gateway.outbox.ports import LeasedQueue, NewItem, QueueItem
+from gateway.outbox.redis import RedisLeasedQueue
+from gateway.outbox.sqlite import SqliteLeasedQueue
 from gateway.redis_store import tenant_tag
 from gateway.stores import redis_client
 

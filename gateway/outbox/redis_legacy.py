@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gateway.queue.redis import RedisLeasedQueue
+from gateway.outbox.redis import RedisLeasedQueue
 
 # KEYS: old items, new items, then (old, new) pairs; ARGV: field renames as JSON, then the
 # kind of each pair: 'hash', 'zset' or 'counter'. Returns how many items moved.

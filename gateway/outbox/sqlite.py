@@ -5,7 +5,7 @@ The embedded store has one gateway, so by default a lease is the read itself (``
 0): an item a crashed sender held is due again as soon as the gateway is back. Files written
 before issue 12 kept grades in ``outbox`` and statements in ``statements`` and
 ``statement_cursor``: they are moved into the new tables when the file is opened, ids and all
-(:mod:`gateway.queue.sqlite_legacy`).
+(:mod:`gateway.outbox.sqlite_legacy`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway.queue.ports import ERROR_CHARS, NewItem, QueueItem
-from gateway.queue.sqlite_legacy import migrate
+from gateway.outbox.ports import ERROR_CHARS, NewItem, QueueItem
+from gateway.outbox.sqlite_legacy import migrate
 from gateway.sqlite_file import SqliteFile
 
 SCHEMA = """
@@ -42,7 +42,7 @@ _COLUMNS = "item_id, tenant, queue, key, payload, status, attempts, next_at, las
 
 
 class SqliteLeasedQueue(SqliteFile):
-    """:class:`~gateway.queue.ports.LeasedQueue` for one family, on its own connection."""
+    """:class:`~gateway.outbox.ports.LeasedQueue` for one family, on its own connection."""
 
     def __init__(self, path: Path, family: str, lease_s: float = 0.0) -> None:
         if not re.fullmatch(r"[a-z]+", family):

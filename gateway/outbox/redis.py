@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gateway.queue.ports import ERROR_CHARS, NewItem, QueueItem
+from gateway.outbox.ports import ERROR_CHARS, NewItem, QueueItem
 
 LEASE_S = 30.0
 
@@ -97,7 +97,7 @@ return 1
 
 
 class RedisLeasedQueue:
-    """:class:`~gateway.queue.ports.LeasedQueue` for one family. ``client`` is a sync
+    """:class:`~gateway.outbox.ports.LeasedQueue` for one family. ``client`` is a sync
     ``Redis`` or ``RedisCluster`` with ``decode_responses=True``; ``tag(tenant)`` is the
     tenant's hash-tagged key prefix and ``queues`` the key of the set of (tenant, queue)."""
 
