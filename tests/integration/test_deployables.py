@@ -120,6 +120,13 @@ def test_a_gateway_port_in_use_stops_the_gateway_naming_it(tmp_path: Path) -> No
     _refused(result, f"attune: cannot listen on 127.0.0.1:{port} (gateway): Address already in use")
 
 
+def test_an_unusable_gateway_store_stops_the_gateway_naming_it(tmp_path: Path) -> None:
+    url = "redis://:hunter2@127.0.0.1:1/0"  # nothing listens on port 1
+    result = _gateway("--engine-address", "127.0.0.1:50051", "--port", "0", "--store", url)
+    _refused(result, "attune: gateway store", "127.0.0.1:1")
+    assert "hunter2" not in result.stderr  # the password is masked
+
+
 # -- what each command imports ------------------------------------------------------------
 
 _PROJECT = {"models", "gateway", "engine", "integrations", "content", *TRAINING}
