@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from tincan.conversions.iso8601 import make_datetime, make_timedelta
 
 from gateway.ingest.problems import InvalidInputError, key
+from gateway.json_kind import json_kind
 
 JsonObject = dict[str, Any]
 
@@ -45,7 +46,7 @@ def obj(
     this specification"), and so are nulls (ibid., "with any null values").
     """
     if not isinstance(value, dict):
-        raise InvalidInputError(path or "body", f"must be a JSON object, got {_kind(value)}")
+        raise InvalidInputError(path or "body", f"must be a JSON object, got {json_kind(value)}")
     for name, item in value.items():
         if name not in allowed:
             raise InvalidInputError(key(path, name), "is not a known property here")
@@ -59,7 +60,7 @@ def obj(
 
 def array(value: Any, path: str, *, non_empty: bool = False) -> list[Any]:
     if not isinstance(value, list):
-        raise InvalidInputError(path, f"must be an array, got {_kind(value)}")
+        raise InvalidInputError(path, f"must be an array, got {json_kind(value)}")
     if non_empty and not value:
         raise InvalidInputError(path, "must not be empty")
     return value
@@ -67,7 +68,7 @@ def array(value: Any, path: str, *, non_empty: bool = False) -> list[Any]:
 
 def string(value: Any, path: str, *, non_empty: bool = False) -> str:
     if not isinstance(value, str):
-        raise InvalidInputError(path, f"must be a string, got {_kind(value)}")
+        raise InvalidInputError(path, f"must be a string, got {json_kind(value)}")
     if non_empty and not value.strip():
         raise InvalidInputError(path, "must not be empty")
     return value
@@ -75,13 +76,13 @@ def string(value: Any, path: str, *, non_empty: bool = False) -> str:
 
 def boolean(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInputError(path, f"must be true or false, got {_kind(value)}")
+        raise InvalidInputError(path, f"must be true or false, got {json_kind(value)}")
     return value
 
 
 def number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(path, f"must be a number, got {_kind(value)}")
+        raise InvalidInputError(path, f"must be a number, got {json_kind(value)}")
     if not math.isfinite(value):
         raise InvalidInputError(path, "must be a finite number")
     return float(value)
@@ -163,17 +164,3 @@ def duration(value: Any, path: str) -> timedelta:
         return make_timedelta(text)  # type: ignore[no-any-return]
     except (TypeError, ValueError, OverflowError):
         raise InvalidInputError(path, f"is not a duration tincan can read: {text!r}") from None
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object" if isinstance(value, dict) else type(value).__name__

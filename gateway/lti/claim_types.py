@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gateway.json_kind import json_kind
 from gateway.lti import claims
 
 # Top-level claims that must be strings when present (null counts as absent).
@@ -45,7 +46,7 @@ def claim_type_problem(body: Mapping[str, Any]) -> str | None:
     """What is wrongly typed in ``body``, naming the claim; ``None`` when nothing is."""
     for claim, name in STRINGS.items():
         if body.get(claim) is not None and not isinstance(body[claim], str):
-            return f"claim {name} must be a string, not {_kind(body[claim])}"
+            return f"claim {name} must be a string, not {json_kind(body[claim])}"
     if body.get(claims.ROLES) is not None:
         problem = _string_list(body[claims.ROLES], "roles")
         if problem:
@@ -55,10 +56,10 @@ def claim_type_problem(body: Mapping[str, Any]) -> str | None:
         if value is None:
             continue
         if not isinstance(value, dict):
-            return f"claim {name} must be a JSON object, not {_kind(value)}"
+            return f"claim {name} must be a JSON object, not {json_kind(value)}"
         for member in strings:
             if member in value and value[member] is not None and not isinstance(value[member], str):
-                return f"claim {name}.{member} must be a string, not {_kind(value[member])}"
+                return f"claim {name}.{member} must be a string, not {json_kind(value[member])}"
         for member in lists:
             if member in value and value[member] is not None:
                 problem = _string_list(value[member], f"{name}.{member}")
@@ -69,26 +70,11 @@ def claim_type_problem(body: Mapping[str, Any]) -> str | None:
 
 def _string_list(value: Any, name: str) -> str | None:
     if not isinstance(value, list):
-        return f"claim {name} must be a list of strings, not {_kind(value)}"
+        return f"claim {name} must be a list of strings, not {json_kind(value)}"
     if not all(isinstance(v, str) for v in value):
-        return f"claim {name} must be a list of strings, and holds {_kind(_first_bad(value))}"
+        return f"claim {name} must be a list of strings, and holds {json_kind(_first_bad(value))}"
     return None
 
 
 def _first_bad(values: list[Any]) -> Any:
     return next(v for v in values if not isinstance(v, str))
-
-
-def _kind(value: Any) -> str:
-    """A JSON type name for messages (the value itself is never echoed)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"

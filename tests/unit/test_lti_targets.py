@@ -97,7 +97,7 @@ def test_private_targets_are_refused_by_default() -> None:
 @pytest.mark.parametrize(
     ("claims", "named"),
     [
-        ({c.CUSTOM: ["activity_id"]}, "claim custom must be a JSON object, not a list"),
+        ({c.CUSTOM: ["activity_id"]}, "claim custom must be a JSON object, not an array"),
         ({c.CUSTOM: {"activity_id": 7}}, "custom.activity_id must be a string"),
         ({c.CONTEXT: "course-1"}, "claim context must be a JSON object, not a string"),
         ({c.CONTEXT: {"id": "c", "type": "CourseOffering"}}, "context.type must be a list"),
