@@ -115,8 +115,8 @@ def _tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _register_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from models.bkt.cli import register as register_bkt
-    from models.dkt.cli import register as register_dkt
+    from attune.models.bkt.cli import register as register_bkt
+    from attune.models.dkt.cli import register as register_dkt
 
     models = sub.add_parser("models", help=DEFERRED_HELP["models"])
     commands = models.add_subparsers(dest="models_command", required=True)
@@ -125,7 +125,7 @@ def _register_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _register_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from gateway.export import register
+    from attune.gateway.export import register
 
     register(sub)  # export xapi
 

@@ -48,19 +48,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from attune.engine.adapters.factory import StoreConfigError
+    from attune.engine.main import EngineStartupError
+    from attune.gateway.main import GatewayStartupError
+    from attune.gateway.stores import GatewayStoreError
     from attune.serve import serve
-    from engine.adapters.factory import StoreConfigError
-    from engine.main import EngineStartupError
-    from gateway.main import GatewayStartupError
-    from gateway.stores import GatewayStoreError
 
     refused = (StoreConfigError, EngineStartupError, GatewayStoreError, GatewayStartupError)
     return _server(lambda: serve_settings(args), lambda s: asyncio.run(serve(s)), refused)
 
 
 def _engine(args: argparse.Namespace) -> int:
-    from engine.adapters.factory import StoreConfigError
-    from engine.main import EngineStartupError, run_engine
+    from attune.engine.adapters.factory import StoreConfigError
+    from attune.engine.main import EngineStartupError, run_engine
 
     return _server(
         lambda: engine_settings(args),
@@ -70,9 +70,9 @@ def _engine(args: argparse.Namespace) -> int:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    from gateway.main import GatewayStartupError, run_gateway
-    from gateway.stores import GatewayStoreError
-    from integrations.edges import gateway_edges
+    from attune.gateway.main import GatewayStartupError, run_gateway
+    from attune.gateway.stores import GatewayStoreError
+    from attune.integrations.edges import gateway_edges
 
     return _server(
         lambda: gateway_settings(args),
@@ -94,7 +94,7 @@ def _server(
     except ValidationError as exc:
         print(f"attune: bad settings: {exc}", file=sys.stderr)
         return STARTUP_FAILED
-    from engine.logs import configure_logging
+    from attune.engine.logs import configure_logging
 
     configure_logging(built.log_level, built.log_format)
     try:
@@ -108,7 +108,7 @@ def _server(
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from engine.demo.run import run_demo
+    from attune.engine.demo.run import run_demo
 
     return asyncio.run(run_demo(seed=args.seed, steps=args.steps, quiet=args.quiet))
 
@@ -118,21 +118,21 @@ BKT_COMMANDS = ("fit-bkt", "export-events")
 
 def _models(args: argparse.Namespace) -> int:
     if args.models_command in BKT_COMMANDS:
-        from models.bkt.cli import run as run_bkt
+        from attune.models.bkt.cli import run as run_bkt
 
         return run_bkt(args)
-    from models.dkt.cli import run as run_dkt
+    from attune.models.dkt.cli import run as run_dkt
 
     return run_dkt(args)
 
 
 def _export(args: argparse.Namespace) -> int:
-    from gateway.export import run as run_export
+    from attune.gateway.export import run as run_export
 
     return run_export(args)
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from models.simulation.cli import run_simulate
+    from attune.models.simulation.cli import run_simulate
 
     return run_simulate(args)

@@ -15,9 +15,9 @@ from attune.settings import ServeSettings
 async def serve(settings: ServeSettings) -> None:
     """Start both, serve until SIGTERM or SIGINT, stop the engine gracefully and then the
     gateway."""
-    from engine.main import listen, open_engine
-    from gateway.main import Stores, bind_gateway, open_gateway_stores
-    from integrations.edges import gateway_edges
+    from attune.engine.main import listen, open_engine
+    from attune.gateway.main import Stores, bind_gateway, open_gateway_stores
+    from attune.integrations.edges import gateway_edges
 
     opened = await open_engine(settings.engine)
     stores: Stores | None = None

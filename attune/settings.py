@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.settings import EngineSettings
-    from gateway.settings import GatewaySettings
+    from attune.engine.settings import EngineSettings
+    from attune.gateway.settings import GatewaySettings
 
 # Flag destinations that set a field of the same name.
 ENGINE_FLAGS = ("host", "port", "store_url", "data_dir", "demo_course", "log_format", "log_level")
@@ -46,7 +46,7 @@ def _given(args: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """EngineSettings from ``ATTUNE_*`` with the flags on top."""
-    from engine.settings import EngineSettings
+    from attune.engine.settings import EngineSettings
 
     return EngineSettings(**_given(args, ENGINE_FLAGS))
 
@@ -54,7 +54,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
 def gateway_settings(args: argparse.Namespace) -> GatewaySettings:
     """GatewaySettings from ``ATTUNE_GATEWAY__*`` (and the shared names) with the flags on
     top."""
-    from gateway.settings import GatewaySettings
+    from attune.gateway.settings import GatewaySettings
 
     return GatewaySettings(**_given(args, (*GATEWAY_FLAGS, *LOG_FLAGS)))
 
@@ -63,7 +63,7 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
     """Both deployables' settings for ``attune serve``: ``--gateway-port`` and
     ``--no-gateway`` set the gateway's port and ``enabled``; ``--data-dir`` and the log flags
     set both."""
-    from gateway.settings import GatewaySettings
+    from attune.gateway.settings import GatewaySettings
 
     engine = engine_settings(args)
     overrides = _given(args, ("data_dir", *LOG_FLAGS))

@@ -21,14 +21,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from engine.adapters.sqlite_store import SqliteStore
-from engine.demo.course import DEMO_DKT, demo_course
-from engine.dkt.registry import LoadedModel, ModelRegistry
-from engine.dkt.stepper import DktStepper
-from engine.dkt.tracer import OnnxTracer
-from engine.domain.learner import Response
-from engine.logs import configure_logging
-from engine.service import Engine
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.demo.course import DEMO_DKT, demo_course
+from attune.engine.dkt.registry import LoadedModel, ModelRegistry
+from attune.engine.dkt.stepper import DktStepper
+from attune.engine.dkt.tracer import OnnxTracer
+from attune.engine.domain.learner import Response
+from attune.engine.logs import configure_logging
+from attune.engine.service import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -109,8 +109,8 @@ def run_threads(workers: int, seconds: float, one: Callable[[requests.Session], 
 
 def practice_phases(url: str, workers: int, seconds: float) -> list[PhaseResult]:
     """The healthz ceiling, then practice answers."""
-    from content.templates import render
-    from engine.demo.course import demo_course
+    from attune.content.templates import render
+    from attune.engine.demo.course import demo_course
 
     contents = {i.item_id: i.content for i in demo_course().items.values()}
 
@@ -152,9 +152,9 @@ def statement_phases(
 ) -> dict[str, float]:
     """Direct-to-Ralph ceiling and the outbox's delivery rate, in statements/s."""
     import grpc
-    from attune.engine.v1 import learner_pb2, learner_pb2_grpc
 
-    from engine.demo.course import demo_course
+    from attune.engine.demo.course import demo_course
+    from attune.engine.v1 import learner_pb2, learner_pb2_grpc
 
     body: dict[str, Any] = {
         "actor": {"account": {"homePage": "https://bench.example", "name": "b"}},
@@ -176,7 +176,7 @@ def statement_phases(
         ).raise_for_status()
     direct = total / (time.perf_counter() - began)
 
-    from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+    from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 
     outbox = SqliteStatementOutbox(data_dir / "gateway.db")
     before = outbox.counts("default").get("delivered", 0)

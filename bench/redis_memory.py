@@ -19,15 +19,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from attune.engine.adapters.codec import encode_state
+from attune.engine.adapters.redis_keys import LearnerKeys, TenantKeys
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.demo.course import demo_course
+from attune.engine.demo.simulated import SimulatedLearner
+from attune.engine.domain.learner import DktState, Response
+from attune.engine.service import Engine
 from bench.redis_proc import RedisProcess
 from bench.report import RESULTS_DIR, machine_info
-from engine.adapters.codec import encode_state
-from engine.adapters.redis_keys import LearnerKeys, TenantKeys
-from engine.adapters.redis_store import RedisStore
-from engine.demo.course import demo_course
-from engine.demo.simulated import SimulatedLearner
-from engine.domain.learner import DktState, Response
-from engine.service import Engine
 
 TENANT = "bench"
 

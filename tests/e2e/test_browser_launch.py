@@ -20,7 +20,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from engine.demo.course import demo_course
+from attune.engine.demo.course import demo_course
 from tests.support.gateway_stack import (
     Stack,
     deep_link_activity,

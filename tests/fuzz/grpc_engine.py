@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+
 from attune.engine.v1 import (
     course_pb2,
     course_pb2_grpc,
@@ -23,7 +24,6 @@ from attune.engine.v1 import (
     learner_pb2,
     learner_pb2_grpc,
 )
-
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, engine_client
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import grpc
 import requests
+
 from attune.engine.v1 import (
     course_pb2,
     course_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
 )
-
 from tests.fuzz.tally import TALLY
 from tests.support.gateway_stack import Stack, running_stack
 from tests.support.lti_platform import PlatformEmulator

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.settings import DEV_ADMIN_TOKEN
+from attune.gateway.settings import DEV_ADMIN_TOKEN
 from tests.fuzz import strategies as s
 from tests.fuzz.http_stack import FuzzStack, exercise
 from tests.fuzz.json_strategies import dumps, json_values, perturbed

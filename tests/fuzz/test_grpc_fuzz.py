@@ -11,12 +11,12 @@ from typing import Any
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.domain.limits import EARLIEST_OCCURRED_AT, MAX_FUTURE_SKEW_S
+from attune.engine.domain.limits import EARLIEST_OCCURRED_AT, MAX_FUTURE_SKEW_S
+from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 from tests.fuzz import strategies as s
 from tests.fuzz.grpc_engine import BAD_CODES, SEEDED_LEARNER, SyncEngine, observe, threaded_engine
 from tests.fuzz.profiles import fuzz_settings

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.demo.course import demo_course
+from attune.engine.demo.course import demo_course
 from tests.fuzz import strategies as s
 from tests.fuzz.http_stack import INGEST_TOKEN, FuzzStack, exercise
 from tests.fuzz.json_strategies import dumps, perturbed

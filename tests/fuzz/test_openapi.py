@@ -11,12 +11,12 @@ import pytest
 import schemathesis
 from flask import Flask
 
-from gateway.app import build_gateway, create_app
-from gateway.engine_client import GrpcEngineClient
-from gateway.settings import GatewaySettings
-from gateway.stores import open_stores
-from gateway.web.openapi import openapi_document
-from integrations.edges import gateway_edges
+from attune.gateway.app import build_gateway, create_app
+from attune.gateway.engine_client import GrpcEngineClient
+from attune.gateway.settings import GatewaySettings
+from attune.gateway.stores import open_stores
+from attune.gateway.web.openapi import openapi_document
+from attune.integrations.edges import gateway_edges
 
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _IMPLICIT = {"HEAD", "OPTIONS"}  # Flask answers these for every route by itself

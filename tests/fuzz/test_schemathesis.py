@@ -11,8 +11,8 @@ import schemathesis
 from hypothesis import given
 from schemathesis.checks import not_a_server_error, status_code_conformance
 
-from gateway.settings import DEV_ADMIN_TOKEN
-from gateway.web.openapi import openapi_document
+from attune.gateway.settings import DEV_ADMIN_TOKEN
+from attune.gateway.web.openapi import openapi_document
 from tests.fuzz.http_stack import INGEST_TOKEN, FuzzStack
 from tests.fuzz.profiles import fuzz_settings
 from tests.fuzz.tally import TALLY

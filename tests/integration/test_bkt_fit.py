@@ -14,16 +14,16 @@ from pathlib import Path
 
 import grpc
 import pytest
-from attune.engine.v1 import learner_pb2, learner_pb2_grpc
 
-from engine.adapters.sqlite_store import SqliteStore
-from engine.demo.course import demo_course_json
-from engine.domain.bkt import BktParams
-from engine.domain.course_json import course_from_json
-from engine.domain.errors import InvalidInputError
-from models.bkt import apply_params
-from models.bkt.cli import main as models_main
-from models.datasets import read_kt
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.demo.course import demo_course_json
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.course_json import course_from_json
+from attune.engine.domain.errors import InvalidInputError
+from attune.engine.v1 import learner_pb2, learner_pb2_grpc
+from attune.models.bkt import apply_params
+from attune.models.bkt.cli import main as models_main
+from attune.models.datasets import read_kt
 from tests.support.serve_proc import TOKEN_META, start_engine
 from tests.support.shared_data import shared_data_dir
 
@@ -274,7 +274,8 @@ def test_export_refuses_a_store_in_use(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_module_entry_point_prints_no_traceback(tmp_path: Path):
     proc = subprocess.run(
-        [sys.executable, "-m", "models.bkt", "fit-bkt", "--events", str(tmp_path / "none.jsonl"),
+        [sys.executable, "-m", "attune.models.bkt", "fit-bkt",
+         "--events", str(tmp_path / "none.jsonl"),
          "--course", "demo", "--out", str(tmp_path / "p.json")],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -310,7 +311,7 @@ def test_apply_refuses_a_bad_artifact_naming_the_field():
 
 
 def test_a_degenerate_fit_keeps_the_default_and_says_so():
-    from models.bkt import FitTable, Row, fit_table
+    from attune.models.bkt import FitTable, Row, fit_table
 
     default = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
     rows = tuple(Row(f"l{n}", "always-right", 1) for n in range(30) for _ in range(4))

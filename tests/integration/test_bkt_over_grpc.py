@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
 
+from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.engine_server import META_A, Client
 from tests.support.pybkt_reference import reference
 from tests.support.shared_data import shared_data_dir
@@ -79,7 +79,7 @@ async def test_replay_over_grpc_equals_pybkt(client: Client) -> None:
 
 
 async def test_multi_skill_item_updates_each_skill_as_pybkt_would(client: Client) -> None:
-    from engine.domain import bkt
+    from attune.engine.domain import bkt
 
     ref = reference(shared_data_dir(), True)
     await client.courses.PutCourse(

@@ -18,12 +18,12 @@ from typing import Any
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
 
-import engine.adapters.course_codec as course_codec
-import engine.domain.course as course_module
-import engine.service.item_book as item_book
-from engine.domain import limits
+import attune.engine.adapters.course_codec as course_codec
+import attune.engine.domain.course as course_module
+import attune.engine.service.item_book as item_book
+from attune.engine.domain import limits
+from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, META_B, Client, engine_client
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
 
+from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.dkt_artifact import torch_steps, write_artifact
 from tests.support.engine_server import META_A, Client, engine_client

@@ -13,14 +13,14 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from engine.dkt.manifest import parse_manifest
-from models.datasets import KtSequence, read_kt
-from models.dkt.config import TrainConfig
-from models.dkt.data import build_skill_index, sha256_files
-from models.dkt.evaluate import OnnxStepper
-from models.dkt.export import write_artifact
-from models.dkt.model import DktModel
-from models.dkt.train import TrainResult, train_dkt
+from attune.engine.dkt.manifest import parse_manifest
+from attune.models.datasets import KtSequence, read_kt
+from attune.models.dkt.config import TrainConfig
+from attune.models.dkt.data import build_skill_index, sha256_files
+from attune.models.dkt.evaluate import OnnxStepper
+from attune.models.dkt.export import write_artifact
+from attune.models.dkt.model import DktModel
+from attune.models.dkt.train import TrainResult, train_dkt
 from tests.support.shared_data import shared_data_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -160,7 +160,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(data: Slice) -> None:
 
 
 def test_the_cli_trains_and_writes_an_artifact(data: Slice, tmp_path: Path) -> None:
-    from models.dkt import cli
+    from attune.models.dkt import cli
 
     folder = tmp_path / "tiny_set"
     folder.mkdir()
@@ -206,8 +206,8 @@ def test_a_shipped_artifact_parses_and_is_small(manifest_path: Path) -> None:
 
 
 def test_the_demo_artifact_knows_every_demo_skill() -> None:
-    from engine.demo.course import demo_course
-    from engine.dkt.manifest import check_course
+    from attune.engine.demo.course import demo_course
+    from attune.engine.dkt.manifest import check_course
 
     path = Path(__file__).resolve().parents[2] / "models/artifacts/demo-dkt/1.0.0/manifest.json"
     manifest = parse_manifest(json.loads(path.read_text()))

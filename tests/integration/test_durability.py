@@ -7,8 +7,8 @@ from pathlib import Path
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2_grpc, learner_pb2, learner_pb2_grpc
 
+from attune.engine.v1 import course_pb2_grpc, learner_pb2, learner_pb2_grpc
 from tests.support.serve_proc import TOKEN_META, start_engine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

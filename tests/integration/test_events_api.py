@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 
+from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, META_B, Client
 

@@ -21,24 +21,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from attune.engine.v1 import events_pb2
 from structlog.testing import capture_logs
 
-from engine.adapters.redis_store import RedisStore
-from engine.adapters.sqlite_store import SqliteStore
-from engine.domain.records import MasteryEvent, RecordResult
-from engine.ports import EngineStore
-from gateway.content import CourseCache
-from gateway.engine_client import GrpcEngineClient
-from gateway.lrs.ports import NotReplayableError, StatementOutbox
-from gateway.lrs.relay import StatementRelay
-from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
-from gateway.lrs.targets import LrsTarget
-from gateway.lrs.unbuilt import unbuilt_event
-from gateway.statements import from_logged
-from gateway.stores import open_stores
-from gateway.worker import Backoff
-from integrations.lrs.http import HttpLrsClient
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.records import MasteryEvent, RecordResult
+from attune.engine.ports import EngineStore
+from attune.engine.v1 import events_pb2
+from attune.gateway.content import CourseCache
+from attune.gateway.engine_client import GrpcEngineClient
+from attune.gateway.lrs.ports import NotReplayableError, StatementOutbox
+from attune.gateway.lrs.relay import StatementRelay
+from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+from attune.gateway.lrs.targets import LrsTarget
+from attune.gateway.lrs.unbuilt import unbuilt_event
+from attune.gateway.statements import from_logged
+from attune.gateway.stores import open_stores
+from attune.gateway.worker import Backoff
+from attune.integrations.lrs.http import HttpLrsClient
 from tests.integration.test_gateway_stores import stores as stores  # the store fixture
 from tests.integration.test_statement_outbox import _answer
 from tests.integration.test_statement_outbox import ralph as ralph  # the module fixture

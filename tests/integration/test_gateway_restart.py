@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.demo.course import demo_course
-from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+from attune.engine.demo.course import demo_course
+from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from tests.support.gateway_stack import (
     deep_link_activity,
     practise_until_done,

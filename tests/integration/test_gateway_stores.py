@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from gateway.lrs.ports import StatementOutbox
-from gateway.lrs.targets import LrsTarget
-from gateway.ports import Activity, GatewayStore, Registration, ToolKey
-from gateway.stores import GatewayStoreError, open_stores
+from attune.gateway.lrs.ports import StatementOutbox
+from attune.gateway.lrs.targets import LrsTarget
+from attune.gateway.ports import Activity, GatewayStore, Registration, ToolKey
+from attune.gateway.stores import GatewayStoreError, open_stores
 from tests.support.gateway_stack import wait_for
 
 pytestmark = pytest.mark.integration
@@ -70,7 +70,7 @@ def test_values_are_taken_once_and_expire(stores: tuple[GatewayStore, Any]) -> N
 
 
 def test_the_housekeeper_purges_at_most_once_a_period() -> None:
-    from gateway.worker import Housekeeper
+    from attune.gateway.worker import Housekeeper
 
     calls: list[int] = []
     keeper = Housekeeper(lambda: calls.append(1) or 3, every_seconds=60)

@@ -6,10 +6,10 @@ import asyncio
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, META_B, Client
 

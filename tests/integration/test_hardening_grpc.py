@@ -8,18 +8,18 @@ from pathlib import Path
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from engine.adapters.sqlite_store import SqliteStore
-from engine.domain.limits import MAX_ID_CHARS
-from engine.grpc.auth import StaticTokenAuthenticator
-from engine.grpc.server import PortUnavailableError, start_server
-from engine.service import Engine
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.limits import MAX_ID_CHARS
+from attune.engine.grpc.auth import StaticTokenAuthenticator
+from attune.engine.grpc.server import PortUnavailableError, start_server
+from attune.engine.service import Engine
+from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, TOKENS, Client, ManualClock, engine_client
 

@@ -18,14 +18,14 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from gateway.app import Gateway, build_gateway, create_app
-from gateway.http_server import HardenedServer, create_hardened_server
-from gateway.http_settings import KIB, BodyLimits, HttpSettings, Rate, RateLimits
-from gateway.ports import Registration
-from gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
-from gateway.sqlite_store import SqliteGatewayStore
-from gateway.stores import open_stores
-from integrations.edges import gateway_edges
+from attune.gateway.app import Gateway, build_gateway, create_app
+from attune.gateway.http_server import HardenedServer, create_hardened_server
+from attune.gateway.http_settings import KIB, BodyLimits, HttpSettings, Rate, RateLimits
+from attune.gateway.ports import Registration
+from attune.gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
+from attune.gateway.sqlite_store import SqliteGatewayStore
+from attune.gateway.stores import open_stores
+from attune.integrations.edges import gateway_edges
 from tests.support.engine_server import ManualClock
 from tests.unit.test_ingest import FakeEngine
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from gateway.lti import claims as c
+from attune.gateway.lti import claims as c
 from tests.integration.test_lti_security import Login
 from tests.support.gateway_stack import Stack, field, running_stack, token_of
 from tests.support.lti_platform import PlatformEmulator

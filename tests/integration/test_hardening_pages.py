@@ -18,13 +18,13 @@ import structlog
 from flask import render_template
 from structlog.testing import capture_logs
 
-from gateway.app import build_gateway, create_app
-from gateway.engine_client import GrpcEngineClient
-from gateway.ports import Registration
-from gateway.settings import GatewaySettings
-from gateway.stores import open_stores
-from gateway.web.redact import REDACTED, RedactingFilter, redact, redact_event
-from integrations.edges import gateway_edges
+from attune.gateway.app import build_gateway, create_app
+from attune.gateway.engine_client import GrpcEngineClient
+from attune.gateway.ports import Registration
+from attune.gateway.settings import GatewaySettings
+from attune.gateway.stores import open_stores
+from attune.gateway.web.redact import REDACTED, RedactingFilter, redact, redact_event
+from attune.integrations.edges import gateway_edges
 from tests.support.gateway_stack import (
     Stack,
     answer,

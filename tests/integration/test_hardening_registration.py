@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from gateway.errors import BadRequestError
-from gateway.lti.dynamic import mint_url, register
-from gateway.sqlite_store import SqliteGatewayStore
+from attune.gateway.errors import BadRequestError
+from attune.gateway.lti.dynamic import mint_url, register
+from attune.gateway.sqlite_store import SqliteGatewayStore
 from tests.support.gateway_stack import Stack, running_stack
 from tests.support.lti_platform import PlatformEmulator
 

@@ -14,10 +14,10 @@ from urllib.parse import quote
 import grpc
 import pytest
 import requests
-from attune.engine.v1 import learner_pb2, learner_pb2_grpc
 
-from engine.demo.course import demo_course
-from gateway.ingest.actors import pseudonym
+from attune.engine.demo.course import demo_course
+from attune.engine.v1 import learner_pb2, learner_pb2_grpc
+from attune.gateway.ingest.actors import pseudonym
 from tests.support.gateway_stack import Stack, running_stack
 from tests.support.serve_proc import TOKEN_META
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from gateway.outbox.ports import LeasedQueue, NewItem, QueueItem
-from gateway.outbox.redis import RedisLeasedQueue
-from gateway.outbox.sqlite import SqliteLeasedQueue
-from gateway.redis_store import tenant_tag
-from gateway.stores import redis_client
+from attune.gateway.outbox.ports import LeasedQueue, NewItem, QueueItem
+from attune.gateway.outbox.redis import RedisLeasedQueue
+from attune.gateway.outbox.sqlite import SqliteLeasedQueue
+from attune.gateway.redis_store import tenant_tag
+from attune.gateway.stores import redis_client
 
 pytestmark = pytest.mark.integration
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.adapters.codec import encode_event, encode_result
-from engine.adapters.redis_keys import TenantKeys
-from engine.adapters.redis_log import log_id_of
-from engine.adapters.redis_store import RedisStore
-from engine.adapters.sqlite_store import SqliteStore
-from engine.domain.course_json import course_to_json
-from engine.grpc.convert import course_from_pb
+from attune.engine.adapters.codec import encode_event, encode_result
+from attune.engine.adapters.redis_keys import TenantKeys
+from attune.engine.adapters.redis_log import log_id_of
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.course_json import course_to_json
+from attune.engine.grpc.convert import course_from_pb
 from tests.support.courses import chain_course
 from tests.support.redis_server import RedisServer
 from tests.support.stores import event, state

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
+from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, Client
 

@@ -14,8 +14,8 @@ import pytest
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from gateway.lrs.targets import LrsTarget
-from integrations.lrs.http import HttpLrsClient
+from attune.gateway.lrs.targets import LrsTarget
+from attune.integrations.lrs.http import HttpLrsClient
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from engine.demo.course import demo_course
-from gateway.sessions import learner_pseudonym
+from attune.engine.demo.course import demo_course
+from attune.gateway.sessions import learner_pseudonym
 from tests.support.gateway_stack import (
     Stack,
     answer,

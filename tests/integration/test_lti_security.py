@@ -14,8 +14,8 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gateway.lti import claims as c
-from gateway.sessions import learner_pseudonym
+from attune.gateway.lti import claims as c
+from attune.gateway.sessions import learner_pseudonym
 from tests.support.gateway_stack import Stack, running_stack, token_of
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import ROLE_INSTRUCTOR, ROLE_LEARNER

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from gateway.lrs.ports import NotReplayableError
-from gateway.lrs.targets import LrsTarget
-from gateway.redis_store import tenant_tag
-from gateway.stores import open_stores, redis_client
+from attune.gateway.lrs.ports import NotReplayableError
+from attune.gateway.lrs.targets import LrsTarget
+from attune.gateway.redis_store import tenant_tag
+from attune.gateway.stores import open_stores, redis_client
 
 pytestmark = pytest.mark.integration
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 
-from engine.adapters.redis_store import RedisStore
-from engine.demo.course import demo_course
-from engine.domain.learner import LearnerState, Response
-from engine.domain.update import apply_response
-from engine.grpc.convert import course_to_pb
-from engine.settings import EngineSettings
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.demo.course import demo_course
+from attune.engine.domain.learner import LearnerState, Response
+from attune.engine.domain.update import apply_response
+from attune.engine.grpc.convert import course_to_pb
+from attune.engine.settings import EngineSettings
+from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 from tests.support.redis_server import redis_server
 from tests.support.serve_proc import TOKEN_META, start_engines, stop_engines
 

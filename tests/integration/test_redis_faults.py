@@ -17,9 +17,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 
-from engine.adapters.redis_store import RedisStore
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 from tests.support.courses import chain_course
 from tests.support.redis_server import redis_server
 from tests.support.serve_proc import TOKEN_META, start_engines, stop_engines

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from redis.crc import key_slot
 
-from engine.adapters.factory import StoreConfigError, open_store
-from engine.adapters.redis_keys import LearnerKeys
-from engine.adapters.redis_relay import OutboxEntry, Pending
-from engine.adapters.redis_store import RedisStore
-from engine.domain.errors import UnavailableError
-from engine.settings import EngineSettings
+from attune.engine.adapters.factory import StoreConfigError, open_store
+from attune.engine.adapters.redis_keys import LearnerKeys
+from attune.engine.adapters.redis_relay import OutboxEntry, Pending
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.domain.errors import UnavailableError
+from attune.engine.settings import EngineSettings
 from tests.support.redis_server import RedisClusterNodes, RedisServer, redis_server
 from tests.support.stores import event, eventually, state
 
@@ -160,7 +160,7 @@ async def test_keys_of_a_learner_share_one_slot(store: RedisStore) -> None:
 
 
 async def test_a_course_change_reaches_every_process(url: str) -> None:
-    from engine.grpc.convert import course_from_pb
+    from attune.engine.grpc.convert import course_from_pb
     from tests.support.courses import chain_course
 
     a = await RedisStore.open(url, sweep_seconds=0)
@@ -236,9 +236,9 @@ async def test_round_trips_of_one_response(redis_standalone: RedisServer) -> Non
     its reply (the pipelined idempotency check and state read, then the commit script) and
     two after it, in the background
     (the relay's two scripts, shared with the commits around it). A retry costs one."""
-    from engine.domain.learner import Response
-    from engine.grpc.convert import course_from_pb
-    from engine.service import Engine
+    from attune.engine.domain.learner import Response
+    from attune.engine.grpc.convert import course_from_pb
+    from attune.engine.service import Engine
     from tests.support.courses import chain_course
 
     redis_standalone.flush()

@@ -16,9 +16,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from structlog.testing import capture_logs
 
-from gateway.server import DEV_INGEST_TOKEN, start_gateway
-from gateway.settings import GatewaySettings
-from integrations.edges import gateway_edges
+from attune.gateway.server import DEV_INGEST_TOKEN, start_gateway
+from attune.gateway.settings import GatewaySettings
+from attune.integrations.edges import gateway_edges
 from tests.support.serve_proc import NO_DKT, EngineProcess, start_engine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

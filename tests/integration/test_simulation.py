@@ -10,11 +10,11 @@ import random
 
 import pytest
 
-from engine.demo.course import demo_course
-from engine.demo.simulated import SimulatedLearner
-from models.simulation.metrics import summarize
-from models.simulation.policies import POLICIES
-from models.simulation.runner import SimulationConfig, simulate_results
+from attune.engine.demo.course import demo_course
+from attune.engine.demo.simulated import SimulatedLearner
+from attune.models.simulation.metrics import summarize
+from attune.models.simulation.policies import POLICIES
+from attune.models.simulation.runner import SimulationConfig, simulate_results
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import grpc
 import pytest
-from attune.engine.v1 import learner_pb2, learner_pb2_grpc
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from engine.demo.course import demo_course
-from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+from attune.engine.demo.course import demo_course
+from attune.engine.v1 import learner_pb2, learner_pb2_grpc
+from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from tests.support.gateway_stack import Stack, running_stack, wait_for
 from tests.support.ralph_lrs import RalphLRS, require_ralph
 from tests.support.serve_proc import TOKEN_META

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.adapters.memory_store import MemoryStore
-from engine.adapters.redis_store import RedisStore
-from engine.adapters.sqlite_store import SqliteStore
-from engine.domain.errors import ConflictError
-from engine.ports import DuplicateEventError, EngineStore
+from attune.engine.adapters.memory_store import MemoryStore
+from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.errors import ConflictError
+from attune.engine.ports import DuplicateEventError, EngineStore
 from tests.support.courses import chain_course
 from tests.support.stores import event, reply, state
 
@@ -51,7 +51,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def _course(course_id: str, title: str = "Chain"):
-    from engine.grpc.convert import course_from_pb
+    from attune.engine.grpc.convert import course_from_pb
 
     pb = chain_course(course_id)
     pb.title = title

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attune.engine.v1 import course_pb2, learner_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from engine.demo.course import demo_course
-from engine.grpc.convert import course_to_pb
+from attune.engine.demo.course import demo_course
+from attune.engine.grpc.convert import course_to_pb
+from attune.engine.v1 import course_pb2, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, Client, ManualClock, engine_client
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.dkt.manifest import DktManifest
+from attune.engine.dkt.manifest import DktManifest
 
 if TYPE_CHECKING:
     import torch

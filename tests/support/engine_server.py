@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-from attune.engine.v1 import course_pb2_grpc, learner_pb2_grpc
 
-from engine.adapters.sqlite_store import SqliteStore
-from engine.dkt.registry import ModelRegistry
-from engine.dkt.stepper import DktStepper
-from engine.dkt.tracer import OnnxTracer
-from engine.grpc.auth import StaticTokenAuthenticator
-from engine.grpc.server import RunningServer, build_engine, start_server
-from engine.ports import Clock, EngineStore, Tracer
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.dkt.registry import ModelRegistry
+from attune.engine.dkt.stepper import DktStepper
+from attune.engine.dkt.tracer import OnnxTracer
+from attune.engine.grpc.auth import StaticTokenAuthenticator
+from attune.engine.grpc.server import RunningServer, build_engine, start_server
+from attune.engine.ports import Clock, EngineStore, Tracer
+from attune.engine.v1 import course_pb2_grpc, learner_pb2_grpc
 
 TOKENS = {"token-a": "tenant-a", "token-b": "tenant-b"}
 META_A = (("authorization", "Bearer token-a"),)

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from gateway.settings import DEV_ADMIN_TOKEN
+from attune.gateway.settings import DEV_ADMIN_TOKEN
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import MESSAGE_DEEP_LINKING, ROLE_INSTRUCTOR
 from tests.support.serve_proc import NO_DKT, EngineProcess, start_engine
@@ -111,14 +111,14 @@ def token_of(response: requests.Response) -> str:
 
 @cache
 def _contents() -> dict[str, str]:
-    from engine.demo.course import demo_course
+    from attune.engine.demo.course import demo_course
 
     return {item.item_id: item.content for item in demo_course().items.values()}
 
 
 def right_answer(page: str) -> str:
     """What a learner who knows the skill types for the question on ``page``."""
-    from content.templates import render
+    from attune.content.templates import render
 
     return render(_contents()[data(page, "item")], int(data(page, "seed"))).answer
 

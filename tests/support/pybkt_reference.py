@@ -7,8 +7,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.domain.bkt import BktParams
-from models.datasets import KtSequence, read_kt
+from attune.engine.domain.bkt import BktParams
+from attune.models.datasets import KtSequence, read_kt
 
 LEARNERS = 300
 SKILLS = 4

@@ -6,9 +6,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from engine.domain.learner import LearnerState, SkillOutcome, SkillState
-from engine.domain.policy import Reason, Recommendation
-from engine.domain.records import LoggedEvent, RecordResult
+from attune.engine.domain.learner import LearnerState, SkillOutcome, SkillState
+from attune.engine.domain.policy import Reason, Recommendation
+from attune.engine.domain.records import LoggedEvent, RecordResult
 
 
 def event(

@@ -7,8 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gateway.statements import Grade, LearningEvent, Person, TenantProfile
-from gateway.statements.events import EVENT_KINDS
+from attune.gateway.statements import Grade, LearningEvent, Person, TenantProfile
+from attune.gateway.statements.events import EVENT_KINDS
 
 REGISTRATION = "6b1c0e4e-6f7b-4d2a-9e2b-0c7a1d2e3f40"
 PERSON = Person(name="Ada Lovelace", email="ada@uni.example.edu")

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.domain import bkt
-from engine.domain.bkt import BktParams
-from engine.domain.errors import InvalidInputError
+from attune.engine.domain import bkt
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.errors import InvalidInputError
 
 probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 inner = st.floats(min_value=0.01, max_value=0.99, allow_nan=False)

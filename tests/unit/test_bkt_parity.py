@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.domain import bkt
+from attune.engine.domain import bkt
 from tests.support.pybkt_reference import reference
 from tests.support.shared_data import shared_data_dir
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.adapters.codec import decode_state, encode_state
-from engine.adapters.sqlite_store import SqliteStore
-from engine.domain.errors import ConflictError, UnavailableError
-from engine.domain.learner import LearnerState, SkillState
-from engine.domain.records import LoggedEvent
-from engine.ports import DuplicateEventError
+from attune.engine.adapters.codec import decode_state, encode_state
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.errors import ConflictError, UnavailableError
+from attune.engine.domain.learner import LearnerState, SkillState
+from attune.engine.domain.records import LoggedEvent
+from attune.engine.ports import DuplicateEventError
 from tests.support.stores import reply
 
 floats = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)

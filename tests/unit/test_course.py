@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.domain.bkt import BktParams
-from engine.domain.course import Item, MasteryPolicy, Skill, build_course
-from engine.domain.errors import InvalidInputError
-from engine.domain.graph import find_cycle, topological_order
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.course import Item, MasteryPolicy, Skill, build_course
+from attune.engine.domain.errors import InvalidInputError
+from attune.engine.domain.graph import find_cycle, topological_order
 
 
 def _skills(*edges: tuple[str, tuple[str, ...]]) -> list[Skill]:

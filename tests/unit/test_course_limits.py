@@ -14,17 +14,17 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from attune.engine.v1 import course_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.adapters.course_codec import _decode, _encode
-from engine.domain import limits
-from engine.domain.course import Course, Item, MasteryPolicy, Skill, build_course
-from engine.domain.course_json import course_from_json, course_to_json
-from engine.domain.errors import InvalidInputError
-from engine.domain.graph import topological_order
-from engine.grpc.convert import course_to_pb
+from attune.engine.adapters.course_codec import _decode, _encode
+from attune.engine.domain import limits
+from attune.engine.domain.course import Course, Item, MasteryPolicy, Skill, build_course
+from attune.engine.domain.course_json import course_from_json, course_to_json
+from attune.engine.domain.errors import InvalidInputError
+from attune.engine.domain.graph import topological_order
+from attune.engine.grpc.convert import course_to_pb
+from attune.engine.v1 import course_pb2
 
 TraceFunction = Any  # sys.settrace's callback type is private to typeshed
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from content.templates import parse_content, render
-from engine.demo.course import demo_course, demo_course_json
-from engine.domain.bkt import BktParams
-from engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
-from engine.domain.course_json import course_from_json, course_to_json
-from engine.domain.errors import InvalidInputError
+from attune.content.templates import parse_content, render
+from attune.engine.demo.course import demo_course, demo_course_json
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.course import Course, IrtParams, Item, MasteryPolicy, Skill, build_course
+from attune.engine.domain.course_json import course_from_json, course_to_json
+from attune.engine.domain.errors import InvalidInputError
 
 
 def _longest_chain(course: Course) -> int:

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.datasets import KtSequence
-from models.dkt.data import (
+from attune.models.datasets import KtSequence
+from attune.models.dkt.data import (
     DatasetNotFoundError,
     build_skill_index,
     pad,
@@ -122,7 +122,7 @@ def test_an_unknown_dataset_is_named(tmp_path: Path) -> None:
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    from models.dkt import cli
+    from attune.models.dkt import cli
 
     parser = argparse.ArgumentParser(prog="attune models")
     cli.register(parser.add_subparsers(dest="models_command"))
@@ -142,7 +142,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def test_cli_bad_input_exits_2_naming_it(
     argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from models.dkt import cli
+    from attune.models.dkt import cli
 
     assert cli.run(_parse(argv)) == 2
     err = capsys.readouterr().err
@@ -152,7 +152,7 @@ def test_cli_bad_input_exits_2_naming_it(
 def test_cli_refuses_a_bad_artifact_name_before_training(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from models.dkt import cli
+    from attune.models.dkt import cli
 
     folder = tmp_path / "tiny"
     folder.mkdir()
@@ -166,7 +166,7 @@ def test_cli_refuses_a_bad_artifact_name_before_training(
 def test_building_the_cli_does_not_import_torch() -> None:
     code = (
         "import argparse, sys\n"
-        "from models.dkt import cli\n"
+        "from attune.models.dkt import cli\n"
         "p = argparse.ArgumentParser()\n"
         "cli.register(p.add_subparsers(dest='models_command'))\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"

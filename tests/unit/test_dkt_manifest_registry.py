@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.dkt.manifest import ManifestError, check_course, parse_manifest
-from engine.dkt.registry import ModelRegistry
-from engine.dkt.tracer import OnnxTracer
-from engine.domain.course import Item, Skill, build_course
+from attune.engine.dkt.manifest import ManifestError, check_course, parse_manifest
+from attune.engine.dkt.registry import ModelRegistry
+from attune.engine.dkt.tracer import OnnxTracer
+from attune.engine.domain.course import Item, Skill, build_course
 from tests.support.dkt_artifact import write_artifact
 
 SKILLS = ["a", "b", "c"]

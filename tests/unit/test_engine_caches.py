@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from engine.adapters.memory_store import MemoryStore
-from engine.adapters.sqlite_store import SqliteStore
-from engine.domain.lru import Lru
-from engine.grpc.convert import course_from_pb
-from engine.grpc.interceptors import ContextInterceptor, _BehaviourInterceptor
-from engine.service.item_book import ItemBook
-from engine.service.keyed_lock import KeyedLock
+from attune.engine.adapters.memory_store import MemoryStore
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.lru import Lru
+from attune.engine.grpc.convert import course_from_pb
+from attune.engine.grpc.interceptors import ContextInterceptor, _BehaviourInterceptor
+from attune.engine.service.item_book import ItemBook
+from attune.engine.service.keyed_lock import KeyedLock
 from tests.support.courses import chain_course
 from tests.support.stores import event, state
 

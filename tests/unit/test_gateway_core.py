@@ -8,13 +8,13 @@ from pathlib import Path
 import jwt
 import pytest
 
-from gateway.errors import BadRequestError, UnauthorizedError
-from gateway.grades.grade import MasteryGrade, iso_timestamp, score_payload
-from gateway.keys import DAY, ToolKeys
-from gateway.lti import claims
-from gateway.registrations import registration_from_json, registration_to_json
-from gateway.sessions import LaunchSession, SessionStore, learner_pseudonym
-from gateway.sqlite_store import SqliteGatewayStore
+from attune.gateway.errors import BadRequestError, UnauthorizedError
+from attune.gateway.grades.grade import MasteryGrade, iso_timestamp, score_payload
+from attune.gateway.keys import DAY, ToolKeys
+from attune.gateway.lti import claims
+from attune.gateway.registrations import registration_from_json, registration_to_json
+from attune.gateway.sessions import LaunchSession, SessionStore, learner_pseudonym
+from attune.gateway.sqlite_store import SqliteGatewayStore
 
 
 @pytest.fixture

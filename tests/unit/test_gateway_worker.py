@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.worker import PollingWorker
+from attune.gateway.worker import PollingWorker
 
 
 def test_a_worker_without_run_once_cannot_be_built() -> None:

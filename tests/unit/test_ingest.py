@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 from flask.testing import FlaskClient
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from gateway.app import build_gateway, create_app
-from gateway.errors import EngineCallError
-from gateway.ingest import (
+from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
+from attune.gateway.app import build_gateway, create_app
+from attune.gateway.errors import EngineCallError
+from attune.gateway.ingest import (
     IdConflictError,
     Ingestor,
     InvalidInputError,
@@ -33,17 +33,17 @@ from gateway.ingest import (
     parse_post,
     parse_put,
 )
-from gateway.ingest.activity_map import own_item
-from gateway.ingest.actors import pseudonym
-from gateway.ingest.mapping import MappedResponse, NotApplied, map_caliper, map_statement
-from gateway.ingest.service import to_request
-from gateway.ingest.window import EARLIEST_OCCURRED_AT
-from gateway.ingest.xapi_compare import fingerprint
-from gateway.lrs.sqlite_outbox import SqliteStatementOutbox
-from gateway.settings import GatewaySettings
-from gateway.sqlite_store import SqliteGatewayStore
-from gateway.statements import LearningEvent, build_caliper, build_xapi, envelope, iris
-from integrations.edges import gateway_edges
+from attune.gateway.ingest.activity_map import own_item
+from attune.gateway.ingest.actors import pseudonym
+from attune.gateway.ingest.mapping import MappedResponse, NotApplied, map_caliper, map_statement
+from attune.gateway.ingest.service import to_request
+from attune.gateway.ingest.window import EARLIEST_OCCURRED_AT
+from attune.gateway.ingest.xapi_compare import fingerprint
+from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+from attune.gateway.settings import GatewaySettings
+from attune.gateway.sqlite_store import SqliteGatewayStore
+from attune.gateway.statements import LearningEvent, build_caliper, build_xapi, envelope, iris
+from attune.integrations.edges import gateway_edges
 from tests.support.shared_data import shared_root
 from tests.unit.statement_samples import event, events, profile
 

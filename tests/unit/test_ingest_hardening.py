@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from engine.domain import limits as engine_limits
-from gateway.ingest import window
+from attune.engine.domain import limits as engine_limits
+from attune.gateway.ingest import window
 from tests.unit import test_ingest
 from tests.unit.test_ingest import FakeEngine, caliper_envelope, graded, statement
 

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.domain import irt
-from engine.domain.bkt import BktParams
-from engine.domain.cold_start import diagnostic_done, diagnostic_items, prior_from_theta
-from engine.domain.course import DiagnosticPolicy, IrtParams, Item, Skill, build_course
-from engine.domain.learner import LearnerState, Response
-from engine.domain.policy import Reason, recommend
-from engine.domain.update import apply_response
+from attune.engine.domain import irt
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.cold_start import diagnostic_done, diagnostic_items, prior_from_theta
+from attune.engine.domain.course import DiagnosticPolicy, IrtParams, Item, Skill, build_course
+from attune.engine.domain.learner import LearnerState, Response
+from attune.engine.domain.policy import Reason, recommend
+from attune.engine.domain.update import apply_response
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
 

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.domain.bkt import BktParams
-from engine.domain.course import DiagnosticPolicy, Item, MasteryPolicy, Skill, build_course
-from engine.domain.errors import InvalidInputError, NotFoundError
-from engine.domain.learner import LearnerState, Response, SkillState
-from engine.domain.mastery import is_mastered
-from engine.domain.update import apply_response
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.course import DiagnosticPolicy, Item, MasteryPolicy, Skill, build_course
+from attune.engine.domain.errors import InvalidInputError, NotFoundError
+from attune.engine.domain.learner import LearnerState, Response, SkillState
+from attune.engine.domain.mastery import is_mastered
+from attune.engine.domain.update import apply_response
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
 

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from attune.engine.v1 import learner_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.domain import limits
-from engine.domain.errors import (
+from attune.engine.domain import limits
+from attune.engine.domain.errors import (
     AlreadyExistsError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
 )
-from engine.domain.learner import Response
-from engine.domain.records import LoggedEvent
-from engine.domain.replay import REUSED_MESSAGE, check_replay, is_retry
-from engine.grpc.requests import check_ids, occurred_at
-from engine.grpc.status import field_of, status_for
+from attune.engine.domain.learner import Response
+from attune.engine.domain.records import LoggedEvent
+from attune.engine.domain.replay import REUSED_MESSAGE, check_replay, is_retry
+from attune.engine.grpc.requests import check_ids, occurred_at
+from attune.engine.grpc.status import field_of, status_for
+from attune.engine.v1 import learner_pb2
 from tests.support.stores import reply
 
 NOW = 1_800_000_000.0

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from gateway.errors import BadRequestError
-from gateway.lti import claims as c
-from gateway.lti.claim_types import claim_type_problem
-from gateway.lti.targets import Origin, Resolver, check_fetchable, origin_of, parse_http_url
-from gateway.settings import GatewaySettings
+from attune.gateway.errors import BadRequestError
+from attune.gateway.lti import claims as c
+from attune.gateway.lti.claim_types import claim_type_problem
+from attune.gateway.lti.targets import Origin, Resolver, check_fetchable, origin_of, parse_http_url
+from attune.gateway.settings import GatewaySettings
 
 
 def _resolves_to(*addresses: str) -> Resolver:

@@ -16,20 +16,19 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tomllib
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "models" / "artifacts"
-# The wheel's top-level names: the composition root and the stubs share the PEP 420
-# namespace `attune`; the rest are the folders of the design card (and content/).
-TOP_LEVEL = {"attune", "content", "engine", "gateway", "integrations", "models"}
+ARTIFACTS = ROOT / "attune" / "models" / "artifacts"
+# The wheel's one top-level name: every package lives in the `attune` namespace.
+TOP_LEVEL = {"attune"}
+# The design card's folders: under attune/, linked from the top level of the checkout.
+CARD = ("engine", "gateway", "integrations", "models", "content")
 # Never in the runtime install.
-LEFT_OUT = {"bench", "tests", "gen", "proto"}
+LEFT_OUT = {"bench", "tests", "proto"}
 TRAINING = {"torch", "onnx", "ml-dtypes", "pybkt", "pandas", "scikit-learn", "matplotlib", "tqdm"}
 # Copying the tree to build it elsewhere: the repository's own build never touches it.
 COPY_IGNORE = shutil.ignore_patterns(
@@ -48,57 +47,29 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def _setuptools_config() -> dict[str, Any]:
-    with (ROOT / "pyproject.toml").open("rb") as f:
-        config: dict[str, Any] = tomllib.load(f)["tool"]["setuptools"]
-    return config
-
-
-def _package_folder(package: str, package_dir: dict[str, str]) -> Path:
-    """The folder setuptools reads ``package`` from (its own rule: the longest mapped prefix)."""
-    parts = package.split(".")
-    for n in range(len(parts), 0, -1):
-        prefix = ".".join(parts[:n])
-        if prefix in package_dir:
-            return ROOT / package_dir[prefix] / Path(*parts[n:])
-    return ROOT / Path(*parts)
-
-
 def _shipped_artifacts() -> list[Path]:
     files = sorted(ARTIFACTS.glob("*/*/model.onnx")) + sorted(ARTIFACTS.glob("*/*/manifest.json"))
     assert files, "the repository ships DKT artifacts"
     return files
 
 
-def test_every_folder_of_python_code_is_a_listed_package() -> None:
-    """The packages are listed by hand (attune spans two folders), so a new folder of code
-    that is not listed would silently be missing from the wheel: name it."""
-    config = _setuptools_config()
-    packages = set(config["packages"])
-    package_dir = dict(config.get("package-dir", {}))
-    assert {p.split(".")[0] for p in packages} == TOP_LEVEL
-    assert not {p for p in packages if p.split(".")[0] in LEFT_OUT}
-    for package in packages:
-        assert _package_folder(package, package_dir).is_dir(), f"{package}: no such folder"
-    roots = [ROOT / top for top in TOP_LEVEL] + [ROOT / "gen" / "attune"]
-    found = set()
-    for root in roots:
-        for source in root.rglob("*.py"):
-            folder = source.parent.relative_to(root.parent)
-            found.add(".".join(folder.parts))
-    missing = sorted(found - packages)
-    assert not missing, (
-        f"folders of Python code not listed in [tool.setuptools] packages: {missing}"
-    )
+def test_every_folder_of_python_code_is_a_package_of_the_one_namespace() -> None:
+    """setuptools finds packages by their ``__init__.py``: a folder of code without one would
+    silently be missing from the wheel. And the card's folders are links into ``attune/``."""
+    for source in (ROOT / "attune").rglob("*.py"):
+        assert (source.parent / "__init__.py").is_file(), f"{source.parent}: no __init__.py"
+    for name in CARD:
+        link = ROOT / name
+        assert link.is_symlink() and link.resolve() == (ROOT / "attune" / name).resolve(), name
 
 
 def test_the_engine_finds_the_shipped_artifacts_without_importing_models() -> None:
     script = (
         "import json, sys\n"
-        "from engine.artifacts_path import shipped_models_dir\n"
-        "from engine.settings import EngineSettings\n"
+        "from attune.engine.artifacts_path import shipped_models_dir\n"
+        "from attune.engine.settings import EngineSettings\n"
         "print(json.dumps([str(shipped_models_dir()), str(EngineSettings().models_dir),\n"
-        "    sorted(m for m in sys.modules if m.split('.')[0] == 'models')]))\n"
+        "    sorted(m for m in sys.modules if m.startswith('attune.models'))]))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
     out = subprocess.run(
@@ -118,7 +89,7 @@ def test_the_engine_finds_the_shipped_artifacts_without_importing_models() -> No
 
 def _build_wheel(tmp_path: Path) -> Path:
     source = tmp_path / "src"
-    shutil.copytree(ROOT, source, ignore=COPY_IGNORE)
+    shutil.copytree(ROOT, source, ignore=COPY_IGNORE, symlinks=True)
     out = tmp_path / "wheel"
     subprocess.run(
         [
@@ -158,25 +129,26 @@ def test_the_wheel_carries_the_serving_packages_and_the_artifacts(tmp_path: Path
     assert not [n for n in names if n.split("/")[0] in LEFT_OUT]
     # Every shipped artifact, byte for byte, and nothing else of models/' data.
     shipped = {
-        f"models/artifacts/{p.relative_to(ARTIFACTS).as_posix()}": p for p in _shipped_artifacts()
+        f"attune/models/artifacts/{p.relative_to(ARTIFACTS).as_posix()}": p
+        for p in _shipped_artifacts()
     }
     for name, path in shipped.items():
         assert digests.get(name) == hashlib.sha256(path.read_bytes()).hexdigest(), name
-    data = {n for n in names if n.startswith(("models/artifacts/", "models/reports/"))}
+    data = {n for n in names if n.startswith(("attune/models/artifacts/", "attune/models/rep"))}
     assert data == set(shipped)
-    # The composition root and the generated stubs share the namespace; templates and
-    # markers travel with their packages.
+    # The generated stubs sit in their own folder of the namespace; templates and markers
+    # travel with their packages.
     for expected in (
         "attune/engine/v1/learner_pb2.py",
         "attune/engine/v1/learner_pb2.pyi",
         "attune/engine/v1/learner_pb2_grpc.py",
-        "engine/artifacts_path.py",
-        "engine/domain/py.typed",
-        "content/py.typed",
-        "gateway/web/templates/practice.html",
+        "attune/engine/artifacts_path.py",
+        "attune/engine/domain/py.typed",
+        "attune/content/py.typed",
+        "attune/gateway/web/templates/practice.html",
+        "attune/cli.py",
     ):
         assert expected in names, expected
-    assert "attune/__init__.py" not in names  # a regular package would end the namespace
     # Training needs the train extra; the runtime requires none of it.
     for line in requirements:
         match = re.match(r"[A-Za-z0-9._-]+", line)
@@ -211,17 +183,17 @@ def test_the_installed_wheel_serves_the_demo_course_with_dkt(tmp_path: Path) -> 
     )
     script = (
         "import json, sys\n"
-        "import engine\n"
-        "from engine.demo.course import DEMO_DKT\n"
-        "from engine.dkt.registry import ModelRegistry\n"
-        "from engine.dkt.watch import reload_now\n"
-        "from engine.settings import EngineSettings\n"
+        "import attune.engine as engine\n"
+        "from attune.engine.demo.course import DEMO_DKT\n"
+        "from attune.engine.dkt.registry import ModelRegistry\n"
+        "from attune.engine.dkt.watch import reload_now\n"
+        "from attune.engine.settings import EngineSettings\n"
         "folder = EngineSettings().models_dir\n"
         "registry = ModelRegistry(folder)\n"
         "reload_now(registry)\n"
         "print(json.dumps([engine.__file__, str(folder), registry.keys(),\n"
         "    registry.resolve(DEMO_DKT) is not None,\n"
-        "    sorted(m for m in sys.modules if m.split('.')[0] == 'models')]))\n"
+        "    sorted(m for m in sys.modules if m.startswith('attune.models'))]))\n"
     )
     # -S: no site processing, so the checkout's editable install is not on the path; the
     # environment's site-packages provide the dependencies, the target provides attune.
@@ -240,7 +212,7 @@ def test_the_installed_wheel_serves_the_demo_course_with_dkt(tmp_path: Path) -> 
     last = out.stdout.strip().splitlines()[-1]  # after the engine's own log lines
     engine_file, folder, loaded, demo_resolves, imported = json.loads(last)
     assert Path(engine_file).is_relative_to(target)
-    assert Path(folder) == target / "models" / "artifacts"
+    assert Path(folder) == target / "attune" / "models" / "artifacts"
     expected = {f"{p.parts[-3]}@{p.parts[-2]}" for p in ARTIFACTS.glob("*/*/model.onnx")}
     assert set(loaded) == expected
     assert demo_resolves

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.domain.bkt import BktParams
-from engine.domain.course import DiagnosticPolicy, Item, Skill, build_course
-from engine.domain.learner import LearnerState, SkillState
-from engine.domain.policy import WEIGHTS, Reason, recommend, zpd_score
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.course import DiagnosticPolicy, Item, Skill, build_course
+from attune.engine.domain.learner import LearnerState, SkillState
+from attune.engine.domain.policy import WEIGHTS, Reason, recommend, zpd_score
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
 COURSE = build_course(

@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.crc import key_slot
 
+from attune.engine.adapters.codec import decode_event, encode_event, encode_result
+from attune.engine.adapters.redis_keys import LearnerKeys, dirty_key
+from attune.engine.adapters.redis_log import log_id_of, stream_id_of
+from attune.engine.domain.learner import SkillOutcome
+from attune.engine.domain.records import LoggedEvent
 from attune.infra.redis import RedisUrlError, escape, parse_url, redact, unescape
-from engine.adapters.codec import decode_event, encode_event, encode_result
-from engine.adapters.redis_keys import LearnerKeys, dirty_key
-from engine.adapters.redis_log import log_id_of, stream_id_of
-from engine.domain.learner import SkillOutcome
-from engine.domain.records import LoggedEvent
 from tests.support.stores import reply as stored_reply
 
 ids = st.text(min_size=1, max_size=12)
@@ -84,7 +84,7 @@ def test_event_encoding_keeps_the_reply_exactly() -> None:
 
 
 def test_a_relay_carries_the_outbox_head_only_up_to_a_gap() -> None:
-    from engine.adapters.redis_relay import head_of, parse_entries
+    from attune.engine.adapters.redis_relay import head_of, parse_entries
 
     flat = ["1|a", "{}", "2|b|with|bars", "{}", "3|c", "", "4|d", "{}"]
     assert parse_entries(flat)[1] == (2, "b|with|bars", "{}")

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gateway.keys import ToolKeys
-from gateway.lti.services import CachedTokenConnector
-from gateway.lti.tool_conf import AttuneRegistration
-from gateway.ports import Registration, ToolKey
+from attune.gateway.keys import ToolKeys
+from attune.gateway.lti.services import CachedTokenConnector
+from attune.gateway.lti.tool_conf import AttuneRegistration
+from attune.gateway.ports import Registration, ToolKey
 
 SCOPES = ("https://purl.imsglobal.org/spec/lti-ags/scope/score",)
 MARGIN = 60

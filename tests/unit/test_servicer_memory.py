@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
-from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 
-from engine.adapters.memory_store import MemoryStore
-from engine.domain.course import Course
-from engine.domain.learner import DktState, LearnerState
-from engine.domain.records import DktView, LoggedEvent
-from engine.ports import BktOnlyTracer, Tracer
+from attune.engine.adapters.memory_store import MemoryStore
+from attune.engine.domain.course import Course
+from attune.engine.domain.learner import DktState, LearnerState
+from attune.engine.domain.records import DktView, LoggedEvent
+from attune.engine.ports import BktOnlyTracer, Tracer
+from attune.engine.v1 import course_pb2, events_pb2, events_pb2_grpc, learner_pb2
 from tests.support.courses import chain_course
 from tests.support.engine_server import META_A, ManualClock, engine_client
 

@@ -9,11 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from attune.cli import build_parser
+from attune.engine.adapters.factory import StoreConfigError, open_store
+from attune.engine.domain.errors import UnauthenticatedError
+from attune.engine.grpc.auth import StaticTokenAuthenticator
+from attune.engine.settings import EngineSettings
 from attune.settings import engine_settings
-from engine.adapters.factory import StoreConfigError, open_store
-from engine.domain.errors import UnauthenticatedError
-from engine.grpc.auth import StaticTokenAuthenticator
-from engine.settings import EngineSettings
 
 
 def test_environment_and_nested_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,8 +81,8 @@ def test_the_engine_settings_know_nothing_of_the_gateway() -> None:
         EngineSettings.model_fields
     )
     probe = (
-        "import sys, engine.settings\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'gateway', 'models'}))"
+        "import sys, attune.engine.settings\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('attune.gateway', 'attune.models'))))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -90,7 +90,7 @@ def test_the_engine_settings_know_nothing_of_the_gateway() -> None:
 
 
 def test_the_lrs_keeps_its_names_from_before_the_split(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gateway.settings import GatewaySettings
+    from attune.gateway.settings import GatewaySettings
 
     monkeypatch.setenv("ATTUNE_LRS_URL", "https://lrs.example.edu/xapi")
     monkeypatch.setenv("ATTUNE_LRS_USERNAME", "attune")
@@ -105,7 +105,7 @@ def test_the_lrs_keeps_its_names_from_before_the_split(monkeypatch: pytest.Monke
 
 
 def test_the_gateways_own_names_win(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gateway.settings import GatewaySettings
+    from attune.gateway.settings import GatewaySettings
 
     monkeypatch.setenv("ATTUNE_LRS_URL", "https://old.example.edu/xapi")
     monkeypatch.setenv("ATTUNE_LRS_USERNAME", "old-user")
@@ -130,7 +130,7 @@ def test_the_gateways_own_names_win(monkeypatch: pytest.MonkeyPatch) -> None:
     ["127.0.0.1:50051", "engine.internal:443", "[::1]:50051", "dns:///engine:50051", "unix:/s"],
 )
 def test_dialable_engine_addresses(address: str) -> None:
-    from gateway.settings import GatewaySettings
+    from attune.gateway.settings import GatewaySettings
 
     assert GatewaySettings(engine_address=address).engine_address == address
 
@@ -139,7 +139,7 @@ def test_dialable_engine_addresses(address: str) -> None:
     "address", ["", "engine", "engine:", ":50051", "engine:0", "engine:65536", "a b:1", "::1:1"]
 )
 def test_malformed_engine_addresses_are_refused_naming_them(address: str) -> None:
-    from gateway.settings import GatewaySettings
+    from attune.gateway.settings import GatewaySettings
 
     named = f"(?s)engine_address.*{re.escape(repr(address))} is not an engine address"
     with pytest.raises(ValidationError, match=named):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from gateway.statements import (
+from attune.gateway.statements import (
     Grade,
     LearningEvent,
     Person,
@@ -28,9 +28,9 @@ from gateway.statements import (
     caliper_event_id,
     xapi_statement_id,
 )
-from gateway.statements.events import EVENT_KINDS
-from gateway.statements.ids import statement_uuid
-from gateway.statements.timefmt import iso_duration, iso_timestamp
+from attune.gateway.statements.events import EVENT_KINDS
+from attune.gateway.statements.ids import statement_uuid
+from attune.gateway.statements.timefmt import iso_duration, iso_timestamp
 from tests.unit.statement_samples import PERSON, all_kinds, event, events, profile
 
 XAPI2_ONLY = ("contextAgents", "contextGroups")

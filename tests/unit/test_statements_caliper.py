@@ -18,9 +18,9 @@ from pydantic import TypeAdapter
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from gateway.statements import LearningEvent, build_caliper, envelope
-from gateway.statements.caliper import CALIPER_CONTEXT
-from gateway.statements.events import EVENT_KINDS
+from attune.gateway.statements import LearningEvent, build_caliper, envelope
+from attune.gateway.statements.caliper import CALIPER_CONTEXT
+from attune.gateway.statements.events import EVENT_KINDS
 from tests.support.shared_data import shared_root
 from tests.unit.statement_samples import PERSON, all_kinds, event, events, profile
 

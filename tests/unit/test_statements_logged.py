@@ -3,10 +3,10 @@ those onto valid statements."""
 
 from __future__ import annotations
 
-from attune.engine.v1 import events_pb2, learner_pb2
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from gateway.statements import build_caliper, build_xapi, from_logged, xapi_statement_id
+from attune.engine.v1 import events_pb2, learner_pb2
+from attune.gateway.statements import build_caliper, build_xapi, from_logged, xapi_statement_id
 from tests.unit.statement_samples import REGISTRATION, profile
 
 

@@ -7,18 +7,18 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from attune.engine.v1 import events_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.statements import (
+from attune.engine.v1 import events_pb2
+from attune.gateway.statements import (
     LearningEvent,
     TenantProfile,
     build_caliper,
     build_xapi,
     from_logged,
 )
-from gateway.statements.timefmt import FIRST_MS, LAST_MS, epoch_millis, iso_timestamp
+from attune.gateway.statements.timefmt import FIRST_MS, LAST_MS, epoch_millis, iso_timestamp
 
 PROFILE = TenantProfile(
     tenant="t", home_page="https://lms.example", activity_base="https://attune.example/xapi"

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from content.question import Question, QuestionKind
-from content.templates import LEVELS, content_ref, parse_content, render, template_names
+from attune.content.question import Question, QuestionKind
+from attune.content.templates import LEVELS, content_ref, parse_content, render, template_names
 
 SEEDS = range(60)
 ALL = [(name, level) for name in template_names() for level in LEVELS]
@@ -84,7 +84,7 @@ def test_rendering_is_the_same_in_another_process() -> None:
     # A page re-renders a question from (content, seed) later, maybe in another worker, so
     # the result must not depend on per-process state such as str hash randomisation.
     script = (
-        "from content.templates import render;"
+        "from attune.content.templates import render;"
         "print(render('template:eq-fractions?level=3', 42).prompt)"
     )
     out = subprocess.run(

@@ -7,16 +7,16 @@ from dataclasses import replace
 
 import pytest
 
-from engine.domain import bkt
-from engine.domain.bkt import BktParams
-from engine.domain.course import DiagnosticPolicy, Item, MasteryPolicy, Skill, build_course
-from engine.domain.credibility import CredibilityPolicy, credibility
-from engine.domain.gaps import find_gaps, remediation_targets
-from engine.domain.item_stats import ItemStats, gain_posterior, median_ms, observe
-from engine.domain.learner import LearnerState, Response
-from engine.domain.policy import Reason, SelectionContext, recommend
-from engine.domain.tutoring import HOUR, TutorPolicy
-from engine.domain.update import apply_response
+from attune.engine.domain import bkt
+from attune.engine.domain.bkt import BktParams
+from attune.engine.domain.course import DiagnosticPolicy, Item, MasteryPolicy, Skill, build_course
+from attune.engine.domain.credibility import CredibilityPolicy, credibility
+from attune.engine.domain.gaps import find_gaps, remediation_targets
+from attune.engine.domain.item_stats import ItemStats, gain_posterior, median_ms, observe
+from attune.engine.domain.learner import LearnerState, Response
+from attune.engine.domain.policy import Reason, SelectionContext, recommend
+from attune.engine.domain.tutoring import HOUR, TutorPolicy
+from attune.engine.domain.update import apply_response
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
 COURSE = build_course(
@@ -171,7 +171,7 @@ def test_dkt_predictions_replace_bkt_for_zpd() -> None:
 
 
 def test_thompson_draws_follow_the_posterior() -> None:
-    from engine.domain.item_stats import sample_gain
+    from attune.engine.domain.item_stats import sample_gain
 
     rng = random.Random(3)
     good = ItemStats(count=200, gain_sum=200 * 0.15)

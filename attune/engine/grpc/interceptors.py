@@ -1,0 +1,202 @@
+"""Server interceptors: request context and error mapping (outermost), then auth, then the
+guard against request bodies that do not parse (innermost, see engine/grpc/malformed.py).
+
+Both wrap the method handler's behaviour, so the servicers carry no try/except and no auth.
+Health checking and reflection are public: load balancers and grpcurl call them unauthenticated.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeAlias
+
+import grpc
+import structlog
+from grpc import aio
+
+from attune.engine.domain.errors import DomainError
+from attune.engine.domain.limits import ECHO_CHARS
+from attune.engine.grpc.auth import TENANT, Authenticator
+from attune.engine.grpc.malformed import guard_deserializer, guard_handler
+from attune.engine.grpc.status import status_for
+
+log = structlog.get_logger("attune.grpc")
+
+PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+Behaviour = Callable[..., Any]
+Wrap = Callable[[Behaviour, str], Behaviour]
+# The interceptors see every method, so a handler's request and response types are open.
+# (Strings: grpc's classes are generic in its stubs only, not at run time.)
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+Continuation: TypeAlias = "Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]]"
+
+
+def _rewrap(
+    handler: Handler,
+    wrap: Wrap,
+    method: str,
+    deserializer: Callable[[bytes], Any] | None = None,
+) -> Handler:
+    kwargs = {
+        "request_deserializer": deserializer or handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(wrap(handler.unary_unary, method), **kwargs)
+    if handler.stream_stream:
+        return grpc.stream_stream_rpc_method_handler(wrap(handler.stream_stream, method), **kwargs)
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(wrap(handler.unary_stream, method), **kwargs)
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(wrap(handler.stream_unary, method), **kwargs)
+    raise ValueError(f"{method}: a method handler without a behaviour")
+
+
+def _is_streaming_response(handler: Handler) -> bool:
+    return bool(handler.stream_stream or handler.unary_stream)
+
+
+class _BehaviourInterceptor(aio.ServerInterceptor, abc.ABC):
+    """Wraps the behaviour of every non-public method handler with a unary or a stream hook.
+    A subclass must give both hooks: it cannot be built otherwise."""
+
+    async def intercept_service(
+        self,
+        continuation: Continuation,
+        details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(PUBLIC_PREFIXES):
+            return handler
+        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
+        hook = self.wrap_stream if _is_streaming_response(handler) else self.wrap_unary
+        return _rewrap(handler, lambda b, m: hook(b, m, metadata), details.method)
+
+    @abc.abstractmethod
+    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        """Return the wrapped unary-response behaviour."""
+
+    @abc.abstractmethod
+    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        """Return the wrapped stream-response behaviour."""
+
+
+class ContextInterceptor(_BehaviourInterceptor):
+    """Binds ``rpc`` and ``request_id`` to the log context, maps domain errors to status
+    codes (and anything unexpected to INTERNAL with a generic message), logs each call."""
+
+    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        request_id = _request_id(metadata)
+
+        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            _enter(method, request_id, context)
+            started = time.perf_counter()
+            try:
+                reply = await behaviour(request, context)
+            except aio.AbortError:
+                raise
+            except Exception as exc:
+                await _abort(context, exc, started)
+            _done(started)
+            return reply
+
+        return unary
+
+    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        request_id = _request_id(metadata)
+
+        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            _enter(method, request_id, context)
+            started = time.perf_counter()
+            try:
+                async for reply in behaviour(request, context):
+                    yield reply
+            except aio.AbortError:
+                raise
+            except Exception as exc:
+                await _abort(context, exc, started)
+            _done(started)
+
+        return stream
+
+
+class AuthInterceptor(_BehaviourInterceptor):
+    """Authenticates every non-public call and sets the tenant for the servicers."""
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._auth = authenticator
+
+    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            _authenticate(self._auth, metadata)
+            return await behaviour(request, context)
+
+        return unary
+
+    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            _authenticate(self._auth, metadata)
+            async for reply in behaviour(request, context):
+                yield reply
+
+        return stream
+
+
+def _authenticate(auth: Authenticator, metadata: dict[str, str]) -> None:
+    tenant = auth.authenticate(metadata)
+    TENANT.set(tenant)
+    structlog.contextvars.bind_contextvars(tenant=tenant)
+
+
+def _request_id(metadata: dict[str, str]) -> str:
+    """The caller's ``x-request-id`` when it is short and printable, else a new one: it is
+    repeated in every log line of the call and in the trailing metadata."""
+    given = metadata.get("x-request-id", "")
+    if given and len(given) <= ECHO_CHARS and given.isprintable():
+        return given
+    return uuid.uuid4().hex
+
+
+class MalformedRequestInterceptor(aio.ServerInterceptor):
+    """Innermost: a request body that is not a valid protobuf message is INVALID_ARGUMENT,
+    not UNKNOWN with the parser's exception in the details."""
+
+    async def intercept_service(
+        self,
+        continuation: Continuation,
+        details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        public = details.method.startswith(PUBLIC_PREFIXES)
+        return _rewrap(
+            handler,
+            lambda behaviour, _method: guard_handler(handler, behaviour, public),
+            details.method,
+            guard_deserializer(handler.request_deserializer),
+        )
+
+
+def _enter(method: str, request_id: str, context: aio.ServicerContext) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(rpc=method, request_id=request_id)
+    context.set_trailing_metadata((("x-request-id", request_id),))
+
+
+def _done(started: float) -> None:
+    log.debug("rpc.ok", ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+async def _abort(context: aio.ServicerContext, exc: Exception, started: float) -> None:
+    code, message = status_for(exc)
+    ms = round((time.perf_counter() - started) * 1000, 3)
+    if isinstance(exc, DomainError):
+        log.info("rpc.refused", code=code.name, error=message, ms=ms)
+    else:
+        log.error("rpc.failed", code=code.name, ms=ms, exc_info=exc)
+    await context.abort(code, message)

@@ -1,0 +1,122 @@
+"""The engine's gRPC server: services, health checking, reflection, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+
+import structlog
+from grpc import aio
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from attune.engine.domain.tutoring import TutorPolicy
+from attune.engine.grpc.auth import Authenticator
+from attune.engine.grpc.interceptors import (
+    AuthInterceptor,
+    ContextInterceptor,
+    MalformedRequestInterceptor,
+)
+from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
+from attune.engine.ports import Clock, EngineStore, Tracer
+from attune.engine.service import Engine
+from attune.engine.v1 import (
+    course_pb2,
+    course_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
+    learner_pb2,
+    learner_pb2_grpc,
+)
+
+log = structlog.get_logger("attune.server")
+
+SERVICE_NAMES = (
+    course_pb2.DESCRIPTOR.services_by_name["CourseService"].full_name,
+    learner_pb2.DESCRIPTOR.services_by_name["LearnerService"].full_name,
+    events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
+)
+
+
+class PortUnavailableError(OSError):
+    """The address cannot be bound (taken by another process, or not ours to bind)."""
+
+
+@dataclass
+class RunningServer:
+    """A started server and the port it bound (useful with port 0)."""
+
+    server: aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    engine: Engine
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking calls, let in-flight calls finish for ``grace`` s, flush the store."""
+        for name in ("", *SERVICE_NAMES):
+            await _set_health(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(grace)
+        await self.engine.close()
+        log.info("server.stopped", port=self.port)
+
+
+async def _set_health(servicer: health.aio.HealthServicer, name: str, status: int) -> None:
+    await servicer.set(name, status)
+
+
+def build_engine(
+    store: EngineStore,
+    tracer: Tracer | None = None,
+    tutor: TutorPolicy | None = None,
+    clock: Clock | None = None,
+) -> Engine:
+    """The engine over ``store``, with DKT from ``tracer`` (None: BKT only, see
+    :func:`engine.dkt.serving.open_tracer` for the ONNX one)."""
+    return Engine(store, clock=clock, tutor=tutor, tracer=tracer)
+
+
+async def start_server(
+    engine: Engine, authenticator: Authenticator, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
+    """Build and start the server on ``host:port`` (0 picks a free port)."""
+    server = aio.server(
+        interceptors=[
+            ContextInterceptor(),
+            AuthInterceptor(authenticator),
+            MalformedRequestInterceptor(),
+        ],
+        # grpc sets SO_REUSEPORT by default: a second engine on the same port would then
+        # take half the connections, over another store. The port is this process's alone.
+        options=[("grpc.so_reuseport", 0)],
+    )
+    course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
+    learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
+    events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(engine), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as exc:  # grpc's "Failed to bind to address ..."
+        raise PortUnavailableError(
+            f"cannot listen on {host}:{port} (gRPC): the address is in use or not available"
+        ) from exc
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await _set_health(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("server.started", host=host, port=bound)
+    return RunningServer(server=server, port=bound, health=health_servicer, engine=engine)
+
+
+async def run_until_signalled(running: RunningServer, grace: float) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("server.stopping", grace_s=grace)
+    await running.stop(grace)

@@ -1,0 +1,169 @@
+"""The engine deployable: build the engine from :class:`EngineSettings`, listen, serve until
+SIGTERM or SIGINT. ``attune engine`` runs it alone; ``attune serve`` starts the gateway between
+:func:`listen` and :meth:`ListeningEngine.serve`.
+
+Starting is two steps so that a composition can check its own parts in between: open
+(store, DKT models, the engine, the demo course) then listen. Anything in the way is an
+:class:`EngineStartupError` naming it; the command line prints it and exits with status 2.
+Nothing here imports the gateway or the offline ``models`` package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from attune.engine.dkt.registry import ModelRegistry
+from attune.engine.grpc.server import RunningServer
+from attune.engine.ports import EngineStore
+from attune.engine.service import Engine
+from attune.engine.settings import DEV_TOKEN, EngineSettings
+
+log = structlog.get_logger("attune.engine")
+
+
+class EngineStartupError(Exception):
+    """The engine cannot start; the message names what is in the way (a data dir another
+    process holds, a port in use, a store that cannot be opened)."""
+
+
+@dataclass
+class OpenedEngine:
+    """An engine over its open store, not yet listening."""
+
+    settings: EngineSettings
+    engine: Engine
+    registry: ModelRegistry | None
+
+    async def close(self) -> None:
+        """Release the store (a start that stops before listening)."""
+        await self.engine.close()
+
+
+async def open_engine(settings: EngineSettings) -> OpenedEngine:
+    """Open the store, load the DKT models and, when enabled, the demo course."""
+    from attune.engine.dkt.serving import open_tracer
+    from attune.engine.grpc.server import build_engine
+
+    store = await _open_store(settings)
+    registry, tracer = open_tracer(settings.models_dir, batching=settings.dkt_batching)
+    engine = build_engine(store, tracer=tracer, tutor=settings.tutor.policy())
+    if settings.demo_course:
+        await _put_demo_course(engine, settings.default_tenant, registry)
+    if DEV_TOKEN in settings.auth.tokens:
+        log.warning(
+            "auth.dev_token",
+            hint="the development token is accepted; set ATTUNE_AUTH__TOKENS in production",
+        )
+    return OpenedEngine(settings, engine, registry)
+
+
+@dataclass
+class ListeningEngine:
+    """An engine serving gRPC on ``port``. SIGTERM and SIGINT are caught from the moment it
+    listens (before it says so), so a supervisor that signals as soon as it reads the
+    "listening" line gets a graceful stop, never the default kill."""
+
+    opened: OpenedEngine
+    server: RunningServer
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as bound (the port is the real one when 0 was asked for)."""
+        return f"{self.opened.settings.host}:{self.server.port}"
+
+    async def stop(self) -> None:
+        """Stop at once (a composition whose next part failed to start)."""
+        await self.server.stop(0)
+
+    async def serve(self, on_stop: Callable[[], None] | None = None) -> None:
+        """Serve until SIGTERM or SIGINT, reloading DKT models meanwhile; then stop
+        gracefully and call ``on_stop`` (a composed gateway's stop)."""
+        from attune.engine.dkt.watch import watch
+
+        settings = self.opened.settings
+        registry = self.opened.registry
+        watcher = None
+        if registry is not None:
+            watcher = asyncio.create_task(watch(registry, settings.models_poll_seconds))
+        try:
+            await self.stopping.wait()
+            log.info("server.stopping", grace_s=settings.grace_seconds)
+            await self.server.stop(settings.grace_seconds)
+        finally:
+            if on_stop is not None:
+                on_stop()
+            if watcher is not None:
+                watcher.cancel()
+
+
+async def listen(opened: OpenedEngine) -> ListeningEngine:
+    """Start the gRPC server on the settings' host and port. A port that cannot be bound
+    releases the store and is an :class:`EngineStartupError` naming the address."""
+    from attune.engine.grpc.auth import StaticTokenAuthenticator
+    from attune.engine.grpc.server import PortUnavailableError, start_server
+
+    settings = opened.settings
+    try:
+        running = await start_server(
+            opened.engine,
+            StaticTokenAuthenticator(settings.auth.tokens),
+            settings.host,
+            settings.port,
+        )
+    except PortUnavailableError as exc:
+        await opened.close()
+        raise EngineStartupError(str(exc)) from None
+    listening = ListeningEngine(opened, running)
+    print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
+    return listening
+
+
+async def run_engine(settings: EngineSettings) -> None:
+    """``attune engine``: open, listen, serve until signalled."""
+    listening = await listen(await open_engine(settings))
+    await listening.serve()
+
+
+async def _open_store(settings: EngineSettings) -> EngineStore:
+    """The engine's store, or :class:`EngineStartupError` naming the data dir that is in
+    use (the embedded store's lock is held by another process) or cannot be opened. A store
+    URL that cannot be used is a :class:`~engine.adapters.factory.StoreConfigError`."""
+    from attune.engine.adapters.factory import open_store
+    from attune.engine.domain.errors import UnavailableError
+
+    try:
+        return await open_store(settings)
+    except UnavailableError as exc:  # the lock: "another engine process holds ... at <path>"
+        raise EngineStartupError(f"{exc}; stop it or choose another --data-dir") from None
+    except OSError as exc:
+        where = exc.filename or settings.data_dir
+        raise EngineStartupError(
+            f"cannot open the store at {where}: {exc.strerror or exc}"
+        ) from None
+
+
+async def _put_demo_course(engine: Engine, tenant: str, registry: ModelRegistry | None) -> None:
+    """The bundled demo course, pinned to its DKT model when that model is loaded."""
+    from dataclasses import replace
+
+    from attune.engine.demo.course import DEMO_DKT, demo_course
+
+    course = demo_course()
+    if registry is not None and registry.resolve(DEMO_DKT) is not None:
+        course = replace(course, dkt_model=DEMO_DKT)
+    await engine.put_course(tenant, course)

@@ -1,0 +1,151 @@
+"""The engine's ports: small Protocols that adapters implement and mypy checks.
+
+The service depends on these, never on SQLite, Redis or ONNX Runtime directly. Stores take
+and give domain objects; how they encode them is their business (engine/adapters/codec.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from attune.engine.domain.course import Course
+from attune.engine.domain.learner import LearnerState
+from attune.engine.domain.records import DktView, LoggedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A learner state as stored, with the version a compare-and-set commit expects."""
+
+    state: LearnerState
+    version: int
+
+
+class Clock(Protocol):
+    """Wall-clock time in epoch seconds."""
+
+    def now(self) -> float: ...
+
+
+class CourseStore(Protocol):
+    """Durable course definitions, per tenant."""
+
+    async def put_course(self, tenant: str, course: Course) -> None: ...
+
+    async def get_course(self, tenant: str, course_id: str) -> Course | None: ...
+
+    async def list_courses(self, tenant: str, after: str, limit: int) -> Sequence[Course]: ...
+
+
+class LearnerStore(Protocol):
+    """Learner states. ``commit`` appends the event and saves the state atomically."""
+
+    async def load(self, tenant: str, learner_id: str, course_id: str) -> Snapshot | None: ...
+
+    async def prepare(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str
+    ) -> tuple[LoggedEvent | None, Snapshot | None]:
+        """The idempotency check and the state read of one response, together (one round
+        trip on a networked store): the logged event with this id, and the snapshot."""
+        ...
+
+    async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
+        """Append ``event`` and save ``state`` in one atomic step; return the new version.
+
+        Raises :class:`DuplicateEventError` when the learner already logged
+        ``event.event_id`` (the embedded store: the tenant) and
+        :class:`~engine.domain.errors.ConflictError` when the stored version moved on.
+        """
+        ...
+
+    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
+        """Erase the learner's states and events; return (courses, events) erased."""
+        ...
+
+
+class EventLog(Protocol):
+    """The append-only log of responses, read by idempotency checks, outboxes and exports."""
+
+    async def get_event(self, tenant: str, event_id: str, learner_id: str) -> LoggedEvent | None:
+        """The learner's logged event with this id. Event ids are unique per learner: a retry
+        always carries the same learner (the embedded store is stricter: per tenant)."""
+        ...
+
+    async def read_events(self, tenant: str, after: int, limit: int) -> Sequence[LoggedEvent]: ...
+
+    async def read_course_events(
+        self, tenant: str, course_id: str, after: int, limit: int
+    ) -> Sequence[LoggedEvent]: ...
+
+    async def read_learner_events(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> Sequence[LoggedEvent]: ...
+
+
+class EngineStore(CourseStore, LearnerStore, EventLog, Protocol):
+    """Everything the engine persists. One adapter implements all of it so that the state
+    and the log commit together."""
+
+    async def close(self) -> None:
+        """Flush pending writes and release resources."""
+        ...
+
+
+class Tracer(Protocol):
+    """Deep knowledge tracing: advances a learner's DKT state by one answer and predicts
+    P(correct) per skill. A course without a model, or an engine without DKT, gets BKT's
+    predictions instead, with a note saying why when the course pins a model."""
+
+    def why_not(self, course: Course) -> str:
+        """Why the course's pinned model cannot serve it; "" when it can or none is pinned."""
+        ...
+
+    def view(self, course: Course, state: LearnerState) -> DktView:
+        """Predictions from the stored state, without stepping (Recommend, state reads)."""
+        ...
+
+    async def advance(
+        self,
+        course: Course,
+        state: LearnerState,
+        item_skills: Sequence[str],
+        score: float,
+        credible: bool,
+        history: Callable[[], Awaitable[Sequence[LoggedEvent]]],
+    ) -> DktView:
+        """Step the learner through one answer (a too-fast one, ``credible`` False, is not
+        practice and is not fed). ``history`` reads the learner's earlier events in the
+        course, for a tracer that must rebuild a state it cannot use."""
+        ...
+
+
+class BktOnlyTracer:
+    """The :class:`Tracer` of an engine serving no DKT models: BKT predicts everything."""
+
+    NOTE = "DKT serving is disabled"
+
+    def why_not(self, course: Course) -> str:
+        """A pinned model cannot serve here."""
+        return self.NOTE if course.dkt_model else ""
+
+    def view(self, course: Course, state: LearnerState) -> DktView:
+        """No predictions."""
+        return DktView(state.dkt, None, self.why_not(course))
+
+    async def advance(
+        self,
+        course: Course,
+        state: LearnerState,
+        item_skills: Sequence[str],
+        score: float,
+        credible: bool,
+        history: Callable[[], Awaitable[Sequence[LoggedEvent]]],
+    ) -> DktView:
+        """No step: the stored DKT state is kept as it is."""
+        return self.view(course, state)
+
+
+class DuplicateEventError(Exception):
+    """The event id is already in the learner's log (a concurrent retry won the race)."""

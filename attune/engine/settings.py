@@ -1,0 +1,79 @@
+"""The engine's one settings object (``attune engine``; ``attune serve`` builds it next to the
+gateway's). Built once at startup and passed down; nothing reads the environment anywhere
+else. The gateway's settings are its own (gateway/settings.py): neither imports the other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from attune.engine.artifacts_path import shipped_models_dir
+from attune.engine.domain.credibility import CredibilityPolicy
+from attune.engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, TutorPolicy
+
+DEV_TOKEN = "dev-token"
+
+
+class AuthSettings(BaseModel):
+    """Static bearer tokens, each mapped to the tenant it acts for.
+
+    The development default maps ``dev-token`` to the tenant ``default``. Production sets
+    its own, e.g. ``ATTUNE_AUTH__TOKENS='{"s3cret": "univ-a"}'``.
+    """
+
+    tokens: dict[str, str] = Field(default_factory=lambda: {DEV_TOKEN: "default"})
+
+
+class TutorSettings(BaseModel):
+    """The engine-wide tutoring policy (see engine/domain/tutoring.py), e.g.
+    ``ATTUNE_TUTOR__TOO_FAST_FLOOR_MS=3000``."""
+
+    too_fast_floor_ms: int = Field(default=2000, ge=0)
+    too_fast_fraction: float = Field(default=0.10, ge=0, le=1)
+    too_fast_weight: float = Field(default=0.2, ge=0, le=1)
+    review_interval_hours: float = Field(default=48.0, gt=0)
+    review_growth: float = Field(default=2.0, ge=1)
+    gap_failures: int = Field(default=3, ge=1)
+
+    def policy(self) -> TutorPolicy:
+        """The domain policy these settings describe."""
+        return TutorPolicy(
+            credibility=CredibilityPolicy(
+                floor_ms=self.too_fast_floor_ms,
+                fraction=self.too_fast_fraction,
+                weight=self.too_fast_weight,
+            ),
+            review=ReviewPolicy(
+                interval_s=self.review_interval_hours * HOUR, growth=self.review_growth
+            ),
+            gaps=GapPolicy(
+                failures=self.gap_failures, suspect_failures=max(5, self.gap_failures + 2)
+            ),
+        )
+
+
+class EngineSettings(BaseSettings):
+    """Every knob of the engine. Environment variables use the ``ATTUNE_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", env_nested_delimiter="__")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=50051, ge=0, le=65535)
+    # Empty: the embedded store under data_dir. Also sqlite:///path/to/file.db.
+    store_url: str = ""
+    data_dir: Path = Path(".attune")
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    grace_seconds: float = Field(default=10.0, ge=0)
+    demo_course: bool = True  # load the bundled demo course into the default tenant
+    default_tenant: str = "default"
+    # DKT artifacts: <models_dir>/<name>/<version>/{model.onnx, manifest.json}; empty
+    # disables DKT serving. Default: the artifacts shipped with the distribution.
+    models_dir: Path | None = Field(default_factory=shipped_models_dir)
+    models_poll_seconds: float = Field(default=5.0, ge=0)  # 0: reload on SIGHUP only
+    dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    tutor: TutorSettings = Field(default_factory=TutorSettings)

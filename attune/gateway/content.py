@@ -1,0 +1,58 @@
+"""Item content for the pages: courses fetched from the engine (cached briefly) and item
+content references rendered into questions.
+
+The contract leaves ``Item.content`` to "the page that renders it". The demo course's items
+are ``template:NAME?level=N`` references, rendered by :mod:`content.templates`: pure code
+shared with the engine's tooling, never engine internals. The same content and seed always
+render the same question, which is how an answer is checked against the question that was
+shown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from attune.content.templates import Question, render
+from attune.engine.v1 import course_pb2
+from attune.gateway.engine_port import EngineClient
+from attune.gateway.errors import BadRequestError
+
+COURSE_TTL_S = 30.0
+
+
+def render_item(item: course_pb2.Item, seed: int) -> Question:
+    """The question an item renders to for ``seed``."""
+    try:
+        return render(item.content, seed)
+    except ValueError as exc:
+        raise BadRequestError(f"item {item.item_id!r} cannot be shown: {exc}") from exc
+
+
+class CourseCache:
+    """Courses by (tenant, course id), re-read from the engine after ``ttl`` seconds so that
+    a PutCourse shows up without a restart."""
+
+    def __init__(
+        self,
+        engine: EngineClient,
+        ttl: float = COURSE_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._courses: dict[tuple[str, str], tuple[float, course_pb2.Course]] = {}
+
+    def get(self, tenant: str, course_id: str) -> course_pb2.Course:
+        now = self._clock()
+        with self._lock:
+            cached = self._courses.get((tenant, course_id))
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        course = self._engine.get_course(tenant, course_id)
+        with self._lock:
+            self._courses[(tenant, course_id)] = (now, course)
+        return course

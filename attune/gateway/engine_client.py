@@ -1,0 +1,105 @@
+"""The gateway's way to the engine (:class:`gateway.engine_port.EngineClient`) over the public
+gRPC contract: one channel, the tenant's credential on every call (the engine takes the tenant
+from it, never from the body)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+import grpc
+
+from attune.engine.v1 import (
+    course_pb2,
+    course_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
+    learner_pb2,
+    learner_pb2_grpc,
+)
+from attune.gateway.errors import EngineCallError, UnknownTenantError
+
+TIMEOUT_S = 10.0
+_Request = TypeVar("_Request")
+_Reply = TypeVar("_Reply")
+
+
+class GrpcEngineClient:
+    """:class:`EngineClient` over synchronous stubs (the gateway's WSGI threads block on
+    them)."""
+
+    def __init__(self, target: str, tokens: Mapping[str, str]) -> None:
+        self._channel = grpc.insecure_channel(target)
+        self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
+        self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
+        self._events = events_pb2_grpc.EventServiceStub(self._channel)
+        self._tokens = dict(tokens)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def _meta(self, tenant: str) -> tuple[tuple[str, str], ...]:
+        token = self._tokens.get(tenant)
+        if token is None:
+            raise UnknownTenantError(f"no engine credential for tenant {tenant!r}")
+        return (("authorization", f"Bearer {token}"),)
+
+    def _call(
+        self,
+        tenant: str,
+        method: grpc.UnaryUnaryMultiCallable[_Request, _Reply],
+        request: _Request,
+    ) -> _Reply:
+        try:
+            return method(request, metadata=self._meta(tenant), timeout=TIMEOUT_S)
+        except grpc.RpcError as exc:
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+
+    def get_course(self, tenant: str, course_id: str) -> course_pb2.Course:
+        """The course, or :class:`EngineCallError` NOT_FOUND."""
+        reply = self._call(
+            tenant, self._courses.GetCourse, course_pb2.GetCourseRequest(course_id=course_id)
+        )
+        return reply.course
+
+    def list_courses(self, tenant: str) -> list[course_pb2.Course]:
+        """Every course of the tenant (paging through ListCourses)."""
+        courses: list[course_pb2.Course] = []
+        token = ""
+        while True:
+            reply = self._call(
+                tenant,
+                self._courses.ListCourses,
+                course_pb2.ListCoursesRequest(page_size=100, page_token=token),
+            )
+            courses.extend(reply.courses)
+            token = reply.next_page_token
+            if not token:
+                return courses
+
+    def record(
+        self, tenant: str, request: learner_pb2.RecordResponseRequest
+    ) -> learner_pb2.RecordResponseResponse:
+        """RecordResponse; a retry with the same event id gets the original reply."""
+        return self._call(tenant, self._learners.RecordResponse, request)
+
+    def recommend(
+        self, tenant: str, learner_id: str, course_id: str, max_items: int = 3
+    ) -> learner_pb2.RecommendResponse:
+        request = learner_pb2.RecommendRequest(
+            learner_id=learner_id, course_id=course_id, max_items=max_items
+        )
+        return self._call(tenant, self._learners.Recommend, request)
+
+    def state(
+        self, tenant: str, learner_id: str, course_id: str
+    ) -> learner_pb2.GetLearnerStateResponse:
+        request = learner_pb2.GetLearnerStateRequest(learner_id=learner_id, course_id=course_id)
+        return self._call(tenant, self._learners.GetLearnerState, request)
+
+    def list_events(
+        self, tenant: str, after_log_id: int, page_size: int = 100
+    ) -> events_pb2.ListEventsResponse:
+        """One page of the tenant's event log after the cursor."""
+        request = events_pb2.ListEventsRequest(after_log_id=after_log_id, page_size=page_size)
+        return self._call(tenant, self._events.ListEvents, request)

@@ -1,0 +1,115 @@
+"""Run the gateway: waitress (a production WSGI server, pure Python) on a thread pool, plus the
+grade outbox's sender thread. ``attune gateway`` runs it alone (gateway/main.py); ``attune
+serve`` starts it next to the engine."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from attune.gateway.app import Gateway, build_gateway, create_app
+from attune.gateway.edges import GatewayEdges
+from attune.gateway.engine_client import GrpcEngineClient
+from attune.gateway.grades.outbox import ScoreSender
+from attune.gateway.http_server import create_hardened_server
+from attune.gateway.lrs.ports import StatementOutbox
+from attune.gateway.lrs.targets import LrsTarget
+from attune.gateway.ports import GatewayStore
+from attune.gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
+from attune.gateway.stores import open_stores
+from attune.gateway.web.redact import install_log_redaction
+from attune.gateway.worker import Backoff, Housekeeper
+
+log = structlog.get_logger("attune.gateway")
+DEV_INGEST_TOKEN = "dev-ingest-token"  # in GatewaySettings.ingest_tokens by default
+HOUSEKEEPING_S = 300.0  # expired nonces, states and sessions are dropped this often
+
+
+@dataclass
+class RunningGateway:
+    """A started gateway: its port, its parts, and how to stop it."""
+
+    port: int
+    base_url: str
+    gateway: Gateway
+    sender: ScoreSender
+    _server: object
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop taking requests and sending scores; close the store and the channel."""
+        self._server.close()  # type: ignore[attr-defined]
+        self._thread.join(5.0)
+        self.sender.stop()
+        self.gateway.relay.stop()
+        self.gateway.statements.close()
+        self.gateway.engine.close()
+        self.gateway.store.close()
+        log.info("gateway.stopped", port=self.port)
+
+
+def start_gateway(
+    settings: GatewaySettings,
+    edges: GatewayEdges,
+    stores: tuple[GatewayStore, StatementOutbox] | None = None,
+) -> RunningGateway:
+    """Open the stores (``settings.store_url``, or the embedded one under
+    ``settings.data_dir``), bind, and serve in background threads, talking to the engine at
+    ``settings.engine_address``. ``settings.lrs``, when it has a URL, replaces the default
+    tenant's stored target named ``default``. ``stores``, when given, were opened by the
+    caller (see :func:`gateway.stores.open_stores`). ``edges``: the vendor
+    adapters, from the composition root (``integrations.edges.gateway_edges()``)."""
+    install_log_redaction()  # before anything is served: no token reaches a log line
+    store, statements = stores or open_stores(settings.store_url, settings.data_dir)
+    engine = GrpcEngineClient(settings.engine_address, settings.engine_tokens)
+    holder: dict[str, Any] = {}
+    # The base URL needs the bound port when none is configured, and the app needs the base
+    # URL: bind first with a placeholder app, then install the real one.
+    # Deadlines for slow clients and the body gate: see gateway.http_server.
+    server = create_hardened_server(lambda environ, start: holder["app"](environ, start), settings)
+    port = int(server.effective_port)
+    base_url = settings.base_url(port)
+    gateway = build_gateway(settings, store, engine, base_url, statements, edges)
+    lrs = settings.lrs
+    if lrs.url:
+        statements.put_target(
+            LrsTarget(
+                tenant=settings.default_tenant,
+                name="default",
+                url=lrs.url,
+                username=lrs.username,
+                password=lrs.password.get_secret_value(),
+                auth="basic" if lrs.username else "none",
+                xapi_version=lrs.xapi_version,
+                home_page=base_url,
+                activity_base=f"{base_url}/xapi",
+            )
+        )
+    gateway.keys.current()  # make the first signing key now, not on the first launch
+    holder["app"] = create_app(gateway)
+    sender = ScoreSender(
+        store,
+        gateway.connector_for,
+        Backoff(settings.outbox_base_delay_seconds, settings.outbox_max_delay_seconds),
+        settings.outbox_poll_seconds,
+        housekeeping=Housekeeper(store.purge_expired, HOUSEKEEPING_S),
+    )
+    sender.start()
+    gateway.relay.start()
+    thread = threading.Thread(target=server.run, name="gateway-http", daemon=True)
+    thread.start()
+    if settings.admin_token == DEV_ADMIN_TOKEN:
+        log.warning(
+            "gateway.dev_admin_token",
+            hint="the development admin token is accepted; set ATTUNE_GATEWAY__ADMIN_TOKEN",
+        )
+    if DEV_INGEST_TOKEN in settings.ingest_tokens:
+        log.warning(
+            "gateway.dev_ingest_token",
+            hint="the development ingest token is accepted; set ATTUNE_GATEWAY__INGEST_TOKENS",
+        )
+    log.info("gateway.listening", url=base_url)
+    return RunningGateway(port, base_url, gateway, sender, server, thread)

@@ -1,0 +1,194 @@
+"""The gateway's one settings object (``attune gateway``; ``attune serve`` builds it next to
+the engine's), e.g. ``ATTUNE_GATEWAY__PORT=8000`` or
+``ATTUNE_GATEWAY__PUBLIC_URL=https://attune.example.edu``. It imports nothing of the engine:
+the gateway reaches the engine only through the gRPC contract, at ``engine_address``.
+
+A few names predate the split and keep working: ``ATTUNE_DATA_DIR``, ``ATTUNE_LOG_FORMAT`` and
+``ATTUNE_LOG_LEVEL`` (shared with the engine) and ``ATTUNE_LRS_URL``, ``ATTUNE_LRS_USERNAME``,
+``ATTUNE_LRS_PASSWORD``, ``ATTUNE_LRS_XAPI_VERSION``. A gateway-specific name
+(``ATTUNE_GATEWAY__DATA_DIR``, ``ATTUNE_GATEWAY__LRS__URL``, ...) wins over them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from attune.gateway.http_settings import HttpSettings
+
+DEV_ADMIN_TOKEN = "dev-admin-token"
+
+# Engine-wide names the gateway reads when its own is not set: field -> variable.
+SHARED_ENV = {
+    "data_dir": "ATTUNE_DATA_DIR",
+    "log_format": "ATTUNE_LOG_FORMAT",
+    "log_level": "ATTUNE_LOG_LEVEL",
+}
+# The default tenant's LRS under its names from before the split: LrsSettings field -> variable.
+LEGACY_LRS_ENV = {
+    "url": "ATTUNE_LRS_URL",
+    "username": "ATTUNE_LRS_USERNAME",
+    "password": "ATTUNE_LRS_PASSWORD",
+    "xapi_version": "ATTUNE_LRS_XAPI_VERSION",
+}
+_HOST = re.compile(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
+
+
+class LrsSettings(BaseModel):
+    """The default tenant's learning record store (issue 7), e.g.
+    ``ATTUNE_GATEWAY__LRS__URL`` (or ``ATTUNE_LRS_URL``). Other tenants' LRSs are set through
+    the admin API. An empty URL: no statements are sent for the default tenant."""
+
+    url: str = ""
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    xapi_version: Literal["1.0.3", "2.0.0"] = "1.0.3"
+
+
+def check_engine_address(value: str) -> str:
+    """``value`` when it is a gRPC target the gateway can dial: ``host:port`` (a name, an IPv4
+    address or a bracketed IPv6 address; port 1-65535), the same behind ``dns:///``, or
+    ``unix:<path>``; otherwise ValueError naming it."""
+    if value.startswith("unix:") and len(value) > len("unix:"):
+        return value
+    address = re.sub(r"^dns:(//[^/]*)?/", "", value)
+    host, sep, port = address.rpartition(":")
+    if (
+        sep
+        and _HOST.fullmatch(host)
+        and port.isascii()
+        and port.isdigit()
+        and 0 < int(port) <= 65535
+    ):
+        return value
+    raise ValueError(
+        f"{value!r} is not an engine address: expected host:port (e.g. 127.0.0.1:50051), "
+        "dns:///host:port or unix:<path>"
+    )
+
+
+class SharedEnvSource(PydanticBaseSettingsSource):
+    """The engine-wide and pre-split variable names (see the module docstring), below the
+    ``ATTUNE_GATEWAY__*`` ones in priority."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ reads every name at once
+
+    def __call__(self) -> dict[str, Any]:
+        env = {name.upper(): value for name, value in os.environ.items()}
+        found: dict[str, Any] = {f: env[v] for f, v in SHARED_ENV.items() if v in env}
+        lrs = {f: env[v] for f, v in LEGACY_LRS_ENV.items() if v in env}
+        if lrs:
+            found["lrs"] = lrs
+        return found
+
+
+class GatewaySettings(BaseSettings):
+    """Every knob of the HTTP gateway. Environment variables use the ``ATTUNE_GATEWAY__``
+    prefix, nested with ``__`` (``ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED=false``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_GATEWAY__", env_nested_delimiter="__")
+
+    # ``attune serve`` only: false serves the engine without the gateway (--no-gateway).
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    # The engine's gRPC address (``attune gateway --engine-address``); ``attune serve`` sets
+    # it to the engine it starts.
+    engine_address: str = "127.0.0.1:50051"
+    # The embedded store's folder (gateway.db) when store_url is empty.
+    data_dir: Path = Path(".attune")
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # The URL platforms reach the gateway at. Empty: http://host:port (development only;
+    # LTI platforms need HTTPS in production).
+    public_url: str = ""
+    threads: int = Field(default=8, ge=1, le=256)
+    # Where the gateway keeps its state: empty for the embedded SQLite file under the data
+    # directory; redis://, rediss:// or redis+cluster:// to share it between gateways.
+    store_url: str = ""
+    # The engine credential used for each tenant (the engine takes the tenant from it).
+    engine_tokens: dict[str, str] = Field(default_factory=lambda: {"default": "dev-token"})
+    # Bearer token of the admin surface (registrations); production sets its own.
+    admin_token: str = DEV_ADMIN_TOKEN
+    # Bounded leeway for the id_token's iat/exp/nbf: platform clocks drift (pylti1p3 #146).
+    clock_skew_seconds: int = Field(default=60, ge=0, le=600)
+    nonce_ttl_seconds: int = Field(default=3600, ge=60)
+    state_ttl_seconds: int = Field(default=600, ge=30)
+    session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    jwks_cache_seconds: int = Field(default=3600, ge=0)
+    # A kid the cached JWKS lacks triggers a refetch, at most once per this many seconds.
+    jwks_refetch_seconds: float = Field(default=10.0, ge=0)
+    # Service tokens are dropped this long before the platform says they expire.
+    token_margin_seconds: int = Field(default=60, ge=0)
+    # The tool's signing keys: a new one every rotate_days; the old stays published a while.
+    key_rotate_days: float = Field(default=30.0, gt=0)
+    key_overlap_days: float = Field(default=7.0, ge=0)
+    # Grade passback outbox: retries with exponential backoff and full jitter.
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_base_delay_seconds: float = Field(default=2.0, gt=0)
+    outbox_max_delay_seconds: float = Field(default=600.0, gt=0)
+    # The course an LTI resource link gets when the activity names none (deep linking does).
+    default_course_id: str = "demo"
+    # Statements to learning record stores (issue 7): the outbox reads the engine's event log
+    # every poll, sends up to statement_batch statements per POST, and backs off like grades.
+    statement_poll_seconds: float = Field(default=1.0, gt=0)
+    statement_batch: int = Field(default=50, ge=1, le=500)
+    statement_base_delay_seconds: float = Field(default=2.0, gt=0)
+    statement_max_delay_seconds: float = Field(default=600.0, gt=0)
+    # GET /demo opens the practice page for a fresh anonymous learner of the default tenant,
+    # without an LMS. For trying Attune out; production turns it off.
+    demo_page: bool = True
+    default_tenant: str = "default"
+    # Bearer tokens of statement ingestion (POST/PUT /xapi/statements, POST /caliper): token ->
+    # tenant. The default is a development token for the default tenant; production sets its
+    # own, e.g. ATTUNE_GATEWAY__INGEST_TOKENS='{"<long random token>": "default"}'.
+    ingest_tokens: dict[str, str] = Field(default_factory=lambda: {"dev-ingest-token": "default"})
+    # Dynamic Registration fetches URLs a platform names. Loopback, private and link-local
+    # addresses are refused (no SSRF into the gateway's network) unless this allows them, as the
+    # tests and a platform emulator on 127.0.0.1 need.
+    allow_private_registration_targets: bool = False
+
+    # The default tenant's learning record store.
+    lrs: LrsSettings = Field(default_factory=LrsSettings)
+
+    # The HTTP server against slow and greedy clients: deadlines, body caps, rate limits
+    # (issue 11), e.g. ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED=false.
+    http: HttpSettings = Field(default_factory=HttpSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then ``ATTUNE_GATEWAY__*``, then the shared and pre-split names."""
+        shared = SharedEnvSource(settings_cls)
+        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("engine_address")
+    @classmethod
+    def _dialable(cls, value: str) -> str:
+        return check_engine_address(value)
+
+    def base_url(self, bound_port: int) -> str:
+        """The public base URL, falling back to the bound address."""
+        return self.public_url or f"http://{self.host}:{bound_port}"

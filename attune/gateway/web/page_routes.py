@@ -1,0 +1,172 @@
+"""The learner's practice page, the instructor's roster page and the progress API.
+
+Every page is addressed by its session token (no cookie), and a session only ever shows its
+own learner; instructors see the learners of their own context's roster.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import structlog
+from flask import Blueprint, jsonify, redirect, render_template, request
+
+from attune.gateway.app import current
+from attune.gateway.errors import ForbiddenError, NotFoundError, UnauthorizedError
+from attune.gateway.lti.advantage import members
+from attune.gateway.practice import as_json, progress_rows
+from attune.gateway.sessions import LaunchSession, learner_pseudonym
+
+pages = Blueprint("pages", __name__)
+ROSTER_TTL = 30 * 86400.0
+
+
+def _session(token: str) -> LaunchSession:
+    session = current().sessions.load(token)
+    structlog.contextvars.bind_contextvars(tenant=session.tenant)
+    return session
+
+
+@pages.get("/practice/<token>")
+def practice(token: str) -> Any:
+    """The recommended question, an answer form, progress, and why this question."""
+    gw = current()
+    session = _session(token)
+    state = gw.practice.state(session, session.learner_id)
+    shown = gw.practice.current(token, session, state)
+    return render_template(
+        "practice.html",
+        token=token,
+        session=session,
+        shown=shown,
+        feedback=None,
+        progress=gw.practice.progress(session, state),
+    )
+
+
+@pages.post("/practice/<token>/answer")
+def answer(token: str) -> Any:
+    """Check the answer, record it once, show the feedback and the worked answer."""
+    gw = current()
+    session = _session(token)
+    feedback, state = gw.practice.answer(
+        token, session, request.form.get("event_id", ""), request.form.get("answer", "")
+    )
+    return render_template(
+        "practice.html",
+        token=token,
+        session=session,
+        shown=None,
+        feedback=feedback,
+        progress=gw.practice.progress(session, state),
+    )
+
+
+@pages.get("/api/learners/<learner_id>/progress")
+def progress_api(learner_id: str) -> Any:
+    """A learner's per-skill progress in the session's activity, as JSON. The bearer is a
+    session token: a learner's own, or an instructor's of a context the learner is in."""
+    gw = current()
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Bearer "):
+        raise UnauthorizedError("send the page's session token as 'Authorization: Bearer'")
+    session = _session(auth.removeprefix("Bearer ").strip())
+    if learner_id != session.learner_id and not (
+        session.staff and learner_id in _roster_ids(session)
+    ):
+        raise ForbiddenError("a session can only read its own learner's progress")
+    state = gw.practice.state(session, learner_id)
+    course = gw.courses.get(session.tenant, session.course_id)
+    rows = progress_rows(state, course, set(gw.practice.skills(session)))
+    return jsonify(learner_id=learner_id, course_id=session.course_id, skills=as_json(rows))
+
+
+@pages.get("/instructor/<token>")
+def instructor(token: str) -> Any:
+    """The roster (from NRPS) with each learner's mastery in this activity."""
+    gw = current()
+    session = _staff(token)
+    roster = gw.store.get(session.tenant, _roster_key(session)) or []
+    skills = gw.practice.skills(session)
+    rows = []
+    for member in roster:
+        if not member["learner"]:
+            continue
+        state = gw.practice.state(session, member["learner_id"])
+        mastered = len(set(skills) & set(state.mastered_skill_ids))
+        rows.append({**member, "mastered": mastered, "responses": state.responses})
+    return render_template(
+        "instructor.html",
+        token=token,
+        session=session,
+        rows=rows,
+        total=len(skills),
+        synced=bool(roster),
+    )
+
+
+@pages.post("/instructor/<token>/sync")
+def sync_roster(token: str) -> Any:
+    """Fetch the context's roster with NRPS and keep it."""
+    gw = current()
+    session = _staff(token)
+    if not session.nrps_url:
+        raise ForbiddenError("the platform did not offer the roster service in this launch")
+    connector = gw.connector_for(session.tenant, session.issuer, session.client_id)
+    if connector is None:
+        raise ForbiddenError("the platform's registration was removed")
+    roster = [
+        {
+            "user_id": m.get("user_id", ""),
+            "name": m.get("name", "") or m.get("user_id", ""),
+            "learner": any(r.endswith("#Learner") or r == "Learner" for r in m.get("roles", [])),
+            "learner_id": learner_pseudonym(session.issuer, str(m.get("user_id", ""))),
+            "status": m.get("status", "Active"),
+        }
+        for m in members(connector, session.nrps_url)
+    ]
+    gw.store.put(session.tenant, _roster_key(session), roster, ROSTER_TTL)
+    structlog.get_logger("attune.gateway").info("nrps.synced", members=len(roster))
+    return redirect(f"/instructor/{token}", code=303)
+
+
+@pages.get("/demo")
+def demo() -> Any:
+    """A practice session without an LMS (``ATTUNE_GATEWAY__DEMO_PAGE``, on by default)."""
+    gw = current()
+    if not gw.settings.demo_page:
+        raise NotFoundError("the demo page is turned off (ATTUNE_GATEWAY__DEMO_PAGE=false)")
+    tenant = gw.settings.default_tenant
+    course_id = request.args.get("course", gw.settings.default_course_id)
+    course = gw.courses.get(tenant, course_id)
+    visitor = secrets.token_hex(8)
+    session = LaunchSession(
+        tenant=tenant,
+        issuer="attune:demo",
+        client_id="",
+        deployment_id="",
+        sub=visitor,
+        learner_id=f"demo-{visitor}",
+        course_id=course_id,
+        skill_ids=(),
+        staff=False,
+        activity_title=course.title or course_id,
+    )
+    return redirect(f"/practice/{gw.sessions.create(session)}", code=303)
+
+
+def _staff(token: str) -> LaunchSession:
+    session = _session(token)
+    if not session.staff:
+        raise ForbiddenError("this page is for the course's instructors")
+    return session
+
+
+def _roster_key(session: LaunchSession) -> str:
+    return f"roster:{session.issuer}:{session.context_id}"
+
+
+def _roster_ids(session: LaunchSession) -> set[str]:
+    roster = current().store.get(session.tenant, _roster_key(session)) or []
+    return {m["learner_id"] for m in roster}

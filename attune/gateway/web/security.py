@@ -1,0 +1,149 @@
+"""App-wide request hooks: rate limits before anything is done (429 with Retry-After), and the
+security headers of every response: no referrer, no caching, no MIME sniffing, and on HTML pages
+a CSP that allows exactly the page's own inline style and script, by hash (CSP3 §8.3,
+"hash-source"), framed by the LMSs (``ATTUNE_GATEWAY__HTTP__FRAME_ANCESTORS``).
+
+Hashes, not nonces: a replayed answer renders the same page byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+
+from attune.gateway.app import current
+from attune.gateway.errors import GatewayError, RateLimitedError
+from attune.gateway.web.credentials import ingest_tenant
+from attune.gateway.web.rate_limit import retry_after
+
+# Which limit class an endpoint counts against.
+_SESSION_ENDPOINTS = frozenset({"pages.demo", "lti.login", "lti.launch"})
+_INGEST_ENDPOINTS = frozenset(
+    {"ingest.post_statements", "ingest.put_statement", "ingest.post_caliper"}
+)
+_ADMIN_BLUEPRINTS = frozenset({"admin", "ingest_admin"})
+# The one inline script of the deep-linking response (gateway.lti.deep_linking.response_form),
+# which posts the signed form back to the platform.
+DEEP_LINK_SCRIPT = "document.getElementById('dl').submit()"
+# Endpoints whose page runs an inline script: the template it comes from, or None for the
+# deep-linking response above. Every other page runs no script at all.
+_SCRIPTED = {"lti.dynamic_registration": "registered.html", "lti.deep_link_submit": None}
+_INLINE = re.compile(r"<(style|script)>(.*?)</\1>", re.S)
+
+
+@dataclass(frozen=True)
+class PageHashes:
+    """The CSP hash-sources of the templates' inline blocks, computed once per app."""
+
+    styles: str
+    scripts: dict[str, str]  # endpoint -> hash-sources
+
+
+def hash_source(text: str) -> str:
+    """A CSP hash-source for an inline block's exact text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _inline(app: Flask, template: str, tag: str) -> list[str]:
+    """The hash-sources of ``template``'s inline ``tag`` blocks, which must be static text."""
+    assert app.jinja_loader is not None
+    source = app.jinja_loader.get_source(app.jinja_env, template)[0]
+    found = [body for kind, body in _INLINE.findall(source) if kind == tag]
+    if any("{{" in body or "{%" in body for body in found):
+        raise ValueError(f"{template}: an inline <{tag}> must be static for its CSP hash")
+    return [hash_source(body) for body in found]
+
+
+def install(app: Flask) -> None:
+    """Register the rate limit and the security headers on ``app``."""
+    scripts = {
+        endpoint: " ".join(
+            _inline(app, template, "script") if template else [hash_source(DEEP_LINK_SCRIPT)]
+        )
+        for endpoint, template in _SCRIPTED.items()
+    }
+    app.extensions["attune.csp"] = PageHashes(" ".join(_inline(app, "base.html", "style")), scripts)
+    app.before_request(_rate_limit)
+    app.after_request(_security_headers)
+
+
+def _rate_limit() -> None:
+    gw = current()
+    endpoint = request.endpoint or ""
+    tenant: str | None = None
+    if endpoint in _SESSION_ENDPOINTS:
+        cls = "sessions"
+        if endpoint == "pages.demo":
+            tenant = gw.settings.default_tenant
+        elif endpoint == "lti.login":
+            tenant = _login_tenant()
+    elif endpoint in _INGEST_ENDPOINTS:
+        cls = "ingest"
+        tenant = ingest_tenant(request.headers.get("Authorization", ""), gw.settings.ingest_tokens)
+    elif request.blueprint in _ADMIN_BLUEPRINTS:
+        cls = "admin"
+    else:
+        return
+    wait = gw.limiter.take(cls, request.remote_addr or "", tenant)
+    if wait > 0:
+        raise RateLimitedError(
+            f"too many {cls} requests from this client or tenant; retry in {retry_after(wait)} s",
+            retry_after(wait),
+        )
+
+
+def _login_tenant() -> str | None:
+    """The tenant an OIDC login initiation is for (its registration's), if any."""
+    source = request.args if request.method == "GET" else request.form
+    issuer = source.get("iss", "")
+    if not issuer:
+        return None
+    found = current().tool_conf.lookup(issuer, source.get("client_id") or None)
+    return found.tenant if found is not None else None
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Page URLs carry session tokens: never send them on as a Referer.
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cache-Control", "no-store")
+    if response.mimetype == "text/html":
+        headers["Content-Security-Policy"] = _policy()
+    return response
+
+
+def _policy() -> str:
+    """The page's CSP: its own inline style and script only, forms to ourselves (the
+    deep-linking response: to the platform), framed by the LMSs."""
+    from flask import current_app
+
+    hashes: PageHashes = current_app.extensions["attune.csp"]
+    endpoint = request.endpoint or ""
+    scripts = hashes.scripts.get(endpoint, "'none'")
+    forms = _deep_link_return_origin() if endpoint == "lti.deep_link_submit" else "'self'"
+    ancestors = current().settings.http.frame_ancestors
+    return (
+        f"default-src 'none'; style-src 'self' {hashes.styles}; script-src {scripts}; "
+        f"img-src 'self' data:; form-action {forms}; frame-ancestors {ancestors}; "
+        "base-uri 'none'"
+    )
+
+
+def _deep_link_return_origin() -> str:
+    """The platform origin the deep-linking response form posts to (LTI DL 2.0 §4.4.1,
+    ``deep_link_return_url``), or ``'none'``."""
+    token = (request.view_args or {}).get("token", "")
+    try:
+        session = current().sessions.load(str(token))
+    except GatewayError:
+        return "'none'"
+    url = urlsplit(str(session.deep_link.get("deep_link_return_url", "")))
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return "'none'"
+    return f"{url.scheme}://{url.netloc}"

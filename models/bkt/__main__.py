@@ -1,7 +1,0 @@
-"""``python -m models.bkt fit-bkt|export-events ...``: see :mod:`models.bkt.cli`."""
-
-import sys
-
-from models.bkt.cli import main
-
-sys.exit(main())
