@@ -39,9 +39,11 @@ class RateLimits(BaseModel):
     recently used dropped first): several gateways each allow the full rate."""
 
     enabled: bool = True
-    # /demo, /lti/login and /lti/launch: each writes store rows before anyone is known.
-    sessions_per_client: Rate = Rate(burst=60, per_second=1.0)
-    sessions_per_tenant: Rate = Rate(burst=600, per_second=20.0)
+    # /demo, /lti/login and /lti/launch: each writes store rows before anyone is known. Sized
+    # for a lecture hall of 300 launching at once from behind one campus NAT (a login and a
+    # launch each), while an anonymous flood still writes at most 10 rows a second a client.
+    sessions_per_client: Rate = Rate(burst=600, per_second=5.0)
+    sessions_per_tenant: Rate = Rate(burst=3000, per_second=50.0)
     # POST/PUT /xapi/statements and POST /caliper.
     ingest_per_client: Rate = Rate(burst=120, per_second=20.0)
     ingest_per_tenant: Rate = Rate(burst=240, per_second=40.0)
