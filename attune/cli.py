@@ -6,7 +6,8 @@ offline ``models`` package.
   default a newcomer runs).
 - ``attune engine``: the gRPC engine alone (EngineSettings).
 - ``attune gateway``: the HTTP gateway alone (GatewaySettings), against any engine address.
-- ``attune demo``, ``attune simulate``, ``attune models ...``, ``attune export ...``: tools.
+- ``attune demo``, ``attune simulate``, ``attune models ...``, ``attune export ...``,
+  ``attune content validate``: tools.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 DEFERRED_HELP = {
     "models": "offline models: fit BKT, train and evaluate DKT",
     "export": "export the event log",
+    "content": "course packages: validate",
 }
 
 
@@ -130,7 +132,17 @@ def _register_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     register(sub)  # export xapi
 
 
-DEFERRED: dict[str, Register] = {"models": _register_models, "export": _register_export}
+def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.content.package.cli import register
+
+    register(sub)  # content validate
+
+
+DEFERRED: dict[str, Register] = {
+    "models": _register_models,
+    "export": _register_export,
+    "content": _register_content,
+}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         "demo": _demo,
         "models": _models,
         "export": _export,
+        "content": _content,
         "simulate": _simulate,
     }
     return runners[args.command](args)
@@ -130,6 +131,12 @@ def _export(args: argparse.Namespace) -> int:
     from attune.gateway.export import run as run_export
 
     return run_export(args)
+
+
+def _content(args: argparse.Namespace) -> int:
+    from attune.content.package.cli import run as run_content
+
+    return run_content(args)
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -1,0 +1,44 @@
+"""``attune content validate <path>``: every problem of a course package, with its place.
+
+Exit 0 with a one-line summary when the package is sound; 1 after printing each problem as
+``file: where: field: message`` (empty parts left out), with a count on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_PROBLEMS = 1
+
+
+def register(subparsers: Any) -> None:
+    """Add ``content validate``."""
+    content = subparsers.add_parser("content", help="course packages: validate")
+    commands = content.add_subparsers(dest="content_command", required=True)
+    validate = commands.add_parser(
+        "validate", help="check a course package (a folder or a zip) and list every problem"
+    )
+    validate.add_argument("path", type=Path, help="the package folder or .zip")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed ``content`` command; its exit status."""
+    from attune.content.package import validate_package
+
+    package, problems = validate_package(args.path)
+    if package is None:
+        for problem in problems:
+            print(problem)
+        count = len(problems)
+        print(f"attune: {count} problem{'s' if count != 1 else ''} in {args.path}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    media = len(package.media)
+    print(
+        f"{args.path}: course {package.course_id} version {package.version}: "
+        f"{len(package.skills)} skills, {len(package.items)} items, "
+        f"{media} media file{'s' if media != 1 else ''}; no problems"
+    )
+    return 0
