@@ -282,3 +282,12 @@ def test_any_text_gives_an_import_result(text: str) -> None:
     assert result.package is None or result.package.items
     for problem in (*result.problems, *result.skipped):
         assert problem.file == "quiz.gift"
+
+
+def test_package_validator_problems_leave_the_item_out() -> None:
+    text = '::Img::[html] Which? <img src="media/a.png" alt="A"> {T}\n\n::Ok:: Fine {T}'
+    result = import_gift(text, course_id="c", title="T")
+    assert [(p.where, p.field) for p in result.problems] == [("question 1 (Img) at line 1", "stem")]
+    assert "'media/a.png' is not in the package" in result.problems[0].message
+    assert result.package is not None
+    assert [i.item_id for i in result.package.items] == ["ok"]
