@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given, settings
@@ -239,3 +240,16 @@ def test_any_bytes_give_a_result_never_an_exception(data: bytes) -> None:
     result = _import(data)
     assert isinstance(result, ImportResult)
     assert result.package is not None or result.problems
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["html", "plain_text", "markdown", "other"]))
+def test_any_question_text_gives_a_result_never_an_exception(text: str, kind: str) -> None:
+    stem = escape("".join(c for c in text if c.isprintable()))
+    data = (
+        f'<quiz><question type="truefalse"><questiontext format="{kind}"><text>{stem}</text>'
+        '</questiontext><answer fraction="100"><text>true</text></answer>'
+        '<answer fraction="0"><text>false</text></answer></question></quiz>'
+    ).encode()
+    result = _import(data)
+    assert (result.package is None) == bool(result.problems)
