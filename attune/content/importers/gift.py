@@ -18,15 +18,19 @@ it is left out, and the rest are imported. Nothing here raises on any text.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import cache
 
-from markdown_it import MarkdownIt
-
+from attune.content.importers.gift_text import (
+    TEXT_FORMAT,
+    end_of,
+    find_unescaped,
+    gift_html,
+    unescape,
+    unescaped_positions,
+)
 from attune.content.importers.result import ImportResult
 from attune.content.model import (
     Choice,
@@ -40,8 +44,6 @@ from attune.content.package.problems import Problem, sorted_problems
 from attune.content.package.semantics import Placed, check_items, check_skills
 
 DEFAULT_SKILL = ContentSkill("general", "General")
-_SPECIAL = "~=#{}:\\"
-_FORMAT = re.compile(r"\[(html|moodle|plain|markdown)\]")
 _WEIGHT = re.compile(r"\s*%(-?[0-9]+(?:\.[0-9]+)?)%")
 _NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _RANGE = re.compile(rf"({_NUMBER})\.\.({_NUMBER})")
@@ -169,8 +171,8 @@ def _where(block: _Block, number: int) -> tuple[str, str]:
     """``question N (title) at line L``, and the title (empty when there is none)."""
     name = ""
     if block.text.startswith("::"):
-        end = _find(block.text, "::", 2)
-        name = _unescape(block.text[2:end]).strip() if end >= 0 else ""
+        end = find_unescaped(block.text, "::", 2)
+        name = unescape(block.text[2:end]).strip() if end >= 0 else ""
     named = f" ({name[:80]})" if name else ""
     return f"question {number}{named} at line {block.lines[0]}", name
 
@@ -179,29 +181,29 @@ def _question(block: _Block, skill_id: str) -> ContentItem:
     """One question as an item (its id is set by the caller), or :class:`_Refused`."""
     text = block.text
     if text.startswith("::"):
-        end = _find(text, "::", 2)
+        end = find_unescaped(text, "::", 2)
         if end < 0:
             raise _Refused("title", "the '::' opening the title is never closed")
         text = text[end + 2 :].lstrip()
     offset = len(block.text) - len(text)  # of text in the block, to name lines
     fmt = "moodle"
-    if match := _FORMAT.match(text):
+    if match := TEXT_FORMAT.match(text):
         fmt, text, offset = match[1], text[match.end() :], offset + match.end()
-    opening = _find(text, "{")
+    opening = find_unescaped(text, "{")
     if opening < 0:
         raise _Skipped("a description (no answers): Attune has no description item")
-    closing = _find(text, "}", opening + 1)
+    closing = find_unescaped(text, "}", opening + 1)
     if closing < 0:
         line = block.line_at(offset + opening)
         raise _Refused("answers", f"the '{{' on line {line} is never closed")
-    inner = _find(text[:closing], "{", opening + 1)
+    inner = find_unescaped(text[:closing], "{", opening + 1)
     if inner >= 0:
         line = block.line_at(offset + inner)
         raise _Refused("answers", f"an unescaped '{{' inside the answers on line {line}")
     if text[closing + 1 :].strip():
         raise _Skipped("a missing-word question (text after the answers): Attune has no such item")
     answers, general = text[opening + 1 : closing], ""
-    if (hashes := _find(answers, "####")) >= 0:
+    if (hashes := find_unescaped(answers, "####")) >= 0:
         answers, general = answers[:hashes], answers[hashes + 4 :]
     answers = answers.strip()
     stem = text[:opening].strip()
@@ -213,9 +215,9 @@ def _question(block: _Block, skill_id: str) -> ContentItem:
     item = ContentItem(
         "",
         "choice",
-        _html(stem, fmt),
+        gift_html(stem, fmt),
         (skill_id,),
-        general_feedback_html=_html(general.strip(), fmt),
+        general_feedback_html=gift_html(general.strip(), fmt),
     )
     if kind == "numeric":
         return replace(item, type="numeric", numeric_answers=_numeric(answers[1:], fmt))
@@ -238,9 +240,9 @@ def _kind(answers: str) -> str:
         return "essay"
     if answers.startswith("#"):
         return "numeric"
-    if _find(answers, "~") >= 0:
+    if find_unescaped(answers, "~") >= 0:
         return "choice"
-    head = answers[: _end(answers, "#")].strip().upper()
+    head = answers[: end_of(answers, "#")].strip().upper()
     if head in _TRUE | _FALSE:
         return "truefalse"
     if answers.startswith("=") and "->" in answers:
@@ -254,7 +256,7 @@ def _kind(answers: str) -> str:
 
 def _answers(text: str) -> list[_Answer]:
     """``=`` and ``~`` answers with their ``%weight%`` and ``#feedback``."""
-    marks = [i for i in _positions(text, "=~")]
+    marks = [i for i in unescaped_positions(text, "=~")]
     if not marks or text[: marks[0]].strip():
         raise _Refused("answers", "text before the first '=' or '~' answer")
     found: list[_Answer] = []
@@ -266,7 +268,7 @@ def _answers(text: str) -> list[_Answer]:
                 raise _Refused(f"answers[{n}].weight", f"{weight:g}% is outside -100% to 100%")
         elif part.lstrip().startswith("%"):
             raise _Refused(f"answers[{n}].weight", "a weight is written %50%")
-        cut = _end(part, "#")
+        cut = end_of(part, "#")
         body, feedback = part[:cut].strip(), part[cut + 1 :].strip()
         if not body:
             raise _Refused(f"answers[{n}]", "an empty answer")
@@ -288,9 +290,9 @@ def _choices(answers: list[_Answer], fmt: str) -> tuple[tuple[Choice, ...], bool
     return tuple(
         Choice(
             _choice_id(n),
-            _html(a.body, fmt),
+            gift_html(a.body, fmt),
             w > 0,
-            _html(a.feedback, fmt),
+            gift_html(a.feedback, fmt),
             w / 100 if partial else None,
         )
         for n, (a, w) in enumerate(zip(answers, weights, strict=True))
@@ -298,13 +300,13 @@ def _choices(answers: list[_Answer], fmt: str) -> tuple[tuple[Choice, ...], bool
 
 
 def _true_false(answers: str, fmt: str) -> tuple[Choice, ...]:
-    cut = _end(answers, "#")
+    cut = end_of(answers, "#")
     truth = answers[:cut].strip().upper() in _TRUE
     rest = answers[cut + 1 :]
-    second = _end(rest, "#")
+    second = end_of(rest, "#")
     wrong, right = rest[:second].strip(), rest[second + 1 :].strip()
     # Moodle: the first feedback is for a wrong answer, the second for the right one.
-    feedback = {truth: _html(right, fmt), not truth: _html(wrong, fmt)}
+    feedback = {truth: gift_html(right, fmt), not truth: gift_html(wrong, fmt)}
     return Choice("true", "True", truth, feedback[True]), Choice(
         "false", "False", not truth, feedback[False]
     )
@@ -313,9 +315,9 @@ def _true_false(answers: str, fmt: str) -> tuple[Choice, ...]:
 def _short(answers: list[_Answer], fmt: str) -> tuple[TextAnswer, ...]:
     found = tuple(
         TextAnswer(
-            _unescape(a.body),
+            unescape(a.body),
             score=(100.0 if a.weight is None else a.weight) / 100,
-            feedback_html=_html(a.feedback, fmt),
+            feedback_html=gift_html(a.feedback, fmt),
         )
         for a in answers
     )
@@ -330,15 +332,15 @@ def _numeric(text: str, fmt: str) -> tuple[NumericAnswer, ...]:
     if text.lstrip()[:1] in ("=", "~"):
         written = _answers(text)
     else:
-        cut = _end(text, "#")
+        cut = end_of(text, "#")
         written = [_Answer("=", None, text[:cut].strip(), text[cut + 1 :].strip())]
     found: list[NumericAnswer] = []
     for n, answer in enumerate(written):
-        value, tolerance = _number(_unescape(answer.body), f"answers[{n}]")
+        value, tolerance = _number(unescape(answer.body), f"answers[{n}]")
         weight = answer.weight if answer.weight is not None else 100.0 if answer.mark == "=" else 0
         found.append(
             NumericAnswer(
-                value, tolerance, score=weight / 100, feedback_html=_html(answer.feedback, fmt)
+                value, tolerance, score=weight / 100, feedback_html=gift_html(answer.feedback, fmt)
             )
         )
     if not any(answer.score > 0 for answer in found):
@@ -362,80 +364,6 @@ def _number(text: str, field: str) -> tuple[float, float]:
     if not (math.isfinite(value) and math.isfinite(tolerance)):
         raise _Refused(field, f"{text[:40]!r} is too large")
     return value, tolerance
-
-
-def _html(text: str, fmt: str) -> str:
-    """Escaped GIFT text in ``fmt`` (or its own ``[format]``) as HTML (untrusted: the
-    renderer sanitises it)."""
-    if match := _FORMAT.match(text):
-        fmt, text = match[1], text[match.end() :]
-    text = _unescape(text)
-    if fmt == "plain":
-        return html.escape(text).replace("\n", "<br>")
-    if fmt == "markdown":
-        rendered: str = _markdown().render(text).strip()
-        # One paragraph (a choice, a feedback) reads as its text, without the <p>.
-        if rendered.startswith("<p>") and rendered.count("<p>") == 1 and rendered.endswith("</p>"):
-            rendered = rendered[3:-4]
-        return rendered
-    return text
-
-
-@cache
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark")
-
-
-def _find(text: str, target: str, start: int = 0) -> int:
-    """The first unescaped ``target`` at or after ``start``, or -1."""
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text.startswith(target, i):
-            return i
-        else:
-            i += 1
-    return -1
-
-
-def _end(text: str, target: str) -> int:
-    """The first unescaped ``target``, or the length of ``text``."""
-    found = _find(text, target)
-    return len(text) if found < 0 else found
-
-
-def _positions(text: str, targets: str) -> Iterator[int]:
-    i = 0
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] in targets:
-            yield i
-        i += 1
-
-
-def _unescape(text: str) -> str:
-    """GIFT escapes as their characters; ``\\n`` a new line, except inside LaTeX maths
-    (``\\( \\)``, ``\\[ \\]``, ``$$ $$``), where ``\\neq`` and ``\\nabla`` are commands."""
-    out: list[str] = []
-    i, maths = 0, False
-    while i < len(text):
-        pair = text[i : i + 2]
-        if pair in ("\\(", "\\[", "\\)", "\\]", "$$"):
-            maths = pair in ("\\(", "\\[") or (pair == "$$" and not maths)
-            out.append(pair)
-        elif len(pair) == 2 and pair[0] == "\\" and pair[1] in _SPECIAL:
-            out.append(pair[1])
-        elif pair == "\\n" and not maths:
-            out.append("\n")
-        else:
-            out.append(text[i])
-            i += 1
-            continue
-        i += 2
-    return "".join(out)
 
 
 def _slug(text: str) -> str:
