@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from dataclasses import dataclass
 
 import structlog
@@ -109,14 +107,3 @@ async def start_server(
         await _set_health(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
     log.info("server.started", host=host, port=bound)
     return RunningServer(server=server, port=bound, health=health_servicer, engine=engine)
-
-
-async def run_until_signalled(running: RunningServer, grace: float) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    log.info("server.stopping", grace_s=grace)
-    await running.stop(grace)
