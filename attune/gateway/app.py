@@ -19,6 +19,7 @@ from attune.gateway.edges import GatewayEdges
 from attune.gateway.engine_port import EngineClient
 from attune.gateway.errors import GatewayError, RateLimitedError
 from attune.gateway.keys import ToolKeys
+from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.lrs.relay import StatementRelay
 from attune.gateway.lti.platform_keys import PlatformKeys
@@ -54,6 +55,8 @@ class Gateway:
     relay: StatementRelay
     limiter: RateLimiter  # per process: see gateway.web.rate_limit
     edges: GatewayEdges
+    catalogue: Catalogue
+    wall_clock: Callable[[], float] = time.time
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
         return TenantLaunchStorage(self.store, tenant, self.settings.nonce_ttl_seconds)
@@ -88,6 +91,7 @@ def build_gateway(
     limits."""
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     courses = CourseCache(engine)
+    catalogue = Catalogue(store)
     relay = StatementRelay(
         statements,
         engine,
@@ -109,11 +113,12 @@ def build_gateway(
         ),
         sessions=SessionStore(store, settings.session_ttl_seconds),
         courses=courses,
-        practice=Practice(engine, store, store, courses, emit=relay.emit),
+        practice=Practice(engine, store, store, courses, catalogue, emit=relay.emit),
         statements=statements,
         relay=relay,
         limiter=RateLimiter(settings.http.rate_limits, clock),
         edges=edges,
+        catalogue=catalogue,
     )
 
 
@@ -121,6 +126,7 @@ def create_app(gateway: Gateway) -> Flask:
     """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
+    from attune.gateway.web.content_routes import content_admin, media
     from attune.gateway.web.ingest_admin_routes import ingest_admin
     from attune.gateway.web.ingest_routes import ingest
     from attune.gateway.web.lti_routes import lti
@@ -136,7 +142,7 @@ def create_app(gateway: Gateway) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
     app.extensions["attune"] = gateway
     app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
-    for blueprint in (lti, pages, admin, ingest, ingest_admin):
+    for blueprint in (lti, pages, admin, ingest, ingest_admin, content_admin, media):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above
 

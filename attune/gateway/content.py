@@ -46,6 +46,11 @@ class CourseCache:
         self._lock = threading.Lock()
         self._courses: dict[tuple[str, str], tuple[float, course_pb2.Course]] = {}
 
+    def forget(self, tenant: str, course_id: str) -> None:
+        """Drop a cached course (this process re-reads it at once; others within the TTL)."""
+        with self._lock:
+            self._courses.pop((tenant, course_id), None)
+
     def get(self, tenant: str, course_id: str) -> course_pb2.Course:
         now = self._clock()
         with self._lock:

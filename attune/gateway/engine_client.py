@@ -62,6 +62,13 @@ class GrpcEngineClient:
         )
         return reply.course
 
+    def put_course(self, tenant: str, course: course_pb2.Course) -> course_pb2.Course:
+        """PutCourse: the stored course, or :class:`EngineCallError` (INVALID_ARGUMENT)."""
+        reply = self._call(
+            tenant, self._courses.PutCourse, course_pb2.PutCourseRequest(course=course)
+        )
+        return reply.course
+
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant (paging through ListCourses)."""
         courses: list[course_pb2.Course] = []

@@ -22,6 +22,11 @@ class EngineClient(Protocol):
         """The course, or EngineCallError NOT_FOUND."""
         ...
 
+    def put_course(self, tenant: str, course: course_pb2.Course) -> course_pb2.Course:
+        """Create or replace a course; the stored course (defaults filled in). A course the
+        engine refuses raises EngineCallError INVALID_ARGUMENT naming the field."""
+        ...
+
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant."""
         ...

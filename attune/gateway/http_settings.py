@@ -21,6 +21,8 @@ class BodyLimits(BaseModel):
     caliper: int = Field(default=5 * MIB, ge=KIB)  # POST /caliper
     lti: int = Field(default=64 * KIB, ge=KIB)  # the launch's form post (id_token), login
     admin: int = Field(default=1 * MIB, ge=KIB)  # /admin/...
+    # POST /admin/tenants/<t>/content: a course package or quiz export, media included
+    content: int = Field(default=64 * MIB, ge=KIB)
     practice: int = Field(default=16 * KIB, ge=KIB)  # the answer form and other page posts
     other: int = Field(default=16 * KIB, ge=0)  # every other route
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from attune.gateway.library.ports import ContentStore
 from attune.gateway.outbox.ports import QueueItem
 
 
@@ -123,7 +124,9 @@ class KeyRing(Protocol):
     def retire_key(self, kid: str, at: float) -> None: ...
 
 
-class GatewayStore(KeyValueStore, RegistrationStore, ActivityStore, Outbox, KeyRing, Protocol):
+class GatewayStore(
+    KeyValueStore, RegistrationStore, ActivityStore, Outbox, KeyRing, ContentStore, Protocol
+):
     """Everything the gateway persists; one adapter implements all of it."""
 
     def close(self) -> None: ...

@@ -18,12 +18,15 @@ from typing import Any
 
 import structlog
 
+from attune.content.render.sanitise import plain_text
 from attune.engine.v1 import course_pb2, learner_pb2
+from attune.gateway import practice_content as pc
 from attune.gateway.content import CourseCache, render_item
 from attune.gateway.engine_port import EngineClient
 from attune.gateway.errors import BadRequestError, EngineCallError
 from attune.gateway.grades.grade import SCORE_MAXIMUM, MasteryGrade, score_payload
 from attune.gateway.grades.outbox import queue_score
+from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.ports import KeyValueStore, Outbox
 from attune.gateway.reasons import explain
 from attune.gateway.sessions import LaunchSession
@@ -32,6 +35,7 @@ from attune.gateway.statements import Grade, LearningEvent
 PENDING_TTL = 7 * 86400.0
 ANSWERED_TTL = 2 * 86400.0
 MAX_ANSWER_CHARS = 200
+MAX_CHOICES = 50
 log = structlog.get_logger("attune.gateway.practice")
 
 
@@ -46,6 +50,8 @@ class Shown:
     shown_at: float
     prompt: str
     reasons: tuple[str, ...]
+    content: str = ""  # the engine item's content reference
+    hints_used: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,15 @@ class Feedback:
     prompt: str
     newly_mastered: tuple[str, ...]
     grade: str
+    # Items with stored content (empty for template items): safe HTML fragments.
+    score: float | None = None
+    counted: bool = True  # False: the answer could not be checked and was not recorded
+    item_html: str = ""
+    answer_html: str = ""
+    feedback_html: str = ""
+    solution_html: str = ""
+    resources_html: str = ""
+    hints_used: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +93,7 @@ class Practice:
         store: KeyValueStore,
         outbox: Outbox,
         courses: CourseCache,
+        catalogue: Catalogue,
         clock: Callable[[], float] = time.time,
         emit: Callable[[LearningEvent], object] | None = None,
     ) -> None:
@@ -85,6 +101,8 @@ class Practice:
         self._store = store
         self._outbox = outbox
         self._courses = courses
+        self._catalogue = catalogue
+        self._content = pc.ContentPractice(catalogue, store)
         self._clock = clock
         self._emit = emit
 
@@ -110,15 +128,20 @@ class Practice:
         choice = self._choose(session, course, skills)
         item, skill, reasons = choice
         seed = secrets.randbelow(2**31)
-        question = render_item(item, seed)
+        stored = self._catalogue.item(session.tenant, session.course_id, item)
+        if stored is not None:
+            prompt = plain_text(stored[1].stem_html)[:200]
+        else:
+            prompt = render_item(item, seed).prompt
         shown = Shown(
             event_id=str(uuid.uuid4()),
             item_id=item.item_id,
             skill_id=skill,
             seed=seed,
             shown_at=self._clock(),
-            prompt=question.prompt,
+            prompt=prompt,
             reasons=reasons,
+            content=item.content,
         )
         self._store.put(session.tenant, f"pending:{token}", asdict(shown), PENDING_TTL)
         return shown
@@ -144,8 +167,39 @@ class Practice:
                     return item, skill, ("It practises a skill of this activity.",)
         raise BadRequestError(f"course {course.course_id!r} has no item for this activity")
 
+    def view(self, session: LaunchSession, shown: Shown) -> pc.ContentView | None:
+        """The rendering of a shown item with stored content (None for a template item)."""
+        course = self._courses.get(session.tenant, session.course_id)
+        stored = self._content.stored(session.tenant, course, shown.item_id)
+        if stored is None:
+            return None
+        return self._content.view(session.tenant, *stored, shown.hints_used)
+
+    def hint(self, token: str, session: LaunchSession, event_id: str) -> None:
+        """Show one more hint of the pending question (each taken hint halves the credit)."""
+        pending = self._store.get(session.tenant, f"pending:{token}")
+        if pending is None or pending["event_id"] != event_id:
+            raise BadRequestError("this question is no longer waiting for an answer")
+        shown = Shown(**{**pending, "reasons": tuple(pending["reasons"])})
+        view = self.view(session, shown)
+        if view is None or not view.more_hints:
+            raise BadRequestError("this question has no more hints")
+        pending["hints_used"] = shown.hints_used + 1
+        self._store.put(session.tenant, f"pending:{token}", pending, PENDING_TTL)
+        log.info("practice.hint", tenant=session.tenant, item_id=shown.item_id)
+
+    def preview(self, session: LaunchSession, item_id: str) -> pc.Preview:
+        """An item of the session's course as an instructor previews it."""
+        course = self._courses.get(session.tenant, session.course_id)
+        return self._content.preview(session.tenant, course, item_id)
+
     def answer(
-        self, token: str, session: LaunchSession, event_id: str, given: str
+        self,
+        token: str,
+        session: LaunchSession,
+        event_id: str,
+        given: str,
+        choice_ids: tuple[str, ...] = (),
     ) -> tuple[Feedback, learner_pb2.GetLearnerStateResponse]:
         """Check and record an answer to the pending question (once, whatever the retries);
         the feedback and the learner's state after it."""
@@ -159,47 +213,104 @@ class Practice:
             raise BadRequestError("this question is no longer waiting for an answer")
         if len(given) > MAX_ANSWER_CHARS:
             raise BadRequestError(f"the answer is longer than {MAX_ANSWER_CHARS} characters")
+        if len(choice_ids) > MAX_CHOICES or any(len(c) > MAX_ANSWER_CHARS for c in choice_ids):
+            raise BadRequestError(f"at most {MAX_CHOICES} options can be chosen")
         course = self._courses.get(tenant, session.course_id)
         item = next((i for i in course.items if i.item_id == pending["item_id"]), None)
         if item is None:
             raise BadRequestError(f"item {pending['item_id']!r} is no longer in the course")
-        question = render_item(item, pending["seed"])
-        correct = question.check(given)
-        elapsed_ms = max(0, int((self._clock() - pending["shown_at"]) * 1000))
-        reply = self._engine.record(
-            tenant,
-            learner_pb2.RecordResponseRequest(
+        shown = Shown(**{**pending, "reasons": tuple(pending["reasons"])})
+        marked = self._mark(session, course, shown, given, choice_ids)
+        elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000))
+        names = {s.skill_id: s.name or s.skill_id for s in course.skills}
+        mastered: tuple[str, ...] = ()
+        if marked.credit is None:
+            self._unscored(session, shown, marked.reason)
+        else:
+            request = learner_pb2.RecordResponseRequest(
                 event_id=event_id,
                 learner_id=session.learner_id,
                 course_id=session.course_id,
                 item_id=item.item_id,
-                correct=correct,
                 response_time_ms=elapsed_ms,
-            ),
-        )
-        names = {s.skill_id: s.name or s.skill_id for s in course.skills}
+            )
+            if marked.credit in (0.0, 1.0):
+                request.correct = marked.credit == 1.0
+            else:
+                request.score = marked.credit
+            reply = self._engine.record(tenant, request)
+            mastered = tuple(names.get(m.skill_id, m.skill_id) for m in reply.mastery_events)
+            marked = self._content.offer_resources(
+                tenant, session.learner_id, shown.skill_id, marked, reply
+            )
+            log.info(
+                "practice.answered",
+                tenant=tenant,
+                learner_id=session.learner_id,
+                item_id=item.item_id,
+                correct=marked.feedback["correct"],
+                credit=marked.credit,
+                duplicate=reply.duplicate,
+            )
         state = self.state(session, session.learner_id)
         grade = self.update_grade(session, state, cause=event_id)
         feedback = Feedback(
             event_id=event_id,
-            correct=correct,
-            given=given,
-            answer=question.answer,
-            prompt=question.prompt,
-            newly_mastered=tuple(names.get(m.skill_id, m.skill_id) for m in reply.mastery_events),
+            newly_mastered=mastered,
             grade=f"{grade.mastered} of {grade.total} skills mastered",
+            **marked.feedback,
         )
         self._store.put(tenant, _answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
         self._store.take(tenant, f"pending:{token}")
-        log.info(
-            "practice.answered",
-            tenant=tenant,
-            learner_id=session.learner_id,
-            item_id=item.item_id,
-            correct=correct,
-            duplicate=reply.duplicate,
-        )
         return feedback, state
+
+    def _mark(
+        self,
+        session: LaunchSession,
+        course: course_pb2.Course,
+        shown: Shown,
+        given: str,
+        choice_ids: tuple[str, ...],
+    ) -> pc.Marked:
+        """Check the answer: the credit to record and the feedback's fields."""
+        stored = self._content.stored(session.tenant, course, shown.item_id)
+        if stored is not None:
+            marked = self._content.mark(session.tenant, stored, given, choice_ids, shown.hints_used)
+            return pc.Marked(
+                marked.credit,
+                marked.reason,
+                {**marked.feedback, "prompt": shown.prompt},
+                marked.version,
+            )
+        item = next(i for i in course.items if i.item_id == shown.item_id)
+        question = render_item(item, shown.seed)
+        correct = question.check(given)
+        fields = {
+            "correct": correct,
+            "given": given,
+            "answer": question.answer,
+            "prompt": question.prompt,
+        }
+        return pc.Marked(1.0 if correct else 0.0, "", fields)
+
+    def _unscored(self, session: LaunchSession, shown: Shown, reason: str) -> None:
+        """An answer the checker could not decide: not the learner's fault, so nothing is
+        recorded with the engine; operators find it in the log and the admin API."""
+        record: dict[str, object] = {
+            "at": self._clock(),
+            "event_id": shown.event_id,
+            "item_id": shown.item_id,
+            "learner_id": session.learner_id,
+            "reason": reason[:300],
+        }
+        self._content.record_unscored(session.tenant, session.course_id, record)
+        log.warning(
+            "practice.unscored",
+            tenant=session.tenant,
+            course_id=session.course_id,
+            item_id=shown.item_id,
+            reason=reason[:300],
+        )
 
     def update_grade(
         self,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from attune.gateway.grades.queue import GradeOutbox
+from attune.gateway.library.redis import RedisContent
 from attune.gateway.outbox.redis import RedisLeasedQueue
 from attune.gateway.outbox.redis_legacy import migrate_grades
 from attune.gateway.ports import Activity, Registration, ToolKey
@@ -36,12 +37,13 @@ def tenant_tag(tenant: str) -> str:
     return f"{ROOT}:{{t={escape(tenant)}}}"
 
 
-class RedisGatewayStore(GradeOutbox):
+class RedisGatewayStore(GradeOutbox, RedisContent):
     """:class:`~gateway.ports.GatewayStore` on Redis. ``client`` is a sync ``Redis`` or
     ``RedisCluster`` with ``decode_responses=True``."""
 
     def __init__(self, client: Any) -> None:
         self._r = client
+        self._tag = tenant_tag
         grades = RedisLeasedQueue(client, "grades", tenant_tag, GRADE_QUEUES)
         migrate_grades(client, grades, tenant_tag, TENANTS, MIGRATED)
         super().__init__(grades)

@@ -8,7 +8,15 @@ by the JSON Schemas in ``schema/``. Content is untrusted input: nothing here run
 package, follows a link out of it, or reads more than the documented limits.
 """
 
-from attune.content.package.loader import load_package, validate_package
+from attune.content.package.loader import load_package, validate_files, validate_package
 from attune.content.package.problems import PackageError, Problem
+from attune.content.package.source import read_zip_bytes
 
-__all__ = ["PackageError", "Problem", "load_package", "validate_package"]
+__all__ = [
+    "PackageError",
+    "Problem",
+    "load_package",
+    "read_zip_bytes",
+    "validate_files",
+    "validate_package",
+]

@@ -17,7 +17,7 @@ from attune.content.package.build import build_item, build_skill
 from attune.content.package.documents import DocumentError, parse_document, parse_skills_csv
 from attune.content.package.problems import PackageError, Problem, sorted_problems
 from attune.content.package.semantics import Placed, check_id, check_items, check_skills
-from attune.content.package.source import read_package
+from attune.content.package.source import PackageFiles, read_package
 
 COURSE_FILES = ("course.yaml", "course.yml", "course.json")
 SKILLS_CSV = "skills.csv"
@@ -137,7 +137,12 @@ def _items(run: _Run) -> None:
 def validate_package(path: Path | str) -> tuple[CoursePackage | None, list[Problem]]:
     """The package at ``path`` (a folder or a zip) and every problem it has, sorted; the
     package is None unless there are no problems."""
-    source = read_package(Path(path))
+    return validate_files(read_package(Path(path)))
+
+
+def validate_files(source: PackageFiles) -> tuple[CoursePackage | None, list[Problem]]:
+    """Like :func:`validate_package`, for files already read (an upload, see
+    :func:`~attune.content.package.source.read_zip_bytes`)."""
     if source.problems:
         return None, sorted_problems(source.problems)
     run = _Run(source.files)

@@ -8,10 +8,12 @@ on the bytes actually read (never on sizes an archive declares). Every refusal i
 
 from __future__ import annotations
 
+import io
 import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from attune.content.package.problems import Problem
 
@@ -105,13 +107,25 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def _read_zip(path: Path) -> PackageFiles:
+def read_zip_bytes(data: bytes, name: str) -> PackageFiles:
+    """The files of a zip held in memory (an upload), under the same rules and limits as a
+    zip on disk; ``name`` is how problems name the archive."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return _refused(name, "", "not a zip file")
+    out = _read_zip(io.BytesIO(data), name)
+    if not out.problems:
+        out.files = _unwrap(out.files)
+    return out
+
+
+def _read_zip(path: Path | BinaryIO, name: str = "") -> PackageFiles:
+    name = name or (path.name if isinstance(path, Path) else "package.zip")
     out = PackageFiles()
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir() and not _ignored(i.filename)]
             if len(infos) > MAX_FILES:
-                return _refused(path.name, "", f"more than {MAX_FILES} files")
+                return _refused(name, "", f"more than {MAX_FILES} files")
             for info in infos:
                 problem = _entry_problem(info)
                 if problem is None and info.filename in out.files:
@@ -125,13 +139,13 @@ def _read_zip(path: Path) -> PackageFiles:
                 return out
             total = 0
             for info in infos:
-                data, refusal = _read_entry(archive, info, MAX_TOTAL_BYTES - total, path.name)
+                data, refusal = _read_entry(archive, info, MAX_TOTAL_BYTES - total, name)
                 if refusal is not None:
                     return PackageFiles(problems=[refusal])
                 total += len(data)
                 out.files[info.filename] = data
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
-        return _refused(path.name, "", f"unreadable zip: {exc}")
+        return _refused(name, "", f"unreadable zip: {exc}")
     return out
 
 

@@ -10,6 +10,7 @@ asks the same of every WSGI request, for servers other than ours and the test cl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -18,7 +19,8 @@ from attune.gateway.http_settings import BodyLimits
 from attune.gateway.settings import GatewaySettings
 from attune.gateway.web.credentials import ingest_tenant, is_admin
 
-RouteClass = Literal["xapi", "caliper", "lti", "admin", "practice", "other"]
+RouteClass = Literal["xapi", "caliper", "lti", "content", "admin", "practice", "other"]
+_CONTENT_IMPORT = re.compile(r"/admin/tenants/[^/]+/content/?")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _INGEST_PATHS = {"/xapi/statements": "xapi", "/caliper": "caliper"}
 _PAGE_PREFIXES = ("/practice/", "/instructor/", "/api/")
@@ -53,6 +55,8 @@ def route_class(path: str) -> RouteClass:
         return "xapi"
     if found == "caliper":
         return "caliper"
+    if _CONTENT_IMPORT.fullmatch(path):
+        return "content"
     if path == "/admin" or path.startswith("/admin/"):
         return "admin"
     if path.startswith("/lti/"):
@@ -87,7 +91,7 @@ def check_before_body(
             "ingestion needs 'Authorization: Bearer <ingest token>' (or Basic with the token "
             "as the password)",
         )
-    if cls == "admin" and not is_admin(authorization, settings.admin_token):
+    if cls in ("admin", "content") and not is_admin(authorization, settings.admin_token):
         return Refusal(
             401, "unauthorized", "admin calls need 'Authorization: Bearer <admin token>'"
         )

@@ -147,8 +147,13 @@ def deep_link_page(token: str) -> Any:
     """The instructor's activity picker."""
     gw, session = _deep_link_session(token)
     courses = gw.engine.list_courses(session.tenant)
+    shown = [c for c in courses if gw.catalogue.renderable(session.tenant, c)]
     return render_template(
-        "deep_link.html", token=token, courses=courses, settings=session.deep_link
+        "deep_link.html",
+        token=token,
+        courses=shown,
+        hidden=len(courses) - len(shown),
+        settings=session.deep_link,
     )
 
 
@@ -161,6 +166,8 @@ def deep_link_submit(token: str) -> Any:
         course = gw.engine.get_course(session.tenant, course_id)
     except EngineCallError as exc:
         raise BadRequestError(f"course {course_id!r}: {exc.reason}") from exc
+    if not gw.catalogue.renderable(session.tenant, course):
+        raise BadRequestError(f"course {course_id!r} has items the practice page cannot show")
     known = {s.skill_id for s in course.skills}
     chosen = tuple(request.form.getlist("skill_ids"))
     unknown = [s for s in chosen if s not in known]

@@ -40,9 +40,19 @@ def practice(token: str) -> Any:
         token=token,
         session=session,
         shown=shown,
+        view=gw.practice.view(session, shown) if shown is not None else None,
         feedback=None,
         progress=gw.practice.progress(session, state),
     )
+
+
+@pages.post("/practice/<token>/hint")
+def hint(token: str) -> Any:
+    """Show the pending question's next hint (it lowers the credit of the answer)."""
+    gw = current()
+    session = _session(token)
+    gw.practice.hint(token, session, request.form.get("event_id", ""))
+    return redirect(f"/practice/{token}#hints", code=303)
 
 
 @pages.post("/practice/<token>/answer")
@@ -50,14 +60,20 @@ def answer(token: str) -> Any:
     """Check the answer, record it once, show the feedback and the worked answer."""
     gw = current()
     session = _session(token)
+    answers = request.form.getlist("answer")
     feedback, state = gw.practice.answer(
-        token, session, request.form.get("event_id", ""), request.form.get("answer", "")
+        token,
+        session,
+        request.form.get("event_id", ""),
+        answers[0] if len(answers) == 1 else "",
+        tuple(answers),
     )
     return render_template(
         "practice.html",
         token=token,
         session=session,
         shown=None,
+        view=None,
         feedback=feedback,
         progress=gw.practice.progress(session, state),
     )
@@ -104,6 +120,29 @@ def instructor(token: str) -> Any:
         total=len(skills),
         synced=bool(roster),
     )
+
+
+@pages.get("/instructor/<token>/items")
+def preview_list(token: str) -> Any:
+    """Every item of the activity's course, each linked to its preview."""
+    gw = current()
+    session = _staff(token)
+    course = gw.courses.get(session.tenant, session.course_id)
+    names = {s.skill_id: s.name or s.skill_id for s in course.skills}
+    rows = [
+        {"item_id": i.item_id, "skills": [names.get(s, s) for s in i.skill_ids]}
+        for i in course.items
+    ]
+    return render_template("preview_list.html", token=token, session=session, rows=rows)
+
+
+@pages.get("/instructor/<token>/items/<item_id>")
+def preview_item(token: str, item_id: str) -> Any:
+    """One item as a learner sees it, with every hint, the feedback and the solution."""
+    gw = current()
+    session = _staff(token)
+    preview = gw.practice.preview(session, item_id)
+    return render_template("preview.html", token=token, session=session, preview=preview)
 
 
 @pages.post("/instructor/<token>/sync")
