@@ -23,7 +23,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 DEFERRED_HELP = {
     "models": "offline models: fit BKT, train and evaluate DKT",
     "export": "export the event log",
-    "content": "course packages: validate",
+    "content": "course packages: validate, import",
 }
 
 

@@ -1,6 +1,6 @@
 """The gateway's stores, one contract over the embedded SQLite file, a real Redis and a real
 three-master Redis Cluster (started by the tests): once-only values, registrations, the grade
-outbox, tool keys and the statement outbox."""
+outbox, tool keys, the statement outbox and course content."""
 
 from __future__ import annotations
 
@@ -129,6 +129,29 @@ def test_tool_keys_are_kept_and_retired(stores: tuple[GatewayStore, Any]) -> Non
     keys = store.tool_keys()
     assert [k.kid for k in keys] == ["k1", "k2"]
     assert keys[0].retired_at == 5.0 and keys[1].retired_at is None
+
+
+def test_content_versions_media_and_the_log_are_kept_per_tenant(
+    stores: tuple[GatewayStore, Any],
+) -> None:
+    store, _ = stores
+    store.put_content("t1", "c", "d1", '{"v": 1}')
+    store.put_content("t1", "c", "d1", '{"v": "overwritten?"}')  # a version never changes
+    assert store.get_content("t1", "c", "d1") == '{"v": 1}'
+    assert store.get_content("t2", "c", "d1") is None
+    assert store.get_content("t1", "c", "d2") is None
+    png = bytes(range(256)) * 4  # every byte value survives (Redis keeps it as base64)
+    store.put_media("t1", "ab" * 32, "image/png", png)
+    found = store.get_media("t1", "ab" * 32)
+    assert found is not None and (found.media_type, found.data) == ("image/png", png)
+    assert store.get_media("t2", "ab" * 32) is None
+    for n in range(3):
+        store.log_content("t1", "c", "import", {"n": n})
+    store.log_content("t1", "c", "unscored", {"item_id": "i"})
+    assert [r["n"] for r in store.read_content_log("t1", "c", "import")] == [2, 1, 0]
+    assert store.read_content_log("t1", "c", "import", limit=1) == [{"n": 2}]
+    assert store.read_content_log("t1", "c", "unscored") == [{"item_id": "i"}]
+    assert store.read_content_log("t2", "c", "import") == []
 
 
 def _target(tenant: str, name: str) -> LrsTarget:

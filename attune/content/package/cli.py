@@ -16,16 +16,27 @@ EXIT_PROBLEMS = 1
 
 def register(subparsers: Any) -> None:
     """Add ``content validate``."""
-    content = subparsers.add_parser("content", help="course packages: validate")
+    content = subparsers.add_parser("content", help="course packages: validate, import")
     commands = content.add_subparsers(dest="content_command", required=True)
     validate = commands.add_parser(
         "validate", help="check a course package (a folder or a zip) and list every problem"
     )
     validate.add_argument("path", type=Path, help="the package folder or .zip")
+    from attune.content.import_cli import add_arguments
+
+    add_arguments(
+        commands.add_parser(
+            "import", help="load a package or quiz export into a tenant through the gateway"
+        )
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the parsed ``content`` command; its exit status."""
+    if args.content_command == "import":
+        from attune.content.import_cli import run as run_import
+
+        return run_import(args)
     from attune.content.package import validate_package
 
     package, problems = validate_package(args.path)
