@@ -58,20 +58,16 @@ def read_source(path: Path, fmt: str | None, course_id: str, title: str) -> Impo
         return ImportResult(None, (Problem(path.name, "", "", "no such file or folder"),), ())
     data = path.read_bytes()
     course_id = course_id or default_course_id(path.name)
-    return convert(
-        data,
-        fmt=fmt,
-        name=path.name,
-        course_id=course_id,
-        title=title or course_id,  # type: ignore[arg-type]
-    )
+    known = next((f for f in FORMATS if f == fmt), None)  # argparse limits it to these
+    return convert(data, fmt=known, name=path.name, course_id=course_id, title=title or course_id)
 
 
 def _apply_tags(package: CoursePackage, tags: Path) -> tuple[CoursePackage | None, list[str]]:
-    from attune.content.tagging import apply_tag_mapping, read_tag_mapping
+    from attune.content.tagging import apply_tag_mapping, load_tag_mapping
 
-    rows = read_tag_mapping(tags)
-    tagged, problems = apply_tag_mapping(package, rows, file=tags.name)
+    rows, problems = load_tag_mapping(tags)
+    tagged, more = apply_tag_mapping(package, rows)
+    problems += more
     return (None, [str(p) for p in problems]) if problems else (tagged, [])
 
 

@@ -23,6 +23,13 @@ def register(subparsers: Any) -> None:
     )
     validate.add_argument("path", type=Path, help="the package folder or .zip")
     from attune.content.import_cli import add_arguments
+    from attune.content.tagging.cli import add_arguments as add_tag_arguments
+
+    add_tag_arguments(
+        commands.add_parser(
+            "suggest-tags", help="suggest skills for items without one (a CSV to confirm)"
+        )
+    )
 
     add_arguments(
         commands.add_parser(
@@ -33,6 +40,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the parsed ``content`` command; its exit status."""
+    if args.content_command == "suggest-tags":
+        from attune.content.tagging.cli import run as run_suggest_tags
+
+        return run_suggest_tags(args)
     if args.content_command == "import":
         from attune.content.import_cli import run as run_import
 

@@ -34,7 +34,20 @@ def _load_attune(path: Path) -> tuple[CoursePackage | None, Sequence[Problem]]:
     return validate_package(path)
 
 
-LOADERS: dict[str, PackageLoader] = {"attune": _load_attune}
+def _importer(fmt: str) -> PackageLoader:
+    def load(path: Path) -> tuple[CoursePackage | None, Sequence[Problem]]:
+        from attune.content.import_cli import read_source
+
+        result = read_source(path, fmt, "", "")
+        return result.package, result.problems
+
+    return load
+
+
+LOADERS: dict[str, PackageLoader] = {
+    "attune": _load_attune,
+    **{fmt: _importer(fmt) for fmt in ("moodle", "gift", "qti", "canvas")},
+}
 
 
 def _positive(text: str) -> int:
