@@ -9,6 +9,8 @@ The admin side (``Authorization: Bearer <ATTUNE_GATEWAY__ADMIN_TOKEN>``):
 - ``GET /admin/tenants/<t>/content/<course>``: the current version and the import history.
 - ``GET /admin/tenants/<t>/content/<course>/package``: the current version as an Attune
   package zip, to edit and import again.
+- ``GET /admin/tenants/<t>/content/<course>/tag-suggestions``: suggested skills for untagged
+  items (CSV, ``confirmed`` empty); ``PUT .../tags`` with the confirmed CSV re-tags them.
 
 The public side: ``GET /media/<t>/<sha256>``, a media file by the SHA-256 of its bytes, with
 its type and cache headers (the address changes whenever the bytes do, so it is immutable).
@@ -27,6 +29,7 @@ from attune.content.package.write import package_zip
 from attune.gateway.app import current
 from attune.gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
 from attune.gateway.library.imports import import_package
+from attune.gateway.library.versions import StoredVersion
 from attune.gateway.web.credentials import is_admin
 
 content_admin = Blueprint("content_admin", __name__, url_prefix="/admin")
@@ -112,23 +115,76 @@ def content_status(tenant: str, course_id: str) -> Any:
 @content_admin.get("/tenants/<tenant>/content/<course_id>/package")
 def export_package(tenant: str, course_id: str) -> Any:
     """The current version as an Attune package zip."""
-    gw = current()
-    version = gw.catalogue.current(tenant, gw.courses.get(tenant, course_id))
-    if version is None:
-        raise NotFoundError(f"course {course_id!r} has no imported content")
-    files: dict[str, bytes] = {}
-    for path, ref in version.media.items():
-        found = gw.store.get_media(tenant, ref.sha256)
-        if found is not None:
-            files[path] = found.data
     from dataclasses import replace
 
-    body = package_zip(replace(version.package, media=files))
+    version = _current(tenant, course_id)
+    body = package_zip(replace(version.package, media=_media_bytes(tenant, version)))
     return Response(
         body,
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{course_id}.zip"'},
     )
+
+
+@content_admin.get("/tenants/<tenant>/content/<course_id>/tag-suggestions")
+def tag_suggestions(tenant: str, course_id: str) -> Any:
+    """Suggested skills for the current version's untagged items, as the mapping CSV an
+    instructor confirms (``confirmed`` empty) and sends back with ``PUT .../tags``."""
+    from attune.content.tagging import WordLlamaEmbedder, suggest_tags, write_tag_mapping
+
+    version = _current(tenant, course_id)
+    suggestions = suggest_tags(version.package, embedder=WordLlamaEmbedder())
+    return Response(write_tag_mapping(suggestions), mimetype="text/csv")
+
+
+@content_admin.put("/tenants/<tenant>/content/<course_id>/tags")
+def put_tags(tenant: str, course_id: str) -> Any:
+    """Apply a confirmed mapping CSV to the current version: a new version, imported like
+    any other (its change report names the re-tagged items)."""
+    from dataclasses import replace
+
+    from attune.content.tagging import apply_tag_mapping, read_tag_mapping
+
+    gw = current()
+    version = _current(tenant, course_id)
+    rows, problems = read_tag_mapping(request.get_data(cache=False), "tags.csv")
+    tagged, more = apply_tag_mapping(version.package, rows)
+    problems = [*problems, *more]
+    if problems:
+        body = {
+            "error": "invalid_mapping",
+            "reason": f"{len(problems)} problems; nothing was changed",
+            "problems": [str(p) for p in problems],
+        }
+        return jsonify(body), 422
+    outcome = import_package(
+        tenant,
+        replace(tagged, media=_media_bytes(tenant, version)),
+        engine=gw.engine,
+        store=gw.store,
+        catalogue=gw.catalogue,
+        now=gw.wall_clock(),
+        source="tags.csv",
+    )
+    gw.courses.forget(tenant, course_id)
+    return jsonify(outcome.as_json())
+
+
+def _current(tenant: str, course_id: str) -> StoredVersion:
+    gw = current()
+    version = gw.catalogue.current(tenant, gw.courses.get(tenant, course_id))
+    if version is None:
+        raise NotFoundError(f"course {course_id!r} has no imported content")
+    return version
+
+
+def _media_bytes(tenant: str, version: StoredVersion) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for path, ref in version.media.items():
+        found = current().store.get_media(tenant, ref.sha256)
+        if found is not None:
+            files[path] = found.data
+    return files
 
 
 @media.get("/media/<tenant>/<sha256>")
