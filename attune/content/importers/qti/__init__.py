@@ -2,7 +2,9 @@
 :class:`~attune.content.model.CoursePackage` (issue 13).
 
 Input: an IMS content package zip with an ``imsmanifest.xml`` listing QTI 2.1 or 3.0 items
-and tests (:mod:`.manifest`), or one bare item file (``data`` starting with ``<``). The
+and tests (:mod:`.manifest`), or one bare item file (``data`` starting with ``<``). The zip is
+read as a course package is (:func:`~attune.content.package.source.read_zip_bytes`): zip
+slips, absolute paths, symbolic links and encrypted entries refused, entries and bytes capped. The
 version comes from the namespace (``imsqti_v2p1``, ``imsqtiasi_v3p0``); both dialects are read
 as one (:mod:`.xmltree`). Mapped, each item having exactly one interaction:
 
@@ -36,13 +38,13 @@ from __future__ import annotations
 import structlog
 
 from attune.content.importers.moodle_text import MediaStore
-from attune.content.importers.qti.archive import read_zip
 from attune.content.importers.qti.build import build_package
 from attune.content.importers.qti.item import ItemRead, ItemSource, read_item
 from attune.content.importers.qti.manifest import MANIFEST, Contents, read_contents
 from attune.content.importers.result import ImportResult
 from attune.content.package.problems import Problem, sorted_problems
 from attune.content.package.semantics import check_id
+from attune.content.package.source import read_zip_bytes
 
 __all__ = ["import_qti"]
 
@@ -80,7 +82,7 @@ def import_qti(
     if _is_xml(data):
         files, contents = {file: data}, Contents(sources=[ItemSource(file)])
     else:
-        read = read_zip(data, file)
+        read = read_zip_bytes(data, file)
         if read.problems:
             return ImportResult(None, tuple(sorted_problems(read.problems)), ())
         if MANIFEST not in read.files:

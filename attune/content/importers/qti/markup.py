@@ -6,9 +6,10 @@ collapsed (outside ``pre``), void elements without an end tag. MathML stays Math
 
 Images are the package's files: an ``img src`` (and an ``a href`` to a file) is resolved
 relative to the item file inside the zip, as a relative URL is, and stored once in the package
-media; the link is rewritten to the media path (a link leaving the package is a problem). An ``object`` whose ``type`` is an image (QTI 2.1 items often
-embed pictures that way) becomes an ``img`` with the object's text as alt text. A URL with a
-scheme is kept as written and never fetched.
+media; the link is rewritten to the media path (a link leaving the package is a problem).
+An ``object`` whose ``type`` is an image (QTI 2.1 items often embed pictures that way)
+becomes an ``img`` with the object's text as alt text. A URL with a scheme is kept as written
+and never fetched.
 """
 
 from __future__ import annotations
