@@ -119,9 +119,12 @@ class Practice:
     ) -> Shown | None:
         """The pending question, or a new one; ``None`` when every skill is mastered."""
         pending = self._store.get(session.tenant, f"pending:{token}")
-        if pending is not None:
-            return Shown(**{**pending, "reasons": tuple(pending["reasons"])})
         course = self._courses.get(session.tenant, session.course_id)
+        if pending is not None:
+            if any(i.item_id == pending["item_id"] for i in course.items):
+                return Shown(**{**pending, "reasons": tuple(pending["reasons"])})
+            # A re-import removed its item: it can never be answered, so choose anew.
+            self._store.take(session.tenant, f"pending:{token}")
         skills = set(self.skills(session))
         if skills <= set(state.mastered_skill_ids):
             return None
