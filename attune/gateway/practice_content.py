@@ -137,14 +137,24 @@ def answer_html(item: ContentItem, tenant: str, version: StoredVersion) -> str:
 def feedback_html(
     item: ContentItem, rendered: RenderedItem, result: CheckResult, response: Response
 ) -> str:
-    """The feedback for this answer: the checker's, each chosen option's, then the general."""
+    """The feedback for this answer: each chosen option's (choice items) or the matched
+    answer's (typed items), then the general feedback."""
     parts: list[str] = []
-    if result.feedback_html:
-        parts.append(render_html(result.feedback_html).html)
-    for choice_id in response.choice_ids:
-        found = rendered.choice_feedback_html.get(choice_id)
-        if found:
-            parts.append(found)
+    if item.type in CHOICE_TYPES:
+        parts += [
+            rendered.choice_feedback_html[c]
+            for c in response.choice_ids
+            if c in rendered.choice_feedback_html
+        ]
+    elif result.feedback_html:
+        body = render_html(result.feedback_html).html
+        parts.append(
+            str(
+                Markup(
+                    '<section class="attune-feedback" aria-label="Feedback">{}</section>'
+                ).format(Markup(body))
+            )
+        )
     if rendered.general_feedback_html:
         parts.append(rendered.general_feedback_html)
     return "".join(parts)

@@ -9,11 +9,8 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -21,6 +18,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from attune.engine.demo.course import demo_course
+from tests.e2e.conftest import PNG_SIGNATURE, course_page
 from tests.support.gateway_stack import (
     Stack,
     deep_link_activity,
@@ -33,62 +31,9 @@ from tests.support.lti_platform_spec import ROLE_LEARNER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 MAX_ANSWERS = 60
 _WAIT_S = 20
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ARTIFACT = Path(__file__).parent / "artifacts" / "practice-mastered.png"
-_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,1000",
-)
-# Block third-party cookies: the current pref (1 = block) and its older boolean form. A fresh
-# Chromium 156 profile already blocks them; the prefs keep that so whatever the build's default.
-_BLOCK_THIRD_PARTY_COOKIES = {
-    "profile.cookie_controls_mode": 1,
-    "profile.block_third_party_cookies": True,
-}
-
-
-def _require_chromium() -> None:
-    """Fail in CI, skip elsewhere, when Debian's Chromium or its driver is missing."""
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not shutil.which(p)]
-    if not missing:
-        return
-    message = (
-        f"the browser test needs {' and '.join(missing)} "
-        "(Debian: apt-get install chromium chromium-driver, or make browser)"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI must run this test", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriver]:
-    """Headless Chromium with a throwaway profile that blocks third-party cookies."""
-    _require_chromium()
-    # Both paths are given, so Selenium Manager has nothing to find; offline, it fetches nothing.
-    monkeypatch.setenv("SE_OFFLINE", "true")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", _BLOCK_THIRD_PARTY_COOKIES)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture
@@ -102,19 +47,6 @@ def lms(stack: Stack) -> Iterator[PlatformEmulator]:
     with PlatformEmulator() as platform:
         stack.connect(platform)
         yield platform
-
-
-def _course_page(lms: PlatformEmulator, login_url: str) -> str:
-    """The LMS course page for a prepared launch, addressed as ``localhost``.
-
-    The issuer, its ``/auth`` and the tool all stay on 127.0.0.1, so the tool's iframe is
-    cross-site to the top-level page (a different host, not merely a different port, which
-    would still be same-site): its cookies are third-party and the profile blocks them.
-    """
-    [hint] = parse_qs(urlsplit(login_url).query)["lti_message_hint"]
-    issuer = urlsplit(lms.issuer)
-    assert issuer.hostname == "127.0.0.1"
-    return f"http://localhost:{issuer.port}/course?hint={hint}"
 
 
 def _question_or_done(driver: WebDriver) -> str:
@@ -171,7 +103,7 @@ def test_a_learner_launches_in_an_iframe_and_practises_to_mastery(
         custom={"activity_id": activity},
     )
 
-    browser.get(_course_page(lms, login_url))
+    browser.get(course_page(lms, login_url))
     browser.find_element(By.ID, "launch-link").click()
     WebDriverWait(browser, _WAIT_S).until(
         ec.frame_to_be_available_and_switch_to_it((By.ID, "tool-frame"))
@@ -222,7 +154,7 @@ def test_a_learner_launches_in_an_iframe_and_practises_to_mastery(
     shot = tmp_path / "practice-mastered.png"
     assert browser.save_screenshot(str(shot))
     png = shot.read_bytes()
-    assert len(png) > len(_PNG_SIGNATURE) and png.startswith(_PNG_SIGNATURE)
+    assert len(png) > len(PNG_SIGNATURE) and png.startswith(PNG_SIGNATURE)
     if os.environ.get("ATTUNE_SAVE_SCREENSHOTS") == "1":
         _ARTIFACT.parent.mkdir(exist_ok=True)
         shutil.copyfile(shot, _ARTIFACT)

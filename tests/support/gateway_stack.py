@@ -161,7 +161,9 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def deep_link_activity(stack: Stack, lms: PlatformEmulator, skills: list[str], title: str) -> str:
+def deep_link_activity(
+    stack: Stack, lms: PlatformEmulator, skills: list[str], title: str, course_id: str = "demo"
+) -> str:
     """An instructor picks an activity; the platform receives it; the activity id."""
     http = requests.Session()
     picker = lms.launch(
@@ -171,7 +173,7 @@ def deep_link_activity(stack: Stack, lms: PlatformEmulator, skills: list[str], t
     token = token_of(picker)
     form = http.post(
         f"{stack.url}/lti/deep-link/{token}",
-        data={"course_id": "demo", "title": title, "skill_ids": skills},
+        data={"course_id": course_id, "title": title, "skill_ids": skills},
         timeout=10,
     )
     assert form.status_code == 200
@@ -179,7 +181,7 @@ def deep_link_activity(stack: Stack, lms: PlatformEmulator, skills: list[str], t
     action = re.search(r'action="([^"]+)"', form.text).group(1)
     back = http.post(action, data={"JWT": jwt_value}, timeout=10)
     assert back.status_code == 200, back.text
-    [response] = lms.deep_link_responses
+    response = lms.deep_link_responses[-1]
     [item] = response["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
     assert item["type"] == "ltiResourceLink"
     assert item["url"] == stack.url + "/lti/launch"
