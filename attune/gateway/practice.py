@@ -9,7 +9,6 @@ measured here, from when the question was shown, not trusted from the browser.
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from attune.gateway.grades.grade import SCORE_MAXIMUM, MasteryGrade, score_paylo
 from attune.gateway.grades.outbox import queue_score
 from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.ports import KeyValueStore, Outbox
+from attune.gateway.practice_templates import TemplateQuestions
 from attune.gateway.reasons import explain
 from attune.gateway.sessions import LaunchSession
 from attune.gateway.statements import Grade, LearningEvent
@@ -103,6 +103,7 @@ class Practice:
         self._courses = courses
         self._catalogue = catalogue
         self._content = pc.ContentPractice(catalogue, store)
+        self._templates = TemplateQuestions(store)
         self._clock = clock
         self._emit = emit
 
@@ -130,11 +131,11 @@ class Practice:
             return None
         choice = self._choose(session, course, skills)
         item, skill, reasons = choice
-        seed = secrets.randbelow(2**31)
         stored = self._catalogue.item(session.tenant, session.course_id, item)
         if stored is not None:
-            prompt = plain_text(stored[1].stem_html)[:200]
+            seed, prompt = 0, plain_text(stored[1].stem_html)[:200]
         else:
+            seed = self._templates.seed(session, token, item)
             prompt = render_item(item, seed).prompt
         shown = Shown(
             event_id=str(uuid.uuid4()),

@@ -113,7 +113,8 @@ class Evaluator:
             verdict = self._evaluate(generated)
         except Exception as exc:  # fail closed: an item nobody could check is never shown
             verdict = Verdict(False, (f"evaluator error: {type(exc).__name__}",))
-        log.info(
+        # Accepted items are the normal case (one per template question shown): debug only.
+        (log.debug if verdict.accepted else log.warning)(
             "generated_item_evaluated",
             item_id=generated.item_id,
             generator=generated.provenance.generator,
