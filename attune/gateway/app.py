@@ -19,6 +19,7 @@ from attune.gateway.edges import GatewayEdges
 from attune.gateway.engine_port import EngineClient
 from attune.gateway.errors import GatewayError, RateLimitedError
 from attune.gateway.keys import ToolKeys
+from attune.gateway.library.bank import StoreGeneratedBank, StoreTerminologyRegistry
 from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.lrs.relay import StatementRelay
@@ -56,6 +57,8 @@ class Gateway:
     limiter: RateLimiter  # per process: see gateway.web.rate_limit
     edges: GatewayEdges
     catalogue: Catalogue
+    bank: StoreGeneratedBank
+    terminology: StoreTerminologyRegistry
     wall_clock: Callable[[], float] = time.time
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
@@ -119,6 +122,8 @@ def build_gateway(
         limiter=RateLimiter(settings.http.rate_limits, clock),
         edges=edges,
         catalogue=catalogue,
+        bank=StoreGeneratedBank(store),
+        terminology=StoreTerminologyRegistry(store),
     )
 
 
@@ -127,6 +132,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
+    from attune.gateway.web.generation_routes import generation_admin
     from attune.gateway.web.ingest_admin_routes import ingest_admin
     from attune.gateway.web.ingest_routes import ingest
     from attune.gateway.web.lti_routes import lti
@@ -142,7 +148,9 @@ def create_app(gateway: Gateway) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
     app.extensions["attune"] = gateway
     app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
-    for blueprint in (lti, pages, admin, ingest, ingest_admin, content_admin, media):
+    for blueprint in (
+        lti, pages, admin, ingest, ingest_admin, content_admin, generation_admin, media
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above
 

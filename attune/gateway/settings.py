@@ -24,6 +24,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from attune.content.generation.settings import GeneratorSettings
 from attune.gateway.http_settings import HttpSettings
 
 DEV_ADMIN_TOKEN = "dev-admin-token"
@@ -119,6 +120,10 @@ class GatewaySettings(BaseSettings):
     store_url: str = ""
     # The engine credential used for each tenant (the engine takes the tenant from it).
     engine_tokens: dict[str, str] = Field(default_factory=lambda: {"default": "dev-token"})
+    # Item generation with a language model, per tenant: off unless a tenant's entry says
+    # enabled (ATTUNE_GATEWAY__GENERATORS='{"default": {"enabled": true, "base_url": ...,
+    # "model": ..., "api_key": ...}}'); any OpenAI-compatible chat-completions server.
+    generators: dict[str, GeneratorSettings] = Field(default_factory=dict)
     # Bearer token of the admin surface (registrations); production sets its own.
     admin_token: str = DEV_ADMIN_TOKEN
     # Bounded leeway for the id_token's iat/exp/nbf: platform clocks drift (pylti1p3 #146).

@@ -152,6 +152,18 @@ def test_content_versions_media_and_the_log_are_kept_per_tenant(
     assert store.read_content_log("t1", "c", "import", limit=1) == [{"n": 2}]
     assert store.read_content_log("t1", "c", "unscored") == [{"item_id": "i"}]
     assert store.read_content_log("t2", "c", "import") == []
+    store.put_document("t1", "generated", "b", '{"id": "b"}')
+    store.put_document("t1", "generated", "a", '{"id": "a"}')
+    store.put_document("t1", "generated", "a", '{"id": "a", "status": "retired"}')
+    store.put_document("t1", "terminology", "maths", "subject: maths")
+    assert store.get_document("t1", "generated", "a") == '{"id": "a", "status": "retired"}'
+    assert store.list_documents("t1", "generated") == [
+        '{"id": "a", "status": "retired"}',
+        '{"id": "b"}',
+    ]
+    assert store.list_documents("t2", "generated") == []
+    assert store.get_document("t1", "terminology", "maths") == "subject: maths"
+    assert store.get_document("t2", "terminology", "maths") is None
 
 
 def _target(tenant: str, name: str) -> LrsTarget:

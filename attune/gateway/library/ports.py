@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 LogKind = Literal["import", "unscored"]
+DocKind = Literal["generated", "terminology"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,16 @@ class ContentStore(Protocol):
     ) -> None:
         """Append to a course's content log: an import (its digest, version, time and change
         report), or an answer that could not be checked (``unscored``)."""
+        ...
+
+    def put_document(self, tenant: str, kind: DocKind, key: str, document: str) -> None:
+        """Keep (or replace) a document: a generated item's bank entry, a terminology."""
+        ...
+
+    def get_document(self, tenant: str, kind: DocKind, key: str) -> str | None: ...
+
+    def list_documents(self, tenant: str, kind: DocKind) -> list[str]:
+        """Every document of ``kind`` of the tenant (a bank is hundreds, not millions)."""
         ...
 
     def read_content_log(

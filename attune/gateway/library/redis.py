@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from attune.gateway.library.ports import LogKind, StoredMedia
+from attune.gateway.library.ports import DocKind, LogKind, StoredMedia
 from attune.infra.redis import escape
 
 LOG_KEPT = 1000  # the content log keeps this many records per course and kind
@@ -44,6 +44,17 @@ class RedisContent:
             return None
         found = json.loads(raw)
         return StoredMedia(found["type"], base64.b64decode(found["data"]))
+
+    def put_document(self, tenant: str, kind: DocKind, key: str, document: str) -> None:
+        self._r.hset(self._content_key(tenant, "doc", kind), key, document)
+
+    def get_document(self, tenant: str, kind: DocKind, key: str) -> str | None:
+        raw = self._r.hget(self._content_key(tenant, "doc", kind), key)
+        return None if raw is None else str(raw)
+
+    def list_documents(self, tenant: str, kind: DocKind) -> list[str]:
+        found = self._r.hgetall(self._content_key(tenant, "doc", kind))
+        return [str(found[k]) for k in sorted(found)]
 
     def log_content(
         self, tenant: str, course_id: str, kind: LogKind, record: Mapping[str, Any]

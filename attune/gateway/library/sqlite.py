@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from attune.gateway.library.ports import LogKind, StoredMedia
+from attune.gateway.library.ports import DocKind, LogKind, StoredMedia
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS content_versions (
@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS content_versions (
 CREATE TABLE IF NOT EXISTS content_media (
     tenant TEXT NOT NULL, sha256 TEXT NOT NULL, media_type TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (tenant, sha256)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content_documents (
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, document TEXT NOT NULL,
+    PRIMARY KEY (tenant, kind, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS content_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,6 +68,29 @@ class SqliteContent:
                 (tenant, sha256),
             ).fetchone()
         return None if row is None else StoredMedia(str(row[0]), bytes(row[1]))
+
+    def put_document(self, tenant: str, kind: DocKind, key: str, document: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO content_documents VALUES (?, ?, ?, ?)",
+                (tenant, kind, key, document),
+            )
+
+    def get_document(self, tenant: str, kind: DocKind, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT document FROM content_documents WHERE tenant = ? AND kind = ? AND key = ?",
+                (tenant, kind, key),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def list_documents(self, tenant: str, kind: DocKind) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT document FROM content_documents WHERE tenant = ? AND kind = ? ORDER BY key",
+                (tenant, kind),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def log_content(
         self, tenant: str, course_id: str, kind: LogKind, record: Mapping[str, Any]

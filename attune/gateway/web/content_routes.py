@@ -25,10 +25,12 @@ import structlog
 from flask import Blueprint, Response, jsonify, request
 
 from attune.content.importers.convert import FORMATS, convert, default_course_id
+from attune.content.model import CoursePackage
 from attune.content.package.write import package_zip
 from attune.gateway.app import current
 from attune.gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
-from attune.gateway.library.imports import import_package
+from attune.gateway.library.generate import with_generated
+from attune.gateway.library.imports import ImportOutcome, import_package
 from attune.gateway.library.versions import StoredVersion
 from attune.gateway.web.credentials import is_admin
 
@@ -47,7 +49,10 @@ INLINE_TYPES = re.compile(
 def _authorise() -> None:
     if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
         raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    structlog.contextvars.bind_contextvars(tenant=(request.view_args or {}).get("tenant", ""))
+    tenant = (request.view_args or {}).get("tenant", "")
+    structlog.contextvars.bind_contextvars(tenant=tenant)
+    if tenant and tenant not in current().settings.engine_tokens:
+        raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
 
 
 def _flag(name: str) -> bool:
@@ -60,7 +65,6 @@ def _flag(name: str) -> bool:
 @content_admin.post("/tenants/<tenant>/content")
 def import_content(tenant: str) -> Any:
     """Import the body into ``tenant``: every problem located, or the change report."""
-    gw = current()
     fmt = request.args.get("format") or None
     if fmt is not None and fmt not in FORMATS:
         raise BadRequestError(f"format must be one of {', '.join(FORMATS)}, not {fmt[:40]!r}")
@@ -82,17 +86,7 @@ def import_content(tenant: str) -> Any:
             "skipped": skipped,
         }
         return jsonify(body), 422
-    outcome = import_package(
-        tenant,
-        result.package,
-        engine=gw.engine,
-        store=gw.store,
-        catalogue=gw.catalogue,
-        now=gw.wall_clock(),
-        source=name,
-        dry_run=dry_run,
-    )
-    gw.courses.forget(tenant, outcome.course_id)
+    outcome = publish(tenant, result.package, source=name, dry_run=dry_run)
     return jsonify({**outcome.as_json(), "skipped": skipped})
 
 
@@ -145,7 +139,6 @@ def put_tags(tenant: str, course_id: str) -> Any:
 
     from attune.content.tagging import apply_tag_mapping, read_tag_mapping
 
-    gw = current()
     version = _current(tenant, course_id)
     rows, problems = read_tag_mapping(request.get_data(cache=False), "tags.csv")
     tagged, more = apply_tag_mapping(version.package, rows)
@@ -157,17 +150,42 @@ def put_tags(tenant: str, course_id: str) -> Any:
             "problems": [str(p) for p in problems],
         }
         return jsonify(body), 422
+    outcome = publish(
+        tenant, replace(tagged, media=_media_bytes(tenant, version)), source="tags.csv"
+    )
+    return jsonify(outcome.as_json())
+
+
+def publish(
+    tenant: str, package: CoursePackage, *, source: str, dry_run: bool = False
+) -> ImportOutcome:
+    """Import ``package`` as the course's next version, with the bank's generated items."""
+    gw = current()
     outcome = import_package(
         tenant,
-        replace(tagged, media=_media_bytes(tenant, version)),
+        with_generated(tenant, package, gw.bank),
         engine=gw.engine,
         store=gw.store,
         catalogue=gw.catalogue,
         now=gw.wall_clock(),
-        source="tags.csv",
+        source=source,
+        dry_run=dry_run,
     )
-    gw.courses.forget(tenant, course_id)
-    return jsonify(outcome.as_json())
+    gw.courses.forget(tenant, package.course_id)
+    return outcome
+
+
+def current_version(tenant: str, course_id: str) -> StoredVersion:
+    """The version the course's items point at, media bytes not included; 404 if none."""
+    return _current(tenant, course_id)
+
+
+def current_package(tenant: str, course_id: str) -> CoursePackage:
+    """The course's current version as a package, media bytes included; 404 if none."""
+    from dataclasses import replace
+
+    version = _current(tenant, course_id)
+    return replace(version.package, media=_media_bytes(tenant, version))
 
 
 def _current(tenant: str, course_id: str) -> StoredVersion:

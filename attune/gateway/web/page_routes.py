@@ -142,7 +142,30 @@ def preview_item(token: str, item_id: str) -> Any:
     gw = current()
     session = _staff(token)
     preview = gw.practice.preview(session, item_id)
-    return render_template("preview.html", token=token, session=session, preview=preview)
+    entry = gw.bank.get(session.tenant, item_id)
+    generated = (
+        entry if entry is not None and entry.generated.course_id == session.course_id else None
+    )
+    return render_template(
+        "preview.html", token=token, session=session, preview=preview, generated=generated
+    )
+
+
+@pages.post("/instructor/<token>/items/<item_id>/retire")
+def retire_generated(token: str, item_id: str) -> Any:
+    """Retire a generated item: the course's next version leaves it out, for good."""
+    from attune.gateway.web.generation_routes import retire_item
+
+    session = _staff(token)
+    reason = request.form.get("reason", "")[:300]
+    retire_item(
+        session.tenant,
+        session.course_id,
+        item_id,
+        by=f"instructor:{session.learner_id}",
+        reason=reason,
+    )
+    return redirect(f"/instructor/{token}/items", code=303)
 
 
 @pages.post("/instructor/<token>/sync")
