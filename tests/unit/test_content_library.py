@@ -18,7 +18,6 @@ from attune.content.importers.moodle_xml import import_moodle_xml
 from attune.content.model import ContentItem, CoursePackage, NumericAnswer
 from attune.content.package import load_package, read_zip_bytes, validate_files
 from attune.content.package.write import package_zip
-from attune.engine.v1 import course_pb2
 from attune.gateway.library.course import DEFAULT_BKT, engine_course
 from attune.gateway.library.report import change_report
 from attune.gateway.library.versions import (
@@ -119,9 +118,13 @@ def test_the_change_report_names_what_was_added_removed_and_changed() -> None:
     new_item = dataclasses.replace(kept, item_id="brand-new")
     newer = dataclasses.replace(
         package,
-        skills=package.skills[:-1] + (dataclasses.replace(package.skills[-1], name="Renamed"),),
-        items=(kept, dataclasses.replace(changed, stem_html="<p>Another stem</p>"), new_item)
-        + tuple(i for i in package.items[3:]),
+        skills=(*package.skills[:-1], dataclasses.replace(package.skills[-1], name="Renamed")),
+        items=(
+            kept,
+            dataclasses.replace(changed, stem_html="<p>Another stem</p>"),
+            new_item,
+            *tuple(i for i in package.items[3:]),
+        ),
     )
     _, second_doc = encode_version(newer)
     new = engine_course(newer, "b" * 32, old)

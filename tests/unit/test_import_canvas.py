@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attune.content.importers.canvas import archive, import_canvas_qti
+from attune.content.importers.canvas import import_canvas_qti
 from attune.content.importers.result import ImportResult
 from attune.content.model import (
     Choice,
@@ -463,11 +463,11 @@ def test_a_zip_bomb_stops_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_too_many_files_or_bytes_in_all_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(archive, "MAX_FILES", 3)
+    monkeypatch.setattr(source, "MAX_FILES", 3)
     result = _import((DATA / "course.imscc").read_bytes())
     assert [p.message for p in result.problems] == ["more than 3 files"]
-    monkeypatch.setattr(archive, "MAX_FILES", 5000)
-    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(source, "MAX_FILES", 5000)
+    monkeypatch.setattr(source, "MAX_TOTAL_BYTES", 1000)
     result = _import((DATA / "course.imscc").read_bytes())
     assert result.package is None
     assert [p.message for p in result.problems] == [

@@ -637,7 +637,7 @@ def test_a_malformed_item_is_a_located_problem(data: bytes, field: str, message:
             "a symbolic link; packages hold files only",
         ),
         (encrypted_zip({"imsmanifest.xml": b"<manifest/>"}), "encrypted"),
-        (b"PK\x03\x04 not really a zip", "not a zip file"),
+        (b"PK\x03\x04 not really a zip", "unreadable zip: BadZipFile: File is not a zip file"),
         (
             zip_bytes({"items/q.xml": b"<x/>"}),
             "no imsmanifest.xml at the top of the zip: not an IMS content package",

@@ -9,8 +9,11 @@ on the bytes actually read (never on sizes an archive declares). Every refusal i
 from __future__ import annotations
 
 import io
+import lzma
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -22,6 +25,17 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024  # all files together, uncompressed
 MAX_FILE_BYTES = 50 * 1024 * 1024  # one file, uncompressed
 _CHUNK = 64 * 1024
 _IGNORED_PARTS = {"__MACOSX", ".DS_Store", "Thumbs.db"}
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+)
 
 
 @dataclass
@@ -110,8 +124,6 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
 def read_zip_bytes(data: bytes, name: str) -> PackageFiles:
     """The files of a zip held in memory (an upload), under the same rules and limits as a
     zip on disk; ``name`` is how problems name the archive."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return _refused(name, "", "not a zip file")
     out = _read_zip(io.BytesIO(data), name)
     if not out.problems:
         out.files = _unwrap(out.files)
@@ -144,8 +156,8 @@ def _read_zip(path: Path | BinaryIO, name: str = "") -> PackageFiles:
                     return PackageFiles(problems=[refusal])
                 total += len(data)
                 out.files[info.filename] = data
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
-        return _refused(name, "", f"unreadable zip: {exc}")
+    except _UNREADABLE as exc:  # a damaged archive, in any of the ways zipfile reports it
+        return _refused(name, "", f"unreadable zip: {type(exc).__name__}: {exc}")
     return out
 
 

@@ -20,42 +20,19 @@ reading stops at that module's limits, counted on the bytes actually decompresse
 
 from __future__ import annotations
 
-import io
-import lzma
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from attune.content.importers.canvas.qti_xml import parse_xml, text_of
 from attune.content.package.problems import Problem
-from attune.content.package.source import (
-    MAX_FILES,
-    MAX_TOTAL_BYTES,
-    _entry_problem,
-    _ignored,
-    _read_entry,
-    _unwrap,
-)
+from attune.content.package.source import read_zip_bytes
 
 MANIFEST = "imsmanifest.xml"
 NON_CC_FOLDER = "non_cc_assessments/"
 WEB_RESOURCES = "web_resources/"
 QTI_RESOURCE = "imsqti_xmlv1p2"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_UNREADABLE = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    NotImplementedError,
-    OSError,
-    EOFError,
-    ValueError,
-    zlib.error,
-    lzma.LZMAError,
-    struct.error,
-)
 
 
 @dataclass
@@ -79,10 +56,10 @@ def read_export(data: bytes, file: str) -> Export:
     """The export in ``data``: a zip (``.imscc`` or QTI export) or one bare QTI XML file."""
     if data[:4] not in _ZIP_MAGIC:
         return Export({file: data}, [file])
-    files, problems = _read_zip(data, file)
-    if problems:
-        return Export(problems=problems)
-    files = _unwrap(files)
+    read = read_zip_bytes(data, file)  # the package loader's rules and limits
+    if read.problems:
+        return Export(problems=read.problems)
+    files = read.files
     non_cc = sorted(
         name for name in files if name.startswith(NON_CC_FOLDER) and name.endswith(".qti")
     )
@@ -95,35 +72,6 @@ def read_export(data: bytes, file: str) -> Export:
     if not qti and not problems:
         problems = [Problem(MANIFEST, "", "", f"no resource of type {QTI_RESOURCE}*")]
     return Export(files, qti, problems)
-
-
-def _read_zip(data: bytes, file: str) -> tuple[dict[str, bytes], list[Problem]]:
-    files: dict[str, bytes] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir() and not _ignored(i.filename)]
-            if len(infos) > MAX_FILES:
-                return {}, [Problem(file, "", "", f"more than {MAX_FILES} files")]
-            problems: list[Problem] = []
-            for info in infos:
-                problem = _entry_problem(info)
-                if problem is None and info.filename in files:
-                    problem = "the same path twice"
-                if problem is not None:
-                    problems.append(Problem(info.filename, "", "", problem))
-                files[info.filename] = b""  # reserve the name for the duplicate check
-            if problems:
-                return {}, problems
-            total = 0
-            for info in infos:
-                content, refusal = _read_entry(archive, info, MAX_TOTAL_BYTES - total, file)
-                if refusal is not None:
-                    return {}, [refusal]
-                total += len(content)
-                files[info.filename] = content
-    except _UNREADABLE as exc:
-        return {}, [Problem(file, "", "", f"unreadable zip: {type(exc).__name__}: {exc}")]
-    return files, []
 
 
 def _manifest_qti(files: dict[str, bytes]) -> tuple[list[str], list[Problem]]:
