@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     median_ms = statistics.median(ceiling) * 1000
     print(f"ceiling GET /healthz: {ceiling_rate:,.0f}/s, p50 {median_ms:.2f} ms")
     print(f"{'item type':18s} {'first':>8s} {'p50':>8s} {'p99':>8s} {'pages/s':>9s} {'ratio':>6s}")
-    for kind, row in rows.items():
+    for name, row in rows.items():
         print(
-            f"{kind:18s} {row['first_ms']:7.1f}ms {row['p50_ms']:7.2f}ms {row['p99_ms']:7.2f}ms "
+            f"{name:18s} {row['first_ms']:7.1f}ms {row['p50_ms']:7.2f}ms {row['p99_ms']:7.2f}ms "
             f"{row['per_second']:9,.0f} {row['per_second'] / ceiling_rate:6.2f}"
         )
     RESULTS.write_text(json.dumps({"ceiling_per_second": ceiling_rate, "types": rows}, indent=1))

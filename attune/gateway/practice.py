@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import structlog
 
@@ -23,14 +22,15 @@ from attune.gateway import practice_content as pc
 from attune.gateway.content import CourseCache, render_item
 from attune.gateway.engine_port import EngineClient
 from attune.gateway.errors import BadRequestError, EngineCallError
-from attune.gateway.grades.grade import SCORE_MAXIMUM, MasteryGrade, score_payload
-from attune.gateway.grades.outbox import queue_score
+from attune.gateway.grades.activity import ActivityGrades
+from attune.gateway.grades.grade import MasteryGrade
 from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.ports import KeyValueStore, Outbox
 from attune.gateway.practice_templates import TemplateQuestions
+from attune.gateway.progress import SkillProgress, progress_rows
 from attune.gateway.reasons import explain
 from attune.gateway.sessions import LaunchSession
-from attune.gateway.statements import Grade, LearningEvent
+from attune.gateway.statements import LearningEvent
 
 PENDING_TTL = 7 * 86400.0
 ANSWERED_TTL = 2 * 86400.0
@@ -76,14 +76,6 @@ class Feedback:
     hints_used: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class SkillProgress:
-    skill_id: str
-    name: str
-    p_mastery: float
-    status: str  # mastered, ready or locked
-
-
 class Practice:
     """The loop for one tenant's sessions; stateless apart from the store."""
 
@@ -99,13 +91,12 @@ class Practice:
     ) -> None:
         self._engine = engine
         self._store = store
-        self._outbox = outbox
         self._courses = courses
         self._catalogue = catalogue
         self._content = pc.ContentPractice(catalogue, store)
         self._templates = TemplateQuestions(store)
         self._clock = clock
-        self._emit = emit
+        self._grades = ActivityGrades(store, outbox, clock, emit)
 
     def skills(self, session: LaunchSession) -> tuple[str, ...]:
         """The activity's skills (every skill of the course when it names none)."""
@@ -323,40 +314,9 @@ class Practice:
         first_launch: bool = False,
         cause: str = "",
     ) -> MasteryGrade:
-        """The activity's grade in ``state``; a score is queued for the LMS when it changed,
-        and a grade-changed statement for the tenant's LRSs (``cause``: the event behind it)."""
-        grade = MasteryGrade.of(state.mastered_skill_ids, self.skills(session), state.responses)
-        if not session.lineitem:
-            return grade
-        key = f"grade:{session.lineitem}:{session.learner_id}"
-        seen = self._store.get(session.tenant, key)
-        now_seen = [grade.mastered, grade.total, grade.activity_progress]
-        if seen == now_seen or (first_launch and seen is not None):
-            return grade
-        queue_score(
-            self._outbox,
-            session.tenant,
-            session.issuer,
-            session.client_id,
-            session.lineitem,
-            score_payload(grade, session.sub, self._clock()),
-        )
-        self._store.put(session.tenant, key, now_seen, 365 * 86400.0)
-        if self._emit is not None and grade.answered and cause:
-            self._emit(
-                LearningEvent(
-                    kind="grade_changed",
-                    event_id=f"grade:{cause}",
-                    tenant=session.tenant,
-                    learner_id=session.learner_id,
-                    course_id=session.course_id,
-                    occurred_at=self._clock(),
-                    course_title=session.activity_title,
-                    skill_ids=self.skills(session),
-                    grade=Grade(round(grade.fraction * SCORE_MAXIMUM, 2), SCORE_MAXIMUM),
-                )
-            )
-        return grade
+        """The activity's grade in ``state``, sent on when it changed (see
+        :class:`~attune.gateway.grades.activity.ActivityGrades`)."""
+        return self._grades.update(session, state, self.skills(session), first_launch, cause)
 
     def state(self, session: LaunchSession, learner_id: str) -> learner_pb2.GetLearnerStateResponse:
         """The learner's state in the session's course; empty before their first answer."""
@@ -382,35 +342,3 @@ def _answered_key(session: LaunchSession, event_id: str) -> str:
     """Feedback is kept per learner: another learner's event id finds nothing, exactly like
     an unknown one, so a session never reads someone else's answer."""
     return f"answered:{session.learner_id}:{event_id}"
-
-
-def progress_rows(
-    state: learner_pb2.GetLearnerStateResponse, course: course_pb2.Course, skills: set[str]
-) -> list[SkillProgress]:
-    """Skill rows of a learner state, limited to ``skills``."""
-    known = {s.skill_id: s for s in state.skills}
-    mastered = set(state.mastered_skill_ids)
-    # Before the first answer the engine has no state: priors, and ready = no prerequisites.
-    ready = (
-        set(state.ready_skill_ids)
-        if known
-        else {s.skill_id for s in course.skills if not s.prerequisites}
-    )
-    rows = []
-    for skill in course.skills:
-        if skill.skill_id not in skills:
-            continue
-        status = (
-            "mastered"
-            if skill.skill_id in mastered
-            else "ready"
-            if skill.skill_id in ready
-            else "locked"
-        )
-        p = known[skill.skill_id].p_mastery if skill.skill_id in known else skill.bkt.prior
-        rows.append(SkillProgress(skill.skill_id, skill.name or skill.skill_id, p, status))
-    return rows
-
-
-def as_json(rows: list[SkillProgress]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in rows]

@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request
 from attune.gateway.app import current
 from attune.gateway.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from attune.gateway.lti.advantage import members
-from attune.gateway.practice import as_json, progress_rows
+from attune.gateway.progress import as_json, progress_rows
 from attune.gateway.sessions import LaunchSession, learner_pseudonym
 
 pages = Blueprint("pages", __name__)
