@@ -205,15 +205,15 @@ def _media_bytes(tenant: str, version: StoredVersion) -> dict[str, bytes]:
     return files
 
 
-@media.get("/media/<tenant>/<sha256>")
-def media_file(tenant: str, sha256: str) -> Any:
+@media.get("/media/<tenant>/<digest>")
+def media_file(tenant: str, digest: str) -> Any:
     """A media file of ``tenant``'s content, cacheable for a year."""
-    if not _SHA256.fullmatch(sha256):
+    if not _SHA256.fullmatch(digest):
         raise NotFoundError("no such media file")
-    etag = f'"{sha256}"'
+    etag = f'"{digest}"'
     if etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=_cache_headers(etag))
-    found = current().store.get_media(tenant, sha256)
+    found = current().store.get_media(tenant, digest)
     if found is None:
         raise NotFoundError("no such media file")
     inline = INLINE_TYPES.fullmatch(found.media_type) is not None

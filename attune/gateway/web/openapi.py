@@ -34,6 +34,7 @@ _WHY = {
     200: "OK",
     204: "Stored; no content",
     302: "Redirect (OIDC authorization request to the platform)",
+    304: "Not modified",
     303: "See other: the next page",
     400: "Malformed input; the reason names what was wrong and nothing changed",
     401: "No, a bad or an expired credential",
@@ -43,6 +44,7 @@ _WHY = {
     411: "A body without a declared length",
     413: "The body is larger than the route accepts",
     415: "The body is not application/json",
+    422: "The upload has problems, each located; nothing changed",
     429: "Rate limited; retry after the Retry-After seconds",
     502: "A platform or the engine failed",
     503: "The engine is unavailable",
@@ -344,8 +346,10 @@ def _admin_paths() -> Json:
 
 def openapi_document() -> Json:
     """The OpenAPI 3.1 description of every route of :func:`gateway.app.create_app`."""
+    from attune.gateway.web.openapi_content import content_paths
+
     paths: Json = {}
-    for part in (_page_paths(), _lti_paths(), _ingest_paths(), _admin_paths()):
+    for part in (_page_paths(), _lti_paths(), _ingest_paths(), _admin_paths(), content_paths()):
         paths.update(part)
     return {
         "openapi": "3.1.0",
