@@ -132,6 +132,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
+    from attune.gateway.web.dashboard_routes import dashboard, dashboard_admin
     from attune.gateway.web.generation_routes import generation_admin
     from attune.gateway.web.ingest_admin_routes import ingest_admin
     from attune.gateway.web.ingest_routes import ingest
@@ -149,7 +150,16 @@ def create_app(gateway: Gateway) -> Flask:
     app.extensions["attune"] = gateway
     app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
     for blueprint in (
-        lti, pages, admin, ingest, ingest_admin, content_admin, generation_admin, media
+        lti,
+        pages,
+        admin,
+        ingest,
+        ingest_admin,
+        content_admin,
+        generation_admin,
+        media,
+        dashboard,
+        dashboard_admin,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above

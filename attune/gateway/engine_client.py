@@ -10,6 +10,8 @@ from typing import TypeVar
 import grpc
 
 from attune.engine.v1 import (
+    analytics_pb2,
+    analytics_pb2_grpc,
     course_pb2,
     course_pb2_grpc,
     events_pb2,
@@ -33,6 +35,7 @@ class GrpcEngineClient:
         self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
         self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
         self._events = events_pb2_grpc.EventServiceStub(self._channel)
+        self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
         self._tokens = dict(tokens)
 
     def close(self) -> None:
@@ -68,6 +71,16 @@ class GrpcEngineClient:
             tenant, self._courses.PutCourse, course_pb2.PutCourseRequest(course=course)
         )
         return reply.course
+
+    def class_report(
+        self, tenant: str, course_id: str, learner_ids: tuple[str, ...] = ()
+    ) -> analytics_pb2.GetClassReportResponse:
+        """GetClassReport."""
+        return self._call(
+            tenant,
+            self._analytics.GetClassReport,
+            analytics_pb2.GetClassReportRequest(course_id=course_id, learner_ids=learner_ids),
+        )
 
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant (paging through ListCourses)."""

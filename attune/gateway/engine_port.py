@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
+from attune.engine.v1 import analytics_pb2, course_pb2, events_pb2, learner_pb2
 
 
 class EngineClient(Protocol):
@@ -29,6 +29,12 @@ class EngineClient(Protocol):
 
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant."""
+        ...
+
+    def class_report(
+        self, tenant: str, course_id: str, learner_ids: tuple[str, ...] = ()
+    ) -> analytics_pb2.GetClassReportResponse:
+        """The course's class report, limited to ``learner_ids`` when given."""
         ...
 
     def record(

@@ -10,6 +10,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from attune.engine.domain.tutoring import TutorPolicy
+from attune.engine.grpc.analytics_servicer import AnalyticsServicer
 from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.interceptors import (
     AuthInterceptor,
@@ -20,6 +21,8 @@ from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerS
 from attune.engine.ports import Clock, EngineStore, Tracer
 from attune.engine.service import Engine
 from attune.engine.v1 import (
+    analytics_pb2,
+    analytics_pb2_grpc,
     course_pb2,
     course_pb2_grpc,
     events_pb2,
@@ -34,6 +37,7 @@ SERVICE_NAMES = (
     course_pb2.DESCRIPTOR.services_by_name["CourseService"].full_name,
     learner_pb2.DESCRIPTOR.services_by_name["LearnerService"].full_name,
     events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
+    analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
 )
 
 
@@ -91,6 +95,7 @@ async def start_server(
     course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
     learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
     events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(engine), server)
+    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import structlog
 
+from attune.engine.domain.analytics import ClassReport
 from attune.engine.domain.course import Course
 from attune.engine.domain.credibility import credibility
 from attune.engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -34,6 +35,7 @@ from attune.engine.domain.report import LearnerReport, build_report
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.domain.update import apply_response
 from attune.engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
+from attune.engine.service.class_book import ClassBook
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
 
@@ -46,6 +48,7 @@ MAX_PAGE_SIZE = 500
 DEFAULT_EVENT_PAGE = 100
 MAX_EVENT_PAGE = 1000
 _CAS_RETRIES = 8
+MAX_CLASS = 5000  # learner ids in one class report
 COURSE_WORKERS = 2  # courses converted or validated at the same time, in worker threads
 T = TypeVar("T")
 
@@ -96,6 +99,7 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.tutor = tutor or TutorPolicy()
         self.items = ItemBook(store)
+        self.classes = ClassBook(store)
         self._learner_locks = KeyedLock()
         self._course_work = asyncio.Semaphore(COURSE_WORKERS)
 
@@ -322,6 +326,19 @@ class Engine:
             dkt.state.model if dkt.state else "",
         )
 
+    async def class_report(
+        self, tenant: str, course_id: str, learner_ids: Sequence[str] = ()
+    ) -> tuple[Course, ClassReport, int]:
+        """The class report of a course (limited to ``learner_ids`` when given), with the
+        course and the last log id it includes."""
+        if len(learner_ids) > MAX_CLASS:
+            raise InvalidInputError(
+                "learner_ids", f"at most {MAX_CLASS} learners, not {len(learner_ids)}"
+            )
+        course = await self.get_course(tenant, course_id)
+        report, last = await self.classes.report(tenant, course, self.now(), learner_ids)
+        return course, report, last
+
     async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
         """Erase the learner from the tenant; (courses, events) erased."""
         _require(learner_id, "learner_id")
@@ -335,6 +352,7 @@ class Engine:
             # The item statistics include the erased responses: rebuild them from the log
             # (off the event loop, see ItemBook) the next time they are needed.
             self.items.forget(tenant)
+            self.classes.forget_learner(tenant, learner_id)
         log.info(
             "learner.deleted", tenant=tenant, learner_id=learner_id, courses=courses, events=events
         )

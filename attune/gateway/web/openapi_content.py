@@ -153,3 +153,42 @@ def content_paths() -> Json:
             )
         },
     }
+
+
+def dashboard_paths() -> Json:
+    """The class dashboard's routes (issue 14)."""
+    page = _responses("html", {200: {"content": _PAGE}}, (400, 401, 403, 404, 429, 502, 503))
+    csv = _responses(
+        "html",
+        {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+        (400, 401, 403, 404, 429, 502, 503),
+    )
+    table = _query("table", "heatmap, at_risk, items, mastery_time, drift, gaps or retention")
+    course = "/admin/tenants/{tenant}/courses/{course_id}/class-report"
+    return {
+        "/instructor/{token}/class": {
+            "get": _op(
+                "The class dashboard of the instructor's LMS context",
+                page,
+                parameters=[
+                    _TOKEN,
+                    _query("sort", "name, mastered, mean or last"),
+                    _query("desc", "1: descending"),
+                    _query("status", "mastered, in_progress, ready or locked"),
+                    _query("skill", "limits the status filter to one skill"),
+                ],
+            )
+        },
+        "/instructor/{token}/class.csv": {
+            "get": _op("One table of the dashboard as CSV", csv, parameters=[_TOKEN, table])
+        },
+        course: {"get": _admin("The course's class report (every learner), as JSON", _COURSE)},
+        f"{course}.csv": {
+            "get": _op(
+                "One table of the course's class report as CSV",
+                csv,
+                parameters=[_TENANT, _COURSE, table],
+                security=_ADMIN,
+            )
+        },
+    }

@@ -17,22 +17,22 @@ from attune.gateway.errors import ForbiddenError, NotFoundError, UnauthorizedErr
 from attune.gateway.lti.advantage import members
 from attune.gateway.progress import as_json, progress_rows
 from attune.gateway.sessions import LaunchSession, learner_pseudonym
+from attune.gateway.web.page_sessions import (
+    ROSTER_TTL,
+    page_session,
+    roster_ids,
+    roster_key,
+    staff_session,
+)
 
 pages = Blueprint("pages", __name__)
-ROSTER_TTL = 30 * 86400.0
-
-
-def _session(token: str) -> LaunchSession:
-    session = current().sessions.load(token)
-    structlog.contextvars.bind_contextvars(tenant=session.tenant)
-    return session
 
 
 @pages.get("/practice/<token>")
 def practice(token: str) -> Any:
     """The recommended question, an answer form, progress, and why this question."""
     gw = current()
-    session = _session(token)
+    session = page_session(token)
     state = gw.practice.state(session, session.learner_id)
     shown = gw.practice.current(token, session, state)
     return render_template(
@@ -50,7 +50,7 @@ def practice(token: str) -> Any:
 def hint(token: str) -> Any:
     """Show the pending question's next hint (it lowers the credit of the answer)."""
     gw = current()
-    session = _session(token)
+    session = page_session(token)
     gw.practice.hint(token, session, request.form.get("event_id", ""))
     return redirect(f"/practice/{token}#hints", code=303)
 
@@ -59,7 +59,7 @@ def hint(token: str) -> Any:
 def answer(token: str) -> Any:
     """Check the answer, record it once, show the feedback and the worked answer."""
     gw = current()
-    session = _session(token)
+    session = page_session(token)
     answers = request.form.getlist("answer")
     feedback, state = gw.practice.answer(
         token,
@@ -87,9 +87,9 @@ def progress_api(learner_id: str) -> Any:
     auth = request.headers.get("Authorization", "")
     if not auth.startswith("Bearer "):
         raise UnauthorizedError("send the page's session token as 'Authorization: Bearer'")
-    session = _session(auth.removeprefix("Bearer ").strip())
+    session = page_session(auth.removeprefix("Bearer ").strip())
     if learner_id != session.learner_id and not (
-        session.staff and learner_id in _roster_ids(session)
+        session.staff and learner_id in roster_ids(session)
     ):
         raise ForbiddenError("a session can only read its own learner's progress")
     state = gw.practice.state(session, learner_id)
@@ -102,8 +102,8 @@ def progress_api(learner_id: str) -> Any:
 def instructor(token: str) -> Any:
     """The roster (from NRPS) with each learner's mastery in this activity."""
     gw = current()
-    session = _staff(token)
-    roster = gw.store.get(session.tenant, _roster_key(session)) or []
+    session = staff_session(token)
+    roster = gw.store.get(session.tenant, roster_key(session)) or []
     skills = gw.practice.skills(session)
     rows = []
     for member in roster:
@@ -126,7 +126,7 @@ def instructor(token: str) -> Any:
 def preview_list(token: str) -> Any:
     """Every item of the activity's course, each linked to its preview."""
     gw = current()
-    session = _staff(token)
+    session = staff_session(token)
     course = gw.courses.get(session.tenant, session.course_id)
     names = {s.skill_id: s.name or s.skill_id for s in course.skills}
     rows = [
@@ -140,7 +140,7 @@ def preview_list(token: str) -> Any:
 def preview_item(token: str, item_id: str) -> Any:
     """One item as a learner sees it, with every hint, the feedback and the solution."""
     gw = current()
-    session = _staff(token)
+    session = staff_session(token)
     preview = gw.practice.preview(session, item_id)
     entry = gw.bank.get(session.tenant, item_id)
     generated = (
@@ -156,7 +156,7 @@ def retire_generated(token: str, item_id: str) -> Any:
     """Retire a generated item: the course's next version leaves it out, for good."""
     from attune.gateway.web.generation_routes import retire_item
 
-    session = _staff(token)
+    session = staff_session(token)
     reason = request.form.get("reason", "")[:300]
     retire_item(
         session.tenant,
@@ -172,7 +172,7 @@ def retire_generated(token: str, item_id: str) -> Any:
 def sync_roster(token: str) -> Any:
     """Fetch the context's roster with NRPS and keep it."""
     gw = current()
-    session = _staff(token)
+    session = staff_session(token)
     if not session.nrps_url:
         raise ForbiddenError("the platform did not offer the roster service in this launch")
     connector = gw.connector_for(session.tenant, session.issuer, session.client_id)
@@ -188,7 +188,7 @@ def sync_roster(token: str) -> Any:
         }
         for m in members(connector, session.nrps_url)
     ]
-    gw.store.put(session.tenant, _roster_key(session), roster, ROSTER_TTL)
+    gw.store.put(session.tenant, roster_key(session), roster, ROSTER_TTL)
     structlog.get_logger("attune.gateway").info("nrps.synced", members=len(roster))
     return redirect(f"/instructor/{token}", code=303)
 
@@ -216,19 +216,3 @@ def demo() -> Any:
         activity_title=course.title or course_id,
     )
     return redirect(f"/practice/{gw.sessions.create(session)}", code=303)
-
-
-def _staff(token: str) -> LaunchSession:
-    session = _session(token)
-    if not session.staff:
-        raise ForbiddenError("this page is for the course's instructors")
-    return session
-
-
-def _roster_key(session: LaunchSession) -> str:
-    return f"roster:{session.issuer}:{session.context_id}"
-
-
-def _roster_ids(session: LaunchSession) -> set[str]:
-    roster = current().store.get(session.tenant, _roster_key(session)) or []
-    return {m["learner_id"] for m in roster}

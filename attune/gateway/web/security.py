@@ -26,7 +26,9 @@ _SESSION_ENDPOINTS = frozenset({"pages.demo", "lti.login", "lti.launch"})
 _INGEST_ENDPOINTS = frozenset(
     {"ingest.post_statements", "ingest.put_statement", "ingest.post_caliper"}
 )
-_ADMIN_BLUEPRINTS = frozenset({"admin", "ingest_admin", "content_admin", "generation_admin"})
+_ADMIN_BLUEPRINTS = frozenset(
+    {"admin", "ingest_admin", "content_admin", "generation_admin", "dashboard_admin"}
+)
 # The one inline script of the deep-linking response (gateway.lti.deep_linking.response_form),
 # which posts the signed form back to the platform.
 DEEP_LINK_SCRIPT = "document.getElementById('dl').submit()"

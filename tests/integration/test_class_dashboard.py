@@ -1,0 +1,129 @@
+"""The class dashboard through the real stack (issue 14): an instructor launched from the LMS
+emulator syncs the roster, two learners practise, and the dashboard shows the heatmap with
+the roster's names, the struggling learner at risk, and CSV of every table; learners get 403;
+the admin credential gets the whole course's report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.support.gateway_stack import (
+    Stack,
+    answer,
+    right_answer,
+    running_stack,
+    token_of,
+)
+from tests.support.lti_platform import PlatformEmulator
+from tests.support.lti_platform_spec import ROLE_INSTRUCTOR, ROLE_LEARNER
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+LINK = "rl-class"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("class")) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def lms(stack: Stack) -> Iterator[PlatformEmulator]:
+    with PlatformEmulator() as platform:
+        stack.connect(platform)
+        yield platform
+
+
+def _practise(stack: Stack, lms: PlatformEmulator, sub: str, right: bool, count: int) -> str:
+    http = requests.Session()
+    page = lms.launch(http, sub=sub, roles=[ROLE_LEARNER], resource_link_id=LINK)
+    assert page.status_code == 200 and "/practice/" in page.url, page.text[:300]
+    token = token_of(page)
+    for _ in range(count):
+        reply = answer(http, stack.url, token, page.text, right_answer(page.text) if right else "x")
+        assert reply.status_code == 200
+        page = http.get(f"{stack.url}/practice/{token}", timeout=20)
+    return token
+
+
+@pytest.fixture(scope="module")
+def instructor(stack: Stack, lms: PlatformEmulator) -> tuple[requests.Session, str]:
+    _practise(stack, lms, "learner-1", True, 6)  # Ada
+    _practise(stack, lms, "learner-2", False, 16)  # Grace: wrong every time, past the diagnostic
+    http = requests.Session()
+    page = lms.launch(http, sub="instructor-1", roles=[ROLE_INSTRUCTOR], resource_link_id=LINK)
+    assert page.status_code == 200 and "/instructor/" in page.url
+    token = token_of(page)
+    assert http.post(f"{stack.url}/instructor/{token}/sync", timeout=10).status_code == 200
+    return http, token
+
+
+def test_the_dashboard_shows_the_class_with_names_and_who_is_at_risk(
+    stack: Stack, instructor: tuple[requests.Session, str]
+) -> None:
+    http, token = instructor
+    page = http.get(f"{stack.url}/instructor/{token}/class", timeout=20)
+    assert page.status_code == 200, page.text[:500]
+    assert "<svg" in page.text and 'role="img"' in page.text
+    assert "Ada Lovelace" in page.text and "Grace Hopper" in page.text
+    risk = page.text[page.text.index('id="at-risk"') :]
+    risk = risk[: risk.index("</ul>\n")]
+    assert "Grace Hopper" in risk and "Ada Lovelace" not in risk
+    assert "Repeated failures" in risk
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_sorting_and_filtering_happen_on_the_server(
+    stack: Stack, instructor: tuple[requests.Session, str]
+) -> None:
+    http, token = instructor
+    by_mastery = http.get(
+        f"{stack.url}/instructor/{token}/class", params={"sort": "mean", "desc": "1"}, timeout=20
+    ).text
+    heat = by_mastery[by_mastery.index('id="heatmap"') :]
+    assert heat.index("Ada Lovelace") < heat.index("Grace Hopper")
+    bad = http.get(f"{stack.url}/instructor/{token}/class", params={"sort": "x"}, timeout=20)
+    assert bad.status_code == 400 and "sort must be one of" in bad.text
+
+
+def test_every_table_downloads_as_csv(
+    stack: Stack, instructor: tuple[requests.Session, str]
+) -> None:
+    http, token = instructor
+    for table in ("heatmap", "at_risk", "items", "mastery_time", "drift", "gaps", "retention"):
+        reply = http.get(
+            f"{stack.url}/instructor/{token}/class.csv", params={"table": table}, timeout=20
+        )
+        assert reply.status_code == 200, (table, reply.text[:200])
+        assert reply.headers["Content-Type"].startswith("text/csv")
+        assert "attachment" in reply.headers["Content-Disposition"]
+        rows = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+        assert rows and rows[0], table
+    heat = http.get(
+        f"{stack.url}/instructor/{token}/class.csv", params={"table": "heatmap"}, timeout=20
+    )
+    learners = {row[0] for row in csv.reader(io.StringIO(heat.content.decode("utf-8-sig")))}
+    assert {"Ada Lovelace", "Grace Hopper"} <= learners
+    bad = http.get(f"{stack.url}/instructor/{token}/class.csv", params={"table": "x"}, timeout=20)
+    assert bad.status_code == 400
+
+
+def test_a_learner_gets_403_and_the_admin_gets_the_whole_course(
+    stack: Stack, lms: PlatformEmulator, instructor: tuple[requests.Session, str]
+) -> None:
+    token = _practise(stack, lms, "learner-1", True, 0)
+    for path in ("class", "class.csv"):
+        refused = requests.get(f"{stack.url}/instructor/{token}/{path}", timeout=10)
+        assert refused.status_code == 403, path
+    report = stack.admin("GET", "/admin/tenants/default/courses/demo/class-report")
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["course_id"] == "demo" and len(body["heatmap"]) >= 2
+    assert stack.admin("GET", "/admin/tenants/nope/courses/demo/class-report").status_code == 404
+    anonymous = requests.get(f"{stack.url}/admin/tenants/default/courses/demo/class-report")
+    assert anonymous.status_code == 401
