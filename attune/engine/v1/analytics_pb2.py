@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from attune.engine.v1 import learner_pb2 as attune_dot_engine_dot_v1_dot_learner__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n attune/engine/v1/analytics.proto\x12\x10\x61ttune.engine.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n\x15GetClassReportRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x13\n\x0blearner_ids\x18\x02 \x03(\t\"]\n\x0bHeatmapCell\x12\x14\n\x07p_known\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12,\n\x06status\x18\x02 \x01(\x0e\x32\x1c.attune.engine.v1.CellStatusB\n\n\x08_p_known\"\xa7\x01\n\nHeatmapRow\x12\x12\n\nlearner_id\x18\x01 \x01(\t\x12,\n\x05\x63\x65lls\x18\x02 \x03(\x0b\x32\x1d.attune.engine.v1.HeatmapCell\x12\x10\n\x08mastered\x18\x03 \x01(\x05\x12\x14\n\x0cmean_p_known\x18\x04 \x01(\x01\x12/\n\x0blast_active\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\nRiskReason\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.attune.engine.v1.RiskKind\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x18\n\x10\x65vidence_log_ids\x18\x03 \x03(\x03\x12\x11\n\tskill_ids\x18\x04 \x03(\t\"R\n\rAtRiskLearner\x12\x12\n\nlearner_id\x18\x01 \x01(\t\x12-\n\x07reasons\x18\x02 \x03(\x0b\x32\x1c.attune.engine.v1.RiskReason\"\xde\x01\n\x08\x43lassGap\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x10\n\x08\x66\x61ilures\x18\x02 \x01(\x05\x12\x0f\n\x07revoked\x18\x03 \x01(\x05\x12\x10\n\x08learners\x18\x04 \x01(\x05\x12>\n\ndependants\x18\x05 \x03(\x0b\x32*.attune.engine.v1.ClassGap.DependantsEntry\x12\x18\n\x10\x65vidence_log_ids\x18\x06 \x03(\x03\x1a\x31\n\x0f\x44\x65pendantsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"U\n\x0cHistogramBin\x12\x0b\n\x03low\x18\x01 \x01(\x01\x12\x11\n\x04high\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x12\r\n\x05label\x18\x04 \x01(\tB\x07\n\x05_high\"k\n\x0c\x44istribution\x12,\n\x04\x62ins\x18\x01 \x03(\x0b\x32\x1e.attune.engine.v1.HistogramBin\x12\x13\n\x06median\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x42\t\n\x07_median\"\xba\x01\n\x10SkillMasteryTime\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x11\n\tattempted\x18\x02 \x01(\x05\x12\x10\n\x08mastered\x18\x03 \x01(\x05\x12\x0f\n\x07not_yet\x18\x04 \x01(\x05\x12-\n\x05items\x18\x05 \x01(\x0b\x32\x1e.attune.engine.v1.Distribution\x12/\n\x07seconds\x18\x06 \x01(\x0b\x32\x1e.attune.engine.v1.Distribution\"\xb1\x01\n\x0e\x44riftCandidate\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x18\n\x10without_failures\x18\x02 \x01(\x05\x12\x17\n\x0fwithout_answers\x18\x03 \x01(\x05\x12\x15\n\rwith_failures\x18\x04 \x01(\x05\x12\x14\n\x0cwith_answers\x18\x05 \x01(\x05\x12\x12\n\ndifference\x18\x06 \x01(\x01\x12\x0b\n\x03low\x18\x07 \x01(\x01\x12\x0c\n\x04high\x18\x08 \x01(\x01\"\xc3\x01\n\nSkillDrift\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nswers\x18\x02 \x01(\x05\x12\x10\n\x08\x66\x61ilures\x18\x03 \x01(\x05\x12\x10\n\x08learners\x18\x04 \x01(\x05\x12\x0c\n\x04rate\x18\x05 \x01(\x01\x12\x0b\n\x03low\x18\x06 \x01(\x01\x12\x0c\n\x04high\x18\x07 \x01(\x01\x12\x0f\n\x07\x66lagged\x18\x08 \x01(\x08\x12\x34\n\ncandidates\x18\t \x03(\x0b\x32 .attune.engine.v1.DriftCandidate\"}\n\x07ItemFit\x12\x10\n\x08observed\x18\x01 \x01(\x01\x12\x10\n\x08\x65xpected\x18\x02 \x01(\x01\x12\x0e\n\x01z\x18\x03 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\nobserved_b\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x10\n\x08\x66itted_b\x18\x05 \x01(\x01\x42\x04\n\x02_zB\r\n\x0b_observed_b\"\xad\x02\n\x0eItemStatistics\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nswers\x18\x02 \x01(\x05\x12\x10\n\x08learners\x18\x03 \x01(\x05\x12\x10\n\x08\x65xposure\x18\x04 \x01(\x01\x12\x18\n\x10\x64ifficulty_first\x18\x05 \x01(\x01\x12\x16\n\x0e\x64ifficulty_all\x18\x06 \x01(\x01\x12\x1b\n\x0e\x64iscrimination\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tmedian_ms\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x16\n\x0etoo_fast_share\x18\t \x01(\x01\x12&\n\x03\x66it\x18\n \x01(\x0b\x32\x19.attune.engine.v1.ItemFit\x12\r\n\x05\x66lags\x18\x0b \x03(\tB\x11\n\x0f_discriminationB\x0c\n\n_median_ms\"\x8b\x01\n\x0cRetentionRow\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nswers\x18\x02 \x01(\x05\x12\r\n\x05right\x18\x03 \x01(\x05\x12\x10\n\x08learners\x18\x04 \x01(\x05\x12\x12\n\x05share\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0b\n\x03low\x18\x06 \x01(\x01\x12\x0c\n\x04high\x18\x07 \x01(\x01\x42\x08\n\x06_share\"\x95\x04\n\x16GetClassReportResponse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x11\n\tskill_ids\x18\x02 \x03(\t\x12-\n\x07heatmap\x18\x03 \x03(\x0b\x32\x1c.attune.engine.v1.HeatmapRow\x12\x30\n\x07\x61t_risk\x18\x04 \x03(\x0b\x32\x1f.attune.engine.v1.AtRiskLearner\x12(\n\x04gaps\x18\x05 \x03(\x0b\x32\x1a.attune.engine.v1.ClassGap\x12\x38\n\x0cmastery_time\x18\x06 \x03(\x0b\x32\".attune.engine.v1.SkillMasteryTime\x12+\n\x05\x64rift\x18\x07 \x03(\x0b\x32\x1c.attune.engine.v1.SkillDrift\x12/\n\x05items\x18\x08 \x03(\x0b\x32 .attune.engine.v1.ItemStatistics\x12\x31\n\tretention\x18\t \x03(\x0b\x32\x1e.attune.engine.v1.RetentionRow\x12\x39\n\x11retention_overall\x18\n \x01(\x0b\x32\x1e.attune.engine.v1.RetentionRow\x12\x13\n\x0blast_log_id\x18\x0b \x01(\x03\x12/\n\x0b\x63omputed_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x8f\x01\n\nCellStatus\x12\x1b\n\x17\x43\x45LL_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43\x45LL_STATUS_MASTERED\x10\x01\x12\x1b\n\x17\x43\x45LL_STATUS_IN_PROGRESS\x10\x02\x12\x15\n\x11\x43\x45LL_STATUS_READY\x10\x03\x12\x16\n\x12\x43\x45LL_STATUS_LOCKED\x10\x04*\xb1\x01\n\x08RiskKind\x12\x19\n\x15RISK_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRISK_KIND_REPEATED_FAILURES\x10\x01\x12\x1e\n\x1aRISK_KIND_PREREQUISITE_GAP\x10\x02\x12\x19\n\x15RISK_KIND_NO_PROGRESS\x10\x03\x12\x16\n\x12RISK_KIND_TOO_FAST\x10\x04\x12\x16\n\x12RISK_KIND_INACTIVE\x10\x05\x32w\n\x10\x41nalyticsService\x12\x63\n\x0eGetClassReport\x12\'.attune.engine.v1.GetClassReportRequest\x1a(.attune.engine.v1.GetClassReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n attune/engine/v1/analytics.proto\x12\x10\x61ttune.engine.v1\x1a\x1e\x61ttune/engine/v1/learner.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n\x15GetClassReportRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x13\n\x0blearner_ids\x18\x02 \x03(\t\"]\n\x0bHeatmapCell\x12\x14\n\x07p_known\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12,\n\x06status\x18\x02 \x01(\x0e\x32\x1c.attune.engine.v1.CellStatusB\n\n\x08_p_known\"\xa7\x01\n\nHeatmapRow\x12\x12\n\nlearner_id\x18\x01 \x01(\t\x12,\n\x05\x63\x65lls\x18\x02 \x03(\x0b\x32\x1d.attune.engine.v1.HeatmapCell\x12\x10\n\x08mastered\x18\x03 \x01(\x05\x12\x14\n\x0cmean_p_known\x18\x04 \x01(\x01\x12/\n\x0blast_active\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"q\n\nRiskReason\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.attune.engine.v1.RiskKind\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x18\n\x10\x65vidence_log_ids\x18\x03 \x03(\x03\x12\x11\n\tskill_ids\x18\x04 \x03(\t\"R\n\rAtRiskLearner\x12\x12\n\nlearner_id\x18\x01 \x01(\t\x12-\n\x07reasons\x18\x02 \x03(\x0b\x32\x1c.attune.engine.v1.RiskReason\"\xde\x01\n\x08\x43lassGap\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x10\n\x08\x66\x61ilures\x18\x02 \x01(\x05\x12\x0f\n\x07revoked\x18\x03 \x01(\x05\x12\x10\n\x08learners\x18\x04 \x01(\x05\x12>\n\ndependants\x18\x05 \x03(\x0b\x32*.attune.engine.v1.ClassGap.DependantsEntry\x12\x18\n\x10\x65vidence_log_ids\x18\x06 \x03(\x03\x1a\x31\n\x0f\x44\x65pendantsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"U\n\x0cHistogramBin\x12\x0b\n\x03low\x18\x01 \x01(\x01\x12\x11\n\x04high\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x12\r\n\x05label\x18\x04 \x01(\tB\x07\n\x05_high\"k\n\x0c\x44istribution\x12,\n\x04\x62ins\x18\x01 \x03(\x0b\x32\x1e.attune.engine.v1.HistogramBin\x12\x13\n\x06median\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x42\t\n\x07_median\"\xba\x01\n\x10SkillMasteryTime\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x11\n\tattempted\x18\x02 \x01(\x05\x12\x10\n\x08mastered\x18\x03 \x01(\x05\x12\x0f\n\x07not_yet\x18\x04 \x01(\x05\x12-\n\x05items\x18\x05 \x01(\x0b\x32\x1e.attune.engine.v1.Distribution\x12/\n\x07seconds\x18\x06 \x01(\x0b\x32\x1e.attune.engine.v1.Distribution\"\xb1\x01\n\x0e\x44riftCandidate\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x18\n\x10without_failures\x18\x02 \x01(\x05\x12\x17\n\x0fwithout_answers\x18\x03 \x01(\x05\x12\x15\n\rwith_failures\x18\x04 \x01(\x05\x12\x14\n\x0cwith_answers\x18\x05 \x01(\x05\x12\x12\n\ndifference\x18\x06 \x01(\x01\x12\x0b\n\x03low\x18\x07 \x01(\x01\x12\x0c\n\x04high\x18\x08 \x01(\x01\"\xc3\x01\n\nSkillDrift\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nswers\x18\x02 \x01(\x05\x12\x10\n\x08\x66\x61ilures\x18\x03 \x01(\x05\x12\x10\n\x08learners\x18\x04 \x01(\x05\x12\x0c\n\x04rate\x18\x05 \x01(\x01\x12\x0b\n\x03low\x18\x06 \x01(\x01\x12\x0c\n\x04high\x18\x07 \x01(\x01\x12\x0f\n\x07\x66lagged\x18\x08 \x01(\x08\x12\x34\n\ncandidates\x18\t \x03(\x0b\x32 .attune.engine.v1.DriftCandidate\"}\n\x07ItemFit\x12\x10\n\x08observed\x18\x01 \x01(\x01\x12\x10\n\x08\x65xpected\x18\x02 \x01(\x01\x12\x0e\n\x01z\x18\x03 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\nobserved_b\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x10\n\x08\x66itted_b\x18\x05 \x01(\x01\x42\x04\n\x02_zB\r\n\x0b_observed_b\"\xad\x02\n\x0eItemStatistics\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nswers\x18\x02 \x01(\x05\x12\x10\n\x08learners\x18\x03 \x01(\x05\x12\x10\n\x08\x65xposure\x18\x04 \x01(\x01\x12\x18\n\x10\x64ifficulty_first\x18\x05 \x01(\x01\x12\x16\n\x0e\x64ifficulty_all\x18\x06 \x01(\x01\x12\x1b\n\x0e\x64iscrimination\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tmedian_ms\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x16\n\x0etoo_fast_share\x18\t \x01(\x01\x12&\n\x03\x66it\x18\n \x01(\x0b\x32\x19.attune.engine.v1.ItemFit\x12\r\n\x05\x66lags\x18\x0b \x03(\tB\x11\n\x0f_discriminationB\x0c\n\n_median_ms\"\x8b\x01\n\x0cRetentionRow\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61nswers\x18\x02 \x01(\x05\x12\r\n\x05right\x18\x03 \x01(\x05\x12\x10\n\x08learners\x18\x04 \x01(\x05\x12\x12\n\x05share\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0b\n\x03low\x18\x06 \x01(\x01\x12\x0c\n\x04high\x18\x07 \x01(\x01\x42\x08\n\x06_share\"\x95\x04\n\x16GetClassReportResponse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x11\n\tskill_ids\x18\x02 \x03(\t\x12-\n\x07heatmap\x18\x03 \x03(\x0b\x32\x1c.attune.engine.v1.HeatmapRow\x12\x30\n\x07\x61t_risk\x18\x04 \x03(\x0b\x32\x1f.attune.engine.v1.AtRiskLearner\x12(\n\x04gaps\x18\x05 \x03(\x0b\x32\x1a.attune.engine.v1.ClassGap\x12\x38\n\x0cmastery_time\x18\x06 \x03(\x0b\x32\".attune.engine.v1.SkillMasteryTime\x12+\n\x05\x64rift\x18\x07 \x03(\x0b\x32\x1c.attune.engine.v1.SkillDrift\x12/\n\x05items\x18\x08 \x03(\x0b\x32 .attune.engine.v1.ItemStatistics\x12\x31\n\tretention\x18\t \x03(\x0b\x32\x1e.attune.engine.v1.RetentionRow\x12\x39\n\x11retention_overall\x18\n \x01(\x0b\x32\x1e.attune.engine.v1.RetentionRow\x12\x13\n\x0blast_log_id\x18\x0b \x01(\x03\x12/\n\x0b\x63omputed_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x19GetLearnerTimelineRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x12\n\nlearner_id\x18\x02 \x01(\t\"\xc0\x01\n\rTimelineSkill\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x16\n\x0ep_known_before\x18\x02 \x01(\x01\x12\x0f\n\x07p_known\x18\x03 \x01(\x01\x12\x11\n\tp_correct\x18\x04 \x01(\x01\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x10\n\x08mastered\x18\x06 \x01(\x08\x12-\n\x06status\x18\x07 \x01(\x0e\x32\x1d.attune.engine.v1.SkillStatus\x12\x0e\n\x06review\x18\x08 \x01(\x08\"\x82\x06\n\rTimelineEntry\x12\x0e\n\x06log_id\x18\x01 \x01(\x03\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07item_id\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\x12\x0f\n\x07\x63orrect\x18\x07 \x01(\x08\x12\x18\n\x10response_time_ms\x18\x08 \x01(\x03\x12\x13\n\x0b\x63redibility\x18\t \x01(\x01\x12-\n\x05\x66lags\x18\n \x03(\x0e\x32\x1e.attune.engine.v1.ResponseFlag\x12\x10\n\x08sequence\x18\x0b \x01(\x03\x12/\n\x06skills\x18\x0c \x03(\x0b\x32\x1f.attune.engine.v1.TimelineSkill\x12\x36\n\x0emastery_events\x18\r \x03(\x0b\x32\x1e.attune.engine.v1.MasteryEvent\x12\x19\n\x11revoked_skill_ids\x18\x0e \x03(\t\x12\x0e\n\x06review\x18\x0f \x01(\x08\x12-\n\x05phase\x18\x10 \x01(\x0e\x32\x1e.attune.engine.v1.LearnerPhase\x12\x39\n\x0frecommendations\x18\x11 \x03(\x0b\x32 .attune.engine.v1.Recommendation\x12.\n\tpredictor\x18\x12 \x01(\x0e\x32\x1b.attune.engine.v1.Predictor\x12\x16\n\x0epredictor_note\x18\x13 \x01(\t\x12\x1a\n\rbkt_p_correct\x18\x14 \x01(\x01H\x00\x88\x01\x01\x12\x1a\n\rdkt_p_correct\x18\x15 \x01(\x01H\x01\x88\x01\x01\x12*\n\x07\x61\x62ility\x18\x16 \x01(\x0b\x32\x19.attune.engine.v1.AbilityB\x10\n\x0e_bkt_p_correctB\x10\n\x0e_dkt_p_correct\"\xcc\x01\n\x0bTimelineGap\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x18\n\x10\x62locked_skill_id\x18\x02 \x01(\t\x12\x10\n\x08\x66\x61ilures\x18\x03 \x01(\x05\x12\x0f\n\x07p_known\x18\x04 \x01(\x01\x12\x10\n\x08mastered\x18\x05 \x01(\x08\x12\x11\n\tsuspected\x18\x06 \x01(\x08\x12\x13\n\x0b\x65xplanation\x18\x07 \x01(\t\x12\x1a\n\x12\x65vidence_event_ids\x18\x08 \x03(\t\x12\x18\n\x10\x65vidence_log_ids\x18\t \x03(\x03\"\xc8\x01\n\x0bSkillBelief\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0f\n\x07p_known\x18\x02 \x01(\x01\x12\x15\n\rbkt_p_correct\x18\x03 \x01(\x01\x12\x1a\n\rdkt_p_correct\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x10\n\x08mastered\x18\x06 \x01(\x08\x12-\n\x06status\x18\x07 \x01(\x0e\x32\x1d.attune.engine.v1.SkillStatusB\x10\n\x0e_dkt_p_correct\"\xae\x02\n\x1aGetLearnerTimelineResponse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x12\n\nlearner_id\x18\x02 \x01(\t\x12\x30\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x1f.attune.engine.v1.TimelineEntry\x12\x17\n\x0fomitted_entries\x18\x04 \x01(\x05\x12+\n\x04gaps\x18\x05 \x03(\x0b\x32\x1d.attune.engine.v1.TimelineGap\x12-\n\x06skills\x18\x06 \x03(\x0b\x32\x1d.attune.engine.v1.SkillBelief\x12\x11\n\tdkt_model\x18\x07 \x01(\t\x12/\n\x0b\x63omputed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x8f\x01\n\nCellStatus\x12\x1b\n\x17\x43\x45LL_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43\x45LL_STATUS_MASTERED\x10\x01\x12\x1b\n\x17\x43\x45LL_STATUS_IN_PROGRESS\x10\x02\x12\x15\n\x11\x43\x45LL_STATUS_READY\x10\x03\x12\x16\n\x12\x43\x45LL_STATUS_LOCKED\x10\x04*\xb1\x01\n\x08RiskKind\x12\x19\n\x15RISK_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRISK_KIND_REPEATED_FAILURES\x10\x01\x12\x1e\n\x1aRISK_KIND_PREREQUISITE_GAP\x10\x02\x12\x19\n\x15RISK_KIND_NO_PROGRESS\x10\x03\x12\x16\n\x12RISK_KIND_TOO_FAST\x10\x04\x12\x16\n\x12RISK_KIND_INACTIVE\x10\x05\x32\xe8\x01\n\x10\x41nalyticsService\x12\x63\n\x0eGetClassReport\x12\'.attune.engine.v1.GetClassReportRequest\x1a(.attune.engine.v1.GetClassReportResponse\x12o\n\x12GetLearnerTimeline\x12+.attune.engine.v1.GetLearnerTimelineRequest\x1a,.attune.engine.v1.GetLearnerTimelineResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,42 +35,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CLASSGAP_DEPENDANTSENTRY']._loaded_options = None
   _globals['_CLASSGAP_DEPENDANTSENTRY']._serialized_options = b'8\001'
-  _globals['_CELLSTATUS']._serialized_start=2714
-  _globals['_CELLSTATUS']._serialized_end=2857
-  _globals['_RISKKIND']._serialized_start=2860
-  _globals['_RISKKIND']._serialized_end=3037
-  _globals['_GETCLASSREPORTREQUEST']._serialized_start=87
-  _globals['_GETCLASSREPORTREQUEST']._serialized_end=150
-  _globals['_HEATMAPCELL']._serialized_start=152
-  _globals['_HEATMAPCELL']._serialized_end=245
-  _globals['_HEATMAPROW']._serialized_start=248
-  _globals['_HEATMAPROW']._serialized_end=415
-  _globals['_RISKREASON']._serialized_start=417
-  _globals['_RISKREASON']._serialized_end=530
-  _globals['_ATRISKLEARNER']._serialized_start=532
-  _globals['_ATRISKLEARNER']._serialized_end=614
-  _globals['_CLASSGAP']._serialized_start=617
-  _globals['_CLASSGAP']._serialized_end=839
-  _globals['_CLASSGAP_DEPENDANTSENTRY']._serialized_start=790
-  _globals['_CLASSGAP_DEPENDANTSENTRY']._serialized_end=839
-  _globals['_HISTOGRAMBIN']._serialized_start=841
-  _globals['_HISTOGRAMBIN']._serialized_end=926
-  _globals['_DISTRIBUTION']._serialized_start=928
-  _globals['_DISTRIBUTION']._serialized_end=1035
-  _globals['_SKILLMASTERYTIME']._serialized_start=1038
-  _globals['_SKILLMASTERYTIME']._serialized_end=1224
-  _globals['_DRIFTCANDIDATE']._serialized_start=1227
-  _globals['_DRIFTCANDIDATE']._serialized_end=1404
-  _globals['_SKILLDRIFT']._serialized_start=1407
-  _globals['_SKILLDRIFT']._serialized_end=1602
-  _globals['_ITEMFIT']._serialized_start=1604
-  _globals['_ITEMFIT']._serialized_end=1729
-  _globals['_ITEMSTATISTICS']._serialized_start=1732
-  _globals['_ITEMSTATISTICS']._serialized_end=2033
-  _globals['_RETENTIONROW']._serialized_start=2036
-  _globals['_RETENTIONROW']._serialized_end=2175
-  _globals['_GETCLASSREPORTRESPONSE']._serialized_start=2178
-  _globals['_GETCLASSREPORTRESPONSE']._serialized_end=2711
-  _globals['_ANALYTICSSERVICE']._serialized_start=3039
-  _globals['_ANALYTICSSERVICE']._serialized_end=3158
+  _globals['_CELLSTATUS']._serialized_start=4497
+  _globals['_CELLSTATUS']._serialized_end=4640
+  _globals['_RISKKIND']._serialized_start=4643
+  _globals['_RISKKIND']._serialized_end=4820
+  _globals['_GETCLASSREPORTREQUEST']._serialized_start=119
+  _globals['_GETCLASSREPORTREQUEST']._serialized_end=182
+  _globals['_HEATMAPCELL']._serialized_start=184
+  _globals['_HEATMAPCELL']._serialized_end=277
+  _globals['_HEATMAPROW']._serialized_start=280
+  _globals['_HEATMAPROW']._serialized_end=447
+  _globals['_RISKREASON']._serialized_start=449
+  _globals['_RISKREASON']._serialized_end=562
+  _globals['_ATRISKLEARNER']._serialized_start=564
+  _globals['_ATRISKLEARNER']._serialized_end=646
+  _globals['_CLASSGAP']._serialized_start=649
+  _globals['_CLASSGAP']._serialized_end=871
+  _globals['_CLASSGAP_DEPENDANTSENTRY']._serialized_start=822
+  _globals['_CLASSGAP_DEPENDANTSENTRY']._serialized_end=871
+  _globals['_HISTOGRAMBIN']._serialized_start=873
+  _globals['_HISTOGRAMBIN']._serialized_end=958
+  _globals['_DISTRIBUTION']._serialized_start=960
+  _globals['_DISTRIBUTION']._serialized_end=1067
+  _globals['_SKILLMASTERYTIME']._serialized_start=1070
+  _globals['_SKILLMASTERYTIME']._serialized_end=1256
+  _globals['_DRIFTCANDIDATE']._serialized_start=1259
+  _globals['_DRIFTCANDIDATE']._serialized_end=1436
+  _globals['_SKILLDRIFT']._serialized_start=1439
+  _globals['_SKILLDRIFT']._serialized_end=1634
+  _globals['_ITEMFIT']._serialized_start=1636
+  _globals['_ITEMFIT']._serialized_end=1761
+  _globals['_ITEMSTATISTICS']._serialized_start=1764
+  _globals['_ITEMSTATISTICS']._serialized_end=2065
+  _globals['_RETENTIONROW']._serialized_start=2068
+  _globals['_RETENTIONROW']._serialized_end=2207
+  _globals['_GETCLASSREPORTRESPONSE']._serialized_start=2210
+  _globals['_GETCLASSREPORTRESPONSE']._serialized_end=2743
+  _globals['_GETLEARNERTIMELINEREQUEST']._serialized_start=2745
+  _globals['_GETLEARNERTIMELINEREQUEST']._serialized_end=2811
+  _globals['_TIMELINESKILL']._serialized_start=2814
+  _globals['_TIMELINESKILL']._serialized_end=3006
+  _globals['_TIMELINEENTRY']._serialized_start=3009
+  _globals['_TIMELINEENTRY']._serialized_end=3779
+  _globals['_TIMELINEGAP']._serialized_start=3782
+  _globals['_TIMELINEGAP']._serialized_end=3986
+  _globals['_SKILLBELIEF']._serialized_start=3989
+  _globals['_SKILLBELIEF']._serialized_end=4189
+  _globals['_GETLEARNERTIMELINERESPONSE']._serialized_start=4192
+  _globals['_GETLEARNERTIMELINERESPONSE']._serialized_end=4494
+  _globals['_ANALYTICSSERVICE']._serialized_start=4823
+  _globals['_ANALYTICSSERVICE']._serialized_end=5055
 # @@protoc_insertion_point(module_scope)

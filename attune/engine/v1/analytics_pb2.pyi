@@ -3,6 +3,7 @@
 isort:skip_file
 """
 
+from attune.engine.v1 import learner_pb2 as _learner_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -702,3 +703,369 @@ class GetClassReportResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetClassReportResponse: _TypeAlias = GetClassReportResponse  # noqa: Y015
+
+@_typing.final
+class GetLearnerTimelineRequest(_message.Message):
+    """GetLearnerTimelineRequest names the course and the learner."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COURSE_ID_FIELD_NUMBER: _builtins.int
+    LEARNER_ID_FIELD_NUMBER: _builtins.int
+    course_id: _builtins.str
+    learner_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        course_id: _builtins.str = ...,
+        learner_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["course_id", b"course_id", "learner_id", b"learner_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLearnerTimelineRequest: _TypeAlias = GetLearnerTimelineRequest  # noqa: Y015
+
+@_typing.final
+class TimelineSkill(_message.Message):
+    """TimelineSkill is one skill a response exercised, as the response left it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_ID_FIELD_NUMBER: _builtins.int
+    P_KNOWN_BEFORE_FIELD_NUMBER: _builtins.int
+    P_KNOWN_FIELD_NUMBER: _builtins.int
+    P_CORRECT_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    MASTERED_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    REVIEW_FIELD_NUMBER: _builtins.int
+    skill_id: _builtins.str
+    p_known_before: _builtins.float
+    """P(L) before the response and after it (after the evidence and the learning transition)."""
+    p_known: _builtins.float
+    p_correct: _builtins.float
+    """BKT's predicted P(correct) of the next attempt on the skill, after the response."""
+    attempts: _builtins.int
+    """Credible attempts on the skill so far, this response included."""
+    mastered: _builtins.bool
+    status: _learner_pb2.SkillStatus.ValueType
+    review: _builtins.bool
+    """The skill was mastered before this response: the answer was a review of it."""
+    def __init__(
+        self,
+        *,
+        skill_id: _builtins.str = ...,
+        p_known_before: _builtins.float = ...,
+        p_known: _builtins.float = ...,
+        p_correct: _builtins.float = ...,
+        attempts: _builtins.int = ...,
+        mastered: _builtins.bool = ...,
+        status: _learner_pb2.SkillStatus.ValueType = ...,
+        review: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "mastered", b"mastered", "p_correct", b"p_correct", "p_known", b"p_known", "p_known_before", b"p_known_before", "review", b"review", "skill_id", b"skill_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TimelineSkill: _TypeAlias = TimelineSkill  # noqa: Y015
+
+@_typing.final
+class TimelineEntry(_message.Message):
+    """TimelineEntry is one response of the learner, with everything the engine did about it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOG_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    RECORDED_AT_FIELD_NUMBER: _builtins.int
+    ITEM_ID_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    CORRECT_FIELD_NUMBER: _builtins.int
+    RESPONSE_TIME_MS_FIELD_NUMBER: _builtins.int
+    CREDIBILITY_FIELD_NUMBER: _builtins.int
+    FLAGS_FIELD_NUMBER: _builtins.int
+    SEQUENCE_FIELD_NUMBER: _builtins.int
+    SKILLS_FIELD_NUMBER: _builtins.int
+    MASTERY_EVENTS_FIELD_NUMBER: _builtins.int
+    REVOKED_SKILL_IDS_FIELD_NUMBER: _builtins.int
+    REVIEW_FIELD_NUMBER: _builtins.int
+    PHASE_FIELD_NUMBER: _builtins.int
+    RECOMMENDATIONS_FIELD_NUMBER: _builtins.int
+    PREDICTOR_FIELD_NUMBER: _builtins.int
+    PREDICTOR_NOTE_FIELD_NUMBER: _builtins.int
+    BKT_P_CORRECT_FIELD_NUMBER: _builtins.int
+    DKT_P_CORRECT_FIELD_NUMBER: _builtins.int
+    ABILITY_FIELD_NUMBER: _builtins.int
+    log_id: _builtins.int
+    """The response's place in the tenant's event log: a stable anchor for evidence links."""
+    event_id: _builtins.str
+    item_id: _builtins.str
+    score: _builtins.float
+    """The score in [0, 1]; correct is score >= 0.5, as the engine counts streaks."""
+    correct: _builtins.bool
+    response_time_ms: _builtins.int
+    """Time the learner took, in milliseconds (0: unknown)."""
+    credibility: _builtins.float
+    """The weight the response was applied with: 1, or less for a too-fast answer."""
+    sequence: _builtins.int
+    """1-based position of the response in the learner's history in the course."""
+    review: _builtins.bool
+    """True when a skill of the item was already mastered: the answer was a review. The
+    engine's reply does not flag reviews; this is derived from the states before it.
+    """
+    phase: _learner_pb2.LearnerPhase.ValueType
+    """The phase the learner was in after the response."""
+    predictor: _learner_pb2.Predictor.ValueType
+    """Which model predicted correctness for these recommendations, and why BKT when the
+    course has a DKT model.
+    """
+    predictor_note: _builtins.str
+    bkt_p_correct: _builtins.float
+    """BKT's predicted probability of a right answer on this item before the response: the
+    mean over the item's skills of P(correct) at their P(L) before it; unset when the
+    course no longer has any of those skills.
+    """
+    dkt_p_correct: _builtins.float
+    """DKT's predicted probability of a right answer on this item before the response (the
+    mean over its skills), when DKT served the response; unset otherwise, and before the
+    learner's first credible answer. Replayed through the course's current model.
+    """
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When the learner answered, and when the engine recorded it."""
+
+    @_builtins.property
+    def recorded_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def flags(self) -> _containers.RepeatedScalarFieldContainer[_learner_pb2.ResponseFlag.ValueType]:
+        """TOO_FAST when the credibility is below 1."""
+
+    @_builtins.property
+    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimelineSkill]:
+        """Every skill the item exercises, after the response."""
+
+    @_builtins.property
+    def mastery_events(self) -> _containers.RepeatedCompositeFieldContainer[_learner_pb2.MasteryEvent]:
+        """Skills this response completed (mastery is reported once per learner and skill)."""
+
+    @_builtins.property
+    def revoked_skill_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Skills whose mastery this (wrong) response withdrew."""
+
+    @_builtins.property
+    def recommendations(self) -> _containers.RepeatedCompositeFieldContainer[_learner_pb2.Recommendation]:
+        """The items the engine recommended next, best first, with their reasons and component
+        scores, as the reply gave them (content left empty: GetCourse has it).
+        """
+
+    @_builtins.property
+    def ability(self) -> _learner_pb2.Ability:
+        """The learner's IRT ability after the response."""
+
+    def __init__(
+        self,
+        *,
+        log_id: _builtins.int = ...,
+        event_id: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        recorded_at: _timestamp_pb2.Timestamp | None = ...,
+        item_id: _builtins.str = ...,
+        score: _builtins.float = ...,
+        correct: _builtins.bool = ...,
+        response_time_ms: _builtins.int = ...,
+        credibility: _builtins.float = ...,
+        flags: _abc.Iterable[_learner_pb2.ResponseFlag.ValueType] | None = ...,
+        sequence: _builtins.int = ...,
+        skills: _abc.Iterable[Global___TimelineSkill] | None = ...,
+        mastery_events: _abc.Iterable[_learner_pb2.MasteryEvent] | None = ...,
+        revoked_skill_ids: _abc.Iterable[_builtins.str] | None = ...,
+        review: _builtins.bool = ...,
+        phase: _learner_pb2.LearnerPhase.ValueType = ...,
+        recommendations: _abc.Iterable[_learner_pb2.Recommendation] | None = ...,
+        predictor: _learner_pb2.Predictor.ValueType = ...,
+        predictor_note: _builtins.str = ...,
+        bkt_p_correct: _builtins.float | None = ...,
+        dkt_p_correct: _builtins.float | None = ...,
+        ability: _learner_pb2.Ability | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_bkt_p_correct", b"_bkt_p_correct", "_dkt_p_correct", b"_dkt_p_correct", "ability", b"ability", "bkt_p_correct", b"bkt_p_correct", "dkt_p_correct", b"dkt_p_correct", "occurred_at", b"occurred_at", "recorded_at", b"recorded_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_bkt_p_correct", b"_bkt_p_correct", "_dkt_p_correct", b"_dkt_p_correct", "ability", b"ability", "bkt_p_correct", b"bkt_p_correct", "correct", b"correct", "credibility", b"credibility", "dkt_p_correct", b"dkt_p_correct", "event_id", b"event_id", "flags", b"flags", "item_id", b"item_id", "log_id", b"log_id", "mastery_events", b"mastery_events", "occurred_at", b"occurred_at", "phase", b"phase", "predictor", b"predictor", "predictor_note", b"predictor_note", "recommendations", b"recommendations", "recorded_at", b"recorded_at", "response_time_ms", b"response_time_ms", "review", b"review", "revoked_skill_ids", b"revoked_skill_ids", "score", b"score", "sequence", b"sequence", "skills", b"skills"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__bkt_p_correct: _TypeAlias = _typing.Literal["bkt_p_correct"]  # noqa: Y015
+    _WhichOneofArgType__bkt_p_correct: _TypeAlias = _typing.Literal["_bkt_p_correct", b"_bkt_p_correct"]  # noqa: Y015
+    _WhichOneofReturnType__dkt_p_correct: _TypeAlias = _typing.Literal["dkt_p_correct"]  # noqa: Y015
+    _WhichOneofArgType__dkt_p_correct: _TypeAlias = _typing.Literal["_dkt_p_correct", b"_dkt_p_correct"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__bkt_p_correct) -> _WhichOneofReturnType__bkt_p_correct | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__dkt_p_correct) -> _WhichOneofReturnType__dkt_p_correct | None: ...
+
+Global___TimelineEntry: _TypeAlias = TimelineEntry  # noqa: Y015
+
+@_typing.final
+class TimelineGap(_message.Message):
+    """TimelineGap is a likely gap of the learner now, with the evidence behind it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_ID_FIELD_NUMBER: _builtins.int
+    BLOCKED_SKILL_ID_FIELD_NUMBER: _builtins.int
+    FAILURES_FIELD_NUMBER: _builtins.int
+    P_KNOWN_FIELD_NUMBER: _builtins.int
+    MASTERED_FIELD_NUMBER: _builtins.int
+    SUSPECTED_FIELD_NUMBER: _builtins.int
+    EXPLANATION_FIELD_NUMBER: _builtins.int
+    EVIDENCE_EVENT_IDS_FIELD_NUMBER: _builtins.int
+    EVIDENCE_LOG_IDS_FIELD_NUMBER: _builtins.int
+    skill_id: _builtins.str
+    """The prerequisite that is likely missing."""
+    blocked_skill_id: _builtins.str
+    """The skill the learner keeps failing."""
+    failures: _builtins.int
+    """Consecutive wrong answers on the blocked skill."""
+    p_known: _builtins.float
+    """P(L) of the gap skill, and whether it is (still) marked mastered."""
+    mastered: _builtins.bool
+    suspected: _builtins.bool
+    """A mastered, strong prerequisite doubted after many failures (it is re-checked once)."""
+    explanation: _builtins.str
+    """A sentence for the teacher."""
+    @_builtins.property
+    def evidence_event_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The failing responses on the blocked skill: their event ids and their log ids (the
+        timeline's entries).
+        """
+
+    @_builtins.property
+    def evidence_log_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def __init__(
+        self,
+        *,
+        skill_id: _builtins.str = ...,
+        blocked_skill_id: _builtins.str = ...,
+        failures: _builtins.int = ...,
+        p_known: _builtins.float = ...,
+        mastered: _builtins.bool = ...,
+        suspected: _builtins.bool = ...,
+        explanation: _builtins.str = ...,
+        evidence_event_ids: _abc.Iterable[_builtins.str] | None = ...,
+        evidence_log_ids: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blocked_skill_id", b"blocked_skill_id", "evidence_event_ids", b"evidence_event_ids", "evidence_log_ids", b"evidence_log_ids", "explanation", b"explanation", "failures", b"failures", "mastered", b"mastered", "p_known", b"p_known", "skill_id", b"skill_id", "suspected", b"suspected"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TimelineGap: _TypeAlias = TimelineGap  # noqa: Y015
+
+@_typing.final
+class SkillBelief(_message.Message):
+    """SkillBelief is one skill now, as BKT and DKT each see it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKILL_ID_FIELD_NUMBER: _builtins.int
+    P_KNOWN_FIELD_NUMBER: _builtins.int
+    BKT_P_CORRECT_FIELD_NUMBER: _builtins.int
+    DKT_P_CORRECT_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    MASTERED_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    skill_id: _builtins.str
+    p_known: _builtins.float
+    """BKT: P(L), the probability the skill is known, from this learner's answers on it."""
+    bkt_p_correct: _builtins.float
+    """BKT's predicted probability of a right answer next on the skill (from P(L), the guess
+    and the slip).
+    """
+    dkt_p_correct: _builtins.float
+    """DKT's predicted probability of a right answer next on the skill, from the whole
+    sequence of the learner's answers on every skill; unset when DKT does not serve the
+    course or has seen no credible answer yet.
+    """
+    attempts: _builtins.int
+    mastered: _builtins.bool
+    status: _learner_pb2.SkillStatus.ValueType
+    def __init__(
+        self,
+        *,
+        skill_id: _builtins.str = ...,
+        p_known: _builtins.float = ...,
+        bkt_p_correct: _builtins.float = ...,
+        dkt_p_correct: _builtins.float | None = ...,
+        attempts: _builtins.int = ...,
+        mastered: _builtins.bool = ...,
+        status: _learner_pb2.SkillStatus.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_dkt_p_correct", b"_dkt_p_correct", "dkt_p_correct", b"dkt_p_correct"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_dkt_p_correct", b"_dkt_p_correct", "attempts", b"attempts", "bkt_p_correct", b"bkt_p_correct", "dkt_p_correct", b"dkt_p_correct", "mastered", b"mastered", "p_known", b"p_known", "skill_id", b"skill_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__dkt_p_correct: _TypeAlias = _typing.Literal["dkt_p_correct"]  # noqa: Y015
+    _WhichOneofArgType__dkt_p_correct: _TypeAlias = _typing.Literal["_dkt_p_correct", b"_dkt_p_correct"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__dkt_p_correct) -> _WhichOneofReturnType__dkt_p_correct | None: ...
+
+Global___SkillBelief: _TypeAlias = SkillBelief  # noqa: Y015
+
+@_typing.final
+class GetLearnerTimelineResponse(_message.Message):
+    """GetLearnerTimelineResponse is one learner's timeline in one course."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COURSE_ID_FIELD_NUMBER: _builtins.int
+    LEARNER_ID_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    OMITTED_ENTRIES_FIELD_NUMBER: _builtins.int
+    GAPS_FIELD_NUMBER: _builtins.int
+    SKILLS_FIELD_NUMBER: _builtins.int
+    DKT_MODEL_FIELD_NUMBER: _builtins.int
+    COMPUTED_AT_FIELD_NUMBER: _builtins.int
+    course_id: _builtins.str
+    learner_id: _builtins.str
+    omitted_entries: _builtins.int
+    dkt_model: _builtins.str
+    """The DKT model behind dkt_p_correct ("name@version"); empty when BKT alone predicts."""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimelineEntry]:
+        """Every response in the order it was applied (oldest first). A timeline too large for one
+        reply keeps its latest responses; omitted_entries counts the earliest ones left out.
+        """
+
+    @_builtins.property
+    def gaps(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimelineGap]:
+        """The learner's likely gaps now."""
+
+    @_builtins.property
+    def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___SkillBelief]:
+        """Every skill of the course, in course order."""
+
+    @_builtins.property
+    def computed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        course_id: _builtins.str = ...,
+        learner_id: _builtins.str = ...,
+        entries: _abc.Iterable[Global___TimelineEntry] | None = ...,
+        omitted_entries: _builtins.int = ...,
+        gaps: _abc.Iterable[Global___TimelineGap] | None = ...,
+        skills: _abc.Iterable[Global___SkillBelief] | None = ...,
+        dkt_model: _builtins.str = ...,
+        computed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["computed_at", b"computed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_at", b"computed_at", "course_id", b"course_id", "dkt_model", b"dkt_model", "entries", b"entries", "gaps", b"gaps", "learner_id", b"learner_id", "omitted_entries", b"omitted_entries", "skills", b"skills"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetLearnerTimelineResponse: _TypeAlias = GetLearnerTimelineResponse  # noqa: Y015

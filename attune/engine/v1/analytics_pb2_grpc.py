@@ -46,6 +46,11 @@ class AnalyticsServiceStub:
                 request_serializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetClassReportRequest.SerializeToString,
                 response_deserializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetClassReportResponse.FromString,
                 _registered_method=True)
+        self.GetLearnerTimeline = channel.unary_unary(
+                '/attune.engine.v1.AnalyticsService/GetLearnerTimeline',
+                request_serializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetLearnerTimelineRequest.SerializeToString,
+                response_deserializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetLearnerTimelineResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -68,6 +73,17 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLearnerTimeline(self, request, context):
+        """GetLearnerTimeline returns one learner's history in one course, read from the event
+        log: every response in the order it was applied, with what it changed (P(L), mastery,
+        revocations) and the recommendations that followed it with their reasons; the learner's
+        likely gaps now, with their evidence; and, per skill, BKT's P(L) beside DKT's prediction.
+        Errors: NOT_FOUND for an unknown course, or a learner without events in it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +91,11 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.GetClassReport,
                     request_deserializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetClassReportRequest.FromString,
                     response_serializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetClassReportResponse.SerializeToString,
+            ),
+            'GetLearnerTimeline': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLearnerTimeline,
+                    request_deserializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetLearnerTimelineRequest.FromString,
+                    response_serializer=attune_dot_engine_dot_v1_dot_analytics__pb2.GetLearnerTimelineResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -111,6 +132,33 @@ class AnalyticsService:
             '/attune.engine.v1.AnalyticsService/GetClassReport',
             attune_dot_engine_dot_v1_dot_analytics__pb2.GetClassReportRequest.SerializeToString,
             attune_dot_engine_dot_v1_dot_analytics__pb2.GetClassReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLearnerTimeline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/attune.engine.v1.AnalyticsService/GetLearnerTimeline',
+            attune_dot_engine_dot_v1_dot_analytics__pb2.GetLearnerTimelineRequest.SerializeToString,
+            attune_dot_engine_dot_v1_dot_analytics__pb2.GetLearnerTimelineResponse.FromString,
             options,
             channel_credentials,
             insecure,

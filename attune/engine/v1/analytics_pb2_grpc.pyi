@@ -46,6 +46,13 @@ class AnalyticsServiceStub:
     the prerequisite drift report, item statistics and retention. Errors: NOT_FOUND for an
     unknown course; INVALID_ARGUMENT for more than 5,000 learner ids.
     """
+    GetLearnerTimeline: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetLearnerTimelineRequest, _analytics_pb2.GetLearnerTimelineResponse]
+    """GetLearnerTimeline returns one learner's history in one course, read from the event
+    log: every response in the order it was applied, with what it changed (P(L), mastery,
+    revocations) and the recommendations that followed it with their reasons; the learner's
+    likely gaps now, with their evidence; and, per skill, BKT's P(L) beside DKT's prediction.
+    Errors: NOT_FOUND for an unknown course, or a learner without events in it.
+    """
 
 @_typing.type_check_only
 class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
@@ -64,6 +71,13 @@ class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
     learners with their reasons and evidence, the class's knowledge gaps, time to mastery,
     the prerequisite drift report, item statistics and retention. Errors: NOT_FOUND for an
     unknown course; INVALID_ARGUMENT for more than 5,000 learner ids.
+    """
+    GetLearnerTimeline: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetLearnerTimelineRequest, _analytics_pb2.GetLearnerTimelineResponse]  # type: ignore[assignment]
+    """GetLearnerTimeline returns one learner's history in one course, read from the event
+    log: every response in the order it was applied, with what it changed (P(L), mastery,
+    revocations) and the recommendations that followed it with their reasons; the learner's
+    likely gaps now, with their evidence; and, per skill, BKT's P(L) beside DKT's prediction.
+    Errors: NOT_FOUND for an unknown course, or a learner without events in it.
     """
 
 class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -86,6 +100,19 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
         learners with their reasons and evidence, the class's knowledge gaps, time to mastery,
         the prerequisite drift report, item statistics and retention. Errors: NOT_FOUND for an
         unknown course; INVALID_ARGUMENT for more than 5,000 learner ids.
+        """
+
+    @_abc_1.abstractmethod
+    def GetLearnerTimeline(
+        self,
+        request: _analytics_pb2.GetLearnerTimelineRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_pb2.GetLearnerTimelineResponse, _abc.Awaitable[_analytics_pb2.GetLearnerTimelineResponse]]:
+        """GetLearnerTimeline returns one learner's history in one course, read from the event
+        log: every response in the order it was applied, with what it changed (P(L), mastery,
+        revocations) and the recommendations that followed it with their reasons; the learner's
+        likely gaps now, with their evidence; and, per skill, BKT's P(L) beside DKT's prediction.
+        Errors: NOT_FOUND for an unknown course, or a learner without events in it.
         """
 
 def add_AnalyticsServiceServicer_to_server(servicer: AnalyticsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
