@@ -136,6 +136,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.generation_routes import generation_admin
     from attune.gateway.web.ingest_admin_routes import ingest_admin
     from attune.gateway.web.ingest_routes import ingest
+    from attune.gateway.web.learner_routes import learner_pages
     from attune.gateway.web.lti_routes import lti
     from attune.gateway.web.openapi import openapi_bp
     from attune.gateway.web.page_routes import pages
@@ -160,6 +161,7 @@ def create_app(gateway: Gateway) -> Flask:
         media,
         dashboard,
         dashboard_admin,
+        learner_pages,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above

@@ -82,6 +82,16 @@ class GrpcEngineClient:
             analytics_pb2.GetClassReportRequest(course_id=course_id, learner_ids=learner_ids),
         )
 
+    def learner_timeline(
+        self, tenant: str, course_id: str, learner_id: str
+    ) -> analytics_pb2.GetLearnerTimelineResponse:
+        """GetLearnerTimeline."""
+        return self._call(
+            tenant,
+            self._analytics.GetLearnerTimeline,
+            analytics_pb2.GetLearnerTimelineRequest(course_id=course_id, learner_id=learner_id),
+        )
+
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant (paging through ListCourses)."""
         courses: list[course_pb2.Course] = []

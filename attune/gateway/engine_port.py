@@ -37,6 +37,13 @@ class EngineClient(Protocol):
         """The course's class report, limited to ``learner_ids`` when given."""
         ...
 
+    def learner_timeline(
+        self, tenant: str, course_id: str, learner_id: str
+    ) -> analytics_pb2.GetLearnerTimelineResponse:
+        """One learner's timeline in the course, or EngineCallError NOT_FOUND (an unknown
+        course, or a learner without events in it)."""
+        ...
+
     def record(
         self, tenant: str, request: learner_pb2.RecordResponseRequest
     ) -> learner_pb2.RecordResponseResponse:

@@ -23,6 +23,7 @@ from attune.gateway.web.openapi import (
 _COURSE = _path_param("course_id", "The course")
 _ITEM = _path_param("item_id", "The item")
 _SUBJECT = _path_param("subject", "The subject")
+_LEARNER = _path_param("learner_id", "The learner's pseudonymous id (from the roster)")
 _ERRORS = (400, 401, 404, 411, 413, 429, 502, 503)
 _ANY_BODY = {
     "required": True,
@@ -181,6 +182,16 @@ def dashboard_paths() -> Json:
         },
         "/instructor/{token}/class.csv": {
             "get": _op("One table of the dashboard as CSV", csv, parameters=[_TOKEN, table])
+        },
+        "/instructor/{token}/learners/{learner_id}": {
+            "get": _op(
+                "One learner's timeline, gaps, P(L) over time and P(L) beside DKT's prediction",
+                page,
+                parameters=[_TOKEN, _LEARNER],
+            )
+        },
+        "/instructor/{token}/learners/{learner_id}.csv": {
+            "get": _op("One learner's timeline as CSV", csv, parameters=[_TOKEN, _LEARNER])
         },
         course: {"get": _admin("The course's class report (every learner), as JSON", _COURSE)},
         f"{course}.csv": {

@@ -1,0 +1,83 @@
+"""One learner's page for their instructor (issue 14, part 2).
+
+- ``GET /instructor/<token>/learners/<learner_id>``: the learner's timeline in the
+  activity's course (every response, mastery, review, revocation and recommendation with its
+  reasons; rows anchored ``log-<log id>``), their gaps with evidence, P(L) over their answers
+  per skill, and P(L) beside DKT's prediction.
+- ``GET /instructor/<token>/learners/<learner_id>.csv``: the timeline as CSV.
+
+Only a staff session whose synced roster holds the learner may look: a learner's token, an
+instructor of another context (whose roster does not hold them) and an instructor before
+the first roster sync get 403. The learner id is checked against the roster before the
+engine is asked anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from attune.gateway.app import current
+from attune.gateway.dashboard.csv_export import CSV_MEDIA_TYPE, csv_filename, to_csv
+from attune.gateway.errors import EngineCallError, ForbiddenError, NotFoundError
+from attune.gateway.learner_view import learner_view
+from attune.gateway.sessions import LaunchSession
+from attune.gateway.web.page_sessions import roster_of, staff_session
+
+learner_pages = Blueprint("learner_pages", __name__)
+
+
+def _allowed(token: str, learner_id: str) -> tuple[LaunchSession, str]:
+    """The staff session and the learner's name from its roster; 403 otherwise."""
+    session = staff_session(token)
+    for member in roster_of(session):
+        if member.get("learner_id") == learner_id:
+            name = member.get("name") or member.get("user_id") or learner_id
+            return session, str(name)
+    raise ForbiddenError("this learner is not in your course's roster (sync the roster first)")
+
+
+@learner_pages.get("/instructor/<token>/learners/<learner_id>")
+def learner_page(token: str, learner_id: str) -> Any:
+    """The learner's timeline, gaps, P(L) over time and P(L) beside DKT's prediction."""
+    session, name = _allowed(token, learner_id)
+    gw = current()
+    course = gw.courses.get(session.tenant, session.course_id)
+    try:
+        timeline = gw.engine.learner_timeline(session.tenant, session.course_id, learner_id)
+    except EngineCallError as exc:
+        if exc.code != "NOT_FOUND":
+            raise
+        timeline = None  # in the roster, no answer yet
+    return render_template(
+        "learner.html",
+        token=token,
+        session=session,
+        name=name,
+        learner_id=learner_id,
+        view=learner_view(timeline, course) if timeline is not None else None,
+    )
+
+
+@learner_pages.get("/instructor/<token>/learners/<learner_id>.csv")
+def learner_csv(token: str, learner_id: str) -> Any:
+    """The learner's timeline as CSV (one row per response)."""
+    session, name = _allowed(token, learner_id)
+    gw = current()
+    try:
+        timeline = gw.engine.learner_timeline(session.tenant, session.course_id, learner_id)
+    except EngineCallError as exc:
+        if exc.code == "NOT_FOUND":
+            raise NotFoundError("this learner has not answered in this activity yet") from exc
+        raise
+    table = learner_view(timeline, gw.courses.get(session.tenant, session.course_id)).table
+    filename = csv_filename(session.course_id, name, "timeline")
+    return (
+        to_csv(table.header, table.rows),
+        200,
+        {
+            "Content-Type": CSV_MEDIA_TYPE,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
