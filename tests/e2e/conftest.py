@@ -15,6 +15,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from tests.support.gateway_stack import Stack, running_stack
 from tests.support.lti_platform import PlatformEmulator
 
 CHROMIUM = "/usr/bin/chromium"
@@ -70,6 +71,21 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A real ``attune serve`` (engine and gateway) on free ports."""
+    with running_stack(tmp_path / "stack") as s:
+        yield s
+
+
+@pytest.fixture
+def lms(stack: Stack) -> Iterator[PlatformEmulator]:
+    """The LMS emulator, registered with the stack's gateway."""
+    with PlatformEmulator() as platform:
+        stack.connect(platform)
+        yield platform
 
 
 def course_page(lms: PlatformEmulator, login_url: str) -> str:

@@ -8,7 +8,6 @@ kept in ``tests/e2e/artifacts/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from attune.content.model import CHOICE_TYPES, ContentItem, CoursePackage
 from attune.content.render import dom_id
 from attune.content.render.sanitise import plain_text
 from tests.e2e.conftest import PNG_SIGNATURE, course_page
-from tests.support.gateway_stack import Stack, deep_link_activity, running_stack
+from tests.support.gateway_stack import Stack, deep_link_activity
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import ROLE_LEARNER
 from tests.support.qti_samples import sample_zip
@@ -52,19 +51,6 @@ def _sources() -> list[Source]:
             "moodle", (DATA / "moodle" / "practice.xml").read_bytes(), "moodle", "moodle-course"
         ),
     ]
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    with running_stack(tmp_path / "stack") as s:
-        yield s
-
-
-@pytest.fixture
-def lms(stack: Stack) -> Iterator[PlatformEmulator]:
-    with PlatformEmulator() as platform:
-        stack.connect(platform)
-        yield platform
 
 
 def _import(stack: Stack, source: Source) -> CoursePackage:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.e2e.conftest import PNG_SIGNATURE, course_page
-from tests.support.gateway_stack import Stack, answer, right_answer, running_stack, token_of
+from tests.support.gateway_stack import Stack, answer, right_answer, token_of
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import ROLE_INSTRUCTOR, ROLE_LEARNER
 
@@ -28,19 +27,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LINK = "rl-dashboard"
 _WAIT_S = 20
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    with running_stack(tmp_path / "stack") as s:
-        yield s
-
-
-@pytest.fixture
-def lms(stack: Stack) -> Iterator[PlatformEmulator]:
-    with PlatformEmulator() as platform:
-        stack.connect(platform)
-        yield platform
 
 
 def _practise(stack: Stack, lms: PlatformEmulator, sub: str, right: bool, count: int) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from tests.support.gateway_stack import (
     Stack,
     deep_link_activity,
     right_answer,
-    running_stack,
     wait_for,
 )
 from tests.support.lti_platform import PlatformEmulator
@@ -34,19 +32,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MAX_ANSWERS = 60
 _WAIT_S = 20
 _ARTIFACT = Path(__file__).parent / "artifacts" / "practice-mastered.png"
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    with running_stack(tmp_path / "stack") as s:
-        yield s
-
-
-@pytest.fixture
-def lms(stack: Stack) -> Iterator[PlatformEmulator]:
-    with PlatformEmulator() as platform:
-        stack.connect(platform)
-        yield platform
 
 
 def _question_or_done(driver: WebDriver) -> str:

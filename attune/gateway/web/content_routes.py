@@ -28,11 +28,11 @@ from attune.content.importers.convert import FORMATS, convert, default_course_id
 from attune.content.model import CoursePackage
 from attune.content.package.write import package_zip
 from attune.gateway.app import current
-from attune.gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
+from attune.gateway.errors import BadRequestError, NotFoundError
 from attune.gateway.library.generate import with_generated
 from attune.gateway.library.imports import ImportOutcome, import_package
 from attune.gateway.library.versions import StoredVersion
-from attune.gateway.web.credentials import is_admin
+from attune.gateway.web.credentials import authorise_admin
 
 content_admin = Blueprint("content_admin", __name__, url_prefix="/admin")
 media = Blueprint("media", __name__)
@@ -45,14 +45,7 @@ INLINE_TYPES = re.compile(
 )
 
 
-@content_admin.before_request
-def _authorise() -> None:
-    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
-        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    tenant = (request.view_args or {}).get("tenant", "")
-    structlog.contextvars.bind_contextvars(tenant=tenant)
-    if tenant and tenant not in current().settings.engine_tokens:
-        raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
+content_admin.before_request(authorise_admin)
 
 
 def _flag(name: str) -> bool:

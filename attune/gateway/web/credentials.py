@@ -42,3 +42,20 @@ def is_admin(header: str, admin_token: str) -> bool:
     """Whether an ``Authorization`` header carries the admin bearer token."""
     given = header.removeprefix("Bearer ").strip()
     return bool(given) and hmac.compare_digest(given.encode(), admin_token.encode())
+
+
+def authorise_admin() -> None:
+    """A blueprint's ``before_request`` for admin routes: the admin credential (401), the
+    tenant bound to the log context, and a tenant the gateway knows (404, naming it)."""
+    import structlog
+    from flask import request
+
+    from attune.gateway.app import current
+    from attune.gateway.errors import NotFoundError, UnauthorizedError
+
+    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
+        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
+    tenant = (request.view_args or {}).get("tenant", "")
+    structlog.contextvars.bind_contextvars(tenant=tenant)
+    if tenant and tenant not in current().settings.engine_tokens:
+        raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")

@@ -21,8 +21,8 @@ from google.protobuf.json_format import MessageToDict
 from attune.gateway.app import current
 from attune.gateway.class_view import SORTS, TABLES, class_view
 from attune.gateway.dashboard.csv_export import CSV_MEDIA_TYPE, csv_filename, to_csv
-from attune.gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
-from attune.gateway.web.credentials import is_admin
+from attune.gateway.errors import BadRequestError, NotFoundError
+from attune.gateway.web.credentials import authorise_admin
 from attune.gateway.web.page_sessions import roster_of, staff_session
 
 dashboard = Blueprint("dashboard", __name__)
@@ -108,14 +108,7 @@ def _csv(header: Any, rows: Any, course_id: str, table: str) -> Response:
     )
 
 
-@dashboard_admin.before_request
-def _authorise() -> None:
-    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
-        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    tenant = (request.view_args or {}).get("tenant", "")
-    structlog.contextvars.bind_contextvars(tenant=tenant)
-    if tenant and tenant not in current().settings.engine_tokens:
-        raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
+dashboard_admin.before_request(authorise_admin)
 
 
 @dashboard_admin.get("/tenants/<tenant>/courses/<course_id>/class-report")

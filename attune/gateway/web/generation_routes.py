@@ -35,24 +35,17 @@ from attune.content.generation import (
     entry_document,
 )
 from attune.gateway.app import current
-from attune.gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
+from attune.gateway.errors import BadRequestError, NotFoundError
 from attune.gateway.library.generate import generate_items
 from attune.gateway.web.content_routes import current_package, publish
-from attune.gateway.web.credentials import is_admin
+from attune.gateway.web.credentials import authorise_admin
 from attune.gateway.web.json_body import json_or_none
 
 generation_admin = Blueprint("generation_admin", __name__, url_prefix="/admin")
 log = structlog.get_logger("attune.gateway.content")
 
 
-@generation_admin.before_request
-def _authorise() -> None:
-    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
-        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    tenant = (request.view_args or {}).get("tenant", "")
-    structlog.contextvars.bind_contextvars(tenant=tenant)
-    if tenant and tenant not in current().settings.engine_tokens:
-        raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
+generation_admin.before_request(authorise_admin)
 
 
 def _generator(tenant: str, body: dict[str, Any], skill_id: str) -> ItemGenerator:
