@@ -51,7 +51,8 @@ class LearnerView:
 
     rows: tuple[dict[str, object], ...]  # the timeline, oldest first
     gaps: tuple[dict[str, object], ...]
-    beliefs: tuple[dict[str, object], ...]  # per skill: P(L), BKT's and DKT's predictions
+    beliefs: tuple[dict[str, object], ...]  # per skill: P(L), BKT's and DKT's predictions,
+    # and whether any answer shown practised it
     charts: tuple[tuple[str, str, str], ...]  # (skill name, svg, data table) per skill practised
     dkt_model: str
     omitted: int
@@ -196,6 +197,7 @@ def learner_view(
 ) -> LearnerView:
     """The learner page's content."""
     skills = {s.skill_id: s.name or s.skill_id for s in course.skills}
+    practised = {s.skill_id for e in timeline.entries for s in e.skills}
     return LearnerView(
         rows=tuple(_row(e, skills) for e in timeline.entries),
         gaps=tuple(
@@ -217,6 +219,7 @@ def learner_view(
                 "dkt": _opt(s, "dkt_p_correct"),
                 "attempts": s.attempts,
                 "status": _STATUS.get(s.status, ""),
+                "practised": s.skill_id in practised,
             }
             for s in timeline.skills
         ),

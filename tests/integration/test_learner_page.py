@@ -89,6 +89,7 @@ def test_the_instructor_sees_a_roster_learners_timeline(
     assert 'id="why-differ"' in text and "whole sequence" in text and 'id="no-dkt"' in text
     beliefs = text[text.index('id="beliefs"') : text.index('id="why-differ"')]
     assert beliefs.count('<th scope="row">') >= 2
+    assert 'id="beliefs-untouched"' in beliefs  # the demo course's skills Grace never saw
     assert "<svg" in text and 'role="img"' in text and "mastery threshold" in text
     # The class dashboard's at-risk evidence links here, to rows that exist.
     board = http.get(f"{stack.url}/instructor/{token}/class", timeout=20).text

@@ -56,6 +56,7 @@ def test_a_reference_line_is_drawn_and_labelled() -> None:
     root = _svg(reference=Marker(0.95, "mastery threshold"))
     texts = [t.text or "" for t in root.iter(f"{{{NS['s']}}}text")]
     assert "mastery threshold: 0.95" in texts
+    assert {"answer", "P(L)"} <= set(texts)  # both axes are named
     assert any(p.get("stroke-dasharray") for p in root.iter(f"{{{NS['s']}}}path"))
 
 

@@ -21,7 +21,7 @@ from attune.gateway.dashboard.model import Marker
 
 WIDTH: Final = 640
 HEIGHT: Final = 200
-FRAME: Final = Frame(left=48, top=16, right=WIDTH - 16, bottom=HEIGHT - 44)
+FRAME: Final = Frame(left=56, top=16, right=WIDTH - 16, bottom=HEIGHT - 44)
 LIGHT_GRID: Final = "#d9d9d9"  # decorative guide lines; the axes themselves are black
 MAX_X_LABELS: Final = 10
 RADIUS: Final = 3.5
@@ -102,6 +102,8 @@ def line_chart_svg(
         f' fill="none" stroke="{m.INK}"/></g>'
         f'<text x="{m.coord(f.left + f.plot_width / 2)}" y="{HEIGHT - 8}"'
         f' text-anchor="middle">{m.text(x_label)}</text>'
+        f'<text transform="translate(12 {m.coord(f.top + f.plot_height / 2)}) rotate(-90)"'
+        f' text-anchor="middle">{m.text(y_label)}</text>'
     )
     if reference is not None:
         ry = m.coord(scale(min(yh, max(yl, reference.value)), yl, yh, f.bottom, f.top))
