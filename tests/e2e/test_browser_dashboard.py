@@ -1,7 +1,8 @@
 """The class dashboard in a real browser (issue 14): two learners practise, an instructor is
 launched from the emulated LMS into the tool's iframe (third-party cookies blocked), syncs the
 roster, opens the class dashboard, sorts the heatmap with the keyboard, sees the struggling
-learner at risk and downloads a table as CSV. Screenshots go to ``tests/e2e/artifacts/``."""
+learner at risk, follows the evidence to their timeline and downloads a table as CSV.
+Screenshots go to ``tests/e2e/artifacts/``."""
 
 from __future__ import annotations
 
@@ -84,6 +85,17 @@ def test_an_instructor_reads_the_class_dashboard_in_the_lms_frame(
     ]  # the table is inside a closed <details>: read its text, not what is shown
     assert rows.index("Ada Lovelace") < rows.index("Grace Hopper")
     _shot(browser, "sorted")
+
+    # An at-risk reason's evidence opens the learner's timeline at that answer.
+    evidence = browser.find_element(By.CSS_SELECTOR, "#at-risk a[href*='/learners/']")
+    target = str(evidence.get_attribute("href")).rsplit("#", 1)[1]
+    evidence.send_keys(Keys.ENTER)
+    WebDriverWait(browser, _WAIT_S).until(ec.presence_of_element_located((By.ID, target)))
+    assert "Grace Hopper" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_element(By.ID, "why-differ").text
+    _shot(browser, "learner")
+    browser.find_element(By.ID, "class-dashboard").send_keys(Keys.ENTER)
+    WebDriverWait(browser, _WAIT_S).until(ec.presence_of_element_located((By.ID, "at-risk")))
 
     # The CSV link downloads the heatmap's table (fetched with the page's own URL).
     link = browser.find_element(By.CSS_SELECTOR, "a[href$='class.csv?table=heatmap']")
