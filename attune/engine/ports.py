@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from attune.engine.domain.course import Course
+from attune.engine.domain.interventions import InterventionEntry
+from attune.engine.domain.interventions_apply import ClassPins
 from attune.engine.domain.learner import LearnerState
 from attune.engine.domain.records import DktView, LoggedEvent
 
@@ -84,7 +86,54 @@ class EventLog(Protocol):
     ) -> Sequence[LoggedEvent]: ...
 
 
-class EngineStore(CourseStore, LearnerStore, EventLog, Protocol):
+class InterventionStore(Protocol):
+    """The audit trail of interventions and the class's pins. A learner's intervention
+    commits with their state in one atomic step, under the same version check as
+    :meth:`LearnerStore.commit`; a class's, with its pins. Entries are per tenant, numbered
+    by the tenant's own counter (``intervention_id``, increasing), and erased with their
+    learner."""
+
+    async def get_intervention(
+        self, tenant: str, course_id: str, learner_id: str, request_id: str
+    ) -> InterventionEntry | None:
+        """The entry recorded under ``request_id`` for the learner ("" for the class)."""
+        ...
+
+    async def commit_intervention(
+        self, entry: InterventionEntry, state: LearnerState, expected_version: int
+    ) -> InterventionEntry:
+        """Record ``entry`` and save ``state`` atomically; the entry with its id. Raises
+        :class:`DuplicateInterventionError` when the request id is recorded already and
+        :class:`~engine.domain.errors.ConflictError` when the version moved on."""
+        ...
+
+    async def class_pins(self, tenant: str, course_id: str) -> ClassPins:
+        """The course's class pins (an empty version 0 when there never were any)."""
+        ...
+
+    async def commit_class_pins(
+        self, entry: InterventionEntry, skills: tuple[str, ...], expected_version: int
+    ) -> InterventionEntry:
+        """Record ``entry`` and set the class's pins to ``skills`` atomically, like
+        :meth:`commit_intervention`."""
+        ...
+
+    async def list_interventions(
+        self, tenant: str, course_id: str, learner_id: str, before: int, limit: int
+    ) -> Sequence[InterventionEntry]:
+        """The course's entries with ``intervention_id < before`` (0: no bound), newest
+        first; only the learner's when ``learner_id`` is not empty."""
+        ...
+
+    async def latest_interventions(
+        self, tenant: str, course_id: str
+    ) -> Sequence[InterventionEntry]:
+        """The newest entry of each learner with entries in the course (which carries their
+        flags after it: who is exempt), in no particular order."""
+        ...
+
+
+class EngineStore(CourseStore, LearnerStore, EventLog, InterventionStore, Protocol):
     """Everything the engine persists. One adapter implements all of it so that the state
     and the log commit together."""
 
@@ -149,3 +198,7 @@ class BktOnlyTracer:
 
 class DuplicateEventError(Exception):
     """The event id is already in the learner's log (a concurrent retry won the race)."""
+
+
+class DuplicateInterventionError(Exception):
+    """The request id is already recorded (a concurrent retry won the race)."""

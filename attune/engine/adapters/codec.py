@@ -41,6 +41,12 @@ def encode_state(state: LearnerState) -> str:
         "t": list(state.prior_theta) if state.prior_theta is not None else None,
         "x": _dkt_row(state.dkt),
     }
+    # Interventions' flags only when set: most learners have none, and their bytes and
+    # their encodings stay what they were.
+    if state.pinned:
+        body["pn"] = list(state.pinned)
+    if state.exempt:
+        body["ex"] = 1
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -61,6 +67,8 @@ def decode_state(text: str) -> LearnerState:
         diagnostic=tuple(DiagnosticAnswer(g[0], g[1], g[2]) for g in body["g"]),
         prior_theta=(body["t"][0], body["t"][1]) if body["t"] is not None else None,
         dkt=_dkt_from_row(body.get("x")),
+        pinned=tuple(body.get("pn", ())),
+        exempt=bool(body.get("ex", 0)),
     )
 
 

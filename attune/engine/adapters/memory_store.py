@@ -15,9 +15,13 @@ from dataclasses import replace
 
 from attune.engine.domain.course import Course
 from attune.engine.domain.errors import ConflictError
+from attune.engine.domain.interventions import InterventionEntry
+from attune.engine.domain.interventions_apply import ClassPins
 from attune.engine.domain.learner import LearnerState
 from attune.engine.domain.records import LoggedEvent
-from attune.engine.ports import DuplicateEventError, Snapshot
+from attune.engine.ports import DuplicateEventError, DuplicateInterventionError, Snapshot
+
+RequestKey = tuple[str, str, str, str]  # tenant, course, learner ("" for the class), request
 
 
 class MemoryStore:
@@ -29,6 +33,10 @@ class MemoryStore:
         self._events: dict[tuple[str, str, str], LoggedEvent] = {}  # tenant, learner, event id
         self._logs: dict[str, list[LoggedEvent]] = {}  # per tenant, in log order
         self._last_log_id: dict[str, int] = {}
+        self._requests: dict[RequestKey, InterventionEntry] = {}
+        self._trails: dict[str, list[InterventionEntry]] = {}  # per tenant, oldest first
+        self._last_intervention: dict[str, int] = {}
+        self._class_pins: dict[tuple[str, str], ClassPins] = {}
 
     async def close(self) -> None:
         """Nothing to flush."""
@@ -90,7 +98,74 @@ class MemoryStore:
         if events:
             log = self._logs.get(tenant, [])
             self._logs[tenant] = [e for e in log if e.learner_id != learner_id]
+        for r in [r for r in self._requests if r[0] == tenant and r[2] == learner_id]:
+            del self._requests[r]
+        trail = self._trails.get(tenant, [])
+        self._trails[tenant] = [e for e in trail if e.learner_id != learner_id]
         return len(states), len(events)
+
+    # -- interventions ---------------------------------------------------------------------
+
+    async def get_intervention(
+        self, tenant: str, course_id: str, learner_id: str, request_id: str
+    ) -> InterventionEntry | None:
+        """The entry recorded under this request id, if any."""
+        return self._requests.get((tenant, course_id, learner_id, request_id))
+
+    def _record(self, entry: InterventionEntry) -> InterventionEntry:
+        n = self._last_intervention.get(entry.tenant, 0) + 1
+        self._last_intervention[entry.tenant] = n
+        logged = replace(entry, intervention_id=n)
+        key = (entry.tenant, entry.course_id, entry.learner_id, entry.request_id)
+        self._requests[key] = logged
+        self._trails.setdefault(entry.tenant, []).append(logged)
+        return logged
+
+    def _check_request(self, entry: InterventionEntry) -> None:
+        key = (entry.tenant, entry.course_id, entry.learner_id, entry.request_id)
+        if key in self._requests:
+            raise DuplicateInterventionError(entry.request_id)
+
+    async def commit_intervention(
+        self, entry: InterventionEntry, state: LearnerState, expected_version: int
+    ) -> InterventionEntry:
+        """Record the entry and save the state in one step (see the port)."""
+        self._check_request(entry)
+        key = (entry.tenant, entry.learner_id, entry.course_id)
+        current = self._states.get(key)
+        if (current.version if current else 0) != expected_version:
+            raise ConflictError(f"learner {entry.learner_id!r} changed concurrently")
+        self._states[key] = Snapshot(state, expected_version + 1)
+        return self._record(entry)
+
+    async def class_pins(self, tenant: str, course_id: str) -> ClassPins:
+        """The course's class pins."""
+        return self._class_pins.get((tenant, course_id), ClassPins())
+
+    async def commit_class_pins(
+        self, entry: InterventionEntry, skills: tuple[str, ...], expected_version: int
+    ) -> InterventionEntry:
+        """Record the entry and set the class's pins in one step (see the port)."""
+        self._check_request(entry)
+        key = (entry.tenant, entry.course_id)
+        if self._class_pins.get(key, ClassPins()).version != expected_version:
+            raise ConflictError(f"the class pins of {entry.course_id!r} changed concurrently")
+        self._class_pins[key] = ClassPins(skills, expected_version + 1)
+        return self._record(entry)
+
+    async def list_interventions(
+        self, tenant: str, course_id: str, learner_id: str, before: int, limit: int
+    ) -> Sequence[InterventionEntry]:
+        """The course's entries older than ``before``, newest first."""
+        found: list[InterventionEntry] = []
+        for e in reversed(self._trails.get(tenant, [])):
+            if len(found) == limit:
+                break
+            if before and e.intervention_id >= before:
+                continue
+            if e.course_id == course_id and (not learner_id or e.learner_id == learner_id):
+                found.append(e)
+        return found
 
     # -- event log -------------------------------------------------------------------------
 
@@ -121,3 +196,13 @@ class MemoryStore:
             for e in self._logs.get(tenant, [])
             if e.learner_id == learner_id and e.course_id == course_id
         ]
+
+    async def latest_interventions(
+        self, tenant: str, course_id: str
+    ) -> Sequence[InterventionEntry]:
+        """The newest entry of each learner in the course."""
+        latest: dict[str, InterventionEntry] = {}
+        for e in self._trails.get(tenant, []):
+            if e.course_id == course_id and e.learner_id:
+                latest[e.learner_id] = e
+        return list(latest.values())

@@ -169,8 +169,9 @@ return out
 """
 )
 
-# KEYS: meta, events, outbox, dirty, then (state, sequence) per course
-# ARGV: dirty member, then the course field of each (state, sequence) pair
+# KEYS: meta, events, outbox, dirty, interventions, then (state, sequence, intervention ids)
+#       per course
+# ARGV: dirty member, then the course field of each (state, sequence, ids) triple
 # -> {"retry"} when the learner's courses changed meanwhile | {"ok", courses, events}
 DELETE_LEARNER = Script(
     """
@@ -184,7 +185,7 @@ for i = 2, #ARGV do
 end
 local events = redis.call('HLEN', KEYS[2])
 local courses = 0
-for i = 5, #KEYS, 2 do courses = courses + redis.call('EXISTS', KEYS[i]) end
+for i = 6, #KEYS, 3 do courses = courses + redis.call('EXISTS', KEYS[i]) end
 for i = 1, #KEYS do
   if i ~= 4 then redis.call('DEL', KEYS[i]) end
 end

@@ -22,6 +22,7 @@ import structlog
 from attune.engine.adapters.codec import decode_event, decode_state, encode_event, encode_state
 from attune.engine.adapters.redis_conn import check_server, make_client, unavailable_on_failure
 from attune.engine.adapters.redis_courses import CourseCache, RedisCourses
+from attune.engine.adapters.redis_interventions import RedisInterventions, learner_keys
 from attune.engine.adapters.redis_keys import LearnerKeys, TenantKeys
 from attune.engine.adapters.redis_log import RedisEventLog
 from attune.engine.adapters.redis_relay import (
@@ -36,6 +37,8 @@ from attune.engine.adapters.redis_relay import (
 from attune.engine.adapters.redis_scripts import COMMIT, DELETE_LEARNER, ERASE_FROM_LOG
 from attune.engine.domain.course import Course
 from attune.engine.domain.errors import ConflictError, UnavailableError
+from attune.engine.domain.interventions import InterventionEntry
+from attune.engine.domain.interventions_apply import ClassPins
 from attune.engine.domain.learner import LearnerState
 from attune.engine.domain.records import LoggedEvent
 from attune.engine.ports import DuplicateEventError, Snapshot
@@ -64,6 +67,7 @@ class RedisStore:
         self.relay = OutboxRelay(client, target.cluster, sweep_seconds)
         self.courses = RedisCourses(client, CourseCache(target))
         self.log = RedisEventLog(client, self.relay)
+        self.interventions = RedisInterventions(client)
 
     @classmethod
     async def open(
@@ -211,6 +215,7 @@ class RedisStore:
                     return 0, 0
                 gen = meta.get("gen", "")
                 fields = [f for f in meta if f.startswith("c:")]
+                courses = [f[2:] for f in fields]
                 # The stream first: if the learner's keys went first and this step then
                 # failed, nothing would remember which stream entries to erase.
                 await ERASE_FROM_LOG(
@@ -218,17 +223,57 @@ class RedisStore:
                     [tkeys.log, tkeys.marks, tkeys.stream_ids(learner_id), tkeys.tombstone(gen)],
                     [keys.member, ERASED_TTL_S],
                 )
+                await self.interventions.forget_learner(tenant, learner_id, courses)
+                iv_all, *iv_ids = learner_keys(keys, courses)
                 course_keys: list[str] = []
-                for f in fields:
-                    course_keys += [keys.state(f[2:]), keys.sequence(f[2:])]
+                for c, ids in zip(courses, iv_ids, strict=True):
+                    course_keys += [keys.state(c), keys.sequence(c), ids]
                 reply = await DELETE_LEARNER(
                     self._client,
-                    [keys.meta, keys.events, keys.outbox, dirty, *course_keys],
+                    [keys.meta, keys.events, keys.outbox, dirty, iv_all, *course_keys],
                     [keys.member, *fields],
                 )
             if reply[0] == "ok":
                 return int(reply[1]), int(reply[2])
         raise ConflictError(f"learner {learner_id!r} kept changing while being erased")
+
+    # -- interventions (redis_interventions.py) --------------------------------------------
+
+    async def get_intervention(
+        self, tenant: str, course_id: str, learner_id: str, request_id: str
+    ) -> InterventionEntry | None:
+        """The entry recorded under this request id, if any."""
+        return await self.interventions.get_intervention(tenant, course_id, learner_id, request_id)
+
+    async def commit_intervention(
+        self, entry: InterventionEntry, state: LearnerState, expected_version: int
+    ) -> InterventionEntry:
+        """Record the entry and save the state in one script (see the port)."""
+        return await self.interventions.commit_intervention(entry, state, expected_version)
+
+    async def class_pins(self, tenant: str, course_id: str) -> ClassPins:
+        """The course's class pins."""
+        return await self.interventions.class_pins(tenant, course_id)
+
+    async def commit_class_pins(
+        self, entry: InterventionEntry, skills: tuple[str, ...], expected_version: int
+    ) -> InterventionEntry:
+        """Record the entry and set the class's pins in one script."""
+        return await self.interventions.commit_class_pins(entry, skills, expected_version)
+
+    async def list_interventions(
+        self, tenant: str, course_id: str, learner_id: str, before: int, limit: int
+    ) -> Sequence[InterventionEntry]:
+        """The course's entries older than ``before``, newest first."""
+        return await self.interventions.list_interventions(
+            tenant, course_id, learner_id, before, limit
+        )
+
+    async def latest_interventions(
+        self, tenant: str, course_id: str
+    ) -> Sequence[InterventionEntry]:
+        """The newest entry of each learner in the course."""
+        return await self.interventions.latest_interventions(tenant, course_id)
 
     # -- event log -------------------------------------------------------------------------
 

@@ -18,12 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from attune.engine.adapters import sqlite_interventions as iv
 from attune.engine.adapters.codec import decode_result, decode_state, encode_result, encode_state
 from attune.engine.adapters.course_codec import SingleFlight, decode_course, encode_course
 from attune.engine.adapters.group_commit import GroupCommitter
 from attune.engine.adapters.sqlite_schema import prepare_schema
 from attune.engine.domain.course import Course
 from attune.engine.domain.errors import ConflictError, UnavailableError
+from attune.engine.domain.interventions import InterventionEntry
+from attune.engine.domain.interventions_apply import ClassPins
 from attune.engine.domain.learner import LearnerState
 from attune.engine.domain.lru import Lru
 from attune.engine.domain.records import LoggedEvent
@@ -83,6 +86,7 @@ class SqliteStore:
             self._lock_file.flush()
         writer = self._connect()
         self._floor = prepare_schema(writer)
+        writer.executescript(iv.SCHEMA)
         self._reader = self._connect()
         self._writer = GroupCommitter(writer)
         self._writer.start()
@@ -271,6 +275,7 @@ class SqliteStore:
             events = conn.execute(
                 "DELETE FROM events WHERE tenant = ? AND learner_id = ?", (tenant, learner_id)
             ).rowcount
+            iv.erase_learner(conn, tenant, learner_id)
             return states, events
 
         result: tuple[int, int] = await self.committer.submit(write)
@@ -279,6 +284,59 @@ class SqliteStore:
             if key[0] == tenant and key[1] == learner_id:
                 self._reading[key] = True
         return result
+
+    # -- interventions (sqlite_interventions.py) -------------------------------------------
+
+    async def get_intervention(
+        self, tenant: str, course_id: str, learner_id: str, request_id: str
+    ) -> InterventionEntry | None:
+        """The entry recorded under this request id, if any."""
+        conn = self._read()
+        return await asyncio.to_thread(
+            iv.read_entry, conn, tenant, course_id, learner_id, request_id
+        )
+
+    async def commit_intervention(
+        self, entry: InterventionEntry, state: LearnerState, expected_version: int
+    ) -> InterventionEntry:
+        """Record the entry and save the state in one transaction (see the port)."""
+        body = encode_state(state)
+        logged: InterventionEntry = await self.committer.submit(
+            lambda conn: iv.write_learner(conn, entry, body, expected_version)
+        )
+        key = (entry.tenant, entry.learner_id, entry.course_id)
+        self._remember(key, Snapshot(state, expected_version + 1))
+        return logged
+
+    async def class_pins(self, tenant: str, course_id: str) -> ClassPins:
+        """The course's class pins."""
+        conn = self._read()
+        return await asyncio.to_thread(iv.read_class_pins, conn, tenant, course_id)
+
+    async def commit_class_pins(
+        self, entry: InterventionEntry, skills: tuple[str, ...], expected_version: int
+    ) -> InterventionEntry:
+        """Record the entry and set the class's pins in one transaction."""
+        logged: InterventionEntry = await self.committer.submit(
+            lambda conn: iv.write_class(conn, entry, skills, expected_version)
+        )
+        return logged
+
+    async def list_interventions(
+        self, tenant: str, course_id: str, learner_id: str, before: int, limit: int
+    ) -> Sequence[InterventionEntry]:
+        """The course's entries older than ``before``, newest first."""
+        conn = self._read()
+        return await asyncio.to_thread(
+            iv.read_trail, conn, tenant, course_id, learner_id, before, limit
+        )
+
+    async def latest_interventions(
+        self, tenant: str, course_id: str
+    ) -> Sequence[InterventionEntry]:
+        """The newest entry of each learner in the course."""
+        conn = self._read()
+        return await asyncio.to_thread(iv.read_latest, conn, tenant, course_id)
 
     # -- event log -------------------------------------------------------------------------
 

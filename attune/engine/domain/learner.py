@@ -78,6 +78,8 @@ class LearnerState:
     diagnostic: tuple[DiagnosticAnswer, ...] = ()
     prior_theta: tuple[float, float] | None = None  # (theta, se) that set the priors
     dkt: DktState | None = None
+    pinned: tuple[str, ...] = ()  # skills a teacher pinned for the learner (interventions)
+    exempt: bool = False  # a teacher exempted the learner from the course (interventions)
 
     def skill(self, course: Course, skill_id: str) -> SkillState:
         """The state of ``skill_id``, or its untouched prior."""

@@ -4,11 +4,15 @@ Order of business:
 
 1. **Diagnostic.** A new learner in a course with a diagnostic gets the most informative items
    (maximum Fisher information at the current ability, one per skill), reason ``DIAGNOSTIC``.
-2. **Gaps first**: re-checks of suspected prerequisites (tier 3), then the remediation
+   Pins wait until it is over: its few items calibrate every prior.
+2. **Pinned skills** (tier 4): skills a teacher pinned for the learner (``LearnerState.pinned``)
+   or for the class (``SelectionContext.pinned``), while not mastered, whatever their
+   prerequisites: the teacher has decided. Reason ``PINNED``.
+3. **Gaps first**: re-checks of suspected prerequisites (tier 3), then the remediation
    targets of weak prerequisites (tier 2), reason ``GAP`` (gaps.py). The re-check comes
    first because a doubted prerequisite can make its dependants unlearnable.
-3. **Due reviews** (tier 1): mastered skills past their review interval, reason ``REVIEW``.
-4. **New practice** (tier 0): ready, unmastered skills.
+4. **Due reviews** (tier 1): mastered skills past their review interval, reason ``REVIEW``.
+5. **New practice** (tier 0): ready, unmastered skills.
 
 Within a tier, items are ranked by a weighted blend of components, each in [0, 1]:
 
@@ -73,6 +77,7 @@ class Reason(Enum):
     EXPLORATION = "EXPLORATION"
     REVIEW = "REVIEW"
     GAP = "GAP"
+    PINNED = "PINNED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,7 @@ class SelectionContext:
     item_stats: Mapping[str, ItemStats] = field(default_factory=dict)
     predicted: Mapping[str, float] | None = None  # DKT P(correct) per skill, when available
     tutor: TutorPolicy = field(default_factory=TutorPolicy)
+    pinned: frozenset[str] = frozenset()  # skills pinned for the whole class
 
 
 def zpd_score(p: float) -> float:
@@ -135,7 +141,7 @@ def recommend(
     return picked[:n]
 
 
-TIER_RECHECK, TIER_GAP, TIER_REVIEW, TIER_NEW = 3, 2, 1, 0
+TIER_PINNED, TIER_RECHECK, TIER_GAP, TIER_REVIEW, TIER_NEW = 4, 3, 2, 1, 0
 
 
 def _candidate_tiers(
@@ -157,6 +163,10 @@ def _candidate_tiers(
     for sid in course.order:
         if sid in ready and sid not in mastered:
             tiers.setdefault(sid, TIER_NEW)
+    pinned = ctx.pinned.union(state.pinned)
+    for sid in course.order:
+        if sid in pinned and sid not in mastered:
+            tiers[sid] = TIER_PINNED
     if not tiers:  # everything mastered, nothing due: review the n weakest
         for sid in sorted(mastered, key=lambda s: state.skill(course, s).p_known)[:n]:
             tiers[sid] = TIER_REVIEW
@@ -179,7 +189,12 @@ def _skill_part(
         "zpd": zpd_score(p_next),
         "continuity": 1.0 if state.last_skill == skill_id else 0.0,
     }
-    lead = {TIER_RECHECK: Reason.GAP, TIER_GAP: Reason.GAP, TIER_REVIEW: Reason.REVIEW}
+    lead = {
+        TIER_PINNED: Reason.PINNED,
+        TIER_RECHECK: Reason.GAP,
+        TIER_GAP: Reason.GAP,
+        TIER_REVIEW: Reason.REVIEW,
+    }
     reasons = [lead.get(tier, Reason.READY)]
     if tier != TIER_REVIEW and skill.attempts > 0 and skill.p_known < 0.5:
         reasons.append(Reason.REMEDIATION)

@@ -58,6 +58,8 @@ class LearnerReport:
     dkt_model: str  # the model whose predictions are shown, "" for none
     skills: tuple[SkillReport, ...]  # in course order
     gaps: tuple[GapReport, ...]
+    pinned: tuple[str, ...] = ()  # skills a teacher pinned for the learner
+    exempt: bool = False  # a teacher exempted the learner from the course
 
     def ids(self, status: str) -> list[str]:
         """Ids of the skills with ``status``, in course order."""
@@ -119,4 +121,6 @@ def build_report(
         dkt_model=dkt_model if predicted is not None else "",
         skills=tuple(skills),
         gaps=tuple(GapReport(g, explain(g)) for g in gaps),
+        pinned=tuple(s for s in course.order if s in state.pinned),
+        exempt=state.exempt,
     )

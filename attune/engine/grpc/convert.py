@@ -254,6 +254,8 @@ def report_to_pb(report: LearnerReport) -> learner_pb2.GetLearnerStateResponse:
         mastered_skill_ids=report.ids("mastered"),
         ready_skill_ids=report.ids("ready"),
         locked_skill_ids=report.ids("locked"),
+        pinned_skill_ids=report.pinned,
+        exempt=report.exempt,
     )
     for g in report.gaps:
         msg.gaps.add(

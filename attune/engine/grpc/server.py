@@ -17,6 +17,7 @@ from attune.engine.grpc.interceptors import (
     ContextInterceptor,
     MalformedRequestInterceptor,
 )
+from attune.engine.grpc.interventions_servicer import InterventionServicer
 from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
 from attune.engine.ports import Clock, EngineStore, Tracer
 from attune.engine.service import Engine
@@ -27,6 +28,8 @@ from attune.engine.v1 import (
     course_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
+    interventions_pb2,
+    interventions_pb2_grpc,
     learner_pb2,
     learner_pb2_grpc,
 )
@@ -38,6 +41,7 @@ SERVICE_NAMES = (
     learner_pb2.DESCRIPTOR.services_by_name["LearnerService"].full_name,
     events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    interventions_pb2.DESCRIPTOR.services_by_name["InterventionService"].full_name,
 )
 
 
@@ -96,6 +100,9 @@ async def start_server(
     learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
     events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(engine), server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(engine), server)
+    interventions_pb2_grpc.add_InterventionServiceServicer_to_server(
+        InterventionServicer(engine), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

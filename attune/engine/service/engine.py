@@ -18,6 +18,7 @@ from attune.engine.domain.course import Course
 from attune.engine.domain.credibility import credibility
 from attune.engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from attune.engine.domain.gaps import find_gaps
+from attune.engine.domain.interventions_apply import without_exempt
 from attune.engine.domain.item_stats import ItemStats, median_ms
 from attune.engine.domain.learner import LearnerState, Response, validate_response
 from attune.engine.domain.limits import MAX_REPLY_BYTES
@@ -36,6 +37,7 @@ from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.domain.update import apply_response
 from attune.engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
 from attune.engine.service.class_book import ClassBook
+from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
 
@@ -102,6 +104,7 @@ class Engine:
         self.classes = ClassBook(store)
         self._learner_locks = KeyedLock()
         self._course_work = asyncio.Semaphore(COURSE_WORKERS)
+        self.interventions = Interventions(store, self.clock, self.tutor, self._learner_locks)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
@@ -256,7 +259,11 @@ class Engine:
             log.warning("dkt.fallback", course_id=course.course_id, reason=dkt.note)
         new_state = replace(outcome.state, dkt=dkt.state)
         ctx = SelectionContext(
-            now=response.occurred_at, item_stats=stats, predicted=dkt.predicted, tutor=self.tutor
+            now=response.occurred_at,
+            item_stats=stats,
+            predicted=dkt.predicted,
+            tutor=self.tutor,
+            pinned=await self.interventions.class_pins(tenant, course.course_id),
         )
         recs = tuple(recommend(course, new_state, n, ctx))
         result = reply_of(course, response, outcome, weight, dkt, recs)
@@ -303,6 +310,7 @@ class Engine:
             item_stats=await self.items.table(tenant, course_id),
             predicted=self.tracer.view(course, state).predicted,
             tutor=self.tutor,
+            pinned=await self.interventions.class_pins(tenant, course_id),
         )
         recs = content_of(recommend(course, state, n, ctx), course)
         return recs, state.in_diagnostic(course)
@@ -337,7 +345,8 @@ class Engine:
             )
         course = await self.get_course(tenant, course_id)
         report, last = await self.classes.report(tenant, course, self.now(), learner_ids)
-        return course, report, last
+        exempt = await self.interventions.exempt(tenant, course_id)
+        return course, without_exempt(report, exempt), last
 
     async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
         """Erase the learner from the tenant; (courses, events) erased."""

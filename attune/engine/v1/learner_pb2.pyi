@@ -137,6 +137,10 @@ class _ReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Reason.ValueTy
     """A mastered skill is due for review."""
     REASON_GAP: _Reason.ValueType  # 9
     """The skill is a likely gap: an unmastered prerequisite of a skill the learner fails."""
+    REASON_PINNED: _Reason.ValueType  # 10
+    """A teacher pinned the skill for the learner or the class (see InterventionService): its
+    items come first until it is mastered.
+    """
 
 class Reason(_Reason, metaclass=_ReasonEnumTypeWrapper):
     """Reason explains why an item was recommended. An item usually has several."""
@@ -160,6 +164,10 @@ REASON_REVIEW: Reason.ValueType  # 8
 """A mastered skill is due for review."""
 REASON_GAP: Reason.ValueType  # 9
 """The skill is a likely gap: an unmastered prerequisite of a skill the learner fails."""
+REASON_PINNED: Reason.ValueType  # 10
+"""A teacher pinned the skill for the learner or the class (see InterventionService): its
+items come first until it is mastered.
+"""
 Global___Reason: _TypeAlias = Reason  # noqa: Y015
 
 @_typing.final
@@ -738,6 +746,8 @@ class GetLearnerStateResponse(_message.Message):
     PHASE_FIELD_NUMBER: _builtins.int
     GAPS_FIELD_NUMBER: _builtins.int
     DKT_MODEL_FIELD_NUMBER: _builtins.int
+    PINNED_SKILL_IDS_FIELD_NUMBER: _builtins.int
+    EXEMPT_FIELD_NUMBER: _builtins.int
     learner_id: _builtins.str
     course_id: _builtins.str
     responses: _builtins.int
@@ -745,6 +755,8 @@ class GetLearnerStateResponse(_message.Message):
     phase: Global___LearnerPhase.ValueType
     dkt_model: _builtins.str
     """The DKT model behind dkt_p_correct ("name@version"), empty without one."""
+    exempt: _builtins.bool
+    """Whether a teacher exempted the learner from the course (see InterventionService)."""
     @_builtins.property
     def skills(self) -> _containers.RepeatedCompositeFieldContainer[Global___SkillState]:
         """Every skill of the course, prerequisites first."""
@@ -763,6 +775,12 @@ class GetLearnerStateResponse(_message.Message):
     def gaps(self) -> _containers.RepeatedCompositeFieldContainer[Global___KnowledgeGap]:
         """Likely gaps: prerequisites of skills the learner keeps failing."""
 
+    @_builtins.property
+    def pinned_skill_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Skills a teacher pinned for this learner, in course order (the class's pins are in
+        InterventionService's replies).
+        """
+
     def __init__(
         self,
         *,
@@ -777,10 +795,12 @@ class GetLearnerStateResponse(_message.Message):
         phase: Global___LearnerPhase.ValueType = ...,
         gaps: _abc.Iterable[Global___KnowledgeGap] | None = ...,
         dkt_model: _builtins.str = ...,
+        pinned_skill_ids: _abc.Iterable[_builtins.str] | None = ...,
+        exempt: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["ability", b"ability"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ability", b"ability", "course_id", b"course_id", "dkt_model", b"dkt_model", "gaps", b"gaps", "learner_id", b"learner_id", "locked_skill_ids", b"locked_skill_ids", "mastered_skill_ids", b"mastered_skill_ids", "phase", b"phase", "ready_skill_ids", b"ready_skill_ids", "responses", b"responses", "skills", b"skills"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ability", b"ability", "course_id", b"course_id", "dkt_model", b"dkt_model", "exempt", b"exempt", "gaps", b"gaps", "learner_id", b"learner_id", "locked_skill_ids", b"locked_skill_ids", "mastered_skill_ids", b"mastered_skill_ids", "phase", b"phase", "pinned_skill_ids", b"pinned_skill_ids", "ready_skill_ids", b"ready_skill_ids", "responses", b"responses", "skills", b"skills"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
