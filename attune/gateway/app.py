@@ -136,6 +136,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.generation_routes import generation_admin
     from attune.gateway.web.ingest_admin_routes import ingest_admin
     from attune.gateway.web.ingest_routes import ingest
+    from attune.gateway.web.intervention_routes import interventions
     from attune.gateway.web.learner_routes import learner_pages
     from attune.gateway.web.lti_routes import lti
     from attune.gateway.web.openapi import openapi_bp
@@ -161,6 +162,7 @@ def create_app(gateway: Gateway) -> Flask:
         media,
         dashboard,
         dashboard_admin,
+        interventions,
         learner_pages,
     ):
         app.register_blueprint(blueprint)

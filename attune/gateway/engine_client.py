@@ -16,6 +16,8 @@ from attune.engine.v1 import (
     course_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
+    interventions_pb2,
+    interventions_pb2_grpc,
     learner_pb2,
     learner_pb2_grpc,
 )
@@ -36,6 +38,7 @@ class GrpcEngineClient:
         self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
         self._events = events_pb2_grpc.EventServiceStub(self._channel)
         self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
+        self._interventions = interventions_pb2_grpc.InterventionServiceStub(self._channel)
         self._tokens = dict(tokens)
 
     def close(self) -> None:
@@ -71,6 +74,21 @@ class GrpcEngineClient:
             tenant, self._courses.PutCourse, course_pb2.PutCourseRequest(course=course)
         )
         return reply.course
+
+    def intervene(
+        self, tenant: str, request: interventions_pb2.InterveneRequest
+    ) -> interventions_pb2.InterveneResponse:
+        """Intervene."""
+        return self._call(tenant, self._interventions.Intervene, request)
+
+    def list_interventions(
+        self, tenant: str, course_id: str, learner_id: str = ""
+    ) -> interventions_pb2.ListInterventionsResponse:
+        """ListInterventions, first page (the 200 newest)."""
+        request = interventions_pb2.ListInterventionsRequest(
+            course_id=course_id, learner_id=learner_id, page_size=200
+        )
+        return self._call(tenant, self._interventions.ListInterventions, request)
 
     def class_report(
         self, tenant: str, course_id: str, learner_ids: tuple[str, ...] = ()

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from attune.engine.v1 import analytics_pb2, course_pb2, events_pb2, learner_pb2
+from attune.engine.v1 import (
+    analytics_pb2,
+    course_pb2,
+    events_pb2,
+    interventions_pb2,
+    learner_pb2,
+)
 
 
 class EngineClient(Protocol):
@@ -29,6 +35,18 @@ class EngineClient(Protocol):
 
     def list_courses(self, tenant: str) -> list[course_pb2.Course]:
         """Every course of the tenant."""
+        ...
+
+    def intervene(
+        self, tenant: str, request: interventions_pb2.InterveneRequest
+    ) -> interventions_pb2.InterveneResponse:
+        """Intervene: a recorded change to a learner's (or the class's) state."""
+        ...
+
+    def list_interventions(
+        self, tenant: str, course_id: str, learner_id: str = ""
+    ) -> interventions_pb2.ListInterventionsResponse:
+        """The audit trail's first page, newest first, with the class pins and exemptions."""
         ...
 
     def class_report(

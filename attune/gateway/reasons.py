@@ -17,6 +17,7 @@ _WORDS = {
     learner_pb2.REASON_REVIEW: "You mastered {skill} a while ago; a quick review keeps it fresh.",
     learner_pb2.REASON_GAP: "You have struggled with a skill that builds on {skill}; "
     "strengthening {skill} should help.",
+    learner_pb2.REASON_PINNED: "Your teacher asked you to work on {skill}.",
 }
 
 

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
 import requests
 
+from attune.gateway.sessions import learner_pseudonym
 from tests.support.gateway_stack import (
     Stack,
     answer,
     right_answer,
     running_stack,
     token_of,
+    wait_for,
 )
 from tests.support.lti_platform import PlatformEmulator
 from tests.support.lti_platform_spec import ROLE_INSTRUCTOR, ROLE_LEARNER
@@ -127,3 +130,105 @@ def test_a_learner_gets_403_and_the_admin_gets_the_whole_course(
     assert stack.admin("GET", "/admin/tenants/nope/courses/demo/class-report").status_code == 404
     anonymous = requests.get(f"{stack.url}/admin/tenants/default/courses/demo/class-report")
     assert anonymous.status_code == 401
+
+
+def _learner_page(stack: Stack, http: requests.Session, token: str, learner: str) -> str:
+    page = http.get(f"{stack.url}/instructor/{token}/learners/{learner}", timeout=20)
+    assert page.status_code == 200, page.text[:300]
+    return page.text
+
+
+def _intervene(
+    stack: Stack, http: requests.Session, token: str, learner: str, page: str, **form: str
+) -> requests.Response:
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page)
+    assert request_id is not None
+    return http.post(
+        f"{stack.url}/instructor/{token}/learners/{learner}/interventions",
+        data={"request_id": request_id.group(1), **form},
+        timeout=20,
+    )
+
+
+def test_an_exemption_is_audited_leaves_the_at_risk_list_and_sends_full_marks(
+    stack: Stack, lms: PlatformEmulator, instructor: tuple[requests.Session, str]
+) -> None:
+    http, token = instructor
+    grace = learner_pseudonym(lms.issuer, "learner-2")
+    page = _learner_page(stack, http, token, grace)
+    missing = _intervene(stack, http, token, grace, page, kind="exempt", reason=" ")
+    assert missing.status_code == 400 and "reason" in missing.text
+    done = _intervene(stack, http, token, grace, page, kind="exempt", reason="medical leave")
+    assert done.status_code == 200 and "#interventions" not in done.text  # followed the 303
+    assert "is <strong>exempt</strong>" in done.text
+    assert "medical leave" in done.text and "exempted the learner" in done.text
+    again = _intervene(stack, http, token, grace, page, kind="exempt", reason="medical leave")
+    assert again.status_code == 200
+    assert again.text.count("medical leave") == done.text.count("medical leave")  # once
+    wait_for(
+        lambda: any(
+            s["body"]["userId"] == "learner-2"
+            and s["body"].get("scoreGiven") == 100.0
+            and s["body"]["activityProgress"] == "Completed"
+            for s in lms.scores
+        )
+    )
+    board = http.get(f"{stack.url}/instructor/{token}/class", timeout=20).text
+    assert (
+        "Grace Hopper" not in board[board.index('id="risk-title"') : board.index('id="heat-title"')]
+    )
+    undone = _intervene(stack, http, token, grace, done.text, kind="unexempt", reason="back")
+    assert "is not exempt" in undone.text
+
+
+def test_granting_mastery_and_pinning_for_the_class_are_recorded(
+    stack: Stack, lms: PlatformEmulator, instructor: tuple[requests.Session, str]
+) -> None:
+    http, token = instructor
+    ada = learner_pseudonym(lms.issuer, "learner-1")
+    page = _learner_page(stack, http, token, ada)
+    granted = _intervene(
+        stack, http, token, ada, page, kind="grant", skill_id="whole-add", reason="tested in class"
+    )
+    assert granted.status_code == 200
+    assert "granted mastery" in granted.text and "tested in class" in granted.text
+    board = http.get(f"{stack.url}/instructor/{token}/class", timeout=20).text
+    request_id = re.search(r'name="request_id" value="([^"]+)"', board)
+    assert request_id is not None
+    pinned = http.post(
+        f"{stack.url}/instructor/{token}/class/pins",
+        data={
+            "request_id": request_id.group(1),
+            "kind": "pin",
+            "skill_id": "fractions-x",
+            "reason": "unit test",
+        },
+        timeout=20,
+    )
+    assert pinned.status_code in (400, 404)  # no such skill: refused, named
+    pinned = http.post(
+        f"{stack.url}/instructor/{token}/class/pins",
+        data={
+            "request_id": request_id.group(1),
+            "kind": "pin",
+            "skill_id": "frac-equiv",
+            "reason": "unit test next week",
+        },
+        timeout=20,
+    )
+    assert pinned.status_code == 200, pinned.text[:300]
+    pins = pinned.text[pinned.text.index('id="class-pins"') :]
+    assert "Equivalent fractions" in pins[: pins.index("</p>")]
+
+
+def test_a_learner_cannot_intervene(
+    stack: Stack, lms: PlatformEmulator, instructor: tuple[requests.Session, str]
+) -> None:
+    token = _practise(stack, lms, "learner-1", True, 0)
+    ada = learner_pseudonym(lms.issuer, "learner-1")
+    refused = requests.post(
+        f"{stack.url}/instructor/{token}/learners/{ada}/interventions",
+        data={"request_id": "r1", "kind": "exempt", "reason": "me"},
+        timeout=10,
+    )
+    assert refused.status_code == 403

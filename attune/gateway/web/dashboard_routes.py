@@ -12,6 +12,7 @@ same figures for tenant administrators.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import structlog
@@ -71,8 +72,11 @@ def class_page(token: str) -> Any:
         if report is not None
         else None
     )
+    pins = gw_pins(session.tenant, session.course_id)
     return render_template(
         "class.html",
+        pins=pins,
+        request_id=secrets.token_hex(12),
         token=token,
         session=session,
         view=view,
@@ -94,6 +98,11 @@ def class_csv(token: str) -> Any:
         raise NotFoundError("sync the roster first: the class is the context's roster")
     data = class_view(report, course, names).tables[table]
     return _csv(data.header, data.rows, session.course_id, table)
+
+
+def gw_pins(tenant: str, course_id: str) -> list[str]:
+    """The skills pinned for the whole class."""
+    return list(current().engine.list_interventions(tenant, course_id).class_pinned_skill_ids)
 
 
 def _csv(header: Any, rows: Any, course_id: str, table: str) -> Response:

@@ -14,10 +14,12 @@ engine is asked anything.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, render_template
 
+from attune.engine.v1 import interventions_pb2
 from attune.gateway.app import current
 from attune.gateway.dashboard.csv_export import CSV_MEDIA_TYPE, csv_filename, to_csv
 from attune.gateway.errors import EngineCallError, ForbiddenError, NotFoundError
@@ -26,16 +28,31 @@ from attune.gateway.sessions import LaunchSession
 from attune.gateway.web.page_sessions import roster_of, staff_session
 
 learner_pages = Blueprint("learner_pages", __name__)
+KIND_NAMES = {
+    interventions_pb2.INTERVENTION_KIND_RESET_SKILL: "reset the skill",
+    interventions_pb2.INTERVENTION_KIND_GRANT_MASTERY: "granted mastery",
+    interventions_pb2.INTERVENTION_KIND_REVOKE_MASTERY: "revoked mastery",
+    interventions_pb2.INTERVENTION_KIND_PIN_SKILL: "pinned the skill",
+    interventions_pb2.INTERVENTION_KIND_UNPIN_SKILL: "unpinned the skill",
+    interventions_pb2.INTERVENTION_KIND_EXEMPT_LEARNER: "exempted the learner",
+    interventions_pb2.INTERVENTION_KIND_UNEXEMPT_LEARNER: "took back the exemption",
+}
 
 
-def _allowed(token: str, learner_id: str) -> tuple[LaunchSession, str]:
-    """The staff session and the learner's name from its roster; 403 otherwise."""
+def allowed_learner(token: str, learner_id: str) -> tuple[LaunchSession, str, dict[str, Any]]:
+    """The staff session, the learner's name and roster entry; 403 unless the session's
+    synced roster holds the learner."""
     session = staff_session(token)
     for member in roster_of(session):
         if member.get("learner_id") == learner_id:
             name = member.get("name") or member.get("user_id") or learner_id
-            return session, str(name)
+            return session, str(name), member
     raise ForbiddenError("this learner is not in your course's roster (sync the roster first)")
+
+
+def _allowed(token: str, learner_id: str) -> tuple[LaunchSession, str]:
+    session, name, _ = allowed_learner(token, learner_id)
+    return session, name
 
 
 @learner_pages.get("/instructor/<token>/learners/<learner_id>")
@@ -50,6 +67,7 @@ def learner_page(token: str, learner_id: str) -> Any:
         if exc.code != "NOT_FOUND":
             raise
         timeline = None  # in the roster, no answer yet
+    trail = gw.engine.list_interventions(session.tenant, session.course_id, learner_id)
     return render_template(
         "learner.html",
         token=token,
@@ -57,6 +75,11 @@ def learner_page(token: str, learner_id: str) -> Any:
         name=name,
         learner_id=learner_id,
         view=learner_view(timeline, course) if timeline is not None else None,
+        course=course,
+        trail=trail,
+        request_id=secrets.token_hex(12),
+        exempt=learner_id in set(trail.exempt_learner_ids),
+        kind_names=KIND_NAMES,
     )
 
 

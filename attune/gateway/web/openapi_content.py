@@ -193,6 +193,42 @@ def dashboard_paths() -> Json:
         "/instructor/{token}/learners/{learner_id}.csv": {
             "get": _op("One learner's timeline as CSV", csv, parameters=[_TOKEN, _LEARNER])
         },
+        "/instructor/{token}/learners/{learner_id}/interventions": {
+            "post": _op(
+                "Reset, grant, revoke, pin or unpin a skill, or exempt the learner (audited)",
+                _responses(
+                    "html", {303: _redirect()}, (400, 401, 403, 404, 409, 411, 413, 429, 503)
+                ),
+                parameters=[_TOKEN, _path_param("learner_id", "The learner's pseudonymous id")],
+                requestBody=_form(
+                    {
+                        "kind": {"type": "string"},
+                        "skill_id": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "request_id": {"type": "string"},
+                    },
+                    ["kind", "reason", "request_id"],
+                ),
+            )
+        },
+        "/instructor/{token}/class/pins": {
+            "post": _op(
+                "Pin or unpin a skill for the whole class (audited)",
+                _responses(
+                    "html", {303: _redirect()}, (400, 401, 403, 404, 409, 411, 413, 429, 503)
+                ),
+                parameters=[_TOKEN],
+                requestBody=_form(
+                    {
+                        "kind": {"type": "string"},
+                        "skill_id": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "request_id": {"type": "string"},
+                    },
+                    ["kind", "reason", "request_id"],
+                ),
+            )
+        },
         course: {"get": _admin("The course's class report (every learner), as JSON", _COURSE)},
         f"{course}.csv": {
             "get": _op(
