@@ -1,7 +1,8 @@
 """The class dashboard in a real browser (issue 14): two learners practise, an instructor is
 launched from the emulated LMS into the tool's iframe (third-party cookies blocked), syncs the
 roster, opens the class dashboard, sorts the heatmap with the keyboard, sees the struggling
-learner at risk, follows the evidence to their timeline and downloads a table as CSV.
+learner at risk, follows the evidence to their timeline, pins a skill for them (audited)
+and downloads a table as CSV.
 Screenshots go to ``tests/e2e/artifacts/``."""
 
 from __future__ import annotations
@@ -94,6 +95,17 @@ def test_an_instructor_reads_the_class_dashboard_in_the_lms_frame(
     assert "Grace Hopper" in browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_element(By.ID, "why-differ").text
     _shot(browser, "learner")
+
+    # An intervention, by keyboard: pin a skill for Grace, with the reason; it is audited.
+    Select(browser.find_element(By.ID, "kind")).select_by_value("pin")
+    browser.find_element(By.ID, "reason").send_keys("practise place value first")
+    browser.find_element(By.ID, "intervene").send_keys(Keys.ENTER)
+    audit = WebDriverWait(browser, _WAIT_S).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#audit tbody tr[data-kind]"))
+    )
+    assert "pinned the skill" in audit.text and "practise place value first" in audit.text
+    assert "Alan Turing" in audit.text  # the actor, named from the roster
+    _shot(browser, "intervention")
     browser.find_element(By.ID, "class-dashboard").send_keys(Keys.ENTER)
     WebDriverWait(browser, _WAIT_S).until(ec.presence_of_element_located((By.ID, "at-risk")))
 

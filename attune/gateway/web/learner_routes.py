@@ -80,6 +80,10 @@ def learner_page(token: str, learner_id: str) -> Any:
         request_id=secrets.token_hex(12),
         exempt=learner_id in set(trail.exempt_learner_ids),
         kind_names=KIND_NAMES,
+        actors={
+            f"instructor:{m.get('learner_id')}": m.get("name") or m.get("user_id")
+            for m in roster_of(session)
+        },
     )
 
 
