@@ -150,6 +150,7 @@ def create_app(gateway: Gateway) -> Flask:
     # Flask's own cap is only the largest of them.
     app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
     app.extensions["attune"] = gateway
+    app.jinja_env.filters["datetime_utc"] = _datetime_utc
     app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
     for blueprint in (
         lti,
@@ -203,6 +204,13 @@ def create_app(gateway: Gateway) -> Flask:
         return jsonify(status="ok")
 
     return app
+
+
+def _datetime_utc(epoch: float) -> str:
+    """An epoch time as ``YYYY-MM-DD HH:MM`` in UTC, for the pages."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def current() -> Gateway:

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from attune.gateway.app import Gateway, build_gateway, create_app
+from attune.gateway.drift_watch import DriftWatch
 from attune.gateway.edges import GatewayEdges
 from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.grades.outbox import ScoreSender
@@ -38,12 +39,14 @@ class RunningGateway:
     sender: ScoreSender
     _server: object
     _thread: threading.Thread
+    drift: DriftWatch
 
     def stop(self) -> None:
         """Stop taking requests and sending scores; close the store and the channel."""
         self._server.close()  # type: ignore[attr-defined]
         self._thread.join(5.0)
         self.sender.stop()
+        self.drift.stop()
         self.gateway.relay.stop()
         self.gateway.statements.close()
         self.gateway.engine.close()
@@ -99,6 +102,14 @@ def start_gateway(
     )
     sender.start()
     gateway.relay.start()
+    drift = DriftWatch(
+        engine,
+        store,
+        settings.engine_tokens,
+        settings.drift_check_days * 86400.0,
+        settings.drift_poll_seconds,
+    )
+    drift.start()
     thread = threading.Thread(target=server.run, name="gateway-http", daemon=True)
     thread.start()
     if settings.admin_token == DEV_ADMIN_TOKEN:
@@ -112,4 +123,4 @@ def start_gateway(
             hint="the development ingest token is accepted; set ATTUNE_GATEWAY__INGEST_TOKENS",
         )
     log.info("gateway.listening", url=base_url)
-    return RunningGateway(port, base_url, gateway, sender, server, thread)
+    return RunningGateway(port, base_url, gateway, sender, server, thread, drift)

@@ -124,6 +124,10 @@ class GatewaySettings(BaseSettings):
     # enabled (ATTUNE_GATEWAY__GENERATORS='{"default": {"enabled": true, "base_url": ...,
     # "model": ..., "api_key": ...}}'); any OpenAI-compatible chat-completions server.
     generators: dict[str, GeneratorSettings] = Field(default_factory=dict)
+    # The prerequisite-drift check of every course runs once per this many days (the
+    # dashboard's report is live besides); the worker looks for due courses every poll.
+    drift_check_days: float = Field(default=30.0, gt=0)
+    drift_poll_seconds: float = Field(default=3600.0, gt=0)
     # Bearer token of the admin surface (registrations); production sets its own.
     admin_token: str = DEV_ADMIN_TOKEN
     # Bounded leeway for the id_token's iat/exp/nbf: platform clocks drift (pylti1p3 #146).

@@ -9,11 +9,15 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
+from attune.gateway.drift_watch import DriftWatch
+from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.sessions import learner_pseudonym
+from attune.gateway.sqlite_store import SqliteGatewayStore
 from tests.support.gateway_stack import (
     Stack,
     answer,
@@ -31,7 +35,8 @@ LINK = "rl-class"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("class")) as s:
+    env = {"ATTUNE_GATEWAY__DRIFT_POLL_SECONDS": "0.2"}
+    with running_stack(tmp_path_factory.mktemp("class"), env=env) as s:
         yield s
 
 
@@ -232,3 +237,35 @@ def test_a_learner_cannot_intervene(
         timeout=10,
     )
     assert refused.status_code == 403
+
+
+def test_the_drift_check_runs_once_a_period_and_shows_on_the_page(
+    stack: Stack, instructor: tuple[requests.Session, str], tmp_path: Path
+) -> None:
+    # The stack's own watch checked the demo course when it started (polls are fast here).
+    wait_for(
+        lambda: bool(
+            stack.admin("GET", "/admin/tenants/default/courses/demo/drift-checks").json()["checks"]
+        )
+    )
+    http, token = instructor
+    page = http.get(f"{stack.url}/instructor/{token}/class", timeout=20).text
+    assert "The monthly drift check last ran" in page
+    # A watch of our own, on its own store, with a clock we move: once per period.
+    now = [2_000_000_000.0]
+    store = SqliteGatewayStore(tmp_path / "gateway.db")
+    engine = GrpcEngineClient(stack.engine.target, {"default": "dev-token"})
+    try:
+        watch = DriftWatch(engine, store, ["default"], 30 * 86400.0, 3600.0, lambda: now[0])
+        assert watch.run_once() == 1
+        assert watch.run_once() == 0
+        now[0] += 29 * 86400.0
+        assert watch.run_once() == 0
+        now[0] += 2 * 86400.0
+        assert watch.run_once() == 1
+        checks = store.read_content_log("default", "demo", "drift")
+        assert [c["at"] for c in checks] == [now[0], now[0] - 31 * 86400.0]
+        assert all(c["skills_checked"] > 0 and c["flagged"] == [] for c in checks)
+    finally:
+        engine.close()
+        store.close()

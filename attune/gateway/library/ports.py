@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-LogKind = Literal["import", "unscored"]
+LogKind = Literal["import", "unscored", "drift"]
 DocKind = Literal["generated", "terminology"]
 
 

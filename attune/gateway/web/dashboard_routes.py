@@ -73,9 +73,11 @@ def class_page(token: str) -> Any:
         else None
     )
     pins = gw_pins(session.tenant, session.course_id)
+    checks = current().store.read_content_log(session.tenant, session.course_id, "drift", 1)
     return render_template(
         "class.html",
         pins=pins,
+        last_drift_check=checks[0] if checks else None,
         request_id=secrets.token_hex(12),
         token=token,
         session=session,
@@ -125,6 +127,13 @@ def admin_report(tenant: str, course_id: str) -> Any:
     """The engine's class report of every learner of the course, as JSON."""
     report = current().engine.class_report(tenant, course_id)
     return jsonify(MessageToDict(report, preserving_proto_field_name=True))
+
+
+@dashboard_admin.get("/tenants/<tenant>/courses/<course_id>/drift-checks")
+def drift_checks(tenant: str, course_id: str) -> Any:
+    """The monthly drift checks of a course, newest first."""
+    checks = current().store.read_content_log(tenant, course_id, "drift")
+    return jsonify(course_id=course_id, checks=checks)
 
 
 @dashboard_admin.get("/tenants/<tenant>/courses/<course_id>/class-report.csv")

@@ -230,6 +230,9 @@ def dashboard_paths() -> Json:
             )
         },
         course: {"get": _admin("The course's class report (every learner), as JSON", _COURSE)},
+        "/admin/tenants/{tenant}/courses/{course_id}/drift-checks": {
+            "get": _admin("The course's monthly drift checks, newest first", _COURSE)
+        },
         f"{course}.csv": {
             "get": _op(
                 "One table of the course's class report as CSV",
