@@ -97,14 +97,26 @@ def _tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim.add_argument("--course", default="demo", help="course to tutor (known: demo)")
     sim.add_argument("--learners", type=int, default=30, help="synthetic learners per policy")
     sim.add_argument(
-        "--policy", choices=["ours", "static", "random", "alosi", "all"], default="all"
+        "--policy", choices=["ours", "static", "random", "alosi", "oracle", "all"], default="all"
     )
+    sim.add_argument(
+        "--realistic",
+        action="store_true",
+        help="hidden learners (own rates, forgetting, rushing) judged against the truth, "
+        "with the oracle; see models/simulation/hidden.py",
+    )
+    sim.add_argument(
+        "--graph", default="demo", help="realistic: demo, wide, deep or all (default demo)"
+    )
+    sim.add_argument("--seeds", type=int, default=1, help="realistic: seeds from --seed on")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sim.add_argument(
         "--static-count", type=int, default=5, help="items per skill on the static path"
     )
-    sim.add_argument("--cap", type=int, default=800, help="most items per learner")
+    sim.add_argument(
+        "--cap", type=int, help="most items per learner (default 800; realistic: per graph)"
+    )
     sim.add_argument(
         "--concurrency",
         type=int,

@@ -16,8 +16,14 @@ from attune.engine.demo.course import demo_course
 from attune.engine.domain.course import Course
 from attune.engine.logs import configure_logging
 from attune.models.simulation.policies import POLICIES
+from attune.models.simulation.realistic_cli import run_realistic
 from attune.models.simulation.report import document, table
-from attune.models.simulation.runner import SimulationConfig, default_workers, simulate
+from attune.models.simulation.runner import (
+    DEFAULT_CAP,
+    SimulationConfig,
+    default_workers,
+    simulate,
+)
 
 COURSES: Mapping[str, Callable[[], Course]] = {"demo": demo_course}
 
@@ -25,10 +31,13 @@ COURSES: Mapping[str, Callable[[], Course]] = {"demo": demo_course}
 def _problem(args: argparse.Namespace) -> str | None:
     if args.course not in COURSES:
         return f"unknown course {args.course!r}; known courses: {', '.join(COURSES)}"
-    for flag in ("learners", "cap", "static_count", "concurrency"):
-        if getattr(args, flag) < 1:
+    if args.policy == "oracle" and not getattr(args, "realistic", False):
+        return "--policy oracle needs --realistic (only hidden learners expose their truth)"
+    for flag in ("learners", "cap", "static_count", "concurrency", "seeds"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
             name = "--" + flag.replace("_", "-")
-            return f"{name} must be at least 1, got {getattr(args, flag)}"
+            return f"{name} must be at least 1, got {value}"
     if args.workers < 0:
         return f"--workers must be at least 0 (0 means one per core), got {args.workers}"
     return None
@@ -40,13 +49,15 @@ def run_simulate(args: argparse.Namespace) -> int:
     if problem:
         print(f"attune simulate: {problem}", file=sys.stderr)
         return 2
+    if getattr(args, "realistic", False):
+        return run_realistic(args)
     configure_logging("warning", "console")
     course = COURSES[args.course]()
     policies = POLICIES if args.policy == "all" else (args.policy,)
     config = SimulationConfig(
         learners=args.learners,
         seed=args.seed,
-        cap=args.cap,
+        cap=args.cap or DEFAULT_CAP,
         static_count=args.static_count,
         concurrency=args.concurrency,
         workers=args.workers or default_workers(),

@@ -8,6 +8,12 @@ does the BKT and mastery bookkeeping, whatever chose the item.
 - ``random``: a uniformly random item exercising a skill the engine has not declared mastered.
 - ``alosi``: an ALOSI-style linear blend (Harvard's Adaptive Learning Open Source
   Initiative), computed here from ``GetLearnerState`` at every step. See :data:`ALOSI_WEIGHTS`.
+  The ALOSI engine scores each activity as a weighted sum of four terms: remediation (how
+  unmastered its skills are), continuity (closeness to the last activity), readiness (how well
+  the prerequisites are mastered) and difficulty matching (how close its difficulty is to the
+  learner's level), and serves the best (Rosen et al., "The effects of adaptive learning in a
+  massive open online course on learners' skill development", Learning @ Scale 2018, and the
+  ALOSI engine's documentation). The weights here are ours, not the paper's.
 """
 
 from __future__ import annotations
