@@ -4,7 +4,9 @@ demo course and the wide and deep graphs, over realistic hidden learners and sev
 Run: ``python -m bench.efficacy`` (a small run: 3 learners x 2 seeds, about a minute on
 2 cores) or ``python -m bench.efficacy --full`` (8 learners x 5 seeds, under about ten
 minutes on 2 cores). Prints the table (policy x graph, each figure the mean [min-max] across
-seeds, the issue's goal beside it) and writes ``bench/results/efficacy.json``.
+seeds, the issue's goal beside it). ``--full`` writes ``bench/results/efficacy.json`` (the
+committed figures); a smaller run writes JSON only where ``--out`` says, so it never
+overwrites them.
 
 A benchmark, not a test: it reports figures and asserts nothing. The figures are
 reproducible: the same arguments give the same table.
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, help="learners per seed (overrides the size)")
     parser.add_argument("--seeds", type=int, help="number of seeds, 1..N (overrides the size)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, help=f"the JSON (default with --full: {RESULTS})")
     args = parser.parse_args(argv)
     size = FULL if args.full else SMALL
     config = StudyConfig(
@@ -50,14 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     skills = {g: len(GRAPHS[g]().skills) for g in GRAPHS}
     report = document(summary, config, skills)
     report["seconds"] = round(elapsed, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    out = args.out or (RESULTS if args.full else None)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")
     print(
         f"{config.learners} learners x {len(config.seeds)} seeds per cell, graphs "
         f"{', '.join(f'{g} ({n} skills)' for g, n in skills.items())}; {elapsed:.0f} s\n"
     )
     print(table(summary))
-    print(f"\nwritten to {args.out}")
+    if out is not None:
+        print(f"\nwritten to {out}")
     return 0
 
 
