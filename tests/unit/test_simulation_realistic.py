@@ -6,13 +6,14 @@ real in-process engine (a few seconds); the rest is the pure learner model.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 
 import pytest
 
-from attune.engine.domain.course import Course
+from attune.engine.domain.course import Course, MasteryPolicy
 from attune.models.simulation.graphs import GRAPHS, deep_course, wide_course
 from attune.models.simulation.hidden import (
     HOUR,
@@ -22,6 +23,7 @@ from attune.models.simulation.hidden import (
     new_hidden_learner,
 )
 from attune.models.simulation.realistic import STUDY_POLICIES, Key, StudyConfig, run_study
+from attune.models.simulation.realistic_cli import parse_mastery
 from attune.models.simulation.study import METRICS, RealisticResult, seed_metrics
 from attune.models.simulation.study_report import GOALS, document, summarize_study, table
 
@@ -228,3 +230,54 @@ def test_simulate_realistic_prints_the_table_with_the_oracle(
     assert main(["simulate", *argv, "--cap", "60", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "| deep  | oracle" in out and "| deep  | static" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0.95,8,2", MasteryPolicy(0.95, 8, 2)), (" 0.98, 3 ,2 ", MasteryPolicy(0.98, 3, 2))],
+)
+def test_parse_mastery_reads_threshold_attempts_and_consecutive(
+    text: str, expected: MasteryPolicy
+) -> None:
+    assert parse_mastery(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0.95,8", "THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE"),
+        ("high,8,2", "a number and two integers"),
+        ("1.5,8,2", "mastery.threshold"),
+        ("0.95,-1,2", "mastery.min_attempts"),
+    ],
+)
+def test_parse_mastery_rejects_bad_policies_naming_the_problem(text: str, message: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse_mastery(text)
+
+
+def test_bench_rejects_a_bad_mastery_policy_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bench.efficacy import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--mastery", "0.95,8"])
+    assert exc.value.code == 2
+    assert "THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE" in capsys.readouterr().err
+
+
+def test_the_study_mastery_policy_reaches_the_engine() -> None:
+    # Twelve attempts per skill before mastery: the engine cannot declare the 15-skill chain
+    # before 180 answers, whereas its default (three attempts) declares this learner sooner.
+    def ours(mastery: MasteryPolicy | None) -> RealisticResult:
+        config = StudyConfig(learners=1, seeds=(SEED,), caps=(("deep", 300),), mastery=mastery)
+        return run_study(["deep"], ["ours"], config)[("deep", SEED, "ours")][0]
+
+    default, strict = ours(None), ours(MasteryPolicy(0.95, 12, 2))
+    floor = 12 * len(deep_course().skills)
+    assert default.declared and default.items < floor
+    assert strict.items >= floor
+    doc = document({}, StudyConfig(mastery=MasteryPolicy(0.98, 8, 2)), {})
+    assert doc["mastery"] == {"threshold": 0.98, "min_attempts": 8, "consecutive_correct": 2}
+    assert document({}, StudyConfig(), {})["mastery"] is None

@@ -21,13 +21,14 @@ another (the engine's item statistics depend on the order), so a seed reproduces
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from attune.engine.domain.course import Course
+from attune.engine.domain.course import Course, MasteryPolicy
 from attune.engine.grpc.convert import course_to_pb
 from attune.engine.logs import configure_logging
 from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
@@ -63,6 +64,9 @@ class StudyConfig:
     static_count: int = 5
     workers: int = 1
     realism: Realism = field(default_factory=Realism)
+    # The course mastery policy the engine is given on every graph; None keeps each graph's
+    # own (the engine's default). Lets a study compare mastery rules without engine changes.
+    mastery: MasteryPolicy | None = None
 
     def cap(self, graph: str) -> int:
         """The most items per learner on a graph."""
@@ -172,6 +176,8 @@ async def run_task(
         for i in range(config.learners)
     )
     cap = config.cap(graph)
+    if config.mastery is not None:
+        course = dataclasses.replace(course, mastery=config.mastery)
     if policy == "oracle":
         return [
             await run_learner(learner, i, OraclePolicy(learner), None, cap)

@@ -4,6 +4,11 @@
 ``--learners`` per seed, ``--policy`` (``oracle`` included) and ``--cap`` (for every graph;
 without it each graph has its own, see :data:`realistic.DEFAULT_CAPS`). Prints the table of
 :mod:`study_report`, or its JSON with ``--json``.
+
+:func:`parse_mastery` reads ``THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE`` (e.g. ``0.95,8,2``, the
+design notes' eight-attempt preset) into the course mastery policy the study gives the engine,
+so mastery rules can be compared on the same learners without changing the engine's defaults.
+An ``args.mastery`` of that form is honoured when the parser defines it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import json
 import sys
 import time
 
+from attune.engine.domain.course import MasteryPolicy
+from attune.engine.domain.errors import InvalidInputError
 from attune.engine.logs import configure_logging
 from attune.models.simulation.graphs import GRAPHS
 from attune.models.simulation.realistic import (
@@ -25,15 +32,34 @@ from attune.models.simulation.runner import default_workers
 from attune.models.simulation.study_report import document, summarize_study, table
 
 
+def parse_mastery(text: str) -> MasteryPolicy:
+    """``THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE`` as a validated policy. Raises
+    :class:`argparse.ArgumentTypeError` naming the problem, so argparse prints it as is."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"want THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE, got {text!r}")
+    try:
+        policy = MasteryPolicy(float(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"want a number and two integers, got {text!r}") from None
+    try:
+        policy.validate("mastery")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return policy
+
+
 def study_config(args: argparse.Namespace) -> StudyConfig:
     """The study the arguments ask for."""
     caps = {g: args.cap or c for g, c in DEFAULT_CAPS.items()}
+    mastery = getattr(args, "mastery", None)
     return StudyConfig(
         learners=args.learners,
         seeds=tuple(range(args.seed, args.seed + args.seeds)),
         caps=tuple(caps.items()),
         static_count=args.static_count,
         workers=args.workers or default_workers(),
+        mastery=parse_mastery(mastery) if isinstance(mastery, str) else mastery,
     )
 
 

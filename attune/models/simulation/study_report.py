@@ -135,6 +135,7 @@ def document(summary: Summary, config: StudyConfig, skills: Mapping[str, int]) -
         "caps": dict(config.caps),
         "static_count": config.static_count,
         "realism": asdict(config.realism),
+        "mastery": asdict(config.mastery) if config.mastery else None,  # None: the default
         "goals": [asdict(g) for g in GOALS],
         "graphs": graphs,
     }
