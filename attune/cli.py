@@ -109,6 +109,13 @@ def _tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--graph", default="demo", help="realistic: demo, wide, deep or all (default demo)"
     )
     sim.add_argument("--seeds", type=int, default=1, help="realistic: seeds from --seed on")
+    sim.add_argument(
+        "--mastery",
+        type=_mastery,
+        default=None,
+        help="realistic: the course mastery policy THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE "
+        "(e.g. 0.98,8,2; default: the engine's)",
+    )
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sim.add_argument(
@@ -142,6 +149,19 @@ def _register_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     from attune.gateway.export import register
 
     register(sub)  # export xapi
+
+
+def _mastery(text: str) -> str:
+    """``--mastery``, checked when given (the simulation code is imported only then)."""
+    from attune.models.simulation.realistic_cli import parse_mastery
+
+    try:
+        parse_mastery(text)
+    except argparse.ArgumentTypeError:
+        raise
+    except Exception as exc:  # a policy the engine would refuse, named by its validation
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
 
 
 def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
