@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             args.repeats,
         )
-        digest, _ = encode_version(package)
+        digest = encode_version(package).digest
         course = engine_course(package, digest, None)
         with grpc.insecure_channel(engine) as channel:
             stub = course_pb2_grpc.CourseServiceStub(channel)

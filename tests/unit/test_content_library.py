@@ -57,18 +57,19 @@ def test_a_written_package_reads_back_equal_media_included(index: int) -> None:
 
 def test_the_digest_names_the_content_and_changes_with_any_of_it() -> None:
     package = _valid()
-    digest, document = encode_version(package)
-    assert encode_version(package)[0] == digest
+    encoded = encode_version(package)
+    digest, document = encoded.digest, encoded.document
+    assert encode_version(package).digest == digest
     assert digest_of(content_ref(digest)) == digest
     first = package.items[0]
     restemmed = dataclasses.replace(
         package,
         items=(dataclasses.replace(first, stem_html=first.stem_html + "!"), *package.items[1:]),
     )
-    assert encode_version(restemmed)[0] != digest
+    assert encode_version(restemmed).digest != digest
     path = next(iter(package.media))
     new_media = {**package.media, path: package.media[path] + b"\0"}
-    assert encode_version(dataclasses.replace(package, media=new_media))[0] != digest
+    assert encode_version(dataclasses.replace(package, media=new_media)).digest != digest
     stored = decode_version(document)
     assert stored.digest == digest
     assert stored.package == package  # equality leaves media bytes out
@@ -111,7 +112,7 @@ def test_a_reimport_keeps_the_diagnostic_and_the_dkt_model_only_when_it_knows_ev
 
 def test_the_change_report_names_what_was_added_removed_and_changed() -> None:
     package = _valid()
-    _, first_doc = encode_version(package)
+    first_doc = encode_version(package).document
     old = engine_course(package, "a" * 32, None)
     assert change_report(None, old, {}, {}).new_course
     kept, changed, dropped = package.items[0], package.items[1], package.items[2]
@@ -126,7 +127,7 @@ def test_the_change_report_names_what_was_added_removed_and_changed() -> None:
             *tuple(i for i in package.items[3:]),
         ),
     )
-    _, second_doc = encode_version(newer)
+    second_doc = encode_version(newer).document
     new = engine_course(newer, "b" * 32, old)
     report = change_report(
         old,
@@ -168,9 +169,7 @@ def test_the_numeric_answer_shows_its_tolerance_and_unit() -> None:
         numeric_answers=(NumericAnswer(9.81, 0.05, "absolute", ("m/s^2",)),),
     )
     version = decode_version(
-        encode_version(
-            CoursePackage("c", "C", "1", (), (item,), media={}),
-        )[1]
+        encode_version(CoursePackage("c", "C", "1", (), (item,), media={})).document
     )
     assert answer_html(item, "t", version) == "9.81 (± 0.05) m/s^2"
 

@@ -10,7 +10,6 @@ that a later import of the same package reuses.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.library.course import engine_course
 from attune.gateway.library.ports import ContentStore
 from attune.gateway.library.report import ChangeReport, change_report
-from attune.gateway.library.versions import encode_version, media_type_of
+from attune.gateway.library.versions import encode_version
 
 log = structlog.get_logger("attune.gateway.content")
 
@@ -90,12 +89,12 @@ def import_package(
     """Load ``package`` into ``tenant``'s content store and the engine (see the module
     docstring for why it is atomic). A course the engine refuses is a
     :class:`BadRequestError` with the engine's reason, and nothing changed."""
-    digest, document = encode_version(package)
+    encoded = encode_version(package)
+    digest = encoded.digest
     previous = _previous(engine, tenant, package.course_id)
     course = engine_course(package, digest, previous)
-    new_documents = {d["id"]: d for d in _documents(document)}
     report = change_report(
-        previous, course, _item_documents(catalogue, tenant, previous), new_documents
+        previous, course, _item_documents(catalogue, tenant, previous), encoded.item_documents
     )
     outcome = ImportOutcome(
         package.course_id,
@@ -111,9 +110,9 @@ def import_package(
     if dry_run:
         return outcome
     for path, data in package.media.items():
-        sha = hashlib.sha256(data).hexdigest()
-        store.put_media(tenant, sha, media_type_of(package, path), data)
-    store.put_content(tenant, package.course_id, digest, document)
+        ref = encoded.media[path]
+        store.put_media(tenant, ref.sha256, ref.media_type, data)
+    store.put_content(tenant, package.course_id, digest, encoded.document)
     try:
         engine.put_course(tenant, course)
     except EngineCallError as exc:
@@ -135,9 +134,3 @@ def import_package(
     )
     return outcome
 
-
-def _documents(document: str) -> list[dict[str, Any]]:
-    import json
-
-    items: list[dict[str, Any]] = json.loads(document)["items"]
-    return items

@@ -50,20 +50,30 @@ def media_type_of(package: CoursePackage, path: str) -> str:
     return mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-def encode_version(package: CoursePackage) -> tuple[str, str]:
-    """The digest and the JSON document that store ``package``'s content."""
+@dataclass(frozen=True)
+class EncodedVersion:
+    """A package ready to store: its digest, its JSON document, and the parts of it an
+    import needs again (the item documents by id, and each media file's SHA-256 and type)."""
+
+    digest: str
+    document: str
+    item_documents: Mapping[str, Mapping[str, Any]]
+    media: Mapping[str, MediaRef]
+
+
+def encode_version(package: CoursePackage) -> EncodedVersion:
+    """``package``'s content as the store keeps it, named by its digest."""
     course, items = package_documents(package)
-    media = {
-        path: {
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "type": media_type_of(package, path),
-        }
+    refs = {
+        path: MediaRef(hashlib.sha256(data).hexdigest(), media_type_of(package, path))
         for path, data in sorted(package.media.items())
     }
+    media = {p: {"sha256": r.sha256, "type": r.media_type} for p, r in refs.items()}
     body = {"course": course, "items": items, "media": media}
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:DIGEST_CHARS]
-    return digest, json.dumps({"digest": digest, **body}, ensure_ascii=False)
+    document = json.dumps({"digest": digest, **body}, ensure_ascii=False)
+    return EncodedVersion(digest, document, {d["id"]: d for d in items}, refs)
 
 
 def decode_version(document: str) -> StoredVersion:
