@@ -166,6 +166,16 @@ def class_view(
     )
 
 
+def class_tables(
+    report: analytics_pb2.GetClassReportResponse,
+    course: course_pb2.Course,
+    learner_names: Mapping[str, str],
+) -> Mapping[str, Table]:
+    """Every table of the page (learners by name), without drawing a chart: the CSVs."""
+    rows = _sorted_rows(report.heatmap, learner_names, "name", False)
+    return _tables(report, _names(course), learner_names, rows)
+
+
 def _mastery_charts(
     report: analytics_pb2.GetClassReportResponse, skills: Mapping[str, str]
 ) -> list[tuple[str, str]]:

@@ -215,7 +215,7 @@ class Practice:
         if item is None:
             raise BadRequestError(f"item {pending['item_id']!r} is no longer in the course")
         shown = Shown(**{**pending, "reasons": tuple(pending["reasons"])})
-        marked = self._mark(session, course, shown, given, choice_ids)
+        marked = self._mark(session, item, shown, given, choice_ids)
         elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000))
         names = {s.skill_id: s.name or s.skill_id for s in course.skills}
         mastered: tuple[str, ...] = ()
@@ -262,13 +262,13 @@ class Practice:
     def _mark(
         self,
         session: LaunchSession,
-        course: course_pb2.Course,
+        item: course_pb2.Item,
         shown: Shown,
         given: str,
         choice_ids: tuple[str, ...],
     ) -> pc.Marked:
-        """Check the answer: the credit to record and the feedback's fields."""
-        stored = self._content.stored(session.tenant, course, shown.item_id)
+        """Check the answer to ``item``: the credit to record and the feedback's fields."""
+        stored = self._catalogue.item(session.tenant, session.course_id, item)
         if stored is not None:
             marked = self._content.mark(session.tenant, stored, given, choice_ids, shown.hints_used)
             return pc.Marked(
@@ -277,7 +277,6 @@ class Practice:
                 {**marked.feedback, "prompt": shown.prompt},
                 marked.version,
             )
-        item = next(i for i in course.items if i.item_id == shown.item_id)
         question = render_item(item, shown.seed)
         correct = question.check(given)
         fields = {

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from google.protobuf.json_format import MessageToDict
 
 from attune.gateway.app import current
-from attune.gateway.class_view import SORTS, TABLES, class_view
+from attune.gateway.class_view import SORTS, TABLES, class_tables, class_view
 from attune.gateway.dashboard.csv_export import CSV_MEDIA_TYPE, csv_filename, to_csv
 from attune.gateway.errors import BadRequestError, NotFoundError
 from attune.gateway.web.credentials import authorise_admin
@@ -98,7 +98,7 @@ def class_csv(token: str) -> Any:
     session, course, report, names = _class(token)
     if report is None:
         raise NotFoundError("sync the roster first: the class is the context's roster")
-    data = class_view(report, course, names).tables[table]
+    data = class_tables(report, course, names)[table]
     return _csv(data.header, data.rows, session.course_id, table)
 
 
@@ -142,5 +142,5 @@ def admin_csv(tenant: str, course_id: str) -> Any:
     table = _choice("table", TABLES, "heatmap")
     gw = current()
     report = gw.engine.class_report(tenant, course_id)
-    data = class_view(report, gw.courses.get(tenant, course_id), {}).tables[table]
+    data = class_tables(report, gw.courses.get(tenant, course_id), {})[table]
     return _csv(data.header, data.rows, course_id, table)
