@@ -11,12 +11,12 @@ import structlog
 from flask import Blueprint, jsonify, request
 
 from attune.gateway.app import current
-from attune.gateway.errors import BadRequestError, NotFoundError, UnauthorizedError
+from attune.gateway.errors import BadRequestError, NotFoundError
 from attune.gateway.lrs.targets import target_from_json
 from attune.gateway.lti.dynamic import mint_url
 from attune.gateway.ports import Registration
 from attune.gateway.registrations import registration_from_json, registration_to_json
-from attune.gateway.web.credentials import is_admin
+from attune.gateway.web.credentials import require_admin
 from attune.gateway.web.json_body import json_or_none
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,12 +24,7 @@ log = structlog.get_logger("attune.gateway.admin")
 MAX_ROW_ID = 2**63 - 1  # a larger id names no row (SQLite and Redis ids are signed 64-bit)
 
 
-@admin.before_request
-def _authorise() -> None:
-    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
-        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    tenant = (request.view_args or {}).get("tenant", "")
-    structlog.contextvars.bind_contextvars(tenant=tenant)
+admin.before_request(require_admin)
 
 
 @admin.get("/tenants/<tenant>/registrations")

@@ -44,18 +44,34 @@ def is_admin(header: str, admin_token: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode(), admin_token.encode())
 
 
-def authorise_admin() -> None:
-    """A blueprint's ``before_request`` for admin routes: the admin credential (401), the
-    tenant bound to the log context, and a tenant the gateway knows (404, naming it)."""
+def require_admin() -> None:
+    """A blueprint's ``before_request`` for admin routes: the admin credential (401), and the
+    route's tenant bound to the log context. (It must return None: Flask would send any
+    value a ``before_request`` returns as the response.)"""
+    _admin_tenant()
+
+
+def _admin_tenant() -> str:
+    """The checks of :func:`require_admin`; the route's tenant, or ""."""
     import structlog
     from flask import request
 
     from attune.gateway.app import current
-    from attune.gateway.errors import NotFoundError, UnauthorizedError
+    from attune.gateway.errors import UnauthorizedError
 
     if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
         raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    tenant = (request.view_args or {}).get("tenant", "")
+    tenant = str((request.view_args or {}).get("tenant", ""))
     structlog.contextvars.bind_contextvars(tenant=tenant)
+    return tenant
+
+
+def authorise_admin() -> None:
+    """:func:`require_admin`, and a tenant the gateway has an engine credential for (404,
+    naming it): for the routes that call the engine on the tenant's behalf."""
+    from attune.gateway.app import current
+    from attune.gateway.errors import NotFoundError
+
+    tenant = _admin_tenant()
     if tenant and tenant not in current().settings.engine_tokens:
         raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")

@@ -12,31 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from attune.gateway.app import current
 from attune.gateway.errors import (
     BadRequestError,
     NotFoundError,
-    UnauthorizedError,
     UnknownTenantError,
 )
 from attune.gateway.ingest import Ingestor, InvalidInputError, parse_activity_map
 from attune.gateway.ingest.activity_map import activity_map_json
-from attune.gateway.web.credentials import is_admin
+from attune.gateway.web.credentials import require_admin
 from attune.gateway.web.json_body import json_or_none
 
 ingest_admin = Blueprint("ingest_admin", __name__, url_prefix="/admin")
 log = structlog.get_logger("attune.gateway.admin")
 
 
-@ingest_admin.before_request
-def _authorise() -> None:
-    # The same check as gateway.web.admin_routes: a Blueprint's before_request covers only
-    # its own routes, so this blueprint needs its own.
-    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
-        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
-    structlog.contextvars.bind_contextvars(tenant=(request.view_args or {}).get("tenant", ""))
+ingest_admin.before_request(require_admin)
 
 
 def _ingestor() -> Ingestor:
