@@ -27,6 +27,7 @@ from attune.content.generation.bank import (
     StatusChange,
     UnknownItemError,
     admit,
+    require_admitted,
     transition,
 )
 from attune.content.generation.bank_codec import entry_document, entry_from_document
@@ -92,6 +93,7 @@ __all__ = [
     "entry_from_document",
     "load_terminology",
     "load_terminology_file",
+    "require_admitted",
     "review",
     "transition",
     "variation_seed",

@@ -81,6 +81,13 @@ def admit(generated: GeneratedItem, *, at: datetime, by: str = "evaluator") -> B
     return BankEntry(generated, "active", (StatusChange("active", by, at, "passed the evaluator"),))
 
 
+def require_admitted(entry: BankEntry) -> None:
+    """:class:`RefusedItemError` unless ``entry`` is an admitted item (active, accepted): what
+    every bank checks before it stores a new entry."""
+    if entry.status != "active" or not entry.generated.accepted:
+        raise RefusedItemError(f"item {entry.item_id} is not an admitted item")
+
+
 def transition(
     entry: BankEntry, status: BankStatus, *, by: str, at: datetime, reason: str = ""
 ) -> BankEntry:
@@ -143,8 +150,7 @@ class InMemoryGeneratedBank:
 
     def put(self, entry: BankEntry) -> None:
         """See :meth:`GeneratedBank.put`."""
-        if entry.status != "active" or not entry.generated.accepted:
-            raise RefusedItemError(f"item {entry.item_id} is not an admitted item")
+        require_admitted(entry)
         with self._lock:
             key = (entry.tenant, entry.item_id)
             if key in self._entries:

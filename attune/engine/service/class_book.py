@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from attune.engine.domain.analytics import ClassAnalytics, ClassReport, observation_of
 from attune.engine.domain.course import Course
@@ -94,8 +94,6 @@ class ClassBook:
 def _limited(report: ClassReport, roster: set[str]) -> ClassReport:
     """The report's per-learner parts limited to the roster (the class statistics stay those
     of everyone on the course: items and drift need every answer)."""
-    from dataclasses import replace
-
     heatmap = replace(
         report.heatmap, rows=tuple(r for r in report.heatmap.rows if r.learner_id in roster)
     )

@@ -16,12 +16,12 @@ from attune.content.generation import (
     BankEntry,
     BankError,
     BankStatus,
-    RefusedItemError,
     Terminology,
     UnknownItemError,
     entry_document,
     entry_from_document,
     load_terminology,
+    require_admitted,
     transition,
 )
 from attune.gateway.library.ports import ContentStore
@@ -35,8 +35,7 @@ class StoreGeneratedBank:
         self._lock = threading.Lock()  # put's check-then-write, within this process
 
     def put(self, entry: BankEntry) -> None:
-        if entry.status != "active" or not entry.generated.accepted:
-            raise RefusedItemError(f"item {entry.item_id} is not an admitted item")
+        require_admitted(entry)
         with self._lock:
             if self._store.get_document(entry.tenant, "generated", entry.item_id) is not None:
                 raise BankError(f"item {entry.item_id} is already in the bank")

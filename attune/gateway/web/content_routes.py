@@ -19,6 +19,7 @@ its type and cache headers (the address changes whenever the bytes do, so it is 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -102,8 +103,6 @@ def content_status(tenant: str, course_id: str) -> Any:
 @content_admin.get("/tenants/<tenant>/content/<course_id>/package")
 def export_package(tenant: str, course_id: str) -> Any:
     """The current version as an Attune package zip."""
-    from dataclasses import replace
-
     version = _current(tenant, course_id)
     body = package_zip(replace(version.package, media=_media_bytes(tenant, version)))
     return Response(
@@ -128,8 +127,6 @@ def tag_suggestions(tenant: str, course_id: str) -> Any:
 def put_tags(tenant: str, course_id: str) -> Any:
     """Apply a confirmed mapping CSV to the current version: a new version, imported like
     any other (its change report names the re-tagged items)."""
-    from dataclasses import replace
-
     from attune.content.tagging import apply_tag_mapping, read_tag_mapping
 
     version = _current(tenant, course_id)
@@ -175,8 +172,6 @@ def current_version(tenant: str, course_id: str) -> StoredVersion:
 
 def current_package(tenant: str, course_id: str) -> CoursePackage:
     """The course's current version as a package, media bytes included; 404 if none."""
-    from dataclasses import replace
-
     version = _current(tenant, course_id)
     return replace(version.package, media=_media_bytes(tenant, version))
 
