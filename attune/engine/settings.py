@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from attune.engine.artifacts_path import shipped_models_dir
 from attune.engine.domain.credibility import CredibilityPolicy
-from attune.engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, TutorPolicy
+from attune.engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, Schedule, TutorPolicy
 
 DEV_TOKEN = "dev-token"
 
@@ -34,9 +34,26 @@ class TutorSettings(BaseModel):
     too_fast_floor_ms: int = Field(default=2000, ge=0)
     too_fast_fraction: float = Field(default=0.10, ge=0, le=1)
     too_fast_weight: float = Field(default=0.2, ge=0, le=1)
+    # Reviews (engine/domain/review.py). "recall": due when the predicted recall of a
+    # mastered skill falls to review_target_recall; the first review comes
+    # review_interval_hours after mastery; a review answered right when due multiplies the
+    # memory half-life by review_growth (later: more, up to review_max_growth; earlier: less),
+    # a wrong answer by review_lapse. "doubling": the interval doubles per overdue review.
+    # review_reopen: a failed review (a wrong answer when due) withdraws mastery.
+    review_schedule: Schedule = "recall"
     review_interval_hours: float = Field(default=48.0, gt=0)
+    review_target_recall: float = Field(default=0.9, gt=0, lt=1)
     review_growth: float = Field(default=2.0, ge=1)
+    review_max_growth: float = Field(default=4.0, ge=1)
+    review_lapse: float = Field(default=0.5, gt=0, le=1)
+    review_reopen: bool = True
     gap_failures: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _growth_within_max(self) -> TutorSettings:
+        if self.review_growth > self.review_max_growth:
+            raise ValueError("review_growth must be <= review_max_growth")
+        return self
 
     def policy(self) -> TutorPolicy:
         """The domain policy these settings describe."""
@@ -47,7 +64,13 @@ class TutorSettings(BaseModel):
                 weight=self.too_fast_weight,
             ),
             review=ReviewPolicy(
-                interval_s=self.review_interval_hours * HOUR, growth=self.review_growth
+                interval_s=self.review_interval_hours * HOUR,
+                growth=self.review_growth,
+                schedule=self.review_schedule,
+                target_recall=self.review_target_recall,
+                max_growth=self.review_max_growth,
+                lapse=self.review_lapse,
+                reopen=self.review_reopen,
             ),
             gaps=GapPolicy(
                 failures=self.gap_failures, suspect_failures=max(5, self.gap_failures + 2)

@@ -131,7 +131,8 @@ async def test_review_comes_due_and_its_interval_grows(tmp_path: Path) -> None:
         assert rec.recommendations[0].reasons[0] == learner_pb2.REASON_REVIEW
         await client.learners.RecordResponse(_req("r1", "a2", True, at=clock.t), metadata=META_A)
         a = (await _state(client)).skills[0]
-        assert a.reviews == 1 and a.review_interval_hours == pytest.approx(96)
+        # Recall schedule: a review an hour late grows the half-life a little over 2x.
+        assert a.reviews == 1 and 96 < a.review_interval_hours < 97
 
 
 async def test_replayed_stream_emits_mastery_once(client: Client) -> None:

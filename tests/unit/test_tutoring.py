@@ -15,7 +15,7 @@ from attune.engine.domain.gaps import find_gaps, remediation_targets
 from attune.engine.domain.item_stats import ItemStats, gain_posterior, median_ms, observe
 from attune.engine.domain.learner import LearnerState, Response
 from attune.engine.domain.policy import Reason, SelectionContext, recommend
-from attune.engine.domain.tutoring import HOUR, TutorPolicy
+from attune.engine.domain.tutoring import HOUR, ReviewPolicy, TutorPolicy
 from attune.engine.domain.update import apply_response
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
@@ -88,7 +88,7 @@ def _mastered_a():
 
 def test_review_becomes_due_and_grows_on_success() -> None:
     state = _mastered_a()
-    tutor = TutorPolicy()
+    tutor = TutorPolicy(review=ReviewPolicy(schedule="doubling"))  # recall: test_review_schedule
     last = state.skills["a"].last_practiced
     early = SelectionContext(now=last + 47 * HOUR)
     late = SelectionContext(now=last + 49 * HOUR)

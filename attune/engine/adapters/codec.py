@@ -116,6 +116,7 @@ def _skill_row(s: SkillState) -> list[Any]:
         s.reviews,
         s.last_seq,
         s.fail_start_seq,
+        s.half_life,
     ]
 
 
@@ -133,6 +134,8 @@ def _skill_from_row(v: list[Any]) -> SkillState:
         reviews=v[9],
         last_seq=v[10],
         fail_start_seq=v[11],
+        # Rows stored before the recall review schedule have no half-life: the default.
+        half_life=v[12] if len(v) > 12 else 0.0,
     )
 
 

@@ -37,6 +37,9 @@ class SkillState:
     reviews: int = 0  # successful reviews so far
     last_seq: int = 0  # the learner's response number when the skill was last practised
     fail_start_seq: int = 0  # response number of the first failure of the current wrong run
+    # Memory half-life in seconds under the recall review schedule (review.py); 0 means the
+    # policy's initial one (the skill has had no answer since it was first mastered).
+    half_life: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from attune.engine.domain import bkt, irt
+from attune.engine.domain import bkt, irt, review
 from attune.engine.domain.cold_start import diagnostic_done
 from attune.engine.domain.course import Course
 from attune.engine.domain.learner import (
@@ -21,7 +21,6 @@ from attune.engine.domain.learner import (
     validate_response,
 )
 from attune.engine.domain.mastery import is_mastered
-from attune.engine.domain.review import overdue
 from attune.engine.domain.tutoring import TutorPolicy
 
 
@@ -136,14 +135,14 @@ def _update_skill(
     )
     if not before.mastered:
         return after
+    # A mastered skill: its memory (review schedule), then whether mastery is withdrawn.
+    at = response.occurred_at
+    after = review.after_answer(before, after, right, at, tutor.review)
     threshold = course.policy_for(sid).threshold
-    if not right and p_next < threshold - tutor.review.revoke_margin:
+    if review.reopens(before, right, at, tutor.review) or (
+        not right and p_next < threshold - tutor.review.revoke_margin
+    ):
         return replace(after, mastered=False, review_interval=0.0)
-    if right and overdue(before, response.occurred_at, tutor.review) > 0.0:
-        current = before.review_interval or tutor.review.interval_s
-        return replace(
-            after, review_interval=current * tutor.review.growth, reviews=before.reviews + 1
-        )
     return after
 
 
