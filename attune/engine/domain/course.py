@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from attune.engine.domain import limits
 from attune.engine.domain.bkt import BktParams
@@ -16,6 +17,9 @@ from attune.engine.domain.course_size import (
 from attune.engine.domain.errors import InvalidInputError
 from attune.engine.domain.graph import find_cycle, topological_order
 from attune.engine.domain.limits import echo
+
+if TYPE_CHECKING:  # experiments.py imports this module
+    from attune.engine.domain.experiments import Experiment
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,7 @@ class Course:
     by_skill: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
     diagnostic: DiagnosticPolicy = field(default_factory=DiagnosticPolicy)
     dkt_model: str = ""  # "name@version", "name" (newest) or "" (BKT only)
+    experiment: Experiment | None = None  # arms side by side (see experiments.py)
     # Its size as the limits count it (see course_size.py): what ListCourses pages by.
     size: int = field(default=0, compare=False)
 
@@ -180,6 +185,7 @@ def build_course(
     dkt_model: str = "",
     *,
     enforce_limits: bool = True,
+    experiment: Experiment | None = None,
 ) -> Course:
     """Validate and assemble a course. Raises :class:`InvalidInputError` naming the field.
 
@@ -200,6 +206,8 @@ def build_course(
     policy.validate("course.mastery")
     cold_start = diagnostic if diagnostic is not None else DiagnosticPolicy()
     cold_start.validate("course.diagnostic")
+    if experiment is not None:
+        experiment.validate("course.experiment")
     by_id: dict[str, Skill] = {}
     for n, skill in enumerate(skills):
         where = f"course.skills[{n}]"
@@ -266,6 +274,7 @@ def build_course(
         mastery=policy,
         diagnostic=cold_start,
         dkt_model=dkt_model.strip(),
+        experiment=experiment,
         order=topological_order(edges),
         by_skill={sid: tuple(found) for sid, found in by_skill.items()},
         size=size,

@@ -11,9 +11,14 @@ Shape::
      "diagnostic": {"enabled": bool, "min_items": int, "max_items": int,
                     "target_se": num},        # optional: cold start (defaults apply)
      "items": [{"item_id": str, "skill_ids": [str, ...],
-                "irt": {"a": num, "b": num, "c": num}, "content": str}]}
+                "irt": {"a": num, "b": num, "c": num}, "content": str}],
+     "experiment": {"experiment_id": str, "started_at": num,   # optional: arms side by side
+                    "arms": [{"arm_id": str, "weight": num, "description": str,
+                              "mastery": {...}}]}}          # an arm's mastery is optional
 
-Every key is required except a skill's ``mastery``, and unknown keys are rejected: a typo
+Every key is required except a skill's ``mastery``, ``diagnostic``, ``dkt_model`` and
+``experiment`` (and in it ``started_at``, an arm's ``weight`` (1), ``description`` and
+``mastery``), and unknown keys are rejected: a typo
 such as ``"lern"`` must not silently fall back to a default. Type and presence are checked
 here; ranges, duplicates, dangling references and cycles are left to :func:`build_course`,
 which reports them with the same field paths (``course.skills[3].bkt.slip``).
@@ -36,11 +41,14 @@ from attune.engine.domain.course import (
     check_count,
 )
 from attune.engine.domain.errors import InvalidInputError
+from attune.engine.domain.experiments import Arm, Experiment
 from attune.engine.domain.limits import MAX_ITEMS_PER_COURSE, MAX_SKILLS_PER_COURSE
 
 _COURSE_KEYS = frozenset(
-    {"course_id", "title", "mastery", "skills", "items", "diagnostic", "dkt_model"}
+    {"course_id", "title", "mastery", "skills", "items", "diagnostic", "dkt_model", "experiment"}
 )
+_EXPERIMENT_KEYS = frozenset({"experiment_id", "started_at", "arms"})
+_ARM_KEYS = frozenset({"arm_id", "weight", "description", "mastery"})
 _DIAGNOSTIC_KEYS = frozenset({"enabled", "min_items", "max_items", "target_se"})
 _SKILL_KEYS = frozenset({"skill_id", "name", "bkt", "prerequisites", "mastery"})
 _ITEM_KEYS = frozenset({"item_id", "skill_ids", "irt", "content"})
@@ -76,6 +84,8 @@ def course_to_json(course: Course) -> dict[str, Any]:
         }
     if course.dkt_model:
         out["dkt_model"] = course.dkt_model
+    if course.experiment is not None:
+        out["experiment"] = _experiment_to_json(course.experiment)
     return out
 
 
@@ -102,6 +112,12 @@ def course_from_json(data: object, enforce_limits: bool = True) -> Course:
     dkt_model = root.get("dkt_model", "")
     if not isinstance(dkt_model, str):
         raise InvalidInputError("course.dkt_model", "must be a string")
+    raw_experiment = root.get("experiment")
+    experiment = (
+        None
+        if raw_experiment is None
+        else _experiment_from_json(raw_experiment, "course.experiment")
+    )
     return build_course(
         course_id,
         skills,
@@ -111,7 +127,45 @@ def course_from_json(data: object, enforce_limits: bool = True) -> Course:
         diagnostic=diagnostic,
         dkt_model=dkt_model,
         enforce_limits=enforce_limits,
+        experiment=experiment,
     )
+
+
+def _experiment_to_json(experiment: Experiment) -> dict[str, Any]:
+    arms = []
+    for arm in experiment.arms:
+        out: dict[str, Any] = {"arm_id": arm.arm_id, "weight": arm.weight}
+        if arm.description:
+            out["description"] = arm.description
+        if arm.mastery is not None:
+            out["mastery"] = _mastery_to_json(arm.mastery)
+        arms.append(out)
+    data: dict[str, Any] = {"experiment_id": experiment.experiment_id, "arms": arms}
+    if experiment.started_at:
+        data["started_at"] = experiment.started_at
+    return data
+
+
+def _experiment_from_json(raw: object, field: str) -> Experiment:
+    obj = _object(raw, field, _EXPERIMENT_KEYS)
+    experiment_id = _str(obj, "experiment_id", field)
+    started_at = _number(obj, "started_at", field) if "started_at" in obj else 0.0
+    arms = []
+    for n, raw_arm in enumerate(_list(obj, "arms", field)):
+        where = f"{field}.arms[{n}]"
+        arm = _object(raw_arm, where, _ARM_KEYS)
+        mastery = arm.get("mastery")
+        arms.append(
+            Arm(
+                arm_id=_str(arm, "arm_id", where),
+                weight=_number(arm, "weight", where) if "weight" in arm else 1.0,
+                description=_str(arm, "description", where) if "description" in arm else "",
+                mastery=None
+                if mastery is None
+                else _mastery_from_json(mastery, f"{where}.mastery"),
+            )
+        )
+    return Experiment(experiment_id=experiment_id, arms=tuple(arms), started_at=started_at)
 
 
 def _diagnostic_from_json(raw: object, field: str) -> DiagnosticPolicy:

@@ -17,6 +17,7 @@ from attune.engine.domain.course import (
     check_count,
 )
 from attune.engine.domain.errors import InvalidInputError
+from attune.engine.domain.experiments import Arm, Experiment
 from attune.engine.domain.learner import Response, SkillOutcome
 from attune.engine.domain.limits import MAX_ITEMS_PER_COURSE, MAX_SKILLS_PER_COURSE
 from attune.engine.domain.policy import Reason, Recommendation
@@ -71,7 +72,35 @@ def course_from_pb(msg: course_pb2.Course) -> Course:
         title=msg.title,
         diagnostic=_diagnostic(msg.diagnostic),
         dkt_model=msg.dkt_model,
+        experiment=_experiment(msg.experiment) if msg.HasField("experiment") else None,
     )
+
+
+def _experiment(msg: course_pb2.Experiment) -> Experiment:
+    arms = tuple(
+        Arm(
+            arm_id=a.arm_id,
+            weight=a.weight if a.HasField("weight") else 1.0,
+            mastery=_policy(a.mastery) if a.HasField("mastery") else None,
+            description=a.description,
+        )
+        for a in msg.arms
+    )
+    if not 0 <= msg.started_at.nanos < 1_000_000_000:
+        raise InvalidInputError("course.experiment.started_at.nanos", "must be in [0, 999999999]")
+    started = msg.started_at.seconds + msg.started_at.nanos / 1e9
+    return Experiment(experiment_id=msg.experiment_id, arms=arms, started_at=started)
+
+
+def _experiment_pb(experiment: Experiment) -> course_pb2.Experiment:
+    msg = course_pb2.Experiment(experiment_id=experiment.experiment_id)
+    if experiment.started_at:
+        _set_time(msg.started_at, experiment.started_at)
+    for a in experiment.arms:
+        arm = msg.arms.add(arm_id=a.arm_id, weight=a.weight, description=a.description)
+        if a.mastery is not None:
+            arm.mastery.CopyFrom(_policy_pb(a.mastery))
+    return msg
 
 
 def _diagnostic(msg: course_pb2.DiagnosticPolicy) -> DiagnosticPolicy:
@@ -129,6 +158,8 @@ def course_to_pb(course: Course) -> course_pb2.Course:
             irt=course_pb2.IrtParams(a=i.irt.a, b=i.irt.b, c=i.irt.c),
             content=i.content,
         )
+    if course.experiment is not None:
+        msg.experiment.CopyFrom(_experiment_pb(course.experiment))
     return msg
 
 

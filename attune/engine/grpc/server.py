@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.grpc.analytics_servicer import AnalyticsServicer
 from attune.engine.grpc.auth import Authenticator
+from attune.engine.grpc.experiments_servicer import ExperimentServicer
 from attune.engine.grpc.interceptors import (
     AuthInterceptor,
     ContextInterceptor,
@@ -28,6 +29,8 @@ from attune.engine.v1 import (
     course_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
+    experiments_pb2,
+    experiments_pb2_grpc,
     interventions_pb2,
     interventions_pb2_grpc,
     learner_pb2,
@@ -42,6 +45,7 @@ SERVICE_NAMES = (
     events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     interventions_pb2.DESCRIPTOR.services_by_name["InterventionService"].full_name,
+    experiments_pb2.DESCRIPTOR.services_by_name["ExperimentService"].full_name,
 )
 
 
@@ -103,6 +107,7 @@ async def start_server(
     interventions_pb2_grpc.add_InterventionServiceServicer_to_server(
         InterventionServicer(engine), server
     )
+    experiments_pb2_grpc.add_ExperimentServiceServicer_to_server(ExperimentServicer(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

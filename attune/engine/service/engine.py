@@ -17,6 +17,7 @@ from attune.engine.domain.analytics import ClassReport
 from attune.engine.domain.course import Course
 from attune.engine.domain.credibility import credibility
 from attune.engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from attune.engine.domain.experiments import course_for
 from attune.engine.domain.gaps import find_gaps
 from attune.engine.domain.interventions_apply import without_exempt
 from attune.engine.domain.item_stats import ItemStats, median_ms
@@ -37,6 +38,7 @@ from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.domain.update import apply_response
 from attune.engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
 from attune.engine.service.class_book import ClassBook
+from attune.engine.service.experiment_book import ExperimentBook
 from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
@@ -102,6 +104,7 @@ class Engine:
         self.tutor = tutor or TutorPolicy()
         self.items = ItemBook(store)
         self.classes = ClassBook(store)
+        self.experiments = ExperimentBook(store)
         self._learner_locks = KeyedLock()
         self._course_work = asyncio.Semaphore(COURSE_WORKERS)
         self.interventions = Interventions(store, self.clock, self.tutor, self._learner_locks)
@@ -210,7 +213,10 @@ class Engine:
             MAX_RECOMMENDATIONS,
         )
         # The whole request is valid before its event id is looked up (issue 11 item 18).
-        course = await self.get_course(tenant, response.course_id)
+        # The learner's view: their experiment arm's mastery policy, when the course has one.
+        course = course_for(
+            await self.get_course(tenant, response.course_id), tenant, response.learner_id
+        )
         validate_response(response, course)
         async with self._learner_locks.hold((tenant, response.learner_id)):
             for _ in range(_CAS_RETRIES):
@@ -302,7 +308,7 @@ class Engine:
         history is a new learner, not an error."""
         _require(learner_id, "learner_id")
         n = _count(max_items, "max_items", DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS)
-        course = await self.get_course(tenant, course_id)
+        course = course_for(await self.get_course(tenant, course_id), tenant, learner_id)
         snap = await self.store.load(tenant, learner_id, course_id)
         state = snap.state if snap else LearnerState(learner_id, course_id)
         ctx = SelectionContext(
@@ -315,12 +321,10 @@ class Engine:
         recs = content_of(recommend(course, state, n, ctx), course)
         return recs, state.in_diagnostic(course)
 
-    async def learner_report(
-        self, tenant: str, learner_id: str, course_id: str
-    ) -> LearnerReport:
+    async def learner_report(self, tenant: str, learner_id: str, course_id: str) -> LearnerReport:
         """The learner model in one course, ready to send, or :class:`NotFoundError`."""
         _require(learner_id, "learner_id")
-        course = await self.get_course(tenant, course_id)
+        course = course_for(await self.get_course(tenant, course_id), tenant, learner_id)
         snap = await self.store.load(tenant, learner_id, course_id)
         if snap is None:
             raise NotFoundError("learner", learner_id)
@@ -362,8 +366,8 @@ class Engine:
             # (off the event loop, see ItemBook) the next time they are needed.
             self.items.forget(tenant)
             self.classes.forget_learner(tenant, learner_id)
+            self.experiments.forget_learner(tenant, learner_id)
         log.info(
             "learner.deleted", tenant=tenant, learner_id=learner_id, courses=courses, events=events
         )
         return courses, events
-

@@ -19,6 +19,7 @@ import structlog
 
 from attune.engine.domain.course import Course
 from attune.engine.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from attune.engine.domain.experiments import course_for
 from attune.engine.domain.interventions import (
     InterventionEntry,
     InterventionRequest,
@@ -118,7 +119,9 @@ class Interventions:
             self._pins.pop((tenant, req.course_id))
         else:
             async with self._locks.hold((tenant, req.learner_id)):
-                entry, duplicate = await self._for_learner(tenant, course, req, kind)
+                # The learner's view of the course: their experiment arm's mastery policy.
+                learner_course = course_for(course, tenant, req.learner_id)
+                entry, duplicate = await self._for_learner(tenant, learner_course, req, kind)
         if not duplicate:
             log.info(
                 "learner.intervention",

@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
@@ -215,6 +216,7 @@ class Course(_message.Message):
     MASTERY_FIELD_NUMBER: _builtins.int
     DIAGNOSTIC_FIELD_NUMBER: _builtins.int
     DKT_MODEL_FIELD_NUMBER: _builtins.int
+    EXPERIMENT_FIELD_NUMBER: _builtins.int
     course_id: _builtins.str
     title: _builtins.str
     dkt_model: _builtins.str
@@ -235,6 +237,12 @@ class Course(_message.Message):
     def diagnostic(self) -> Global___DiagnosticPolicy:
         """Cold start for new learners. Defaults apply when unset (a diagnostic of 5 to 8 items)."""
 
+    @_builtins.property
+    def experiment(self) -> Global___Experiment:
+        """An experiment: two or more arms side by side, each learner in one arm, assigned at
+        random and stably (see experiments.proto). Unset: no experiment.
+        """
+
     def __init__(
         self,
         *,
@@ -245,14 +253,98 @@ class Course(_message.Message):
         mastery: Global___MasteryPolicy | None = ...,
         diagnostic: Global___DiagnosticPolicy | None = ...,
         dkt_model: _builtins.str = ...,
+        experiment: Global___Experiment | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["diagnostic", b"diagnostic", "mastery", b"mastery"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["diagnostic", b"diagnostic", "experiment", b"experiment", "mastery", b"mastery"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["course_id", b"course_id", "diagnostic", b"diagnostic", "dkt_model", b"dkt_model", "items", b"items", "mastery", b"mastery", "skills", b"skills", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["course_id", b"course_id", "diagnostic", b"diagnostic", "dkt_model", b"dkt_model", "experiment", b"experiment", "items", b"items", "mastery", b"mastery", "skills", b"skills", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Course: _TypeAlias = Course  # noqa: Y015
+
+@_typing.final
+class Experiment(_message.Message):
+    """Experiment runs arms side by side in a course. A learner's arm is a weighted pick from
+    the SHA-256 of (tenant, course_id, experiment_id, learner_id): random across learners,
+    the same for one learner on every call, every engine and after a restart. A new
+    experiment_id reshuffles every learner. The report is ExperimentService.
+    INVALID_ARGUMENT naming the field: an empty or duplicate arm_id, fewer than two or more
+    than ten arms, a weight <= 0, a bad mastery policy.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPERIMENT_ID_FIELD_NUMBER: _builtins.int
+    ARMS_FIELD_NUMBER: _builtins.int
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    experiment_id: _builtins.str
+    @_builtins.property
+    def arms(self) -> _containers.RepeatedCompositeFieldContainer[Global___Arm]: ...
+    @_builtins.property
+    def started_at(self) -> _timestamp_pb2.Timestamp:
+        """When assignment began: learners whose first answer in the course is earlier are left
+        out of the report (they started under another regime). Unset: from the first answer.
+        """
+
+    def __init__(
+        self,
+        *,
+        experiment_id: _builtins.str = ...,
+        arms: _abc.Iterable[Global___Arm] | None = ...,
+        started_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["started_at", b"started_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arms", b"arms", "experiment_id", b"experiment_id", "started_at", b"started_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Experiment: _TypeAlias = Experiment  # noqa: Y015
+
+@_typing.final
+class Arm(_message.Message):
+    """Arm is one side of an experiment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ARM_ID_FIELD_NUMBER: _builtins.int
+    WEIGHT_FIELD_NUMBER: _builtins.int
+    MASTERY_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    arm_id: _builtins.str
+    weight: _builtins.float
+    """The arm's relative share of learners; default 1 when unset; must be > 0."""
+    description: _builtins.str
+    """Free text shown to administrators, e.g. "the design notes' 8-attempt rule"."""
+    @_builtins.property
+    def mastery(self) -> Global___MasteryPolicy:
+        """The mastery policy of the arm's learners, in place of the course's default policy
+        (a skill's own override still wins). Unset: the course's policy.
+        """
+
+    def __init__(
+        self,
+        *,
+        arm_id: _builtins.str = ...,
+        weight: _builtins.float | None = ...,
+        mastery: Global___MasteryPolicy | None = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_mastery", b"_mastery", "_weight", b"_weight", "mastery", b"mastery", "weight", b"weight"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_mastery", b"_mastery", "_weight", b"_weight", "arm_id", b"arm_id", "description", b"description", "mastery", b"mastery", "weight", b"weight"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__mastery: _TypeAlias = _typing.Literal["mastery"]  # noqa: Y015
+    _WhichOneofArgType__mastery: _TypeAlias = _typing.Literal["_mastery", b"_mastery"]  # noqa: Y015
+    _WhichOneofReturnType__weight: _TypeAlias = _typing.Literal["weight"]  # noqa: Y015
+    _WhichOneofArgType__weight: _TypeAlias = _typing.Literal["_weight", b"_weight"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__mastery) -> _WhichOneofReturnType__mastery | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__weight) -> _WhichOneofReturnType__weight | None: ...
+
+Global___Arm: _TypeAlias = Arm  # noqa: Y015
 
 @_typing.final
 class DiagnosticPolicy(_message.Message):
