@@ -133,6 +133,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
     from attune.gateway.web.dashboard_routes import dashboard, dashboard_admin
+    from attune.gateway.web.experiment_routes import experiment_admin
     from attune.gateway.web.generation_routes import generation_admin
     from attune.gateway.web.ingest_admin_routes import ingest_admin
     from attune.gateway.web.ingest_routes import ingest
@@ -163,6 +164,7 @@ def create_app(gateway: Gateway) -> Flask:
         media,
         dashboard,
         dashboard_admin,
+        experiment_admin,
         interventions,
         learner_pages,
     ):

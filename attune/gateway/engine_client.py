@@ -16,6 +16,8 @@ from attune.engine.v1 import (
     course_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
+    experiments_pb2,
+    experiments_pb2_grpc,
     interventions_pb2,
     interventions_pb2_grpc,
     learner_pb2,
@@ -39,6 +41,7 @@ class GrpcEngineClient:
         self._events = events_pb2_grpc.EventServiceStub(self._channel)
         self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
         self._interventions = interventions_pb2_grpc.InterventionServiceStub(self._channel)
+        self._experiments = experiments_pb2_grpc.ExperimentServiceStub(self._channel)
         self._tokens = dict(tokens)
 
     def close(self) -> None:
@@ -98,6 +101,16 @@ class GrpcEngineClient:
             tenant,
             self._analytics.GetClassReport,
             analytics_pb2.GetClassReportRequest(course_id=course_id, learner_ids=learner_ids),
+        )
+
+    def experiment_report(
+        self, tenant: str, course_id: str
+    ) -> experiments_pb2.GetExperimentReportResponse:
+        """GetExperimentReport."""
+        return self._call(
+            tenant,
+            self._experiments.GetExperimentReport,
+            experiments_pb2.GetExperimentReportRequest(course_id=course_id),
         )
 
     def learner_timeline(

@@ -16,6 +16,7 @@ from attune.engine.v1 import (
     analytics_pb2,
     course_pb2,
     events_pb2,
+    experiments_pb2,
     interventions_pb2,
     learner_pb2,
 )
@@ -53,6 +54,13 @@ class EngineClient(Protocol):
         self, tenant: str, course_id: str, learner_ids: tuple[str, ...] = ()
     ) -> analytics_pb2.GetClassReportResponse:
         """The course's class report, limited to ``learner_ids`` when given."""
+        ...
+
+    def experiment_report(
+        self, tenant: str, course_id: str
+    ) -> experiments_pb2.GetExperimentReportResponse:
+        """The course's experiment report per arm, or EngineCallError NOT_FOUND (an unknown
+        course, or one without an experiment)."""
         ...
 
     def learner_timeline(

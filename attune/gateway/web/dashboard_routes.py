@@ -22,7 +22,8 @@ from google.protobuf.json_format import MessageToDict
 from attune.gateway.app import current
 from attune.gateway.class_view import SORTS, TABLES, class_tables, class_view
 from attune.gateway.dashboard.csv_export import CSV_MEDIA_TYPE, csv_filename, to_csv
-from attune.gateway.errors import BadRequestError, NotFoundError
+from attune.gateway.errors import BadRequestError, EngineCallError, NotFoundError
+from attune.gateway.experiment_view import ExperimentView, experiment_view
 from attune.gateway.web.credentials import authorise_admin
 from attune.gateway.web.page_sessions import roster_of, staff_session
 
@@ -76,6 +77,7 @@ def class_page(token: str) -> Any:
     checks = current().store.read_content_log(session.tenant, session.course_id, "drift", 1)
     return render_template(
         "class.html",
+        experiment=_experiment(session.tenant, course) if view is not None else None,
         pins=pins,
         last_drift_check=checks[0] if checks else None,
         request_id=secrets.token_hex(12),
@@ -100,6 +102,18 @@ def class_csv(token: str) -> Any:
         raise NotFoundError("sync the roster first: the class is the context's roster")
     data = class_tables(report, course, names)[table]
     return _csv(data.header, data.rows, session.course_id, table)
+
+
+def _experiment(tenant: str, course: Any) -> ExperimentView | None:
+    """The course's experiment section (every learner of the course), when it runs one; a
+    report the engine cannot give leaves the section out rather than the page."""
+    if not course.HasField("experiment"):
+        return None
+    try:
+        return experiment_view(current().engine.experiment_report(tenant, course.course_id))
+    except EngineCallError as exc:
+        log.warning("dashboard.experiment_unavailable", tenant=tenant, code=exc.code)
+        return None
 
 
 def gw_pins(tenant: str, course_id: str) -> list[str]:

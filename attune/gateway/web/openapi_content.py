@@ -241,4 +241,16 @@ def dashboard_paths() -> Json:
                 security=_ADMIN,
             )
         },
+        # The course's experiment (issue 15 part 5): per arm, with 95% intervals.
+        "/admin/tenants/{tenant}/courses/{course_id}/experiment": {
+            "get": _admin("The course's experiment report per arm, as JSON", _COURSE)
+        },
+        "/admin/tenants/{tenant}/courses/{course_id}/experiment.csv": {
+            "get": _op(
+                "The course's experiment report as CSV, one row per arm",
+                csv,
+                parameters=[_TENANT, _COURSE],
+                security=_ADMIN,
+            )
+        },
     }
