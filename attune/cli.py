@@ -133,6 +133,33 @@ def _tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sim.add_argument(
         "--workers", type=int, default=0, help="processes running policies (0: one per core)"
     )
+    _refit(sub)
+
+
+def _refit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    refit = sub.add_parser(
+        "refit",
+        help="refit a course's BKT and IRT parameters from the event log (held-out checked)",
+        description="Refit BKT per skill (pyBKT, skills with enough learner sequences) and "
+        "calibrate IRT items (MML-EM) from the course's event log; adopt only parameters that "
+        "predict held-out learners better, and put the new course through the engine.",
+    )
+    refit.add_argument("--tenant", default="default", help="tenant (default: default)")
+    refit.add_argument("--course", required=True, help="course id")
+    refit.add_argument(
+        "--store", dest="store_url", help="store URL (ATTUNE_STORE_URL), as the engine's"
+    )
+    refit.add_argument("--data-dir", help="embedded store directory (ATTUNE_DATA_DIR)")
+    refit.add_argument("--dry-run", action="store_true", help="report only; change nothing")
+    refit.add_argument("--json", action="store_true", help="print the report as JSON")
+    refit.add_argument(
+        "--min-sequences", type=int, help="learner sequences a skill needs (default 200)"
+    )
+    refit.add_argument(
+        "--min-item-responses", type=int, help="responses an item needs (default 50)"
+    )
+    refit.add_argument("--no-irt", action="store_true", help="refit BKT only")
+    _log_flags(refit)
 
 
 def _register_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         "export": _export,
         "content": _content,
         "simulate": _simulate,
+        "refit": _refit,
     }
     return runners[args.command](args)
 
@@ -143,3 +144,9 @@ def _simulate(args: argparse.Namespace) -> int:
     from attune.models.simulation.cli import run_simulate
 
     return run_simulate(args)
+
+
+def _refit(args: argparse.Namespace) -> int:
+    from attune.models.refit.cli import run_refit
+
+    return run_refit(args)

@@ -100,6 +100,7 @@ class ListeningEngine:
         watcher = None
         if registry is not None:
             watcher = asyncio.create_task(watch(registry, settings.models_poll_seconds))
+        refits = _start_refit_job(self.opened, self.stopping)
         try:
             await self.stopping.wait()
             log.info("server.stopping", grace_s=settings.grace_seconds)
@@ -109,6 +110,21 @@ class ListeningEngine:
                 on_stop()
             if watcher is not None:
                 watcher.cancel()
+            if refits is not None:
+                refits.cancel()
+
+
+def _start_refit_job(opened: OpenedEngine, stopping: asyncio.Event) -> asyncio.Task[None] | None:
+    """The background refit (engine/refit_job.py), when ``refit.interval_hours`` > 0: over
+    the tenants the engine's tokens act for (and the default tenant)."""
+    settings = opened.settings
+    if settings.refit.interval_hours <= 0:
+        return None
+    from attune.engine.refit_job import RefitJob
+
+    tenants = tuple(dict.fromkeys([settings.default_tenant, *settings.auth.tokens.values()]))
+    job = RefitJob(opened.engine, tenants, settings.refit, opened.engine.clock)
+    return asyncio.create_task(job.run_forever(stopping))
 
 
 async def listen(opened: OpenedEngine) -> ListeningEngine:

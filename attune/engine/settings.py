@@ -78,6 +78,23 @@ class TutorSettings(BaseModel):
         )
 
 
+class RefitSettings(BaseModel):
+    """Parameters that improve with use (``attune refit`` and the engine's background job;
+    see models/refit), e.g. ``ATTUNE_REFIT__INTERVAL_HOURS=24``. Every refit compares the
+    new parameters with the old on held-out learners and adopts only better ones."""
+
+    interval_hours: float = Field(default=0.0, ge=0)  # 0: the background job is off
+    min_sequences: int = Field(default=200, ge=1)  # learner sequences a skill needs (fit part)
+    min_item_responses: int = Field(default=50, ge=1)  # responses an item needs (fit part)
+    holdout_fraction: float = Field(default=0.2, gt=0, lt=1)  # learners held out, by hash
+    min_holdout_responses: int = Field(default=20, ge=1)  # held-out evidence for a decision
+    bkt_margin: float = Field(default=0.001, ge=0)  # nats per held-out response to adopt
+    irt_margin: float = Field(default=0.001, ge=0)
+    forgets: bool = False  # fit BKT's forget too (off: classic BKT, as the courses ship)
+    seed: int = 42  # pyBKT's random seed
+    timeout_seconds: float = Field(default=1800.0, gt=0)  # one course's refit in the job
+
+
 class EngineSettings(BaseSettings):
     """Every knob of the engine. Environment variables use the ``ATTUNE_`` prefix."""
 
@@ -100,3 +117,4 @@ class EngineSettings(BaseSettings):
     dkt_batching: bool = True  # micro-batch concurrent DKT steps into one session.run
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tutor: TutorSettings = Field(default_factory=TutorSettings)
+    refit: RefitSettings = Field(default_factory=RefitSettings)
