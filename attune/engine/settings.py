@@ -41,7 +41,7 @@ class TutorSettings(BaseModel):
     # a wrong answer by review_lapse. "doubling": the interval doubles per overdue review.
     # review_reopen: a failed review (a wrong answer when due) withdraws mastery.
     review_schedule: Schedule = "recall"
-    review_interval_hours: float = Field(default=48.0, gt=0)
+    review_interval_hours: float = Field(default=24.0, gt=0)
     review_target_recall: float = Field(default=0.9, gt=0, lt=1)
     review_growth: float = Field(default=2.0, ge=1)
     review_max_growth: float = Field(default=4.0, ge=1)

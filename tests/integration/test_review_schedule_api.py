@@ -57,7 +57,7 @@ async def test_reviews_spread_out_and_a_failed_review_reopens_the_skill(tmp_path
             )
         assert [m.skill_id for m in reply.mastery_events] == ["a"]
         a = await _skill_a(client)
-        assert a.mastered and a.review_interval_hours == pytest.approx(48)
+        assert a.mastered and a.review_interval_hours == pytest.approx(24)
 
         # Not due yet: new practice (b) comes first.
         clock.t = a.review_due_at.seconds - HOUR

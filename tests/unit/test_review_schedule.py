@@ -61,7 +61,7 @@ def _mastered_skill(h: float = 0.0) -> SkillState:
 def test_first_review_falls_interval_after_mastery_at_the_target_recall() -> None:
     skill = _mastered_skill()
     due = review.due_at(skill, POLICY)
-    assert due == pytest.approx(T0 + 48 * HOUR)
+    assert due == pytest.approx(T0 + 24 * HOUR)
     assert review.recall(skill, due, POLICY) == pytest.approx(0.9)
     assert review.recall(skill, T0, POLICY) == 1.0
     assert review.overdue(skill, due - 1, POLICY) == 0.0 and review.overdue(skill, due, POLICY) > 0
@@ -174,7 +174,9 @@ def test_without_reopen_a_failed_review_keeps_the_margin_rule() -> None:
 
 
 def test_doubling_schedule_is_the_engine_before_issue_15() -> None:
-    tutor = TutorPolicy(review=ReviewPolicy(schedule="doubling", reopen=False))
+    tutor = TutorPolicy(
+        review=ReviewPolicy(schedule="doubling", interval_s=48 * HOUR, reopen=False)
+    )
     state = _mastered(tutor)
     a = state.skills["a"]
     assert review.due_at(a, tutor.review) == pytest.approx(a.last_practiced + 48 * HOUR)

@@ -88,10 +88,11 @@ def _mastered_a():
 
 def test_review_becomes_due_and_grows_on_success() -> None:
     state = _mastered_a()
-    tutor = TutorPolicy(review=ReviewPolicy(schedule="doubling"))  # recall: test_review_schedule
+    # The doubling schedule from 48 h (recall, the default: test_review_schedule.py).
+    tutor = TutorPolicy(review=ReviewPolicy(schedule="doubling", interval_s=48 * HOUR))
     last = state.skills["a"].last_practiced
-    early = SelectionContext(now=last + 47 * HOUR)
-    late = SelectionContext(now=last + 49 * HOUR)
+    early = SelectionContext(now=last + 47 * HOUR, tutor=tutor)
+    late = SelectionContext(now=last + 49 * HOUR, tutor=tutor)
     assert all(Reason.REVIEW not in r.reasons for r in recommend(COURSE, state, 3, early))
     recs = recommend(COURSE, state, 3, late)
     assert recs[0].skill_id == "a" and recs[0].reasons[0] is Reason.REVIEW

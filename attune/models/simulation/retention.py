@@ -45,10 +45,11 @@ from attune.models.simulation.realistic import DEFAULT_CAPS, REVIEW_AFTER
 
 TOKEN, TENANT = "retention-token", "retention"
 ARMS: Mapping[str, ReviewPolicy] = {
-    "doubling": ReviewPolicy(schedule="doubling", reopen=False),  # the engine before part 3
-    "doubling+reopen": ReviewPolicy(schedule="doubling"),
-    "recall": ReviewPolicy(),  # the default: target recall 0.9, first review at 48 h
-    "recall-24h": ReviewPolicy(interval_s=24 * HOUR),
+    # The engine before part 3: fixed doublings from 48 h, the margin rule only.
+    "doubling": ReviewPolicy(schedule="doubling", interval_s=48 * HOUR, reopen=False),
+    "doubling+reopen": ReviewPolicy(schedule="doubling", interval_s=48 * HOUR),
+    "recall-48h": ReviewPolicy(interval_s=48 * HOUR),
+    "recall": ReviewPolicy(),  # the default: target recall 0.9, first review 24 h after mastery
 }
 
 
