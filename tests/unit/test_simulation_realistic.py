@@ -279,5 +279,7 @@ def test_the_study_mastery_policy_reaches_the_engine() -> None:
     assert default.declared and default.items < floor
     assert strict.items >= floor
     doc = document({}, StudyConfig(mastery=MasteryPolicy(0.98, 8, 2)), {})
-    assert doc["mastery"] == {"threshold": 0.98, "min_attempts": 8, "consecutive_correct": 2}
+    assert doc["mastery"] == {
+        "threshold": 0.98, "min_attempts": 8, "consecutive_correct": 2, "individual_sd": 0.0
+    }
     assert document({}, StudyConfig(), {})["mastery"] is None

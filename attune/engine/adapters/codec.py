@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from array import array
+from dataclasses import replace
 from typing import Any
 
 from attune.engine.domain.learner import (
@@ -47,6 +48,12 @@ def encode_state(state: LearnerState) -> str:
         body["pn"] = list(state.pinned)
     if state.exempt:
         body["ex"] = 1
+    # Learner-adapted mastery (engine/domain/adaptive.py) only where the course asks for it.
+    if state.type_loglik:
+        body["tl"] = _pack(state.type_loglik)
+    typed = {sid: _pack(s.p_types) for sid, s in state.skills.items() if s.p_types}
+    if typed:
+        body["pt"] = typed
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -55,10 +62,14 @@ def decode_state(text: str) -> LearnerState:
     body = json.loads(text)
     if body.get("v") != STATE_VERSION:
         raise ValueError(f"unknown learner state version {body.get('v')!r}")
+    typed = body.get("pt", {})
+    skills = {sid: _skill_from_row(v) for sid, v in body["s"].items()}
+    for sid, packed in typed.items():
+        skills[sid] = replace(skills[sid], p_types=_unpack(packed))
     return LearnerState(
         learner_id=body["l"],
         course_id=body["c"],
-        skills={sid: _skill_from_row(v) for sid, v in body["s"].items()},
+        skills=skills,
         recent_items=tuple(body["r"]),
         last_skill=body["k"],
         responses=body["n"],
@@ -69,6 +80,7 @@ def decode_state(text: str) -> LearnerState:
         dkt=_dkt_from_row(body.get("x")),
         pinned=tuple(body.get("pn", ())),
         exempt=bool(body.get("ex", 0)),
+        type_loglik=_unpack(body.get("tl", "")),
     )
 
 
@@ -117,6 +129,7 @@ def _skill_row(s: SkillState) -> list[Any]:
         s.last_seq,
         s.fail_start_seq,
         s.half_life,
+        s.retained,
     ]
 
 
@@ -136,6 +149,7 @@ def _skill_from_row(v: list[Any]) -> SkillState:
         fail_start_seq=v[11],
         # Rows stored before the recall review schedule have no half-life: the default.
         half_life=v[12] if len(v) > 12 else 0.0,
+        retained=v[13] if len(v) > 13 else 1.0,  # rows from before completion checks
     )
 
 
@@ -173,6 +187,7 @@ def _result_body(result: RecordResult) -> dict[str, Any]:
         "v": list(result.revoked),
         "a": [result.theta, result.theta_se],
         "d": int(result.diagnostic),
+        **({"cp": 1} if result.complete else {}),
         "p": [result.predictor, result.predictor_note],
     }
 
@@ -219,6 +234,7 @@ def _result_from(body: dict[str, Any]) -> RecordResult:
         theta=body["a"][0],
         theta_se=body["a"][1],
         diagnostic=bool(body["d"]),
+        complete=bool(body.get("cp", 0)),
         predictor=body["p"][0],
         predictor_note=body["p"][1],
     )

@@ -20,6 +20,7 @@ PREFIX = "attune"
 COURSE_CHANNEL = f"{PREFIX}:course-changed"
 SWEEP_LOCK = f"{PREFIX}:relay-sweep-lock"
 
+
 @dataclass(frozen=True, slots=True)
 class LearnerKeys:
     """The keys of one learner in one tenant; all in the learner's slot."""

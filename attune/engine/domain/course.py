@@ -22,13 +22,23 @@ if TYPE_CHECKING:  # experiments.py imports this module
     from attune.engine.domain.experiments import Experiment
 
 
+MAX_INDIVIDUAL_SD = 2.0
+"""The widest learner-type spread a mastery policy may ask for (logits)."""
+
+
 @dataclass(frozen=True, slots=True)
 class MasteryPolicy:
-    """When a skill counts as mastered. All three conditions must hold."""
+    """When a skill counts as mastered. All three conditions must hold.
+
+    ``individual_sd`` > 0 judges the threshold on the learner-adapted P(L) of
+    :mod:`~engine.domain.adaptive` (a latent learner type with that logit SD on learn, guess
+    and slip) instead of the course's plain BKT belief; 0 is plain BKT.
+    """
 
     threshold: float = 0.95
     min_attempts: int = 3
     consecutive_correct: int = 2
+    individual_sd: float = 0.0
 
     def validate(self, field: str = "mastery") -> None:
         """Raise :class:`InvalidInputError` naming the first bad value."""
@@ -40,6 +50,34 @@ class MasteryPolicy:
             raise InvalidInputError(f"{field}.min_attempts", "must be >= 0")
         if self.consecutive_correct < 0:
             raise InvalidInputError(f"{field}.consecutive_correct", "must be >= 0")
+        if not (0.0 <= self.individual_sd <= MAX_INDIVIDUAL_SD):
+            raise InvalidInputError(
+                f"{field}.individual_sd",
+                f"must be in [0, {MAX_INDIVIDUAL_SD}], got {self.individual_sd}",
+            )
+
+
+MASTERY_PRESETS: Mapping[str, MasteryPolicy] = {
+    # The engine's rule before issue 15, and the default of a course that names no policy.
+    "classic": MasteryPolicy(),
+    # The design notes' empirically validated minimum: at least eight attempts.
+    "eight-attempts": MasteryPolicy(threshold=0.95, min_attempts=8, consecutive_correct=2),
+    # Chosen in issue 15 on realistic learners (README, "Mastery that survives mismatch"):
+    # P(L) >= 0.98 on the learner-adapted belief, learner types with logit SD 0.7.
+    "adaptive": MasteryPolicy(
+        threshold=0.98, min_attempts=3, consecutive_correct=2, individual_sd=0.7
+    ),
+}
+"""Named mastery policies a course (or an experiment's arm) can ask for by name."""
+
+
+def mastery_preset(name: str, field: str = "mastery.preset") -> MasteryPolicy:
+    """The preset called ``name``; :class:`InvalidInputError` naming the known ones."""
+    found = MASTERY_PRESETS.get(name)
+    if found is None:
+        known = ", ".join(MASTERY_PRESETS)
+        raise InvalidInputError(field, f"unknown preset {echo(name)!r}; known: {known}")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +265,13 @@ def build_course(
         skill.bkt.validate(f"{where}.bkt")
         if skill.mastery is not None:
             skill.mastery.validate(f"{where}.mastery")
+            sd = skill.mastery.individual_sd
+            if sd not in (0.0, policy.individual_sd):
+                raise InvalidInputError(
+                    f"{where}.mastery.individual_sd",
+                    f"must be 0 or the course's ({policy.individual_sd}): learner types are "
+                    "shared by the course's skills",
+                )
         by_id[skill.skill_id] = skill
     for n, skill in enumerate(skills):
         for k, pre in enumerate(skill.prerequisites):

@@ -3,7 +3,8 @@
 Shape::
 
     {"course_id": str, "title": str,
-     "mastery": {"threshold": num, "min_attempts": int, "consecutive_correct": int},
+     "mastery": {"threshold": num, "min_attempts": int, "consecutive_correct": int,
+                 "individual_sd": num},  # optional (0: plain BKT); or {"preset": name, ...}
      "skills": [{"skill_id": str, "name": str,
                  "bkt": {"prior": num, "learn": num, "guess": num, "slip": num, "forget": num},
                  "prerequisites": [str, ...],
@@ -17,8 +18,10 @@ Shape::
                               "mastery": {...}}]}}          # an arm's mastery is optional
 
 Every key is required except a skill's ``mastery``, ``diagnostic``, ``dkt_model`` and
-``experiment`` (and in it ``started_at``, an arm's ``weight`` (1), ``description`` and
-``mastery``), and unknown keys are rejected: a typo
+``experiment``, a mastery policy's ``individual_sd`` (0), or every other key of a policy that
+names a ``preset`` (``classic``, ``eight-attempts``, ``adaptive``; keys beside it override
+the preset's values) (and in ``experiment`` ``started_at``, an arm's ``weight`` (1),
+``description`` and ``mastery``), and unknown keys are rejected: a typo
 such as ``"lern"`` must not silently fall back to a default. Type and presence are checked
 here; ranges, duplicates, dangling references and cycles are left to :func:`build_course`,
 which reports them with the same field paths (``course.skills[3].bkt.slip``).
@@ -39,6 +42,7 @@ from attune.engine.domain.course import (
     Skill,
     build_course,
     check_count,
+    mastery_preset,
 )
 from attune.engine.domain.errors import InvalidInputError
 from attune.engine.domain.experiments import Arm, Experiment
@@ -52,7 +56,9 @@ _ARM_KEYS = frozenset({"arm_id", "weight", "description", "mastery"})
 _DIAGNOSTIC_KEYS = frozenset({"enabled", "min_items", "max_items", "target_se"})
 _SKILL_KEYS = frozenset({"skill_id", "name", "bkt", "prerequisites", "mastery"})
 _ITEM_KEYS = frozenset({"item_id", "skill_ids", "irt", "content"})
-_MASTERY_KEYS = frozenset({"threshold", "min_attempts", "consecutive_correct"})
+_MASTERY_KEYS = frozenset(
+    {"threshold", "min_attempts", "consecutive_correct", "individual_sd", "preset"}
+)
 _BKT_KEYS = frozenset({"prior", "learn", "guess", "slip", "forget"})
 _IRT_KEYS = frozenset({"a", "b", "c"})
 
@@ -186,6 +192,7 @@ def _mastery_to_json(policy: MasteryPolicy) -> dict[str, Any]:
         "threshold": policy.threshold,
         "min_attempts": policy.min_attempts,
         "consecutive_correct": policy.consecutive_correct,
+        "individual_sd": policy.individual_sd,
     }
 
 
@@ -247,10 +254,31 @@ def _item_from_json(raw: object, field: str) -> Item:
 
 def _mastery_from_json(raw: object, field: str) -> MasteryPolicy:
     obj = _object(raw, field, _MASTERY_KEYS)
+    if "preset" not in obj:
+        return MasteryPolicy(
+            threshold=_number(obj, "threshold", field),
+            min_attempts=_int(obj, "min_attempts", field),
+            consecutive_correct=_int(obj, "consecutive_correct", field),
+            individual_sd=_number(obj, "individual_sd", field) if "individual_sd" in obj else 0.0,
+        )
+    # A named preset; any other key given beside it overrides the preset's value.
+    preset = obj["preset"]
+    if not isinstance(preset, str):
+        raise InvalidInputError(f"{field}.preset", f"must be a string, got {_type_name(preset)}")
+    base = mastery_preset(preset, f"{field}.preset")
     return MasteryPolicy(
-        threshold=_number(obj, "threshold", field),
-        min_attempts=_int(obj, "min_attempts", field),
-        consecutive_correct=_int(obj, "consecutive_correct", field),
+        threshold=_number(obj, "threshold", field) if "threshold" in obj else base.threshold,
+        min_attempts=(
+            _int(obj, "min_attempts", field) if "min_attempts" in obj else base.min_attempts
+        ),
+        consecutive_correct=(
+            _int(obj, "consecutive_correct", field)
+            if "consecutive_correct" in obj
+            else base.consecutive_correct
+        ),
+        individual_sd=(
+            _number(obj, "individual_sd", field) if "individual_sd" in obj else base.individual_sd
+        ),
     )
 
 

@@ -40,6 +40,11 @@ class SkillState:
     # Memory half-life in seconds under the recall review schedule (review.py); 0 means the
     # policy's initial one (the skill has had no answer since it was first mastered).
     half_life: float = 0.0
+    # P(L) per learner type (engine/domain/adaptive.py); () until the course adapts mastery
+    p_types: tuple[float, ...] = ()
+    # P(the memory of a mastered skill was intact at its last practice), from the checks
+    # since mastery (review.retained_after); 1 when mastered or never checked.
+    retained: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class LearnerState:
     dkt: DktState | None = None
     pinned: tuple[str, ...] = ()  # skills a teacher pinned for the learner (interventions)
     exempt: bool = False  # a teacher exempted the learner from the course (interventions)
+    # log-likelihood of the learner's answers per learner type (engine/domain/adaptive.py)
+    type_loglik: tuple[float, ...] = ()
 
     def skill(self, course: Course, skill_id: str) -> SkillState:
         """The state of ``skill_id``, or its untouched prior."""
@@ -155,6 +162,7 @@ class Outcome:
     revoked: tuple[str, ...] = ()
     credibility: float = 1.0
     diagnostic_finished: bool = False
+    complete: bool = False  # every skill mastered and none due for review after this response
 
 
 def validate_response(response: Response, course: Course) -> None:

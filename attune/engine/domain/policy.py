@@ -167,8 +167,17 @@ def _candidate_tiers(
     for sid in course.order:
         if sid in pinned and sid not in mastered:
             tiers[sid] = TIER_PINNED
-    if not tiers:  # everything mastered, nothing due: review the n weakest
-        for sid in sorted(mastered, key=lambda s: state.skill(course, s).p_known)[:n]:
+    if not tiers:
+        # Everything mastered, nothing due: check the skills most likely forgotten (lowest
+        # predicted recall; those under the completion bar keep the course from being done),
+        # then the weakest, then course order, so ties never depend on set order.
+        index = {sid: i for i, sid in enumerate(course.order)}
+
+        def weakest(sid: str) -> tuple[float, float, int]:
+            skill = state.skill(course, sid)
+            return (review.recall(skill, ctx.now, ctx.tutor.review), skill.p_known, index[sid])
+
+        for sid in sorted(mastered, key=weakest)[:n]:
             tiers[sid] = TIER_REVIEW
     return tiers
 

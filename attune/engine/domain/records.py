@@ -38,6 +38,7 @@ class RecordResult:
     diagnostic: bool = False  # the learner is (still) in the diagnostic after this response
     predictor: str = "bkt"  # "bkt" or "dkt": where predicted correctness came from
     predictor_note: str = ""  # why BKT when the course has a DKT model
+    complete: bool = False  # every skill mastered and none due for review (update.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ def reply_of(
         diagnostic=after.in_diagnostic(course),
         predictor=dkt.predictor,
         predictor_note=dkt.note,
+        complete=outcome.complete,
     )
 
 

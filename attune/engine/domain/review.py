@@ -51,11 +51,28 @@ def interval(skill: SkillState, policy: ReviewPolicy) -> float:
 
 
 def recall(skill: SkillState, now: float, policy: ReviewPolicy) -> float:
-    """Predicted recall of the skill at ``now``: 1 at (or before) its last practice."""
+    """Predicted recall of the skill at ``now``: the chance its memory was intact at the last
+    practice (:attr:`SkillState.retained`), decayed since."""
     if skill.last_practiced is None:
-        return 1.0
+        return skill.retained
     elapsed = max(0.0, now - skill.last_practiced)
-    return float(2.0 ** (-elapsed / half_life(skill, policy)))
+    return skill.retained * float(2.0 ** (-elapsed / half_life(skill, policy)))
+
+
+def retained_after(
+    before: SkillState, right: bool, at: float, policy: ReviewPolicy, guess: float, slip: float
+) -> float:
+    """The chance a mastered skill's memory is intact after an answer at ``at``: predicted
+    recall then, updated by the answer as BKT evidence (a right answer from a forgotten skill
+    is a guess). One right answer at a check confirms a likely memory; an unlikely one needs
+    another, so a forgotten skill is rarely certified by a lucky guess."""
+    q = recall(before, at, policy)
+    if right:
+        known, unknown = q * (1.0 - slip), (1.0 - q) * guess
+    else:
+        known, unknown = q * slip, (1.0 - q) * (1.0 - guess)
+    total = known + unknown
+    return known / total if total > 0.0 else q
 
 
 def due_at(skill: SkillState, policy: ReviewPolicy) -> float | None:
@@ -104,6 +121,20 @@ def after_answer(
     return replace(after, half_life=h, reviews=reviews)
 
 
+def fresh(skill: SkillState, now: float, policy: ReviewPolicy) -> bool:
+    """Whether a mastered skill counts towards completing the course at ``now``: its last
+    answer was right, it is not due, and its predicted recall is at least ``complete_recall``."""
+    return (
+        skill.correct_streak > 0
+        and overdue(skill, now, policy) == 0.0
+        and recall(skill, now, policy) >= policy.complete_recall
+    )
+
+
 def reopens(before: SkillState, right: bool, at: float, policy: ReviewPolicy) -> bool:
-    """Whether a credible answer at ``at`` is a failed review that re-opens the skill."""
-    return policy.reopen and not right and overdue(before, at, policy) > 0.0
+    """Whether a credible answer at ``at`` is a failed review that re-opens the skill: a wrong
+    answer on a mastered skill that was due, or whose predicted recall had fallen under the
+    completion bar (a check before the course is declared done)."""
+    if not policy.reopen or right or before.last_practiced is None:
+        return False
+    return overdue(before, at, policy) > 0.0 or recall(before, at, policy) < policy.complete_recall

@@ -48,6 +48,11 @@ class ReviewPolicy:
     skill's threshold minus ``revoke_margin``: the margin is hysteresis, so one slip from a
     confident state does not flip the flag, while two wrong answers usually do. The mastery
     event is not emitted again when the skill is re-mastered.
+
+    **Completion.** A learner is done with the course (phase COMPLETE) when every skill is
+    mastered and each one's predicted recall is at least ``complete_recall``: a skill mastered
+    in an earlier session is checked again before the course is declared done, so a skill
+    forgotten since is found and re-opened rather than certified.
     """
 
     interval_s: float = 24 * HOUR
@@ -58,6 +63,7 @@ class ReviewPolicy:
     max_growth: float = 4.0
     lapse: float = 0.5
     reopen: bool = True
+    complete_recall: float = 0.97
 
     def __post_init__(self) -> None:
         # The settings validate with field names; this guards domain callers (tests, tools).
@@ -71,6 +77,8 @@ class ReviewPolicy:
             raise ValueError("want 1 <= growth <= max_growth")
         if not 0.0 < self.lapse <= 1.0:
             raise ValueError("lapse must be in (0, 1]")
+        if not 0.0 <= self.complete_recall < 1.0:
+            raise ValueError("complete_recall must be in [0, 1)")
 
 
 @dataclass(frozen=True, slots=True)

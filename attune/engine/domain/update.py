@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from attune.engine.domain import bkt, irt, review
+from attune.engine.domain import adaptive, bkt, irt, review
 from attune.engine.domain.cold_start import diagnostic_done
 from attune.engine.domain.course import Course
 from attune.engine.domain.learner import (
@@ -51,12 +51,24 @@ def apply_response(
     befores: dict[str, float] = {}
     events: list[str] = []
     revoked: list[str] = []
+    sd = course.mastery.individual_sd
+    loglik = adaptive.loglik(state.type_loglik, sd) if sd > 0.0 else ()
     for sid in item.skill_ids:
         before = state.skill(course, sid)
         befores[sid] = before.p_known
         after = _update_skill(
             course, sid, before, response, credibility, tutor, state.responses + 1
         )
+        if sd > 0.0:
+            p_types, loglik = adaptive.observe(
+                adaptive.beliefs(before.p_types, before.p_known, sd),
+                loglik,
+                course.skills[sid].bkt,
+                sd,
+                response.score,
+                credibility / len(item.skill_ids),
+            )
+            after = replace(after, p_types=p_types)
         if before.mastered and not after.mastered:
             revoked.append(sid)
         skills[sid] = after
@@ -68,6 +80,7 @@ def apply_response(
         recent_items=(*state.recent_items, item.item_id)[-RECENT_WINDOW:],
         last_skill=item.skill_ids[0],
         responses=state.responses + 1,
+        type_loglik=loglik,
     )
     finished = False
     if new_state.in_diagnostic(course):
@@ -76,14 +89,18 @@ def apply_response(
         if diagnostic_done(course, len(answers), irt.eap(ability)[1]):
             new_state = _finish_diagnostic(course, new_state)
             finished = True
+    weights = adaptive.posterior_weights(loglik, sd) if sd > 0.0 else ()
     for sid in item.skill_ids:  # mastery after the (possibly re-based) beliefs
         s = new_state.skills[sid]
-        if not s.mastered and is_mastered(s, course.policy_for(sid)):
-            s = replace(s, mastered=True, ever_mastered=True)
+        if not s.mastered and is_mastered(s, course.policy_for(sid), weights):
+            s = replace(s, mastered=True, ever_mastered=True, retained=1.0)
             if not new_state.skills[sid].ever_mastered:
                 events.append(sid)  # emitted once per learner and skill, ever
             new_state = replace(new_state, skills={**new_state.skills, sid: s})
     mastered = new_state.mastered()
+    complete = len(mastered) == len(course.skills) and all(
+        review.fresh(new_state.skills[sid], response.occurred_at, tutor.review) for sid in mastered
+    )
     outcomes = tuple(
         SkillOutcome(
             skill_id=sid,
@@ -103,6 +120,7 @@ def apply_response(
         revoked=tuple(revoked),
         credibility=credibility,
         diagnostic_finished=finished,
+        complete=complete and not new_state.in_diagnostic(course),
     )
 
 
@@ -138,6 +156,8 @@ def _update_skill(
     # A mastered skill: its memory (review schedule), then whether mastery is withdrawn.
     at = response.occurred_at
     after = review.after_answer(before, after, right, at, tutor.review)
+    retained = review.retained_after(before, right, at, tutor.review, params.guess, params.slip)
+    after = replace(after, retained=retained)
     threshold = course.policy_for(sid).threshold
     if review.reopens(before, right, at, tutor.review) or (
         not right and p_next < threshold - tutor.review.revoke_margin
@@ -157,5 +177,6 @@ def _finish_diagnostic(course: Course, state: LearnerState) -> LearnerState:
             p = replayed.get(sid, based.prior(course, sid))
             replayed[sid] = weighted_step(p, answer.score, course.skills[sid].bkt, answer.weight)
     for sid, p in replayed.items():
-        skills[sid] = replace(skills[sid], p_known=p)
+        # The per-type beliefs restart from the re-based one (engine/domain/adaptive.py).
+        skills[sid] = replace(skills[sid], p_known=p, p_types=())
     return replace(based, skills=skills)

@@ -15,6 +15,7 @@ from attune.engine.domain.course import (
     Skill,
     build_course,
     check_count,
+    mastery_preset,
 )
 from attune.engine.domain.errors import InvalidInputError
 from attune.engine.domain.experiments import Arm, Experiment
@@ -27,14 +28,15 @@ from attune.engine.grpc.requests import check_ids, occurred_at
 from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
 
 
-def _policy(msg: course_pb2.MasteryPolicy) -> MasteryPolicy:
-    default = MasteryPolicy()
+def _policy(msg: course_pb2.MasteryPolicy, field: str) -> MasteryPolicy:
+    default = mastery_preset(msg.preset, f"{field}.preset") if msg.preset else MasteryPolicy()
     return MasteryPolicy(
         threshold=msg.threshold or default.threshold,
         min_attempts=msg.min_attempts if msg.min_attempts else default.min_attempts,
         consecutive_correct=(
             msg.consecutive_correct if msg.consecutive_correct else default.consecutive_correct
         ),
+        individual_sd=msg.individual_sd or default.individual_sd,
     )
 
 
@@ -51,9 +53,11 @@ def course_from_pb(msg: course_pb2.Course) -> Course:
             if s.HasField("bkt")
             else BktParams(),
             prerequisites=tuple(s.prerequisites),
-            mastery=_policy(s.mastery) if s.HasField("mastery") else None,
+            mastery=_policy(s.mastery, f"course.skills[{n}].mastery")
+            if s.HasField("mastery")
+            else None,
         )
-        for s in msg.skills
+        for n, s in enumerate(msg.skills)
     ]
     items = [
         Item(
@@ -68,7 +72,7 @@ def course_from_pb(msg: course_pb2.Course) -> Course:
         msg.course_id,
         skills,
         items,
-        _policy(msg.mastery) if msg.HasField("mastery") else MasteryPolicy(),
+        _policy(msg.mastery, "course.mastery") if msg.HasField("mastery") else MasteryPolicy(),
         title=msg.title,
         diagnostic=_diagnostic(msg.diagnostic),
         dkt_model=msg.dkt_model,
@@ -81,10 +85,12 @@ def _experiment(msg: course_pb2.Experiment) -> Experiment:
         Arm(
             arm_id=a.arm_id,
             weight=a.weight if a.HasField("weight") else 1.0,
-            mastery=_policy(a.mastery) if a.HasField("mastery") else None,
+            mastery=_policy(a.mastery, f"course.experiment.arms[{n}].mastery")
+            if a.HasField("mastery")
+            else None,
             description=a.description,
         )
-        for a in msg.arms
+        for n, a in enumerate(msg.arms)
     )
     if not 0 <= msg.started_at.nanos < 1_000_000_000:
         raise InvalidInputError("course.experiment.started_at.nanos", "must be in [0, 999999999]")
@@ -118,6 +124,7 @@ def _policy_pb(p: MasteryPolicy) -> course_pb2.MasteryPolicy:
         threshold=p.threshold,
         min_attempts=p.min_attempts,
         consecutive_correct=p.consecutive_correct,
+        individual_sd=p.individual_sd,
     )
 
 
@@ -244,7 +251,7 @@ def result_to_pb(result: RecordResult) -> learner_pb2.RecordResponseResponse:
         credibility=result.credibility,
         flags=[learner_pb2.RESPONSE_FLAG_TOO_FAST] if result.credibility < 1.0 else [],
         ability=learner_pb2.Ability(theta=result.theta, standard_error=result.theta_se),
-        phase=_phase(result.diagnostic),
+        phase=_phase(result.diagnostic, result.complete),
         revoked_skill_ids=list(result.revoked),
         predictor=(
             learner_pb2.PREDICTOR_DKT if result.predictor == "dkt" else learner_pb2.PREDICTOR_BKT
@@ -262,15 +269,15 @@ def result_to_pb(result: RecordResult) -> learner_pb2.RecordResponseResponse:
     return msg
 
 
-def _phase(diagnostic: bool) -> learner_pb2.LearnerPhase.ValueType:
-    return (
-        learner_pb2.LEARNER_PHASE_DIAGNOSTIC if diagnostic else learner_pb2.LEARNER_PHASE_PRACTICE
-    )
+def _phase(diagnostic: bool, complete: bool = False) -> learner_pb2.LearnerPhase.ValueType:
+    if diagnostic:
+        return learner_pb2.LEARNER_PHASE_DIAGNOSTIC
+    return learner_pb2.LEARNER_PHASE_COMPLETE if complete else learner_pb2.LEARNER_PHASE_PRACTICE
 
 
-def phase_pb(diagnostic: bool) -> learner_pb2.LearnerPhase.ValueType:
-    """The proto phase for a learner who is (not) in the diagnostic."""
-    return _phase(diagnostic)
+def phase_pb(diagnostic: bool, complete: bool = False) -> learner_pb2.LearnerPhase.ValueType:
+    """The proto phase for a learner who is (not) in the diagnostic, or done with the course."""
+    return _phase(diagnostic, complete)
 
 
 def report_to_pb(report: LearnerReport) -> learner_pb2.GetLearnerStateResponse:

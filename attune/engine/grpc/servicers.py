@@ -76,9 +76,7 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
         self, request: learner_pb2.RecordResponseRequest
     ) -> learner_pb2.RecordResponseResponse:
         response = convert.response_from_pb(request, self._engine.now())
-        result = await self._engine.record(
-            current_tenant(), response, request.max_recommendations
-        )
+        result = await self._engine.record(current_tenant(), response, request.max_recommendations)
         return convert.result_to_pb(result)
 
     async def RecordResponse(

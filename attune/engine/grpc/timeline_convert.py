@@ -33,7 +33,7 @@ def _entry_pb(entry: TimelineEntry) -> analytics_pb2.TimelineEntry:
         sequence=e.sequence,
         revoked_skill_ids=list(reply.revoked),
         review=bool(entry.review_skills),
-        phase=phase_pb(reply.diagnostic),
+        phase=phase_pb(reply.diagnostic, reply.complete),
         predictor=(
             learner_pb2.PREDICTOR_DKT if reply.predictor == "dkt" else learner_pb2.PREDICTOR_BKT
         ),

@@ -65,9 +65,7 @@ class ClassBook:
                 entry = _Class(ClassAnalytics(), 0, _tagging(course))
                 self._classes.put(key, entry)
             await self._catch_up(tenant, course.course_id, entry)
-            report = await asyncio.to_thread(
-                entry.analytics.snapshot, course, now, None, roster
-            )
+            report = await asyncio.to_thread(entry.analytics.snapshot, course, now, None, roster)
             last = entry.last_log_id
         if roster:
             report = _limited(report, set(roster))

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ttune/engine/v1/course.proto\x12\x10\x61ttune.engine.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"V\n\tBktParams\x12\r\n\x05prior\x18\x01 \x01(\x01\x12\r\n\x05learn\x18\x02 \x01(\x01\x12\r\n\x05guess\x18\x03 \x01(\x01\x12\x0c\n\x04slip\x18\x04 \x01(\x01\x12\x0e\n\x06\x66orget\x18\x05 \x01(\x01\"U\n\rMasteryPolicy\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x14\n\x0cmin_attempts\x18\x02 \x01(\x05\x12\x1b\n\x13\x63onsecutive_correct\x18\x03 \x01(\x05\"\xab\x01\n\x05Skill\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x03\x62kt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.BktParams\x12\x15\n\rprerequisites\x18\x04 \x03(\t\x12\x35\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicyH\x00\x88\x01\x01\x42\n\n\x08_mastery\",\n\tIrtParams\x12\t\n\x01\x61\x18\x01 \x01(\x01\x12\t\n\x01\x62\x18\x02 \x01(\x01\x12\t\n\x01\x63\x18\x03 \x01(\x01\"e\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x11\n\tskill_ids\x18\x02 \x03(\t\x12(\n\x03irt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.IrtParams\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\"\xa9\x02\n\x06\x43ourse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\'\n\x06skills\x18\x03 \x03(\x0b\x32\x17.attune.engine.v1.Skill\x12%\n\x05items\x18\x04 \x03(\x0b\x32\x16.attune.engine.v1.Item\x12\x30\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicy\x12\x36\n\ndiagnostic\x18\x06 \x01(\x0b\x32\".attune.engine.v1.DiagnosticPolicy\x12\x11\n\tdkt_model\x18\x07 \x01(\t\x12\x30\n\nexperiment\x18\x08 \x01(\x0b\x32\x1c.attune.engine.v1.Experiment\"x\n\nExperiment\x12\x15\n\rexperiment_id\x18\x01 \x01(\t\x12#\n\x04\x61rms\x18\x02 \x03(\x0b\x32\x15.attune.engine.v1.Arm\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8d\x01\n\x03\x41rm\x12\x0e\n\x06\x61rm_id\x18\x01 \x01(\t\x12\x13\n\x06weight\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x35\n\x07mastery\x18\x03 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicyH\x01\x88\x01\x01\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\tB\t\n\x07_weightB\n\n\x08_mastery\"]\n\x10\x44iagnosticPolicy\x12\x10\n\x08\x64isabled\x18\x01 \x01(\x08\x12\x11\n\tmin_items\x18\x02 \x01(\x05\x12\x11\n\tmax_items\x18\x03 \x01(\x05\x12\x11\n\ttarget_se\x18\x04 \x01(\x01\"<\n\x10PutCourseRequest\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"=\n\x11PutCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"%\n\x10GetCourseRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\"=\n\x11GetCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\";\n\x12ListCoursesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Y\n\x13ListCoursesResponse\x12)\n\x07\x63ourses\x18\x01 \x03(\x0b\x32\x18.attune.engine.v1.Course\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x97\x02\n\rCourseService\x12T\n\tPutCourse\x12\".attune.engine.v1.PutCourseRequest\x1a#.attune.engine.v1.PutCourseResponse\x12T\n\tGetCourse\x12\".attune.engine.v1.GetCourseRequest\x1a#.attune.engine.v1.GetCourseResponse\x12Z\n\x0bListCourses\x12$.attune.engine.v1.ListCoursesRequest\x1a%.attune.engine.v1.ListCoursesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x61ttune/engine/v1/course.proto\x12\x10\x61ttune.engine.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"V\n\tBktParams\x12\r\n\x05prior\x18\x01 \x01(\x01\x12\r\n\x05learn\x18\x02 \x01(\x01\x12\r\n\x05guess\x18\x03 \x01(\x01\x12\x0c\n\x04slip\x18\x04 \x01(\x01\x12\x0e\n\x06\x66orget\x18\x05 \x01(\x01\"|\n\rMasteryPolicy\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x14\n\x0cmin_attempts\x18\x02 \x01(\x05\x12\x1b\n\x13\x63onsecutive_correct\x18\x03 \x01(\x05\x12\x15\n\rindividual_sd\x18\x04 \x01(\x01\x12\x0e\n\x06preset\x18\x05 \x01(\t\"\xab\x01\n\x05Skill\x12\x10\n\x08skill_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x03\x62kt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.BktParams\x12\x15\n\rprerequisites\x18\x04 \x03(\t\x12\x35\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicyH\x00\x88\x01\x01\x42\n\n\x08_mastery\",\n\tIrtParams\x12\t\n\x01\x61\x18\x01 \x01(\x01\x12\t\n\x01\x62\x18\x02 \x01(\x01\x12\t\n\x01\x63\x18\x03 \x01(\x01\"e\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x11\n\tskill_ids\x18\x02 \x03(\t\x12(\n\x03irt\x18\x03 \x01(\x0b\x32\x1b.attune.engine.v1.IrtParams\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\"\xa9\x02\n\x06\x43ourse\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\'\n\x06skills\x18\x03 \x03(\x0b\x32\x17.attune.engine.v1.Skill\x12%\n\x05items\x18\x04 \x03(\x0b\x32\x16.attune.engine.v1.Item\x12\x30\n\x07mastery\x18\x05 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicy\x12\x36\n\ndiagnostic\x18\x06 \x01(\x0b\x32\".attune.engine.v1.DiagnosticPolicy\x12\x11\n\tdkt_model\x18\x07 \x01(\t\x12\x30\n\nexperiment\x18\x08 \x01(\x0b\x32\x1c.attune.engine.v1.Experiment\"x\n\nExperiment\x12\x15\n\rexperiment_id\x18\x01 \x01(\t\x12#\n\x04\x61rms\x18\x02 \x03(\x0b\x32\x15.attune.engine.v1.Arm\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8d\x01\n\x03\x41rm\x12\x0e\n\x06\x61rm_id\x18\x01 \x01(\t\x12\x13\n\x06weight\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x35\n\x07mastery\x18\x03 \x01(\x0b\x32\x1f.attune.engine.v1.MasteryPolicyH\x01\x88\x01\x01\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\tB\t\n\x07_weightB\n\n\x08_mastery\"]\n\x10\x44iagnosticPolicy\x12\x10\n\x08\x64isabled\x18\x01 \x01(\x08\x12\x11\n\tmin_items\x18\x02 \x01(\x05\x12\x11\n\tmax_items\x18\x03 \x01(\x05\x12\x11\n\ttarget_se\x18\x04 \x01(\x01\"<\n\x10PutCourseRequest\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"=\n\x11PutCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\"%\n\x10GetCourseRequest\x12\x11\n\tcourse_id\x18\x01 \x01(\t\"=\n\x11GetCourseResponse\x12(\n\x06\x63ourse\x18\x01 \x01(\x0b\x32\x18.attune.engine.v1.Course\";\n\x12ListCoursesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Y\n\x13ListCoursesResponse\x12)\n\x07\x63ourses\x18\x01 \x03(\x0b\x32\x18.attune.engine.v1.Course\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x97\x02\n\rCourseService\x12T\n\tPutCourse\x12\".attune.engine.v1.PutCourseRequest\x1a#.attune.engine.v1.PutCourseResponse\x12T\n\tGetCourse\x12\".attune.engine.v1.GetCourseRequest\x1a#.attune.engine.v1.GetCourseResponse\x12Z\n\x0bListCourses\x12$.attune.engine.v1.ListCoursesRequest\x1a%.attune.engine.v1.ListCoursesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,33 +35,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BKTPARAMS']._serialized_start=84
   _globals['_BKTPARAMS']._serialized_end=170
   _globals['_MASTERYPOLICY']._serialized_start=172
-  _globals['_MASTERYPOLICY']._serialized_end=257
-  _globals['_SKILL']._serialized_start=260
-  _globals['_SKILL']._serialized_end=431
-  _globals['_IRTPARAMS']._serialized_start=433
-  _globals['_IRTPARAMS']._serialized_end=477
-  _globals['_ITEM']._serialized_start=479
-  _globals['_ITEM']._serialized_end=580
-  _globals['_COURSE']._serialized_start=583
-  _globals['_COURSE']._serialized_end=880
-  _globals['_EXPERIMENT']._serialized_start=882
-  _globals['_EXPERIMENT']._serialized_end=1002
-  _globals['_ARM']._serialized_start=1005
-  _globals['_ARM']._serialized_end=1146
-  _globals['_DIAGNOSTICPOLICY']._serialized_start=1148
-  _globals['_DIAGNOSTICPOLICY']._serialized_end=1241
-  _globals['_PUTCOURSEREQUEST']._serialized_start=1243
-  _globals['_PUTCOURSEREQUEST']._serialized_end=1303
-  _globals['_PUTCOURSERESPONSE']._serialized_start=1305
-  _globals['_PUTCOURSERESPONSE']._serialized_end=1366
-  _globals['_GETCOURSEREQUEST']._serialized_start=1368
-  _globals['_GETCOURSEREQUEST']._serialized_end=1405
-  _globals['_GETCOURSERESPONSE']._serialized_start=1407
-  _globals['_GETCOURSERESPONSE']._serialized_end=1468
-  _globals['_LISTCOURSESREQUEST']._serialized_start=1470
-  _globals['_LISTCOURSESREQUEST']._serialized_end=1529
-  _globals['_LISTCOURSESRESPONSE']._serialized_start=1531
-  _globals['_LISTCOURSESRESPONSE']._serialized_end=1620
-  _globals['_COURSESERVICE']._serialized_start=1623
-  _globals['_COURSESERVICE']._serialized_end=1902
+  _globals['_MASTERYPOLICY']._serialized_end=296
+  _globals['_SKILL']._serialized_start=299
+  _globals['_SKILL']._serialized_end=470
+  _globals['_IRTPARAMS']._serialized_start=472
+  _globals['_IRTPARAMS']._serialized_end=516
+  _globals['_ITEM']._serialized_start=518
+  _globals['_ITEM']._serialized_end=619
+  _globals['_COURSE']._serialized_start=622
+  _globals['_COURSE']._serialized_end=919
+  _globals['_EXPERIMENT']._serialized_start=921
+  _globals['_EXPERIMENT']._serialized_end=1041
+  _globals['_ARM']._serialized_start=1044
+  _globals['_ARM']._serialized_end=1185
+  _globals['_DIAGNOSTICPOLICY']._serialized_start=1187
+  _globals['_DIAGNOSTICPOLICY']._serialized_end=1280
+  _globals['_PUTCOURSEREQUEST']._serialized_start=1282
+  _globals['_PUTCOURSEREQUEST']._serialized_end=1342
+  _globals['_PUTCOURSERESPONSE']._serialized_start=1344
+  _globals['_PUTCOURSERESPONSE']._serialized_end=1405
+  _globals['_GETCOURSEREQUEST']._serialized_start=1407
+  _globals['_GETCOURSEREQUEST']._serialized_end=1444
+  _globals['_GETCOURSERESPONSE']._serialized_start=1446
+  _globals['_GETCOURSERESPONSE']._serialized_end=1507
+  _globals['_LISTCOURSESREQUEST']._serialized_start=1509
+  _globals['_LISTCOURSESREQUEST']._serialized_end=1568
+  _globals['_LISTCOURSESRESPONSE']._serialized_start=1570
+  _globals['_LISTCOURSESRESPONSE']._serialized_end=1659
+  _globals['_COURSESERVICE']._serialized_start=1662
+  _globals['_COURSESERVICE']._serialized_end=1941
 # @@protoc_insertion_point(module_scope)

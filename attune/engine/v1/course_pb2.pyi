@@ -68,22 +68,37 @@ class MasteryPolicy(_message.Message):
     THRESHOLD_FIELD_NUMBER: _builtins.int
     MIN_ATTEMPTS_FIELD_NUMBER: _builtins.int
     CONSECUTIVE_CORRECT_FIELD_NUMBER: _builtins.int
+    INDIVIDUAL_SD_FIELD_NUMBER: _builtins.int
+    PRESET_FIELD_NUMBER: _builtins.int
     threshold: _builtins.float
     """Minimum P(L). Default 0.95 when unset (0); 0.85 suits low-stakes practice."""
     min_attempts: _builtins.int
     """Minimum number of attempts on the skill. Default 3 when the policy is unset."""
     consecutive_correct: _builtins.int
     """The last N answers on the skill must be correct. Default 2 when the policy is unset."""
+    individual_sd: _builtins.float
+    """Judge the threshold on the learner-adapted P(L): BKT with a latent learner type whose
+    learn, guess and slip differ from the skill's by a normal offset with this SD (logits).
+    0 (unset) judges plain BKT's P(L). Range [0, 2]. Only the course-level policy sets the
+    spread; a skill's own policy may only repeat it or set 0 to judge that skill on plain BKT.
+    """
+    preset: _builtins.str
+    """A named policy: "classic" (0.95, 3, 2: the default), "eight-attempts" (0.95, 8, 2: the
+    design notes' minimum), "adaptive" (0.98, 3, 2, individual_sd 0.7: chosen in issue 15).
+    Fields set beside it override the preset's values. Stored courses carry the values.
+    """
     def __init__(
         self,
         *,
         threshold: _builtins.float = ...,
         min_attempts: _builtins.int = ...,
         consecutive_correct: _builtins.int = ...,
+        individual_sd: _builtins.float = ...,
+        preset: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["consecutive_correct", b"consecutive_correct", "min_attempts", b"min_attempts", "threshold", b"threshold"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consecutive_correct", b"consecutive_correct", "individual_sd", b"individual_sd", "min_attempts", b"min_attempts", "preset", b"preset", "threshold", b"threshold"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

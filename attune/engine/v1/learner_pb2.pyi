@@ -75,6 +75,10 @@ class _LearnerPhaseEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LearnerP
     """Cold start: recommendations are diagnostic items."""
     LEARNER_PHASE_PRACTICE: _LearnerPhase.ValueType  # 2
     """Regular adaptive practice."""
+    LEARNER_PHASE_COMPLETE: _LearnerPhase.ValueType  # 3
+    """Every skill of the course is mastered and none is due for review: the course is done
+    until a review falls due. Given in RecordResponse replies.
+    """
 
 class LearnerPhase(_LearnerPhase, metaclass=_LearnerPhaseEnumTypeWrapper):
     """LearnerPhase says whether the learner is still being diagnosed."""
@@ -84,6 +88,10 @@ LEARNER_PHASE_DIAGNOSTIC: LearnerPhase.ValueType  # 1
 """Cold start: recommendations are diagnostic items."""
 LEARNER_PHASE_PRACTICE: LearnerPhase.ValueType  # 2
 """Regular adaptive practice."""
+LEARNER_PHASE_COMPLETE: LearnerPhase.ValueType  # 3
+"""Every skill of the course is mastered and none is due for review: the course is done
+until a review falls due. Given in RecordResponse replies.
+"""
 Global___LearnerPhase: _TypeAlias = LearnerPhase  # noqa: Y015
 
 class _SkillStatus:

@@ -99,7 +99,6 @@ async def run_learner(
     ``record`` sends the answer to the engine and returns its reply; without it (the oracle)
     the declared skills are the truly known ones.
     """
-    total = len(learner.course.skills)
     session = Session(learner_id=f"learner-{index}")
     reviews = _Reviews(due={})
     declared_ever: set[str] = set()
@@ -113,16 +112,19 @@ async def run_learner(
         session.mastered = set(learner.known)
         declare(session.mastered, learner.now)
     true_at = 0 if learner.knows_all() else None
-    while len(session.mastered) < total and session.step < cap:
+    done = record is None and learner.knows_all()
+    while not done and session.step < cap:
         learner.catch_up()
         reviews.judge(learner, learner.now)
         item_id = await chooser.next_item(session)
         answer = learner.respond(item_id)
         if record is None:
             session.mastered = set(learner.known)
+            done = learner.knows_all()
         else:
             reply = await record(session, item_id, answer)
             session.last_reply = reply
+            done = reply.phase == learner_pb2.LEARNER_PHASE_COMPLETE
             for skill in reply.skills:
                 if skill.mastered:
                     session.mastered.add(skill.skill_id)
@@ -133,7 +135,7 @@ async def run_learner(
         session.last_item = item_id
         if true_at is None and learner.knows_all():
             true_at = session.step
-    declared = len(session.mastered) == total
+    declared = done
     reviews.judge(learner, float("inf"))  # the learner stops: later reviews see no practice
     return RealisticResult(
         learner=index,

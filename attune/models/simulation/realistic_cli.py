@@ -5,7 +5,8 @@
 without it each graph has its own, see :data:`realistic.DEFAULT_CAPS`). Prints the table of
 :mod:`study_report`, or its JSON with ``--json``.
 
-:func:`parse_mastery` reads ``THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE`` (e.g. ``0.95,8,2``, the
+:func:`parse_mastery` reads a preset name (``classic``, ``eight-attempts``, ``adaptive``) or
+``THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE[,INDIVIDUAL_SD]`` (e.g. ``0.95,8,2``, the
 design notes' eight-attempt preset) into the course mastery policy the study gives the engine,
 so mastery rules can be compared on the same learners without changing the engine's defaults.
 An ``args.mastery`` of that form is honoured when the parser defines it.
@@ -18,7 +19,7 @@ import json
 import sys
 import time
 
-from attune.engine.domain.course import MasteryPolicy
+from attune.engine.domain.course import MASTERY_PRESETS, MasteryPolicy
 from attune.engine.domain.errors import InvalidInputError
 from attune.engine.logs import configure_logging
 from attune.models.simulation.graphs import GRAPHS
@@ -35,11 +36,14 @@ from attune.models.simulation.study_report import document, summarize_study, tab
 def parse_mastery(text: str) -> MasteryPolicy:
     """``THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE`` as a validated policy. Raises
     :class:`argparse.ArgumentTypeError` naming the problem, so argparse prints it as is."""
+    if text.strip() in MASTERY_PRESETS:
+        return MASTERY_PRESETS[text.strip()]
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 3:
+    if len(parts) not in (3, 4):
         raise argparse.ArgumentTypeError(f"want THRESHOLD,MIN_ATTEMPTS,CONSECUTIVE, got {text!r}")
     try:
-        policy = MasteryPolicy(float(parts[0]), int(parts[1]), int(parts[2]))
+        sd = float(parts[3]) if len(parts) == 4 else 0.0
+        policy = MasteryPolicy(float(parts[0]), int(parts[1]), int(parts[2]), sd)
     except ValueError:
         raise argparse.ArgumentTypeError(f"want a number and two integers, got {text!r}") from None
     try:

@@ -101,6 +101,7 @@ class _Session:
     def __init__(self, learner: HiddenLearner, lid: str, client: LearnerClient, clock: SimClock):
         self.learner, self.lid, self.client, self.clock = learner, lid, client, clock
         self.mastered: set[str] = set()
+        self.complete = False  # the engine's phase: every skill mastered, none due
         self.marks: dict[str, float] = {}  # skill -> its 48 h mark
         self.recs: list[learner_pb2.Recommendation] = []
         self.step = 0
@@ -141,18 +142,19 @@ class _Session:
             self.declared.add(sid)
             self.marks[sid] = answer.at + REVIEW_AFTER
         self.recs = list(reply.recommendations)
+        self.complete = reply.phase == learner_pb2.LEARNER_PHASE_COMPLETE
 
     async def tutor(self, cap: int) -> None:
-        """Tutor until the graph is declared mastered or the cap, as the study does."""
-        learner, total = self.learner, len(self.learner.course.skills)
-        while len(self.mastered) < total and self.step < cap:
+        """Tutor until the engine declares the course complete or the cap, as the study does."""
+        learner = self.learner
+        while not self.complete and self.step < cap:
             learner.catch_up()
             self.judge(learner.now)
             if not self.recs:
                 self.clock.t = learner.now
                 self.recs = list(await self.client.recommend(self.lid))
             await self.answer(self.recs[0])
-        self.out.items, self.out.declared = self.step, len(self.mastered) == total
+        self.out.items, self.out.declared = self.step, self.complete
         self.out.marks = len(self.declared)
         self.out.kept_leave = self.out.kept_followed + sum(
             learner.known_at(sid, when) for sid, when in self.marks.items()
