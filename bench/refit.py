@@ -55,11 +55,8 @@ def main() -> None:
     )
     n = sum(s.old.n for s in r.skills if s.old)
     old = sum(s.old.loglik * s.old.n for s in r.skills if s.old) / max(n, 1)
-    new = sum(
-        (s.new if s.adopted else s.old).loglik * s.old.n  # type: ignore[union-attr]
-        for s in r.skills
-        if s.old
-    ) / max(n, 1)
+    kept = [(s.new if s.adopted and s.new else s.old, s.old.n) for s in r.skills if s.old]
+    new = sum(m.loglik * count for m, count in kept if m is not None) / max(n, 1)
     print(
         f"BKT: {len(r.adopted_skills)} of {len(skills)} skills adopted; held-out "
         f"log-likelihood per response {old:.4f} -> {new:.4f} ({n} responses)"
