@@ -175,3 +175,14 @@ def test_the_course_is_complete_only_once_old_skills_are_checked() -> None:
     # A wrong answer at that check re-opens the skill.
     wrong = Response("y", "l", course.course_id, "w01/1", 0.0, 9000, later + 30)
     assert "w01" in apply_response(course, outcome.state, wrong, policy=tutor).revoked
+
+
+def test_a_failed_review_stays_open_even_without_a_streak_rule() -> None:
+    course = _course(MasteryPolicy(0.95, 1, 0))
+    states = _run(course, [("w00/1", True)] * 4)
+    assert "w00" in states[-1].mastered()
+    later = START + 30 * 24 * HOUR  # long past due
+    wrong = Response("late", "l", course.course_id, "w00/2", 0.0, 9000, later)
+    outcome = apply_response(course, states[-1], wrong, policy=TutorPolicy())
+    assert outcome.revoked == ("w00",)
+    assert "w00" not in outcome.state.mastered()

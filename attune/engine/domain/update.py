@@ -92,7 +92,9 @@ def apply_response(
     weights = adaptive.posterior_weights(loglik, sd) if sd > 0.0 else ()
     for sid in item.skill_ids:  # mastery after the (possibly re-based) beliefs
         s = new_state.skills[sid]
-        if not s.mastered and is_mastered(s, course.policy_for(sid), weights):
+        # A skill this answer re-opened stays open, whatever its streak rule says.
+        reopened = sid in revoked
+        if not s.mastered and not reopened and is_mastered(s, course.policy_for(sid), weights):
             s = replace(s, mastered=True, ever_mastered=True, retained=1.0)
             if not new_state.skills[sid].ever_mastered:
                 events.append(sid)  # emitted once per learner and skill, ever
