@@ -47,6 +47,9 @@ class TutorSettings(BaseModel):
     review_max_growth: float = Field(default=4.0, ge=1)
     review_lapse: float = Field(default=0.5, gt=0, le=1)
     review_reopen: bool = True
+    # The course is COMPLETE when every skill is mastered and each one's predicted recall is
+    # at least this: skills from earlier sessions are checked first (0 turns checks off).
+    review_complete_recall: float = Field(default=0.97, ge=0, lt=1)
     gap_failures: int = Field(default=3, ge=1)
 
     @model_validator(mode="after")
@@ -71,6 +74,7 @@ class TutorSettings(BaseModel):
                 max_growth=self.review_max_growth,
                 lapse=self.review_lapse,
                 reopen=self.review_reopen,
+                complete_recall=self.review_complete_recall,
             ),
             gaps=GapPolicy(
                 failures=self.gap_failures, suspect_failures=max(5, self.gap_failures + 2)
