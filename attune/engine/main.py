@@ -130,16 +130,22 @@ def _start_refit_job(opened: OpenedEngine, stopping: asyncio.Event) -> asyncio.T
 async def listen(opened: OpenedEngine) -> ListeningEngine:
     """Start the gRPC server on the settings' host and port. A port that cannot be bound
     releases the store and is an :class:`EngineStartupError` naming the address."""
-    from attune.engine.grpc.auth import StaticTokenAuthenticator
+    from attune.engine.auth_setup import build_authenticator, server_credentials
     from attune.engine.grpc.server import PortUnavailableError, start_server
 
     settings = opened.settings
     try:
+        credentials = server_credentials(settings.auth)
+    except OSError as exc:
+        await opened.close()
+        raise EngineStartupError(f"cannot read the TLS files (auth.tls_*): {exc}") from None
+    try:
         running = await start_server(
             opened.engine,
-            StaticTokenAuthenticator(settings.auth.tokens),
+            build_authenticator(settings.auth),
             settings.host,
             settings.port,
+            credentials,
         )
     except PortUnavailableError as exc:
         await opened.close()

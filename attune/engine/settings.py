@@ -18,13 +18,45 @@ DEV_TOKEN = "dev-token"
 
 
 class AuthSettings(BaseModel):
-    """Static bearer tokens, each mapped to the tenant it acts for.
+    """Who may call the engine.
 
-    The development default maps ``dev-token`` to the tenant ``default``. Production sets
-    its own, e.g. ``ATTUNE_AUTH__TOKENS='{"s3cret": "univ-a"}'``.
+    - Static bearer tokens, each mapped to the tenant it acts for: for development. The
+      default maps ``dev-token`` to the tenant ``default`` (with a warning at startup);
+      ``ATTUNE_AUTH__TOKENS='{}'`` turns them off.
+    - JWT access tokens from the gateway's authorization server (issue 16), on when
+      ``jwks_url`` is set, e.g. ``ATTUNE_AUTH__JWKS_URL=https://gw.example.edu/lti/jwks``,
+      ``ATTUNE_AUTH__ISSUER=https://gw.example.edu``, ``ATTUNE_AUTH__AUDIENCE=attune-engine``.
+      Static tokens, when configured, are checked first.
+    - mTLS (optional): the server's certificate and key, and the CA whose client
+      certificates it requires (``tls_client_ca_file``; empty: TLS without client certs).
     """
 
     tokens: dict[str, str] = Field(default_factory=lambda: {DEV_TOKEN: "default"})
+    jwks_url: str = ""
+    issuer: str = ""
+    audience: str = "attune-engine"
+    leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    jwks_cache_seconds: float = Field(default=300.0, ge=0)
+    # An unknown kid refetches the JWKS at most once per this many seconds.
+    jwks_min_refetch_seconds: float = Field(default=10.0, ge=0)
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> AuthSettings:
+        if self.jwks_url and not self.issuer:
+            raise ValueError("auth.issuer is required with auth.jwks_url")
+        if self.jwks_url and not self.jwks_url.startswith(("https://", "http://")):
+            raise ValueError("auth.jwks_url must be an http(s) URL")
+        if not self.tokens and not self.jwks_url:
+            raise ValueError("auth: set tokens or jwks_url, or no call can be authenticated")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("auth.tls_cert_file and auth.tls_key_file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("auth.tls_client_ca_file needs auth.tls_cert_file and tls_key_file")
+        return self
 
 
 class TutorSettings(BaseModel):

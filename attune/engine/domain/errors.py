@@ -49,3 +49,8 @@ class UnavailableError(DomainError):
 
 class UnauthenticatedError(DomainError):
     """The call carries no valid credential."""
+
+
+class PermissionDeniedError(DomainError):
+    """The caller is authenticated but its credential does not grant what the call needs
+    (an OAuth scope); the message names it."""

@@ -17,10 +17,11 @@ import grpc
 import structlog
 from grpc import aio
 
-from attune.engine.domain.errors import DomainError
+from attune.engine.domain.errors import DomainError, PermissionDeniedError
 from attune.engine.domain.limits import ECHO_CHARS
-from attune.engine.grpc.auth import TENANT, Authenticator
+from attune.engine.grpc.auth import PRINCIPAL, TENANT, Authenticator
 from attune.engine.grpc.malformed import guard_deserializer, guard_handler
+from attune.engine.grpc.scopes import required_scope
 from attune.engine.grpc.status import status_for
 
 log = structlog.get_logger("attune.grpc")
@@ -125,31 +126,38 @@ class ContextInterceptor(_BehaviourInterceptor):
 
 
 class AuthInterceptor(_BehaviourInterceptor):
-    """Authenticates every non-public call and sets the tenant for the servicers."""
+    """Authenticates every non-public call, checks the scope the method needs
+    (engine/grpc/scopes.py) and sets the tenant and the caller for the servicers."""
 
     def __init__(self, authenticator: Authenticator) -> None:
         self._auth = authenticator
 
     def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         async def unary(request: Any, context: aio.ServicerContext) -> Any:
-            _authenticate(self._auth, metadata)
+            await _authenticate(self._auth, method, metadata)
             return await behaviour(request, context)
 
         return unary
 
     def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            _authenticate(self._auth, metadata)
+            await _authenticate(self._auth, method, metadata)
             async for reply in behaviour(request, context):
                 yield reply
 
         return stream
 
 
-def _authenticate(auth: Authenticator, metadata: dict[str, str]) -> None:
-    tenant = auth.authenticate(metadata)
-    TENANT.set(tenant)
-    structlog.contextvars.bind_contextvars(tenant=tenant)
+async def _authenticate(auth: Authenticator, method: str, metadata: dict[str, str]) -> None:
+    principal = await auth.principal(metadata)
+    structlog.contextvars.bind_contextvars(tenant=principal.tenant, caller=principal.subject)
+    scope = required_scope(method)
+    if not principal.allows(scope):
+        if scope is None:
+            raise PermissionDeniedError(f"{method} declares no scope; only unscoped callers")
+        raise PermissionDeniedError(f"the credential lacks the scope {scope!r}")
+    TENANT.set(principal.tenant)
+    PRINCIPAL.set(principal)
 
 
 def _request_id(metadata: dict[str, str]) -> str:

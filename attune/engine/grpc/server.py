@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 import structlog
 from grpc import aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -87,9 +88,14 @@ def build_engine(
 
 
 async def start_server(
-    engine: Engine, authenticator: Authenticator, host: str = "127.0.0.1", port: int = 0
+    engine: Engine,
+    authenticator: Authenticator,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    credentials: grpc.ServerCredentials | None = None,
 ) -> RunningServer:
-    """Build and start the server on ``host:port`` (0 picks a free port)."""
+    """Build and start the server on ``host:port`` (0 picks a free port); over TLS (mTLS when
+    the credentials require client certificates) when ``credentials`` are given."""
     server = aio.server(
         interceptors=[
             ContextInterceptor(),
@@ -114,7 +120,10 @@ async def start_server(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     try:
-        bound = server.add_insecure_port(f"{host}:{port}")
+        if credentials is None:
+            bound = server.add_insecure_port(f"{host}:{port}")
+        else:
+            bound = server.add_secure_port(f"{host}:{port}", credentials)
     except RuntimeError as exc:  # grpc's "Failed to bind to address ..."
         raise PortUnavailableError(
             f"cannot listen on {host}:{port} (gRPC): the address is in use or not available"
