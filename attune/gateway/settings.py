@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from attune.content.generation.settings import GeneratorSettings
 from attune.gateway.http_settings import HttpSettings
+from attune.infra.audit.settings import AuditSettings
 
 DEV_ADMIN_TOKEN = "dev-admin-token"
 
@@ -174,6 +175,10 @@ class GatewaySettings(BaseSettings):
     # The HTTP server against slow and greedy clients: deadlines, body caps, rate limits
     # (issue 11), e.g. ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED=false.
     http: HttpSettings = Field(default_factory=HttpSettings)
+
+    # The audit trail and the log pseudonyms (issue 16 parts 4 and 6), e.g.
+    # ATTUNE_GATEWAY__AUDIT__RETENTION_DAYS=3650.
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @classmethod
     def settings_customise_sources(
