@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from attune.gateway.library.ports import ContentStore
+from attune.gateway.oauth.ports import OAuthClientStore
 from attune.gateway.outbox.ports import QueueItem
 
 
@@ -125,7 +126,14 @@ class KeyRing(Protocol):
 
 
 class GatewayStore(
-    KeyValueStore, RegistrationStore, ActivityStore, Outbox, KeyRing, ContentStore, Protocol
+    KeyValueStore,
+    RegistrationStore,
+    ActivityStore,
+    Outbox,
+    KeyRing,
+    ContentStore,
+    OAuthClientStore,
+    Protocol,
 ):
     """Everything the gateway persists; one adapter implements all of it."""
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from attune.gateway.grades.queue import GradeOutbox
 from attune.gateway.library.redis import RedisContent
+from attune.gateway.oauth.redis import RedisOAuthClients
 from attune.gateway.outbox.redis import RedisLeasedQueue
 from attune.gateway.outbox.redis_legacy import migrate_grades
 from attune.gateway.ports import Activity, Registration, ToolKey
@@ -37,7 +38,7 @@ def tenant_tag(tenant: str) -> str:
     return f"{ROOT}:{{t={escape(tenant)}}}"
 
 
-class RedisGatewayStore(GradeOutbox, RedisContent):
+class RedisGatewayStore(GradeOutbox, RedisContent, RedisOAuthClients):
     """:class:`~gateway.ports.GatewayStore` on Redis. ``client`` is a sync ``Redis`` or
     ``RedisCluster`` with ``decode_responses=True``."""
 

@@ -14,6 +14,8 @@ from typing import Any
 from attune.gateway.grades.queue import GradeOutbox
 from attune.gateway.library.sqlite import SCHEMA as CONTENT_SCHEMA
 from attune.gateway.library.sqlite import SqliteContent
+from attune.gateway.oauth.sqlite import SCHEMA as OAUTH_SCHEMA
+from attune.gateway.oauth.sqlite import SqliteOAuthClients
 from attune.gateway.outbox.sqlite import SqliteLeasedQueue
 from attune.gateway.ports import Activity, Registration, ToolKey
 from attune.gateway.sqlite_file import SqliteFile
@@ -40,11 +42,11 @@ CREATE TABLE IF NOT EXISTS tool_keys (
 """
 
 
-class SqliteGatewayStore(SqliteFile, GradeOutbox, SqliteContent):
+class SqliteGatewayStore(SqliteFile, GradeOutbox, SqliteContent, SqliteOAuthClients):
     """:class:`~gateway.ports.GatewayStore` on one SQLite file, shared by the WSGI threads."""
 
     def __init__(self, path: Path) -> None:
-        SqliteFile.__init__(self, path, SCHEMA + CONTENT_SCHEMA)
+        SqliteFile.__init__(self, path, SCHEMA + CONTENT_SCHEMA + OAUTH_SCHEMA)
         self._queue = SqliteLeasedQueue(path, "grades")
         GradeOutbox.__init__(self, self._queue)
 
