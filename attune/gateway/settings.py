@@ -26,6 +26,8 @@ from pydantic_settings import (
 
 from attune.content.generation.settings import GeneratorSettings
 from attune.gateway.http_settings import HttpSettings
+from attune.gateway.oauth.settings import OAuthSettings
+from attune.gateway.sso.settings import SsoSettings
 from attune.infra.audit.settings import AuditSettings
 
 DEV_ADMIN_TOKEN = "dev-admin-token"
@@ -176,9 +178,17 @@ class GatewaySettings(BaseSettings):
     # (issue 11), e.g. ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED=false.
     http: HttpSettings = Field(default_factory=HttpSettings)
 
+    # The OAuth 2.0 authorization server for partner apps (issue 16 part 1), e.g.
+    # ATTUNE_GATEWAY__OAUTH__AUDIENCE=attune-engine.
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings)
+
     # The audit trail and the log pseudonyms (issue 16 parts 4 and 6), e.g.
     # ATTUNE_GATEWAY__AUDIT__RETENTION_DAYS=3650.
     audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    # Staff sign-in with OIDC and SAML (issue 16 part 2): identity providers per tenant,
+    # sessions, cookies, e.g. ATTUNE_GATEWAY__SSO__IDLE_SECONDS=900.
+    sso: SsoSettings = Field(default_factory=SsoSettings)
 
     @classmethod
     def settings_customise_sources(
