@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from attune.infra.audit.logs import LogPseudonymiser
+
 
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     """Route structlog to stderr with the request context merged into every line."""
@@ -17,6 +19,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            LogPseudonymiser(),  # learner ids only as keyed pseudonyms (issue 16 part 6)
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),

@@ -22,6 +22,7 @@ from attune.engine.grpc.server import RunningServer
 from attune.engine.ports import EngineStore
 from attune.engine.service import Engine
 from attune.engine.settings import DEV_TOKEN, EngineSettings
+from attune.infra.audit import AuditTrail
 
 log = structlog.get_logger("attune.engine")
 
@@ -146,6 +147,7 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
             settings.host,
             settings.port,
             credentials,
+            audit=_audit_trail(settings, opened.engine.now),
         )
     except PortUnavailableError as exc:
         await opened.close()
@@ -153,6 +155,18 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
     listening = ListeningEngine(opened, running)
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
     return listening
+
+
+def _audit_trail(settings: EngineSettings, clock: Callable[[], float]) -> AuditTrail | None:
+    """The shared audit trail (infra.audit) the engine records partners' reads in."""
+    from attune.infra.audit import open_audit_log
+
+    audit = settings.audit
+    if not audit.enabled:
+        return None
+    beside = settings.store_url if settings.store_url.startswith("redis") else ""
+    log_store = open_audit_log(audit.store_url or beside, settings.data_dir)
+    return AuditTrail(log_store, audit.retention_days, clock)
 
 
 async def run_engine(settings: EngineSettings) -> None:

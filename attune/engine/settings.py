@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from attune.engine.artifacts_path import shipped_models_dir
 from attune.engine.domain.credibility import CredibilityPolicy
 from attune.engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, Schedule, TutorPolicy
+from attune.infra.audit.settings import AuditSettings
 
 DEV_TOKEN = "dev-token"
 
@@ -154,3 +155,6 @@ class EngineSettings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tutor: TutorSettings = Field(default_factory=TutorSettings)
     refit: RefitSettings = Field(default_factory=RefitSettings)
+    # The audit trail of partners' reads of learner data (issue 16 part 4), e.g.
+    # ATTUNE_AUDIT__STORE_URL; empty: audit.db in data_dir, or the Redis of store_url.
+    audit: AuditSettings = Field(default_factory=AuditSettings)

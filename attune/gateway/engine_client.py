@@ -164,3 +164,9 @@ class GrpcEngineClient:
         """One page of the tenant's event log after the cursor."""
         request = events_pb2.ListEventsRequest(after_log_id=after_log_id, page_size=page_size)
         return self._call(tenant, self._events.ListEvents, request)
+
+    def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
+        """DeleteLearner: (courses, events) erased."""
+        request = learner_pb2.DeleteLearnerRequest(learner_id=learner_id)
+        reply = self._call(tenant, self._learners.DeleteLearner, request)
+        return reply.courses, reply.events

@@ -94,6 +94,11 @@ class EngineClient(Protocol):
         """One page of the tenant's event log after the cursor."""
         ...
 
+    def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
+        """DeleteLearner: (courses, events) erased, or EngineCallError NOT_FOUND when the
+        engine holds nothing of the learner."""
+        ...
+
     def close(self) -> None:
         """Release the connection; no call is made after this."""
         ...

@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection
 
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.grpc.analytics_servicer import AnalyticsServicer
+from attune.engine.grpc.audit_interceptor import AuditInterceptor, AuditSink
 from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.experiments_servicer import ExperimentServicer
 from attune.engine.grpc.interceptors import (
@@ -93,6 +94,7 @@ async def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     credentials: grpc.ServerCredentials | None = None,
+    audit: AuditSink | None = None,
 ) -> RunningServer:
     """Build and start the server on ``host:port`` (0 picks a free port); over TLS (mTLS when
     the credentials require client certificates) when ``credentials`` are given."""
@@ -100,6 +102,7 @@ async def start_server(
         interceptors=[
             ContextInterceptor(),
             AuthInterceptor(authenticator),
+            *([AuditInterceptor(audit)] if audit is not None else []),  # after auth: the tenant
             MalformedRequestInterceptor(),
         ],
         # grpc sets SO_REUSEPORT by default: a second engine on the same port would then

@@ -18,8 +18,8 @@ LEARNER_FIELDS = ("learner_id", "learner", "learner_ids", "sub", "user_id", "ema
 
 
 class LogPseudonymiser:
-    """The processor. ``key``: the same across a deployment's processes to correlate their
-    lines (``ATTUNE_AUDIT__LOG_KEY``); random per process otherwise."""
+    """The processor. ``key``: random per process by default, so a learner's lines
+    correlate within a process's life and cannot be joined across restarts or processes."""
 
     def __init__(self, key: bytes | None = None) -> None:
         self._key = key or os.urandom(32)

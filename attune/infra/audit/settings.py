@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 
 from attune.infra.audit.trail import DEFAULT_RETENTION_DAYS
 
@@ -13,13 +13,8 @@ class AuditSettings(BaseModel):
 
     ``store_url`` empty keeps the trail beside the deployable's own store: ``audit.db`` in
     its data directory, or the Redis of its ``store_url``. Point the engine and the gateway
-    at the same one (``attune serve`` does) and each tenant has a single chain.
-    ``log_key``: the key of the learner pseudonyms in log lines; set the same value on every
-    process to correlate their lines (empty: a random key per process)."""
+    at the same one (``attune serve`` does) and each tenant has a single chain."""
 
     enabled: bool = True
     store_url: str = ""
     retention_days: float = Field(default=DEFAULT_RETENTION_DAYS, gt=0)
-    # The gateway prunes past retention this often (0: only `attune audit prune`).
-    prune_hours: float = Field(default=24.0, ge=0)
-    log_key: SecretStr = SecretStr("")

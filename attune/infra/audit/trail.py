@@ -27,6 +27,10 @@ class AuditTrail:
         """Append an :class:`AuditEntry` built from ``fields``, stamped now."""
         return self.log.append(AuditEntry(at=self.clock(), **fields))
 
+    def erase_learner(self, tenant: str, learner_id: str) -> int:
+        """Blank the learner's plain id in the tenant's trail (their pseudonym stays)."""
+        return self.log.erase_learner(tenant, learner_id)
+
     def prune(self) -> dict[str, int]:
         """Drop every tenant's records older than the retention period; how many per
         tenant (tenants with nothing to drop are left out)."""

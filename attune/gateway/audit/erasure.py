@@ -1,0 +1,128 @@
+"""Erasing a learner from every store (issue 16 part 6; GDPR art. 17, FERPA):
+
+- the engine: states, event log, interventions and its caches (``DeleteLearner``);
+- the gateway's key/value store: launch sessions (and their token index), launch data,
+  rosters and other caches whose key or value names the learner;
+- the grade and statement outboxes: every queued, delivered or dead item for the learner;
+- the audit trail: the plain learner id is blanked; the records and their pseudonym stay,
+  so the trail still proves what happened and its chain still verifies.
+
+**No xAPI voiding statements are sent.** A voiding statement (xAPI 1.0.3 Data §2.3.2)
+does not erase anything: the LRS keeps the voided statement, and the voiding statement is one
+more record about the learner. Statements leave under the learner's pseudonymous account
+(no name or email unless a tenant configures ``share_identity``), and the LRS is the
+institution's own store: erasing there is done with that LRS's own tools. The report says how
+many statements had been delivered to each target, so the data-protection officer knows which
+LRSs to ask.
+
+A learner is matched in a stored value when one of its strings is the learner id (or holds it
+as a whole word), or when an issuer and a platform user id in it map to the learner's LTI
+pseudonym (:func:`gateway.sessions.learner_pseudonym`): grade items and launch data name the
+platform's user id, not ours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from attune.gateway.errors import EngineCallError
+from attune.gateway.sessions import learner_pseudonym
+
+if TYPE_CHECKING:
+    from attune.gateway.app import Gateway
+    from attune.infra.audit import AuditTrail
+
+log = structlog.get_logger("attune.gateway.erasure")
+ISSUER_KEYS = ("iss", "issuer")
+USER_KEYS = ("sub", "userId", "user_id")
+LRS_NOTE = (
+    "no voiding statements are sent: statements already delivered stay in each LRS under the "
+    "learner's pseudonymous account; erase them there with the LRS's own tools"
+)
+
+
+@dataclass
+class ErasureReport:
+    """How many records each store dropped (or, for the audit trail, pseudonymised)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    lrs_delivered: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def lrs_note(self) -> dict[str, Any]:
+        return {"voiding_statements": False, "delivered": self.lrs_delivered, "note": LRS_NOTE}
+
+
+def mentions(value: Any, learner_id: str) -> bool:
+    """Whether a stored JSON value names the learner (see the module docstring)."""
+    word = re.compile(rf"(?<![A-Za-z0-9_\-]){re.escape(learner_id)}(?![A-Za-z0-9_\-])")
+    issuers: set[str] = set()
+    users: set[str] = set()
+    for key, item in _walk(value, ""):
+        if isinstance(item, str):
+            if item == learner_id or word.search(item):
+                return True
+            if key in ISSUER_KEYS:
+                issuers.add(item)
+            elif key in USER_KEYS:
+                users.add(item)
+    return any(learner_pseudonym(i, u) == learner_id for i in issuers for u in users)
+
+
+def _walk(value: Any, key: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, str(k))
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _walk(v, key)
+    else:
+        yield key, value
+
+
+def erase_learner(
+    gateway: Gateway, trail: AuditTrail | None, tenant: str, learner_id: str
+) -> ErasureReport:
+    """Erase ``learner_id`` of ``tenant`` from every store; the counts per store."""
+    from attune.gateway.audit.erase_stores import gateway_eraser
+
+    report = ErasureReport()
+    try:
+        courses, events = gateway.engine.delete_learner(tenant, learner_id)
+    except EngineCallError as exc:
+        if exc.code != "NOT_FOUND":
+            raise
+        courses, events = 0, 0
+    report.counts["engine_courses"] = courses
+    report.counts["engine_events"] = events
+    eraser = gateway_eraser(gateway.settings)
+    try:
+        kv = eraser.erase_values(tenant, learner_id)
+        outboxes = eraser.erase_queued(tenant, learner_id)
+    finally:
+        eraser.close()
+    report.counts["gateway_values"] = kv
+    report.counts["grade_items"] = outboxes.grades
+    report.counts["statement_items"] = outboxes.statements
+    report.lrs_delivered = dict(outboxes.delivered)
+    report.counts["audit_records_pseudonymised"] = (
+        trail.log.erase_learner(tenant, learner_id) if trail is not None else 0
+    )
+    log.info("learner.erased", tenant=tenant, learner_id=learner_id, **report.counts)
+    return report
+
+
+@dataclass
+class QueuedErased:
+    """What the outboxes dropped: grade and statement items, and per LRS target how many
+    of the learner's statements had already been delivered."""
+
+    grades: int = 0
+    statements: int = 0
+    delivered: Counter[str] = field(default_factory=Counter)
