@@ -24,6 +24,7 @@ DEFERRED_HELP = {
     "models": "offline models: fit BKT, train and evaluate DKT",
     "export": "export the event log",
     "content": "course packages: validate, import",
+    "oauth-client": "partner apps' OAuth clients: create, list, revoke",
 }
 
 
@@ -191,6 +192,12 @@ def _mastery(text: str) -> str:
     return text
 
 
+def _register_oauth_client(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.gateway.oauth.cli import register
+
+    register(sub)  # oauth-client create|list|revoke
+
+
 def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from attune.content.package.cli import register
 
@@ -201,6 +208,7 @@ DEFERRED: dict[str, Register] = {
     "models": _register_models,
     "export": _register_export,
     "content": _register_content,
+    "oauth-client": _register_oauth_client,
 }
 
 

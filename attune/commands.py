@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         "content": _content,
         "simulate": _simulate,
         "refit": _refit,
+        "oauth-client": _oauth_client,
     }
     return runners[args.command](args)
 
@@ -150,3 +151,9 @@ def _refit(args: argparse.Namespace) -> int:
     from attune.models.refit.cli import run_refit
 
     return run_refit(args)
+
+
+def _oauth_client(args: argparse.Namespace) -> int:
+    from attune.gateway.oauth.cli import run as run_oauth_client
+
+    return run_oauth_client(args)

@@ -129,6 +129,7 @@ def build_gateway(
 
 def create_app(gateway: Gateway) -> Flask:
     """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
+    from attune.gateway.sso.wiring import install_sso
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
@@ -169,6 +170,7 @@ def create_app(gateway: Gateway) -> Flask:
         learner_pages,
     ):
         app.register_blueprint(blueprint)
+    install_sso(app, gateway)  # staff sign-in: /sso/* and /admin/tenants/<t>/sso/*
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above
 
     @app.before_request

@@ -94,6 +94,7 @@ class GatedParser(HTTPRequestParser):
             headers.get("AUTHORIZATION", ""),
             self.content_length if declared is not None else None,
             self.chunked,
+            headers.get("COOKIE", ""),
         )
 
     def _chunked_cap(self) -> Refusal | None:

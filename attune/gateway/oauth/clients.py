@@ -21,6 +21,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SECRET_BYTES = 32
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 JWT_METHOD = "private_key_jwt"
+AUTH_METHODS_ALL = (*SECRET_METHODS, JWT_METHOD)
 MAX_NAME_CHARS = 200
 MAX_JWKS_KEYS = 10
 

@@ -22,12 +22,20 @@ from attune.gateway.web.credentials import ingest_tenant
 from attune.gateway.web.rate_limit import retry_after
 
 # Which limit class an endpoint counts against.
-_SESSION_ENDPOINTS = frozenset({"pages.demo", "lti.login", "lti.launch"})
+# oauth.token: each attempt costs a slow secret hash, so it counts as a session start.
+_SESSION_ENDPOINTS = frozenset({"pages.demo", "lti.login", "lti.launch", "oauth.token"})
 _INGEST_ENDPOINTS = frozenset(
     {"ingest.post_statements", "ingest.put_statement", "ingest.post_caliper"}
 )
 _ADMIN_BLUEPRINTS = frozenset(
-    {"admin", "ingest_admin", "content_admin", "generation_admin", "dashboard_admin"}
+    {
+        "admin",
+        "ingest_admin",
+        "content_admin",
+        "generation_admin",
+        "dashboard_admin",
+        "oauth_admin",
+    }
 )
 # The one inline script of the deep-linking response (gateway.lti.deep_linking.response_form),
 # which posts the signed form back to the platform.
