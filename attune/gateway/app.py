@@ -141,6 +141,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.intervention_routes import interventions
     from attune.gateway.web.learner_routes import learner_pages
     from attune.gateway.web.lti_routes import lti
+    from attune.gateway.web.oauth_routes import oauth, oauth_admin
     from attune.gateway.web.openapi import openapi_bp
     from attune.gateway.web.page_routes import pages
     from attune.gateway.web.security import install
@@ -168,6 +169,8 @@ def create_app(gateway: Gateway) -> Flask:
         experiment_admin,
         interventions,
         learner_pages,
+        oauth,
+        oauth_admin,
     ):
         app.register_blueprint(blueprint)
     install_sso(app, gateway)  # staff sign-in: /sso/* and /admin/tenants/<t>/sso/*

@@ -348,10 +348,11 @@ def openapi_document() -> Json:
     """The OpenAPI 3.1 description of every route of :func:`gateway.app.create_app`."""
     from attune.gateway.sso.openapi_sso import sso_paths
     from attune.gateway.web.openapi_content import content_paths, dashboard_paths
+    from attune.gateway.web.openapi_oauth import oauth_paths
 
     paths: Json = {}
     parts = (_page_paths(), _lti_paths(), _ingest_paths(), _admin_paths(), content_paths())
-    for part in (*parts, dashboard_paths()):
+    for part in (*parts, dashboard_paths(), oauth_paths()):
         paths.update(part)
     paths.update(sso_paths())  # staff sign-in (issue 16 part 2)
     return {
