@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 Json = dict[str, Any]
-_ADMIN = [{"adminToken": []}]
+_ADMIN: list[Json] = [{"adminToken": []}]
 _OAUTH_ERROR: Json = {
     "type": "object",
     "required": ["error"],
