@@ -157,11 +157,19 @@ class Course:
     experiment: Experiment | None = None  # arms side by side (see experiments.py)
     # Its size as the limits count it (see course_size.py): what ListCourses pages by.
     size: int = field(default=0, compare=False)
+    # Each skill's index in ``order``: selection breaks ties by it (see :meth:`position`).
+    ranks: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def policy_for(self, skill_id: str) -> MasteryPolicy:
         """The mastery policy in force for one skill (its override, else the course's)."""
         override = self.skills[skill_id].mastery
         return override if override is not None else self.mastery
+
+    def position(self, skill_id: str) -> int:
+        """The skill's place in course order: the tie-break wherever skills are ordered, so
+        that nothing depends on set or hash order."""
+        ranks = self.ranks or {sid: n for n, sid in enumerate(self.order)}
+        return ranks[skill_id]
 
     def items_for(self, skill_id: str) -> tuple[Item, ...]:
         """Items tagged with ``skill_id``, in course order."""
@@ -311,6 +319,7 @@ def build_course(
             "course",
             f"is {size} bytes as the limits count them; the limit is {limits.MAX_COURSE_BYTES}",
         )
+    order = topological_order(edges)
     return Course(
         course_id=course_id,
         title=title,
@@ -320,7 +329,8 @@ def build_course(
         diagnostic=cold_start,
         dkt_model=dkt_model.strip(),
         experiment=experiment,
-        order=topological_order(edges),
+        order=order,
         by_skill={sid: tuple(found) for sid, found in by_skill.items()},
         size=size,
+        ranks={sid: n for n, sid in enumerate(order)},
     )

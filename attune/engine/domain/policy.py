@@ -122,7 +122,10 @@ def recommend(
     rng = random.Random(f"{state.learner_id}#{state.responses}")
     tiers = _candidate_tiers(course, state, ctx, n)
     scored: list[tuple[int, Recommendation]] = []
-    for sid, tier in tiers.items():
+    # Candidates in course order, and items in course order within a skill: the stable sort
+    # below then breaks every tie by course order, never by set or hash order (issue 20).
+    for sid in sorted(tiers, key=course.position):
+        tier = tiers[sid]
         base, reasons = _skill_part(course, state, sid, tier, ctx)
         for item in course.items_for(sid):
             scored.append((tier, _item_part(state, item, sid, base, reasons, ctx, rng)))
@@ -156,7 +159,10 @@ def _candidate_tiers(
             tiers[target] = max(tier, tiers.get(target, tier))
     due = sorted(
         (s for s in mastered if review.overdue(state.skills[s], ctx.now, ctx.tutor.review) > 0),
-        key=lambda s: -review.overdue(state.skills[s], ctx.now, ctx.tutor.review),
+        key=lambda s: (
+            -review.overdue(state.skills[s], ctx.now, ctx.tutor.review),
+            course.position(s),
+        ),
     )
     for sid in due:
         tiers.setdefault(sid, TIER_REVIEW)
@@ -171,11 +177,13 @@ def _candidate_tiers(
         # Everything mastered, nothing due: check the skills most likely forgotten (lowest
         # predicted recall; those under the completion bar keep the course from being done),
         # then the weakest, then course order, so ties never depend on set order.
-        index = {sid: i for i, sid in enumerate(course.order)}
-
         def weakest(sid: str) -> tuple[float, float, int]:
             skill = state.skill(course, sid)
-            return (review.recall(skill, ctx.now, ctx.tutor.review), skill.p_known, index[sid])
+            return (
+                review.recall(skill, ctx.now, ctx.tutor.review),
+                skill.p_known,
+                course.position(sid),
+            )
 
         for sid in sorted(mastered, key=weakest)[:n]:
             tiers[sid] = TIER_REVIEW
