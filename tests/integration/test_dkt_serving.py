@@ -144,3 +144,38 @@ async def test_falls_back_to_bkt_and_says_why(tmp_path: Path) -> None:
         await _put(client, "")
         plain = await client.learners.RecordResponse(_req("p0", "a1", True), metadata=META_A)
         assert plain.predictor == learner_pb2.PREDICTOR_BKT and plain.predictor_note == ""
+
+
+async def test_too_fast_answers_never_make_each_response_reread_the_history(
+    tmp_path: Path,
+) -> None:
+    """Issue 20: a history of too-fast answers gives no DKT state; that emptiness is stored
+    under the model's version, so later answers do not read and replay the log again."""
+    models = tmp_path / "models"
+    folder = write_artifact(models, "toy", "1.0.0", SKILLS)
+    async with engine_client(tmp_path, models_dir=models) as client:
+        await _put(client, "toy@1.0.0")
+        store = client.running.engine.store
+        reads = 0
+        original = store.read_learner_events
+
+        async def counting(*args):
+            nonlocal reads
+            reads += 1
+            return await original(*args)
+
+        store.read_learner_events = counting  # type: ignore[method-assign]
+        for n in range(8):  # all under the 2 s too-fast floor
+            reply = await client.learners.RecordResponse(
+                _req(f"fast{n}", "a1", n % 2 == 0, rt=300), metadata=META_A
+            )
+            assert reply.flags == [learner_pb2.RESPONSE_FLAG_TOO_FAST]
+            assert reply.predictor == learner_pb2.PREDICTOR_BKT  # no credible answer yet
+        assert reads == 0, "an empty DKT state must not be rebuilt on every response"
+        reply = await client.learners.RecordResponse(_req("slow", "b1", True), metadata=META_A)
+        assert reply.predictor == learner_pb2.PREDICTOR_DKT
+        expected = torch_steps(folder, SKILLS, [("b", True)])[-1]
+        state = await _state(client)
+        for s in state.skills:
+            assert abs(s.dkt_p_correct - expected[SKILLS.index(s.skill_id)]) < 1e-5
+        assert reads == 0

@@ -5,7 +5,9 @@ the life of one response, or say why not.
 - The pinned model is not loaded, does not know the course's skills, or fails at run time:
   BKT, and the reply's ``predictor_note`` says why (the service logs it).
 - The learner's stored state belongs to another model version (after a hot reload or a
-  re-pin): it is rebuilt once from the learner's event log, then stepped O(1) again.
+  re-pin): it is rebuilt once from the learner's event log, then stepped O(1) again. When the
+  log holds nothing credible, the state stored is *empty under this model* (no LSTM state, no
+  predictions), so the next answer does not read and replay the history again (issue 20).
 
 Too-fast answers (credibility < 1) are not fed to DKT: they are not practice.
 """
@@ -55,6 +57,8 @@ class DktStepper:
         model, note = self.usable(course)
         if model is None or state.dkt is None or state.dkt.model != model.manifest.key:
             return DktView(state.dkt, None, note)
+        if not state.dkt.steps:  # empty under this model: nothing credible seen yet
+            return DktView(state.dkt, None, "")
         return DktView(state.dkt, _by_skill(course, model, state.dkt.p), "")
 
     async def advance(
@@ -83,16 +87,19 @@ class DktStepper:
             note = f"DKT model {key} failed: {type(exc).__name__}"
             log.error("dkt.failed", course_id=course.course_id, model=key, exc_info=exc)
             return DktView(state.dkt, None, note)
-        if dkt is None:  # nothing credible seen yet under this model
-            return DktView(None, None, "")
+        if dkt is None or not dkt.steps:  # nothing credible seen yet under this model
+            return DktView(_empty(key), None, "")
         return DktView(dkt, _by_skill(course, model, dkt.p), "")
 
     async def _step(
         self, model: LoadedModel, dkt: DktState | None, skill_id: str, correct: bool
     ) -> DktState:
         x = model.manifest.interaction(skill_id, correct)
-        p, h, c = await self.tracer.step(model, x, dkt.h if dkt else None, dkt.c if dkt else None)
-        return DktState(model.manifest.key, h, c, p, (dkt.steps if dkt else 0) + 1)
+        prior = dkt if dkt is not None and dkt.steps else None  # empty: start afresh
+        p, h, c = await self.tracer.step(
+            model, x, prior.h if prior else None, prior.c if prior else None
+        )
+        return DktState(model.manifest.key, h, c, p, (prior.steps if prior else 0) + 1)
 
     async def _rebuild(
         self, course: Course, model: LoadedModel, history: Sequence[LoggedEvent]
@@ -105,6 +112,11 @@ class DktStepper:
                 dkt = await self._step(model, dkt, sid, event.score >= CORRECT_AT)
         log.info("dkt.state_rebuilt", model=model.manifest.key, events=len(history))
         return dkt
+
+
+def _empty(key: str) -> DktState:
+    """The state of a learner with no credible answer yet under model ``key``."""
+    return DktState(key, (), (), (), 0)
 
 
 def _by_skill(course: Course, model: LoadedModel, p: Sequence[float]) -> dict[str, float]:
