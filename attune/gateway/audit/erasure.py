@@ -93,6 +93,11 @@ def erase_learner(
     from attune.gateway.audit.erase_stores import gateway_eraser
 
     report = ErasureReport()
+    # The trail first: the engine blanks the records it writes itself, which would hide
+    # how many of the learner's records there were.
+    report.counts["audit_records_pseudonymised"] = (
+        trail.log.erase_learner(tenant, learner_id) if trail is not None else 0
+    )
     try:
         courses, events = gateway.engine.delete_learner(tenant, learner_id)
     except EngineCallError as exc:
@@ -111,9 +116,6 @@ def erase_learner(
     report.counts["grade_items"] = outboxes.grades
     report.counts["statement_items"] = outboxes.statements
     report.lrs_delivered = dict(outboxes.delivered)
-    report.counts["audit_records_pseudonymised"] = (
-        trail.log.erase_learner(tenant, learner_id) if trail is not None else 0
-    )
     log.info("learner.erased", tenant=tenant, learner_id=learner_id, **report.counts)
     return report
 

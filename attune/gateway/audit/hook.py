@@ -75,7 +75,7 @@ def _record(response: Response) -> Response:
             actor=actor,
             action=policy.action,
             source="gateway",
-            target=_target(policy),
+            target=_target(policy, response),
             learner_id=learner_id,
             peer=request.remote_addr or "",
             reason=_reason(policy),
@@ -127,9 +127,11 @@ def _session(args: dict[str, Any]) -> LaunchSession | None:
         return None
 
 
-def _target(policy: Audited) -> str:
+def _target(policy: Audited, response: Response) -> str:
+    """The target from the view arguments, the query or form, or (``json:``) the JSON the
+    route answered with: routes read their bodies as streams, and echo what they stored."""
     args = request.view_args or {}
-    body = request.get_json(silent=True) if request.is_json else None
+    body = response.get_json(silent=True) if response.is_json else None
     parts = []
     for name in policy.target:
         if name.startswith("json:"):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Audited:
     """How one route is recorded. ``target``: view argument names joined into the target
-    (``course_id``), or JSON body, form or query fields prefixed ``json:``, ``form:``,
-    ``arg:``; ``reason``: the form or JSON
+    (``course_id``), or fields of the JSON answer, the form or the query, prefixed
+    ``json:``, ``form:``, ``arg:``; ``reason``: the form or JSON
     field with the reason given, if any."""
 
     action: str

@@ -1,0 +1,321 @@
+"""The audit trail and erasure over the real thing (issue 16 parts 4 and 6): the gateway's
+app over a real engine (gRPC on port 0, with the audit interceptor), both writing one audit
+file. Routes and RPCs are driven, then the trail is searched: it records what it must, no
+route changes it, its exports parse, it verifies. An erasure through the admin route leaves
+no trace of the learner in any store: every table and column of the engine's, the gateway's
+and the audit's SQLite files (and every key and value of the gateway's Redis) is scanned."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.grpc.auth import StaticTokenAuthenticator
+from attune.engine.grpc.server import RunningServer, build_engine, start_server
+from attune.engine.v1 import learner_pb2
+from attune.gateway.app import Gateway, build_gateway, create_app
+from attune.gateway.audit.policy import NOT_AUDITED, ROUTES
+from attune.gateway.engine_client import GrpcEngineClient
+from attune.gateway.grades.outbox import queue_score
+from attune.gateway.lrs.targets import LrsTarget
+from attune.gateway.sessions import LaunchSession, learner_pseudonym
+from attune.gateway.settings import GatewaySettings
+from attune.gateway.stores import open_stores
+from attune.gateway.web.page_sessions import roster_key
+from attune.infra.audit import AuditTrail, open_audit_log
+from attune.integrations.edges import gateway_edges
+from tests.support.courses import chain_course
+from tests.support.engine_server import TOKENS
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.integration
+ADMIN = {"Authorization": "Bearer admin-secret"}
+T = "tenant-a"
+ISSUER = "https://lms.example.edu"
+
+
+@dataclass
+class Stack:
+    http: FlaskClient
+    app: Flask
+    gateway: Gateway
+    engine: GrpcEngineClient
+    root: Path
+    redis: Any = None
+
+
+def _start_engine(
+    root: Path, audit_url: str
+) -> tuple[asyncio.AbstractEventLoop, threading.Thread, RunningServer]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def start() -> RunningServer:
+        engine = build_engine(SqliteStore.open(root / "attune.db"))
+        trail = AuditTrail(open_audit_log(audit_url, root))  # the gateway's trail too
+        return await start_server(
+            engine, StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0, audit=trail
+        )
+
+    return loop, thread, asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    url = ""
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_standalone")
+        server.flush()
+        url = server.url
+    loop, thread, running = _start_engine(tmp_path, url)
+    settings = GatewaySettings(
+        admin_token="admin-secret",
+        engine_tokens={T: "token-a"},
+        data_dir=tmp_path,
+        store_url=url,
+    )
+    store, statements = open_stores(url, tmp_path)
+    client = GrpcEngineClient(f"127.0.0.1:{running.port}", settings.engine_tokens)
+    gateway = build_gateway(settings, store, client, "http://gw.test", statements, gateway_edges())
+    app = create_app(gateway)
+    client.put_course(T, chain_course("chain"))
+    raw = redis.Redis.from_url(url, decode_responses=True) if url else None
+    try:
+        yield Stack(app.test_client(), app, gateway, client, tmp_path, raw)
+    finally:
+        if raw is not None:
+            raw.close()
+        client.close()
+        store.close()
+        statements.close()
+        asyncio.run_coroutine_threadsafe(running.stop(1.0), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+def _answer(stack: Stack, learner: str, n: int = 3) -> None:
+    for k in range(n):
+        stack.engine.record(
+            T,
+            learner_pb2.RecordResponseRequest(
+                event_id=f"{learner}-{k}",
+                learner_id=learner,
+                course_id="chain",
+                item_id="a1",
+                correct=True,
+                response_time_ms=20_000,
+            ),
+        )
+
+
+def _staff(stack: Stack, roster: list[str], sub: str = "teacher-9") -> tuple[str, LaunchSession]:
+    session = LaunchSession(
+        tenant=T, issuer=ISSUER, client_id="c", deployment_id="d", sub=sub,
+        learner_id=learner_pseudonym(ISSUER, sub), course_id="chain", skill_ids=(), staff=True,
+        context_id="ctx-1",
+    )  # fmt: skip
+    members = [
+        {"user_id": f"user-of-{lid}", "name": f"Name {lid}", "learner": True, "learner_id": lid}
+        for lid in roster
+    ]
+    stack.gateway.store.put(T, roster_key(session), members, 3600)
+    return stack.gateway.sessions.create(session), session
+
+
+def _search(stack: Stack, query: str = "") -> list[dict[str, Any]]:
+    reply = stack.http.get(f"/admin/tenants/{T}/audit?limit=1000&{query}", headers=ADMIN)
+    assert reply.status_code == 200, reply.text
+    records: list[dict[str, Any]] = reply.get_json()["records"]
+    return records
+
+
+def test_reads_changes_and_interventions_are_recorded_on_both_sides(stack: Stack) -> None:
+    _answer(stack, "learner-1")
+    token, staff = _staff(stack, ["learner-1"])
+    registration = {
+        "issuer": ISSUER, "client_id": "c", "auth_login_url": f"{ISSUER}/auth",
+        "auth_token_url": f"{ISSUER}/token", "key_set_url": f"{ISSUER}/jwks",
+    }  # fmt: skip
+    put = stack.http.put(f"/admin/tenants/{T}/registrations", json=registration, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    lrs = {"url": "https://lrs.example.edu/xapi", "auth": "none"}
+    assert (
+        stack.http.put(f"/admin/tenants/{T}/lrs/main", json=lrs, headers=ADMIN).status_code == 200
+    )
+    page = stack.http.get(f"/instructor/{token}/learners/learner-1")
+    assert page.status_code == 200, page.text
+    form = {"kind": "grant", "skill_id": "a", "reason": "passed the oral exam", "request_id": "r1"}
+    posted = stack.http.post(f"/instructor/{token}/learners/learner-1/interventions", data=form)
+    assert posted.status_code == 303, posted.text
+    denied = stack.http.get(f"/instructor/{token}/learners/not-in-roster")
+    assert denied.status_code == 403
+
+    records = _search(stack)
+    actions = [(r["source"], r["action"]) for r in records]
+    assert ("engine", "course.put") in actions  # PutCourse over gRPC, by the partner token
+    assert ("gateway", "registration.put") in actions and ("gateway", "lrs_target.put") in actions
+    reg = next(r for r in records if r["action"] == "registration.put")
+    assert reg["actor"] == "admin" and reg["target"] == f"{ISSUER}/c" and reg["peer"]
+    reads = _search(stack, "learner_id=learner-1&action=learner.read")
+    sides = {(r["source"], r["actor"]) for r in reads}
+    assert ("gateway", f"lti:{staff.learner_id}") in sides  # the instructor, pseudonymous
+    assert any(s == "engine" and a.startswith("partner:token-") for s, a in sides)
+    values = {str(v) for r in records for v in r.values()}
+    assert not any(v == "token-a" or "Bearer" in v for v in values)  # never the credential
+    iv = [r for r in records if r["action"] == "intervention.learner"]
+    assert iv[0]["reason"] == "passed the oral exam" and iv[0]["learner_id"] == "learner-1"
+    assert any(r["action"] == "intervention.record" and r["source"] == "engine" for r in records)
+    refused = [r for r in records if r["outcome"] == "denied"]
+    assert [r["learner_id"] for r in refused] == ["not-in-roster"]
+    seqs = [r["seq"] for r in records]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    verdict = stack.http.get(f"/admin/tenants/{T}/audit/verify", headers=ADMIN).get_json()
+    assert verdict["ok"] and verdict["checked"] >= len(records)
+
+
+def test_the_trail_is_exported_paged_and_cannot_be_changed_through_any_route(
+    stack: Stack,
+) -> None:
+    _answer(stack, "learner-2")
+    for _ in range(3):
+        stack.http.get(f"/admin/tenants/{T}/courses/chain/class-report", headers=ADMIN)
+    everything = _search(stack)
+    first = stack.http.get(f"/admin/tenants/{T}/audit?limit=2", headers=ADMIN).get_json()
+    assert len(first["records"]) == 2 and first["next_after"] == first["records"][-1]["seq"]
+    rest = _search(stack, f"after={first['next_after']}")
+    assert first["records"] == everything[:2] and rest[: len(everything) - 2] == everything[2:]
+    lines = stack.http.get(f"/admin/tenants/{T}/audit.jsonl", headers=ADMIN)
+    parsed = [json.loads(line) for line in lines.text.splitlines()]
+    assert lines.mimetype == "application/x-ndjson" and len(parsed) >= len(everything)
+    assert parsed[: len(everything)] == everything
+    table = stack.http.get(f"/admin/tenants/{T}/audit.csv?action=class.read", headers=ADMIN)
+    rows = list(csv.DictReader(io.StringIO(table.text)))
+    assert rows and {r["action"] for r in rows} == {"class.read"}
+    # No route writes to the trail: every other method is refused, and nothing changed.
+    before = _search(stack)
+    for method in ("PUT", "POST", "PATCH", "DELETE"):
+        for path in ("audit", "audit.jsonl", "audit.csv", "audit/verify"):
+            reply = stack.http.open(f"/admin/tenants/{T}/{path}", method=method, headers=ADMIN)
+            assert reply.status_code == 405, (method, path)
+    after = _search(stack)
+    assert after[: len(before)] == before  # only records of the reads themselves were added
+    assert {r["action"] for r in after[len(before) :]} <= {"audit.read"}
+    # Bad filters are a 400 naming the field; no credential is a 401.
+    bad = stack.http.get(f"/admin/tenants/{T}/audit?since=yesterday", headers=ADMIN)
+    assert bad.status_code == 400 and "since" in bad.get_json()["reason"]
+    odd = stack.http.get(f"/admin/tenants/{T}/audit?colour=red", headers=ADMIN)
+    assert odd.status_code == 400 and "colour" in odd.get_json()["reason"]
+    assert stack.http.get(f"/admin/tenants/{T}/audit").status_code == 401
+
+
+def test_every_route_of_the_app_is_classified(stack: Stack) -> None:
+    routes = {
+        (method, rule.rule)
+        for rule in stack.app.url_map.iter_rules()
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert routes - set(ROUTES) - NOT_AUDITED == set()
+    assert (set(ROUTES) | NOT_AUDITED) - routes == set()  # no stale entries
+
+
+def _sqlite_mentions(path: Path, needle: str) -> list[str]:
+    db = sqlite3.connect(path)
+    found = []
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        for column in columns:
+            hits = db.execute(
+                f"SELECT count(*) FROM {table} WHERE instr(CAST({column} AS TEXT), ?) > 0",
+                (needle,),
+            ).fetchone()[0]
+            if hits:
+                found.append(f"{path.name}:{table}.{column}")
+    db.close()
+    return found
+
+
+def _redis_mentions(client: Any, needle: str) -> list[str]:
+    found = []
+    for key in client.scan_iter(count=1000):
+        kind = client.type(key)
+        if kind == "string":
+            values = [client.get(key)]
+        elif kind == "hash":
+            values = [*client.hkeys(key), *client.hvals(key)]
+        elif kind == "set":
+            values = list(client.smembers(key))
+        elif kind == "zset":
+            values = list(client.zrange(key, 0, -1))
+        elif kind == "list":
+            values = list(client.lrange(key, 0, -1))
+        else:
+            values = [f"<{kind}>"]
+        if needle in key or any(needle in str(v) for v in values):
+            found.append(key)
+    return found
+
+
+def test_an_erasure_leaves_no_trace_in_any_store(stack: Stack) -> None:
+    sub = "user-4711"
+    learner = learner_pseudonym(ISSUER, sub)
+    _answer(stack, learner, 4)
+    _answer(stack, "someone-else", 2)
+    token, _ = _staff(stack, [learner, "someone-else"])
+    own = LaunchSession(
+        tenant=T, issuer=ISSUER, client_id="c", deployment_id="d", sub=sub, learner_id=learner,
+        course_id="chain", skill_ids=(), staff=False, given_name="Ada",
+    )  # fmt: skip
+    stack.gateway.sessions.create(own)
+    queue_score(stack.gateway.store, T, ISSUER, "c", f"{ISSUER}/lineitem/1",
+                {"userId": sub, "scoreGiven": 1, "scoreMaximum": 1})  # fmt: skip
+    target = LrsTarget(tenant=T, name="main", url="https://lrs.example.edu/xapi", auth="none",
+                       home_page="http://gw.test", activity_base="http://gw.test/xapi")  # fmt: skip
+    stack.gateway.statements.put_target(target)
+    assert stack.gateway.relay.feed(target) > 0
+    form = {"kind": "grant", "skill_id": "a", "reason": "oral exam", "request_id": "r2"}
+    assert stack.http.post(f"/instructor/{token}/learners/{learner}/interventions", data=form)
+    assert stack.http.get(f"/instructor/{token}/learners/{learner}").status_code == 200
+    before = _search(stack, f"learner_id={learner}")
+    assert len(before) >= 3, _search(stack)
+
+    reply = stack.http.delete(f"/admin/tenants/{T}/learners/{learner}", headers=ADMIN)
+    assert reply.status_code == 200, reply.text
+    body = reply.get_json()
+    counts = body["stores"]
+    assert counts["engine_courses"] == 1 and counts["engine_events"] == 4
+    assert counts["gateway_values"] >= 2  # the learner's session and the roster naming them
+    assert counts["grade_items"] == 1 and counts["statement_items"] >= 4
+    assert counts["audit_records_pseudonymised"] >= 3
+    assert body["lrs"]["voiding_statements"] is False
+
+    for needle in (learner, sub):
+        files = [stack.root / n for n in ("attune.db", "gateway.db", "audit.db")]
+        leftovers = [hit for f in files if f.exists() for hit in _sqlite_mentions(f, needle)]
+        if stack.redis is not None:
+            leftovers += _redis_mentions(stack.redis, needle)
+        assert leftovers == [], needle
+    # The others are untouched, the trail still verifies, and still knows what happened.
+    assert stack.engine.state(T, "someone-else", "chain").responses == 2
+    after = _search(stack, f"learner_id={learner}")
+    assert len(after) == len(before) + 2  # the erasure itself, on both sides
+    assert {r["learner_id"] for r in after} == {""}
+    assert {r["learner_ref"] for r in after} == {before[0]["learner_ref"]}
+    assert stack.http.get(f"/admin/tenants/{T}/audit/verify", headers=ADMIN).get_json()["ok"]
+    again = stack.http.delete(f"/admin/tenants/{T}/learners/{learner}", headers=ADMIN)
+    assert again.status_code == 200 and again.get_json()["stores"]["engine_events"] == 0
