@@ -259,3 +259,34 @@ def test_log_lines_carry_learner_pseudonyms_only() -> None:
     assert "alice@example.edu" not in json.dumps(lines)
     assert lines[0]["learner_id"] == processor.pseudonym("t", "alice@example.edu")
     assert lines[0]["learner_id"] != LogPseudonymiser(b"key").pseudonym("u", "alice@example.edu")
+
+
+def test_the_command_verifies_prunes_and_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from attune.infra.audit.cli import main
+
+    log = SqliteAuditLog(tmp_path / "audit.db")
+    clock = Clock()
+    clock.now = 1_000_000.0  # long ago: everything is past a 7-year retention
+    _fill(AuditTrail(log, clock=clock), clock, 4)
+    base = ["--data-dir", str(tmp_path)]
+    assert main([*base, "export", "--tenant", "t"]) == 0
+    exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["seq"] for r in exported] == [1, 2, 3, 4]
+    assert main([*base, "verify"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    assert main([*base, "prune"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"t": 4}
+    assert main([*base, "verify", "--tenant", "t"]) == 0
+    AuditTrail(log, clock=clock).record(tenant="t", actor="admin", action="keys.rotate")
+    db = sqlite3.connect(
+        tmp_path / "audit.db"
+    )  # move the anchor: the kept record no longer follows
+    db.execute("UPDATE audit_meta SET anchor_hash = ? WHERE tenant = 't'", ("f" * 64,))
+    db.commit()
+    db.close()
+    capsys.readouterr()
+    assert main([*base, "verify", "--tenant", "t"]) == 1
+    assert "does not follow" in capsys.readouterr().out
+    log.close()
