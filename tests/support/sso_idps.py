@@ -43,6 +43,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 def serving(app: Any, host: str = "127.0.0.1") -> Iterator[BaseWSGIServer]:
     """``app`` on a free port on a thread; shut down after."""
     server = make_server(host, 0, app, threaded=True)
+    # A browser's kept-alive connection must not hold the shutdown (socketserver would join
+    # every request thread).
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    server.block_on_close = False  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

@@ -66,6 +66,9 @@ def sso_gateway(data_dir: Path, **sso: Any) -> Iterator[SsoGateway]:
     try:
         yield SsoGateway(url, gateway, clock)
     finally:
+        # Browsers keep connections alive: close them, or the server's loop runs on.
+        for channel in list(server._map.values()):
+            channel.close()
         server.close()
         server.task_dispatcher.shutdown()
         thread.join(5)
