@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from attune.gateway.library.ports import ContentStore
 from attune.gateway.oauth.ports import OAuthClientStore
 from attune.gateway.outbox.ports import QueueItem
+from attune.gateway.xapi_store.ports import StatementStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class GatewayStore(
     KeyRing,
     ContentStore,
     OAuthClientStore,
+    StatementStore,
     Protocol,
 ):
     """Everything the gateway persists; one adapter implements all of it."""

@@ -23,6 +23,7 @@ from attune.gateway.oauth.redis import RedisOAuthClients
 from attune.gateway.outbox.redis import RedisLeasedQueue
 from attune.gateway.outbox.redis_legacy import migrate_grades
 from attune.gateway.ports import Activity, Registration, ToolKey
+from attune.gateway.xapi_store.redis import RedisStatements
 from attune.infra.redis import escape
 
 ROOT = "attune:gw"
@@ -38,7 +39,7 @@ def tenant_tag(tenant: str) -> str:
     return f"{ROOT}:{{t={escape(tenant)}}}"
 
 
-class RedisGatewayStore(GradeOutbox, RedisContent, RedisOAuthClients):
+class RedisGatewayStore(GradeOutbox, RedisContent, RedisOAuthClients, RedisStatements):
     """:class:`~gateway.ports.GatewayStore` on Redis. ``client`` is a sync ``Redis`` or
     ``RedisCluster`` with ``decode_responses=True``."""
 

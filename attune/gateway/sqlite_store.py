@@ -19,6 +19,8 @@ from attune.gateway.oauth.sqlite import SqliteOAuthClients
 from attune.gateway.outbox.sqlite import SqliteLeasedQueue
 from attune.gateway.ports import Activity, Registration, ToolKey
 from attune.gateway.sqlite_file import SqliteFile
+from attune.gateway.xapi_store.sqlite import SCHEMA as STATEMENTS_SCHEMA
+from attune.gateway.xapi_store.sqlite import SqliteStatements
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -42,11 +44,13 @@ CREATE TABLE IF NOT EXISTS tool_keys (
 """
 
 
-class SqliteGatewayStore(SqliteFile, GradeOutbox, SqliteContent, SqliteOAuthClients):
+class SqliteGatewayStore(
+    SqliteFile, GradeOutbox, SqliteContent, SqliteOAuthClients, SqliteStatements
+):
     """:class:`~gateway.ports.GatewayStore` on one SQLite file, shared by the WSGI threads."""
 
     def __init__(self, path: Path) -> None:
-        SqliteFile.__init__(self, path, SCHEMA + CONTENT_SCHEMA + OAUTH_SCHEMA)
+        SqliteFile.__init__(self, path, SCHEMA + CONTENT_SCHEMA + OAUTH_SCHEMA + STATEMENTS_SCHEMA)
         self._queue = SqliteLeasedQueue(path, "grades")
         GradeOutbox.__init__(self, self._queue)
 
