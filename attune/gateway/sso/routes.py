@@ -176,6 +176,14 @@ def _signed_in(
         session_id=principal.session_id,
     )
     response = redirect(_next(str(flow.get("next", ""))), code=303)
+    set_session_cookie(sso, response, token)
+    response.delete_cookie(sso.flow_cookie, path="/", secure=sso.settings.cookie_secure)
+    return response
+
+
+def set_session_cookie(sso: Sso, response: BaseResponse, token: str) -> None:
+    """The staff session cookie: ``Secure`` (unless turned off for plain-http development),
+    ``HttpOnly``, ``SameSite=Lax``; on the whole gateway; no longer than the session."""
     response.set_cookie(
         sso.session_cookie,
         token,
@@ -185,8 +193,6 @@ def _signed_in(
         httponly=True,
         samesite="Lax",
     )
-    response.delete_cookie(sso.flow_cookie, path="/", secure=sso.settings.cookie_secure)
-    return response
 
 
 def _pseudonym(principal: Principal) -> str:
@@ -211,5 +217,11 @@ def logout() -> Response:
     sso = current_sso()
     ended = sso.sessions.revoke(request.cookies.get(sso.session_cookie, ""))
     response = jsonify(signed_out=ended)
-    response.delete_cookie(sso.session_cookie, path="/", secure=sso.settings.cookie_secure)
+    response.delete_cookie(
+        sso.session_cookie,
+        path="/",
+        secure=sso.settings.cookie_secure,
+        httponly=True,
+        samesite="Lax",
+    )
     return response

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,6 +88,8 @@ class SamlServiceProvider:
         try:
             config.load(conf)
         except Exception as exc:  # pysaml2 raises many types for bad metadata
+            if shutil.which("xmlsec1") is None:
+                raise IdentityProviderError("SAML needs the xmlsec1 program installed") from exc
             raise IdentityProviderError("an identity provider's SAML metadata is unusable") from exc
         with self._lock:
             self._configs[digest] = config
