@@ -28,6 +28,7 @@ from attune.content.generation.settings import GeneratorSettings
 from attune.gateway.http_settings import HttpSettings
 from attune.gateway.oauth.settings import OAuthSettings
 from attune.gateway.sso.settings import SsoSettings
+from attune.gateway.xapi_attachment_settings import AttachmentSettings
 from attune.infra.audit.settings import AuditSettings
 
 DEV_ADMIN_TOKEN = "dev-admin-token"
@@ -189,6 +190,10 @@ class GatewaySettings(BaseSettings):
     # Staff sign-in with OIDC and SAML (issue 16 part 2): identity providers per tenant,
     # sessions, cookies, e.g. ATTUNE_GATEWAY__SSO__IDLE_SECONDS=900.
     sso: SsoSettings = Field(default_factory=SsoSettings)
+
+    # Attachments of xAPI statements in multipart/mixed requests (issue 19), e.g.
+    # ATTUNE_GATEWAY__XAPI_ATTACHMENTS__MAX_BYTES=1048576.
+    xapi_attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
 
     @classmethod
     def settings_customise_sources(
