@@ -12,6 +12,7 @@ import pytest
 from flask import Response
 
 from attune.gateway.app import build_gateway, create_app
+from attune.gateway.http_settings import HttpSettings, Rate, RateLimits
 from attune.gateway.settings import GatewaySettings
 from attune.gateway.sqlite_store import SqliteGatewayStore
 from attune.gateway.sso.principal import MappingError, Principal, map_identity
@@ -196,6 +197,27 @@ def test_admin_routes_refuse_bad_bodies_naming_the_field(tmp_path: Path) -> None
         assert both.status_code == 400 and "exactly one" in both.json["reason"]
         assert client.post(revoke, json={"session_id": "nope"}, headers=auth).status_code == 404
         assert client.delete(url, headers=auth).status_code == 404
+    finally:
+        store.close()
+        statements.close()
+        engine.close()
+
+
+def test_sign_in_starts_are_rate_limited(tmp_path: Path) -> None:
+    limits = RateLimits(sessions_per_client=Rate(burst=2, per_second=0.01))
+    settings = GatewaySettings(http=HttpSettings(rate_limits=limits))
+    store, statements = open_stores("", tmp_path)
+    engine = FakeEngine()
+    clock = ManualClock()
+    try:
+        gateway = build_gateway(
+            settings, store, engine, "https://gw.test", statements, gateway_edges(), clock.now
+        )
+        client = create_app(gateway).test_client()
+        codes = [client.get("/sso/uni/login/campus").status_code for _ in range(3)]
+        assert codes == [403, 403, 429]  # not on the allow-list, then limited
+        clock.t += 100
+        assert client.get("/sso/uni/oidc/callback?state=x").status_code == 401
     finally:
         store.close()
         statements.close()

@@ -23,7 +23,18 @@ from attune.gateway.web.rate_limit import retry_after
 
 # Which limit class an endpoint counts against.
 # oauth.token: each attempt costs a slow secret hash, so it counts as a session start.
-_SESSION_ENDPOINTS = frozenset({"pages.demo", "lti.login", "lti.launch", "oauth.token"})
+# sso.*: staff sign-ins (issue 16 part 2) start and finish sessions too.
+_SESSION_ENDPOINTS = frozenset(
+    {
+        "pages.demo",
+        "lti.login",
+        "lti.launch",
+        "oauth.token",
+        "sso.login",
+        "sso.oidc_callback",
+        "sso.saml_acs",
+    }
+)
 _INGEST_ENDPOINTS = frozenset(
     {"ingest.post_statements", "ingest.put_statement", "ingest.post_caliper"}
 )
@@ -35,6 +46,7 @@ _ADMIN_BLUEPRINTS = frozenset(
         "generation_admin",
         "dashboard_admin",
         "oauth_admin",
+        "sso_admin",
     }
 )
 # The one inline script of the deep-linking response (gateway.lti.deep_linking.response_form),
