@@ -146,6 +146,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.openapi import openapi_bp
     from attune.gateway.web.page_routes import pages
     from attune.gateway.web.security import install
+    from attune.gateway.web.statement_query_routes import statement_reads
 
     app = Flask("attune.gateway.web", template_folder="templates", static_folder=None)
     # pylti1p3 touches Flask's session object; nothing of ours is kept in it.
@@ -161,6 +162,7 @@ def create_app(gateway: Gateway) -> Flask:
         pages,
         admin,
         ingest,
+        statement_reads,  # GET/HEAD /xapi/statements, GET /caliper (issue 19)
         ingest_admin,
         content_admin,
         generation_admin,

@@ -1,7 +1,10 @@
 """Validation of an inbound IMS Caliper 1.2 envelope and the events in it.
 
 The envelope (Caliper 1.2 §5.2) has exactly ``sensor``, ``sendTime``, ``dataVersion`` and
-``data``. Its data is events and, optionally, entity descriptions (the spec's own
+``data``, all required (400 naming the one missing). A ``dataVersion`` that is a string but
+not the 1.2 context is a version this endpoint does not support: 422
+(:class:`UnsupportedDataVersionError`, Caliper 1.2 §6.1; a body that is not JSON is 415 in
+the route). Its data is events and, optionally, entity descriptions (the spec's own
 "mixed batch" example): an item whose ``type`` ends in ``Event`` is an event, anything else
 an entity. An event (§4.2) has ``@context``, a ``urn:uuid:`` id, ``type``, ``actor``,
 ``action`` (from the §B action vocabulary), ``object`` and ``eventTime``; entities may be
@@ -19,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from attune.gateway.errors import GatewayError
 from attune.gateway.ingest import values as v
 from attune.gateway.ingest.problems import InvalidInputError, index, key
 from attune.gateway.ingest.window import occurred_at
@@ -126,6 +130,13 @@ _ENTITY_NUMBERS = ("scoreGiven", "maxScore", "resultScore", "maxResultScore", "c
 _ENTITY_TIMES = ("startedAtTime", "endedAtTime", "dateCreated", "dateModified")
 
 
+class UnsupportedDataVersionError(GatewayError):
+    """An envelope of another Caliper version (Caliper 1.2 §6.1: 422 Unprocessable Entity)."""
+
+    status = 422
+    error = "unsupported_data_version"
+
+
 @dataclass(frozen=True, slots=True)
 class CaliperEvent:
     """One valid event; ``event_id`` is ``urn:uuid:`` and the UUID in lower case."""
@@ -156,8 +167,12 @@ def parse_envelope(body: Any, now: float | None = None) -> CaliperEnvelope:
     )
     sensor = v.iri(found["sensor"], "sensor")
     v.timestamp(found["sendTime"], "sendTime", rfc3339=True)
-    if found["dataVersion"] != CALIPER_CONTEXT:
-        raise InvalidInputError("dataVersion", f"must be {CALIPER_CONTEXT}")
+    data_version = v.string(found["dataVersion"], "dataVersion", non_empty=True)
+    if data_version != CALIPER_CONTEXT:
+        raise UnsupportedDataVersionError(
+            f"dataVersion: {data_version!r} is not supported; this endpoint takes "
+            f"{CALIPER_CONTEXT} (see GET /caliper)"
+        )
     events: list[CaliperEvent] = []
     entities = 0
     first: dict[str, str] = {}

@@ -19,6 +19,7 @@ content for one id can still meet mid-batch; the later one then gets 409 for the
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
@@ -38,6 +39,8 @@ from attune.gateway.ingest.mapping import (
 from attune.gateway.ingest.problems import IdConflictError
 from attune.gateway.ingest.xapi_batch import ParsedStatement
 from attune.gateway.ports import KeyValueStore
+from attune.gateway.xapi_store.accept import StatementKeeper, Voider, default_authority
+from attune.gateway.xapi_store.ports import StatementStore
 
 # The store expires every value; seen ids and the activity map are kept for a century.
 KEEP_SECONDS = 100 * 365 * 86400.0
@@ -52,6 +55,10 @@ class Recorder(Protocol):
     def record(
         self, tenant: str, request: learner_pb2.RecordResponseRequest
     ) -> learner_pb2.RecordResponseResponse: ...
+
+
+class IngestStore(KeyValueStore, StatementStore, Protocol):
+    """Seen ids and the activity map, and the accepted statements."""
 
 
 class Courses(Protocol):
@@ -81,10 +88,18 @@ class _Pending:
 class Ingestor:
     """Applies inbound xAPI statements and Caliper events for one tenant at a time."""
 
-    def __init__(self, store: KeyValueStore, engine: Recorder, courses: Courses) -> None:
+    def __init__(
+        self,
+        store: IngestStore,
+        engine: Recorder,
+        courses: Courses,
+        clock: Callable[[], float] = time.time,
+        voider: Voider | None = None,
+    ) -> None:
         self._store = store
         self._engine = engine
         self._courses = courses
+        self._keeper = StatementKeeper(store, clock, voider)
 
     # -- the activity map -----------------------------------------------------------------
 
@@ -109,9 +124,17 @@ class Ingestor:
 
     # -- applying -------------------------------------------------------------------------
 
-    def apply_xapi(self, view: TenantView, statements: Sequence[ParsedStatement]) -> list[Outcome]:
-        """Apply a validated batch; :class:`IdConflictError` (nothing applied) on a known id
-        with other content."""
+    def apply_xapi(
+        self,
+        view: TenantView,
+        statements: Sequence[ParsedStatement],
+        authority: dict[str, Any] | None = None,
+        version: str = "1.0.0",
+    ) -> list[Outcome]:
+        """Apply a validated batch, then keep its statements for GET and apply its voiding
+        statements (:mod:`gateway.xapi_store.accept`); :class:`IdConflictError` (nothing
+        applied) on a known id with other content. ``authority`` and ``version`` are what
+        the LRS sets on a statement that has none."""
         pending = []
         for s in statements:
             key = f"ingest:xapi:{s.statement_id}"
@@ -120,7 +143,16 @@ class Ingestor:
                 raise IdConflictError(s.path, s.statement_id)
             mapped = NotApplied("seen before") if seen == "done" else map_statement(s, view)
             pending.append(_Pending(s.statement_id, s.path, key, s.fingerprint, mapped))
-        return self._apply(view.tenant, pending, conflict=self._refuse)
+        outcomes = self._apply(view.tenant, pending, conflict=self._refuse)
+        engine_refs = {
+            p.ident: (p.mapped.learner_id, p.mapped.course_id, p.mapped.event_id)
+            for p, o in zip(pending, outcomes, strict=True)
+            if isinstance(p.mapped, MappedResponse) and o.status != "not_applied"
+        }
+        home = view.home_pages[0] if view.home_pages else "https://attune.invalid"
+        who = authority or default_authority(view.tenant, home)
+        self._keeper.keep(view.tenant, statements, engine_refs, who, version)
+        return outcomes
 
     def apply_caliper(self, view: TenantView, events: Sequence[CaliperEvent]) -> list[Outcome]:
         """Apply a validated envelope's events. Caliper has no 409: an id seen before with

@@ -350,6 +350,7 @@ def openapi_document() -> Json:
     from attune.gateway.sso.openapi_sso import sso_paths
     from attune.gateway.web.openapi_content import content_paths, dashboard_paths
     from attune.gateway.web.openapi_oauth import oauth_paths
+    from attune.gateway.web.openapi_statements import add_statement_reads
 
     paths: Json = {}
     parts = (_page_paths(), _lti_paths(), _ingest_paths(), _admin_paths(), content_paths())
@@ -357,6 +358,7 @@ def openapi_document() -> Json:
         paths.update(part)
     paths.update(sso_paths())  # staff sign-in (issue 16 part 2)
     paths.update(audit_paths())  # the audit trail and erasure (issue 16 parts 4 and 6)
+    add_statement_reads(paths)  # GET /xapi/statements, GET /caliper (issue 19)
     return {
         "openapi": "3.1.0",
         "info": {

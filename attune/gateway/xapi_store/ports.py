@@ -100,3 +100,12 @@ class StatementStore(Protocol):
         """Up to ``limit`` records in ``seq`` order (descending unless ``ascending``),
         strictly beyond ``after`` in that direction (0: from the start)."""
         ...
+
+
+class QueryError(ValueError):
+    """A bad parameter of a GET: ``param`` names it (the web layer answers 400)."""
+
+    def __init__(self, param: str, problem: str) -> None:
+        super().__init__(f"{param}: {problem}")
+        self.param = param
+        self.reason = f"{param}: {problem}"
