@@ -13,6 +13,7 @@ from flask import Response
 
 from attune.gateway.app import build_gateway, create_app
 from attune.gateway.http_settings import HttpSettings, Rate, RateLimits
+from attune.gateway.ports import GatewayStore
 from attune.gateway.settings import GatewaySettings
 from attune.gateway.sqlite_store import SqliteGatewayStore
 from attune.gateway.sso.principal import MappingError, Principal, map_identity
@@ -29,9 +30,16 @@ IDLE, ABSOLUTE = 600, 3600
 ALICE = Principal("uni", "alice", "Alice", "a@uni.test", ("instructor",), "oidc:campus")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteGatewayStore]:
-    opened = SqliteGatewayStore(tmp_path / "gateway.db")
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.integration)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GatewayStore]:
+    """The embedded store, and Redis (the store several gateways share)."""
+    if request.param == "sqlite":
+        opened: GatewayStore = SqliteGatewayStore(tmp_path / "gateway.db")
+    else:
+        server = request.getfixturevalue("redis_standalone")
+        server.flush()
+        opened, outbox = open_stores(server.url, tmp_path)
+        outbox.close()
     yield opened
     opened.close()
 
@@ -42,7 +50,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def sessions(store: SqliteGatewayStore, clock: ManualClock) -> StaffSessions:
+def sessions(store: GatewayStore, clock: ManualClock) -> StaffSessions:
     settings = SsoSettings(idle_seconds=IDLE, absolute_seconds=ABSOLUTE)
     return StaffSessions(store, settings, clock.now)
 
@@ -52,6 +60,14 @@ def test_a_session_loads_its_principal(sessions: StaffSessions, tmp_path: Path) 
     assert signed_in.session_id == session_id(token)
     assert sessions.load(token) == signed_in
     assert sessions.load(token + "x") is None and sessions.load("") is None
+
+
+def test_the_store_never_holds_the_cookie(tmp_path: Path, clock: ManualClock) -> None:
+    store = SqliteGatewayStore(tmp_path / "gateway.db")
+    try:
+        token, signed_in = StaffSessions(store, SsoSettings(), clock.now).create(ALICE)
+    finally:
+        store.close()
     with sqlite3.connect(tmp_path / "gateway.db") as db:
         stored = " ".join(str(row) for row in db.execute("SELECT key, value FROM kv"))
     assert token not in stored and signed_in.session_id in stored
