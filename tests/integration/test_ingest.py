@@ -140,7 +140,8 @@ def test_a_batch_with_one_invalid_statement_applies_nothing(
     assert reply.status_code == 400
     assert reply.json() == {
         "error": "invalid_request",
-        "reason": "statements[2].result.success: must be true or false, got a string",
+        "reason": "statements[2].result.success: must be true or false, got a string"
+        " (xAPI 1.0.3 Data §2.2.s4.b1.b3)",
     }
     assert responses(learners, "ingest-3") == 0
     batch[2]["result"]["success"] = False

@@ -2,7 +2,8 @@
 tools, validated whole, then mapped to the engine's RecordResponse where they carry a learner's
 response to one of our course items.
 
-- ``values``, ``xapi_parts``, ``xapi_check``: validation, naming the path of a problem;
+- ``xapi_spec``, ``values``, ``xapi_check``: validation from the specification, naming the path
+  and the section of each problem;
 - ``xapi_compare``: when two statements with one id are the same (for 409 Conflict);
 - ``xapi_batch``: a request body as validated statements with ids and typed tincan objects;
 - ``caliper_check``: Caliper 1.2 envelopes;

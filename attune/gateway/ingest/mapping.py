@@ -68,6 +68,8 @@ Mapped = MappedResponse | NotApplied
 def map_statement(parsed: ParsedStatement, view: TenantView) -> Mapped:
     """The response an xAPI statement carries, or why it carries none."""
     typed = parsed.typed
+    if typed is None:  # valid xAPI that tincan cannot read (issue 19): kept, not applied
+        return NotApplied("a statement whose parts tincan cannot read")
     verb = typed.verb.id
     if verb == VERB_VOIDED:
         return NotApplied("a voiding statement: a learner-model update cannot be undone")
