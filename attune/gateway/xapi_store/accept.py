@@ -15,6 +15,7 @@ between the two is repaired by the client's retry.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -71,7 +72,7 @@ class StatementKeeper:
     ) -> None:
         """Store the batch (``engine_refs``: id -> (learner, course, event) for what the
         engine took), then apply its voiding statements."""
-        stored = self._clock()
+        stored = math.floor(self._clock() * 1000) / 1000  # the precision GET returns
         records = []
         for s in statements:
             ref = engine_refs.get(s.statement_id)

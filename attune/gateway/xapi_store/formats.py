@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,8 +25,9 @@ _LANGUAGE_MAPS = ("display", "name", "description")
 
 def iso(epoch: float) -> str:
     """An xAPI timestamp in UTC with milliseconds, e.g. ``2026-11-30T00:43:16.123Z``."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    millis = math.floor(epoch * 1000 + 1e-3)  # whole milliseconds, robust to float error
+    moment = datetime.fromtimestamp(millis // 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
 
 
 def as_stored(

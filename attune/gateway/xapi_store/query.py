@@ -182,9 +182,12 @@ def ifi_of(actor: Any) -> Ifi | None:
 
 def in_window(record: StoredStatement, q: StatementQuery) -> bool:
     """The time filters, which apply to the statement itself."""
-    if q.since is not None and record.stored <= q.since:
+    # In whole milliseconds: ``stored`` is returned with millisecond precision, and a
+    # client's since/until are usually a ``stored`` it was given.
+    stored = round(record.stored * 1000)
+    if q.since is not None and stored <= round(q.since * 1000):
         return False
-    return q.until is None or record.stored <= q.until
+    return q.until is None or stored <= round(q.until * 1000)
 
 
 def matches(
