@@ -95,6 +95,7 @@ class GatedParser(HTTPRequestParser):
             self.content_length if declared is not None else None,
             self.chunked,
             headers.get("COOKIE", ""),
+            headers.get("X_EXPERIENCE_API_VERSION", ""),
         )
 
     def _chunked_cap(self) -> Refusal | None:

@@ -158,3 +158,18 @@ def _attachments(
     target = statement.get("object")
     if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
         yield from _attachments(key(path, "object"), target)
+
+
+def build_multipart(statements_json: bytes, parts: Iterable[AttachmentPart]) -> tuple[str, bytes]:
+    """(Content-Type, body) of a multipart/mixed reply: the statements, then each attachment
+    once (Communication §2.1.3, ``GET /statements?attachments=true``)."""
+    boundary = "attune-" + hashlib.sha256(statements_json).hexdigest()[:32]
+    out = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode() + statements_json]
+    for part in parts:
+        head = (
+            f"\r\n--{boundary}\r\nContent-Type: {part.content_type}\r\n"
+            f"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {part.sha2}\r\n\r\n"
+        )
+        out.append(head.encode() + part.data)
+    out.append(f"\r\n--{boundary}--\r\n".encode())
+    return f'multipart/mixed; boundary="{boundary}"', b"".join(out)

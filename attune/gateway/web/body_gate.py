@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from attune.gateway.http_settings import BodyLimits
@@ -36,6 +36,9 @@ class Refusal:
     status: int
     error: str
     reason: str
+    # Under /xapi: the X-Experience-API-Version the refusal carries (Communication §3.3:
+    # every response of the LRS names its version, errors included).
+    xapi_version: str = ""
 
     @property
     def status_line(self) -> str:
@@ -80,10 +83,28 @@ def check_before_body(
     content_length: int | None,
     chunked: bool,
     cookie: str = "",
+    xapi_version: str = "",
 ) -> Refusal | None:
     """The refusal a request gets before its body is read, or ``None`` to go on.
 
-    The credential comes first: without one, not even the declared length is discussed."""
+    The credential comes first: without one, not even the declared length is discussed.
+    ``xapi_version`` is the request's X-Experience-API-Version header."""
+    refusal = _refusal(settings, method, path, authorization, content_length, chunked, cookie)
+    if refusal is not None and path.startswith("/xapi"):
+        answered = "2.0.0" if xapi_version.strip() == "2.0.0" else "1.0.3"
+        return replace(refusal, xapi_version=answered)
+    return refusal
+
+
+def _refusal(
+    settings: GatewaySettings,
+    method: str,
+    path: str,
+    authorization: str,
+    content_length: int | None,
+    chunked: bool,
+    cookie: str,
+) -> Refusal | None:
     cls = route_class(path)
     if cls in ("xapi", "caliper") and ingest_tenant(authorization, settings.ingest_tokens) is None:
         return Refusal(
@@ -139,6 +160,7 @@ class BodyGate:
             "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
             or bool(environ.get("wsgi.input_terminated")),
             str(environ.get("HTTP_COOKIE", "")),
+            str(environ.get("HTTP_X_EXPERIENCE_API_VERSION", "")),
         )
         if refusal is None:
             return self._app(environ, start_response)
@@ -159,4 +181,6 @@ def refusal_headers(refusal: Refusal, length: int) -> list[tuple[str, str]]:
     ]
     if refusal.status == 401:
         headers.append(("WWW-Authenticate", 'Bearer realm="attune"'))
+    if refusal.xapi_version:
+        headers.append(("X-Experience-API-Version", refusal.xapi_version))
     return headers

@@ -36,6 +36,9 @@ from attune.gateway.ingest import (
     parse_post,
     parse_put,
 )
+from attune.gateway.ingest.attachments import check_sizes
+from attune.gateway.ingest.attachments import keep as keep_attachments
+from attune.gateway.ingest.xapi_multipart import AttachmentPart, parse_multipart
 from attune.gateway.web.credentials import ingest_tenant
 from attune.gateway.web.json_body import parse_json
 
@@ -78,10 +81,12 @@ def _authorise() -> None:
     structlog.contextvars.bind_contextvars(tenant=tenant)
 
 
-@ingest.after_request
+@ingest.after_app_request
 def _version(response: Response) -> Response:
     if request.path.startswith("/xapi"):
-        # The LRS names the version it answers with on every response (Communication §3.3).
+        # The LRS names the version it answers with on every response (Communication §3.3),
+        # errors included: an app-wide hook, so that a 404 or 405 under /xapi (which no
+        # blueprint handles) carries it too.
         wanted = request.headers.get(VERSION_HEADER, "")
         response.headers[VERSION_HEADER] = _VERSION_2 if wanted == _VERSION_2 else "1.0.3"
     return response
@@ -97,9 +102,10 @@ def about() -> Any:
 def post_statements() -> Any:
     """One statement or an array; 200 with the ids, in order."""
     family = _family()
-    body = _json_body()
-    parsed = _valid(lambda: parse_post(body, family))
+    body, parts = _statements_body()
+    parsed = _valid(lambda: parse_post(body, family, parts=parts))
     outcomes = _applied(lambda ingestor, view: ingestor.apply_xapi(view, parsed))
+    _keep_attachments(parts)
     response = jsonify([p.body["id"] for p in parsed])
     _summarise(response, outcomes)
     return response
@@ -112,11 +118,12 @@ def put_statement() -> Any:
     statement_id = request.args.get("statementId")
     if not statement_id:
         raise BadRequestError("statementId: the query parameter is required")
-    body = _json_body()
+    body, parts = _statements_body()
     if not isinstance(body, dict):
         raise BadRequestError("statement: PUT takes one statement, a JSON object")
-    parsed = _valid(lambda: parse_put(body, statement_id, family))
+    parsed = _valid(lambda: parse_put(body, statement_id, family, parts=parts))
     outcomes = _applied(lambda ingestor, view: ingestor.apply_xapi(view, [parsed]))
+    _keep_attachments(parts)
     response = Response(status=204)
     _summarise(response, outcomes)
     return response
@@ -152,6 +159,28 @@ def _family() -> Family:
         if version
         else f"{VERSION_HEADER}: the header is required (1.0.3 or {_VERSION_2})"
     )
+
+
+def _statements_body() -> tuple[Any, dict[str, AttachmentPart] | None]:
+    """The statements of an application/json or (with attachments) multipart/mixed request
+    (Communication §1.5), and the attachment parts (``None`` for JSON)."""
+    if request.mimetype != "multipart/mixed":
+        return _json_body(), None
+    settings = current().settings.xapi_attachments
+    if not settings.enabled:
+        raise UnsupportedMediaTypeError("multipart/mixed statements are turned off here")
+    found = _valid(
+        lambda: parse_multipart(request.content_type or "", request.get_data(cache=False))
+    )
+    _valid(lambda: check_sizes(found.parts.values(), settings))
+    return found.statements, found.parts
+
+
+def _keep_attachments(parts: dict[str, AttachmentPart] | None) -> None:
+    """Store the request's attachments under the tenant, once its statements are in."""
+    if parts:
+        kept = keep_attachments(current().store, g.ingest_tenant, parts.values())
+        log.info("ingest.attachments", kept=kept)
 
 
 def _json_body() -> Any:
