@@ -45,6 +45,7 @@ class _Log:
     def __init__(self) -> None:
         self.log_id = 0
         self.out: list[Observation] = []
+        self.held: dict[str, set[str]] = {}  # mastered skills per learner, by the flags
 
     def add(
         self,
@@ -58,6 +59,8 @@ class _Log:
         credibility: float = 1.0,
     ) -> None:
         self.log_id += 1
+        held = self.held.setdefault(learner, set())
+        (held.add if mastered else held.discard)(skill)
         self.out.append(
             Observation(
                 log_id=self.log_id,
@@ -71,6 +74,8 @@ class _Log:
                 credibility=credibility,
                 newly_mastered=(skill,) if newly else (),
                 revoked=(skill,) if revoked else (),
+                # The engine's COMPLETE: both skills mastered, none due (no time passes here).
+                complete={"a", "b"} <= held,
             )
         )
 

@@ -6,9 +6,10 @@ O(skills of the item) each), with each learner's arm recomputed from their id
 (experiments.assign). A learner whose first answer is earlier than the experiment's
 ``started_at`` is left out. Per learner and arm:
 
-- **Time to mastery.** Whether the learner ever had every skill of the course mastered at
-  once (a share, Wilson), and for those who did, the answers and hours from their first answer
-  to that moment (means, t intervals). Per skill, the answers on it up to its first mastery
+- **Time to mastery.** Whether the engine ever declared the learner done with the course (the
+  reply's phase COMPLETE: every skill mastered and none due for a check; a share, Wilson),
+  and for those it did, the answers and hours from their first answer to that moment (means,
+  t intervals). Per skill, the answers on it up to its first mastery
   event (as the class report's time to mastery counts them); and one value per learner, the
   mean of those over the learner's mastered skills, so that the interval treats learners, not
   a learner's skills, as independent.
@@ -160,7 +161,7 @@ class ExperimentAccumulator:
                 learner.mastered.add(sid)
             else:
                 learner.mastered.discard(sid)
-        if learner.course_at is None and self._skills <= learner.mastered:
+        if learner.course_at is None and obs.complete:
             learner.course_at = (learner.answers, obs.occurred_at - learner.first_at)
 
     def remove_learner(self, learner_id: str) -> None:

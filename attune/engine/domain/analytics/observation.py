@@ -37,6 +37,7 @@ class Observation:
     theta: float = 0.0
     gain: float = 0.0
     reasons: tuple[str, ...] = ()
+    complete: bool = False  # the reply said COMPLETE: the engine declared the course done
 
     def __post_init__(self) -> None:
         if not len(self.skill_ids) == len(self.p_known) == len(self.mastered):
@@ -74,4 +75,5 @@ def observation_of(event: LoggedEvent) -> Observation:
         theta=reply.theta,
         gain=event.gain,
         reasons=tuple(r.value for r in first),
+        complete=reply.complete,
     )
