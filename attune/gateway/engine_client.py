@@ -165,6 +165,19 @@ class GrpcEngineClient:
         request = events_pb2.ListEventsRequest(after_log_id=after_log_id, page_size=page_size)
         return self._call(tenant, self._events.ListEvents, request)
 
+    def void_event(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str, actor: str
+    ) -> None:
+        """VoidEvent: the learner rebuilt without the response (issue 19)."""
+        request = interventions_pb2.VoidEventRequest(
+            course_id=course_id,
+            learner_id=learner_id,
+            event_id=event_id,
+            actor=actor,
+            reason="voided by an xAPI voiding statement",
+        )
+        self._call(tenant, self._interventions.VoidEvent, request)
+
     def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
         """DeleteLearner: (courses, events) erased."""
         request = learner_pb2.DeleteLearnerRequest(learner_id=learner_id)

@@ -36,6 +36,7 @@ class Kind(Enum):
     UNPIN_SKILL = "UNPIN_SKILL"
     EXEMPT_LEARNER = "EXEMPT_LEARNER"
     UNEXEMPT_LEARNER = "UNEXEMPT_LEARNER"
+    VOID_EVENT = "VOID_EVENT"  # recorded by voiding.py (VoidEvent), never asked of Intervene
 
 
 class Scope(Enum):
@@ -120,6 +121,8 @@ def validate_request(req: InterventionRequest) -> Kind:
     kind = req.kind
     if kind is None:
         raise InvalidInputError("kind", "is required")
+    if kind is Kind.VOID_EVENT:
+        raise InvalidInputError("kind", "VOID_EVENT is recorded by VoidEvent, not Intervene")
     if req.scope is Scope.CLASS and kind not in CLASS_KINDS:
         raise InvalidInputError("kind", f"{kind.value} is not possible for scope CLASS")
     if kind in EXEMPT_KINDS:

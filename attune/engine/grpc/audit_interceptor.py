@@ -56,6 +56,7 @@ AUDITED: dict[str, Audited] = {
     f"{_V1}EventService/ListEvents": Audited("events.read"),
     f"{_V1}InterventionService/Intervene": Audited("intervention.record", read=False),
     f"{_V1}InterventionService/ListInterventions": Audited("interventions.read"),
+    f"{_V1}InterventionService/VoidEvent": Audited("event.void", read=False),
     f"{_V1}ExperimentService/GetExperimentReport": Audited("experiment.read"),
     f"{_V1}ExperimentService/GetExperimentArm": Audited("learner.read"),
     f"{_V1}CourseService/PutCourse": Audited("course.put", read=False),

@@ -54,3 +54,24 @@ class InterventionServicer(interventions_pb2_grpc.InterventionServiceServicer):
         for entry in page.entries:
             entry_to_pb(entry, reply.interventions.add())
         return reply
+
+    async def VoidEvent(
+        self, request: interventions_pb2.VoidEventRequest, context: aio.ServicerContext
+    ) -> interventions_pb2.VoidEventResponse:
+        check_ids(request, "course_id", "learner_id", "event_id")
+        tenant = current_tenant()
+        voided = await self._engine.voiding.void(
+            tenant,
+            request.course_id,
+            request.learner_id,
+            request.event_id,
+            request.actor,
+            request.reason,
+        )
+        reply = interventions_pb2.VoidEventResponse(
+            duplicate=voided.duplicate, replayed_responses=voided.replayed
+        )
+        entry_to_pb(voided.entry, reply.intervention)
+        report = await self._engine.learner_report(tenant, request.learner_id, request.course_id)
+        reply.learner.CopyFrom(convert.report_to_pb(report))
+        return reply

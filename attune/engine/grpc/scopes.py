@@ -44,6 +44,7 @@ METHOD_SCOPES: dict[str, str] = {
     f"{_PKG}AnalyticsService/GetLearnerTimeline": ANALYTICS_READ,
     f"{_PKG}InterventionService/Intervene": INTERVENTIONS_WRITE,
     f"{_PKG}InterventionService/ListInterventions": LEARNERS_READ,
+    f"{_PKG}InterventionService/VoidEvent": INTERVENTIONS_WRITE,
     f"{_PKG}ExperimentService/GetExperimentReport": ANALYTICS_READ,
     f"{_PKG}ExperimentService/GetExperimentArm": LEARNERS_READ,
 }

@@ -42,6 +42,7 @@ from attune.engine.service.experiment_book import ExperimentBook
 from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
+from attune.engine.service.voiding import EventVoiding
 
 log = structlog.get_logger("attune.engine")
 
@@ -108,6 +109,7 @@ class Engine:
         self._learner_locks = KeyedLock()
         self._course_work = asyncio.Semaphore(COURSE_WORKERS)
         self.interventions = Interventions(store, self.clock, self.tutor, self._learner_locks)
+        self.voiding = EventVoiding(store, self.clock, self.tutor, self._learner_locks)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""

@@ -69,6 +69,10 @@ class _InterventionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Inte
     """The exemption ends: the learner is in the at-risk list again when a reason applies, and
     the gateway sends the mastery grade again. No skill_id.
     """
+    INTERVENTION_KIND_VOID_EVENT: _InterventionKind.ValueType  # 8
+    """A logged response was voided (recorded by VoidEvent, never asked of Intervene): the
+    learner's state was rebuilt without it. request_id is "void:<event_id>". No skill_id.
+    """
 
 class InterventionKind(_InterventionKind, metaclass=_InterventionKindEnumTypeWrapper):
     """InterventionKind is what an intervention does."""
@@ -114,6 +118,10 @@ learner model itself is unchanged and practice goes on. No skill_id.
 INTERVENTION_KIND_UNEXEMPT_LEARNER: InterventionKind.ValueType  # 7
 """The exemption ends: the learner is in the at-risk list again when a reason applies, and
 the gateway sends the mastery grade again. No skill_id.
+"""
+INTERVENTION_KIND_VOID_EVENT: InterventionKind.ValueType  # 8
+"""A logged response was voided (recorded by VoidEvent, never asked of Intervene): the
+learner's state was rebuilt without it. request_id is "void:<event_id>". No skill_id.
 """
 Global___InterventionKind: _TypeAlias = InterventionKind  # noqa: Y015
 
@@ -446,3 +454,81 @@ class ListInterventionsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListInterventionsResponse: _TypeAlias = ListInterventionsResponse  # noqa: Y015
+
+@_typing.final
+class VoidEventRequest(_message.Message):
+    """VoidEventRequest names one logged response of a learner in a course."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COURSE_ID_FIELD_NUMBER: _builtins.int
+    LEARNER_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    course_id: _builtins.str
+    """The course. Required."""
+    learner_id: _builtins.str
+    """The learner. Required."""
+    event_id: _builtins.str
+    """The event id the response was recorded under. Required."""
+    actor: _builtins.str
+    """Who voids it, as the caller names them (the gateway: "xapi:<voiding statement id>").
+    Required; at most 256 characters.
+    """
+    reason: _builtins.str
+    """Why. Required; at most 500 characters."""
+    def __init__(
+        self,
+        *,
+        course_id: _builtins.str = ...,
+        learner_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        actor: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "course_id", b"course_id", "event_id", b"event_id", "learner_id", b"learner_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VoidEventRequest: _TypeAlias = VoidEventRequest  # noqa: Y015
+
+@_typing.final
+class VoidEventResponse(_message.Message):
+    """VoidEventResponse is the recorded void and the learner model after it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERVENTION_FIELD_NUMBER: _builtins.int
+    DUPLICATE_FIELD_NUMBER: _builtins.int
+    LEARNER_FIELD_NUMBER: _builtins.int
+    REPLAYED_RESPONSES_FIELD_NUMBER: _builtins.int
+    duplicate: _builtins.bool
+    """True when the event had been voided before: nothing was applied again."""
+    replayed_responses: _builtins.int
+    """How many of the learner's responses in the course the rebuilt state was replayed from."""
+    @_builtins.property
+    def intervention(self) -> Global___Intervention:
+        """The audit entry (kind VOID_EVENT); on a repeat, the original one."""
+
+    @_builtins.property
+    def learner(self) -> _learner_pb2.GetLearnerStateResponse:
+        """The learner model as it stands now."""
+
+    def __init__(
+        self,
+        *,
+        intervention: Global___Intervention | None = ...,
+        duplicate: _builtins.bool = ...,
+        learner: _learner_pb2.GetLearnerStateResponse | None = ...,
+        replayed_responses: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["intervention", b"intervention", "learner", b"learner"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duplicate", b"duplicate", "intervention", b"intervention", "learner", b"learner", "replayed_responses", b"replayed_responses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VoidEventResponse: _TypeAlias = VoidEventResponse  # noqa: Y015

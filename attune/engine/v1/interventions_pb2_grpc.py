@@ -53,6 +53,11 @@ class InterventionServiceStub:
                 request_serializer=attune_dot_engine_dot_v1_dot_interventions__pb2.ListInterventionsRequest.SerializeToString,
                 response_deserializer=attune_dot_engine_dot_v1_dot_interventions__pb2.ListInterventionsResponse.FromString,
                 _registered_method=True)
+        self.VoidEvent = channel.unary_unary(
+                '/attune.engine.v1.InterventionService/VoidEvent',
+                request_serializer=attune_dot_engine_dot_v1_dot_interventions__pb2.VoidEventRequest.SerializeToString,
+                response_deserializer=attune_dot_engine_dot_v1_dot_interventions__pb2.VoidEventResponse.FromString,
+                _registered_method=True)
 
 
 class InterventionServiceServicer:
@@ -96,6 +101,26 @@ class InterventionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VoidEvent(self, request, context):
+        """VoidEvent takes one logged response back out of the learner model, as an xAPI voiding
+        statement asks (issue 19): BKT is not reversible, so the learner's state in the course
+        is rebuilt by replaying their logged responses in order without the voided ones (and
+        without those voided before), through the same update the responses first went
+        through, with the weight each was applied with; RESET_SKILL, GRANT_MASTERY and
+        REVOKE_MASTERY interventions are replayed at their place in that order, pins and the
+        exemption are kept. The response stays in the append-only event log; the void is
+        recorded in the audit trail as kind VOID_EVENT (request_id "void:<event_id>"), in one
+        atomic step with the rebuilt state. DKT's state is kept as it is (not rebuilt).
+
+        Idempotent: voiding an event already voided applies nothing and returns the recorded
+        entry with duplicate = true. NOT_FOUND for an unknown course, or an event id that is
+        not this learner's response in this course; INVALID_ARGUMENT naming an empty field;
+        ABORTED when the learner kept changing (retry).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterventionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -108,6 +133,11 @@ def add_InterventionServiceServicer_to_server(servicer, server):
                     servicer.ListInterventions,
                     request_deserializer=attune_dot_engine_dot_v1_dot_interventions__pb2.ListInterventionsRequest.FromString,
                     response_serializer=attune_dot_engine_dot_v1_dot_interventions__pb2.ListInterventionsResponse.SerializeToString,
+            ),
+            'VoidEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.VoidEvent,
+                    request_deserializer=attune_dot_engine_dot_v1_dot_interventions__pb2.VoidEventRequest.FromString,
+                    response_serializer=attune_dot_engine_dot_v1_dot_interventions__pb2.VoidEventResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -173,6 +203,33 @@ class InterventionService:
             '/attune.engine.v1.InterventionService/ListInterventions',
             attune_dot_engine_dot_v1_dot_interventions__pb2.ListInterventionsRequest.SerializeToString,
             attune_dot_engine_dot_v1_dot_interventions__pb2.ListInterventionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VoidEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/attune.engine.v1.InterventionService/VoidEvent',
+            attune_dot_engine_dot_v1_dot_interventions__pb2.VoidEventRequest.SerializeToString,
+            attune_dot_engine_dot_v1_dot_interventions__pb2.VoidEventResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -63,6 +63,22 @@ class InterventionServiceStub:
     with the class's pins and the exempt learners as they stand now. NOT_FOUND for an
     unknown course; INVALID_ARGUMENT for a bad page token or page size.
     """
+    VoidEvent: _grpc.UnaryUnaryMultiCallable[_interventions_pb2.VoidEventRequest, _interventions_pb2.VoidEventResponse]
+    """VoidEvent takes one logged response back out of the learner model, as an xAPI voiding
+    statement asks (issue 19): BKT is not reversible, so the learner's state in the course
+    is rebuilt by replaying their logged responses in order without the voided ones (and
+    without those voided before), through the same update the responses first went
+    through, with the weight each was applied with; RESET_SKILL, GRANT_MASTERY and
+    REVOKE_MASTERY interventions are replayed at their place in that order, pins and the
+    exemption are kept. The response stays in the append-only event log; the void is
+    recorded in the audit trail as kind VOID_EVENT (request_id "void:<event_id>"), in one
+    atomic step with the rebuilt state. DKT's state is kept as it is (not rebuilt).
+
+    Idempotent: voiding an event already voided applies nothing and returns the recorded
+    entry with duplicate = true. NOT_FOUND for an unknown course, or an event id that is
+    not this learner's response in this course; INVALID_ARGUMENT naming an empty field;
+    ABORTED when the learner kept changing (retry).
+    """
 
 @_typing.type_check_only
 class InterventionServiceAsyncStub(InterventionServiceStub):
@@ -98,6 +114,22 @@ class InterventionServiceAsyncStub(InterventionServiceStub):
     """ListInterventions returns a course's audit trail, newest first, one page at a time,
     with the class's pins and the exempt learners as they stand now. NOT_FOUND for an
     unknown course; INVALID_ARGUMENT for a bad page token or page size.
+    """
+    VoidEvent: _aio.UnaryUnaryMultiCallable[_interventions_pb2.VoidEventRequest, _interventions_pb2.VoidEventResponse]  # type: ignore[assignment]
+    """VoidEvent takes one logged response back out of the learner model, as an xAPI voiding
+    statement asks (issue 19): BKT is not reversible, so the learner's state in the course
+    is rebuilt by replaying their logged responses in order without the voided ones (and
+    without those voided before), through the same update the responses first went
+    through, with the weight each was applied with; RESET_SKILL, GRANT_MASTERY and
+    REVOKE_MASTERY interventions are replayed at their place in that order, pins and the
+    exemption are kept. The response stays in the append-only event log; the void is
+    recorded in the audit trail as kind VOID_EVENT (request_id "void:<event_id>"), in one
+    atomic step with the rebuilt state. DKT's state is kept as it is (not rebuilt).
+
+    Idempotent: voiding an event already voided applies nothing and returns the recorded
+    entry with duplicate = true. NOT_FOUND for an unknown course, or an event id that is
+    not this learner's response in this course; INVALID_ARGUMENT naming an empty field;
+    ABORTED when the learner kept changing (retry).
     """
 
 class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -143,6 +175,28 @@ class InterventionServiceServicer(metaclass=_abc_1.ABCMeta):
         """ListInterventions returns a course's audit trail, newest first, one page at a time,
         with the class's pins and the exempt learners as they stand now. NOT_FOUND for an
         unknown course; INVALID_ARGUMENT for a bad page token or page size.
+        """
+
+    @_abc_1.abstractmethod
+    def VoidEvent(
+        self,
+        request: _interventions_pb2.VoidEventRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_interventions_pb2.VoidEventResponse, _abc.Awaitable[_interventions_pb2.VoidEventResponse]]:
+        """VoidEvent takes one logged response back out of the learner model, as an xAPI voiding
+        statement asks (issue 19): BKT is not reversible, so the learner's state in the course
+        is rebuilt by replaying their logged responses in order without the voided ones (and
+        without those voided before), through the same update the responses first went
+        through, with the weight each was applied with; RESET_SKILL, GRANT_MASTERY and
+        REVOKE_MASTERY interventions are replayed at their place in that order, pins and the
+        exemption are kept. The response stays in the append-only event log; the void is
+        recorded in the audit trail as kind VOID_EVENT (request_id "void:<event_id>"), in one
+        atomic step with the rebuilt state. DKT's state is kept as it is (not rebuilt).
+
+        Idempotent: voiding an event already voided applies nothing and returns the recorded
+        entry with duplicate = true. NOT_FOUND for an unknown course, or an event id that is
+        not this learner's response in this course; INVALID_ARGUMENT naming an empty field;
+        ABORTED when the learner kept changing (retry).
         """
 
 def add_InterventionServiceServicer_to_server(servicer: InterventionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -99,7 +99,9 @@ class Ingestor:
         self._store = store
         self._engine = engine
         self._courses = courses
-        self._keeper = StatementKeeper(store, clock, voider)
+        # An engine client that can void (the gRPC one) voids unless told otherwise.
+        can_void = voider or (engine if isinstance(engine, Voider) else None)
+        self._keeper = StatementKeeper(store, clock, can_void)
 
     # -- the activity map -----------------------------------------------------------------
 

@@ -17,20 +17,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 
+from attune.gateway.errors import EngineCallError
 from attune.gateway.xapi_store.formats import as_stored
 from attune.gateway.xapi_store.ports import EngineRef, StatementStore, StoredStatement
 
 log = structlog.get_logger("attune.gateway.ingest")
 
 
+@runtime_checkable
 class Voider(Protocol):
-    """Takes one applied response back out of the learner model (the engine's VoidEvent)."""
+    """Takes one applied response back out of the learner model (the engine's VoidEvent;
+    ``GrpcEngineClient`` is one). ``actor`` names who voided it, for the audit trail."""
 
-    def void_event(self, tenant: str, learner_id: str, course_id: str, event_id: str) -> None: ...
+    def void_event(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str, actor: str
+    ) -> None: ...
 
 
 class Received(Protocol):
@@ -97,7 +102,15 @@ class StatementKeeper:
             return False
         if target.engine is not None and self._voider is not None:
             ref = target.engine
-            self._voider.void_event(tenant, ref.learner_id, ref.course_id, ref.event_id)
+            try:
+                self._voider.void_event(
+                    tenant, ref.learner_id, ref.course_id, ref.event_id, f"xapi:{by}"
+                )
+            except EngineCallError as exc:
+                if exc.code != "NOT_FOUND":
+                    raise  # the engine is unavailable: the client's retry voids it
+                # The learner or the response is gone (erased): nothing left to take back.
+                log.info("xapi.void_engine_gone", target=target_id, reason=exc.reason)
         done = self._store.void_statement(tenant, target_id)
         log.info("xapi.voided", target=target_id, by=by, engine=target.engine is not None)
         return done
