@@ -12,11 +12,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+import grpc
 import pytest
 import requests
 
 from attune.engine.demo.course import demo_course
+from attune.engine.v1 import learner_pb2, learner_pb2_grpc
 from tests.support.gateway_stack import Stack, running_stack
+from tests.support.serve_proc import TOKEN_META
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -292,3 +295,33 @@ def test_caliper_discipline(stack: Stack) -> None:
         reply = requests.post(url, json=partial, headers=auth, timeout=9)
         assert reply.status_code == 400 and reply.json()["reason"].startswith(name), name
     assert requests.post(url, json=envelope, headers=auth, timeout=9).status_code == 200
+
+
+def test_a_voided_answer_is_taken_out_of_the_learner_model(stack: Stack) -> None:
+    """The engine rebuilds the learner without the voided answer: the same state as a
+    learner who never sent it."""
+    x = [statement(stack, "void-x", n) for n in (0, 1, 2)]
+    y = [statement(stack, "void-y", n) for n in (0, 2)]
+    for body in x + y:
+        post(stack, body)
+    assert learner_state(stack, "void-x") != learner_state(stack, "void-y")
+    voiding = {
+        "actor": x[1]["actor"],
+        "verb": {"id": VOIDED, "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": x[1]["id"]},
+    }
+    post(stack, voiding)
+    rebuilt = learner_state(stack, "void-x")
+    assert rebuilt == learner_state(stack, "void-y")
+    assert rebuilt.responses == 2
+    post(stack, {**voiding, "id": str(uuid.uuid4())})  # voiding it again changes nothing
+    assert learner_state(stack, "void-x") == rebuilt
+
+
+def learner_state(stack: Stack, learner: str) -> learner_pb2.GetLearnerStateResponse:
+    with grpc.insecure_channel(stack.engine.target) as channel:
+        stub = learner_pb2_grpc.LearnerServiceStub(channel)
+        request = learner_pb2.GetLearnerStateRequest(learner_id=learner, course_id="demo")
+        found = stub.GetLearnerState(request, metadata=TOKEN_META, timeout=10)
+    found.learner_id = ""  # compared across learners
+    return found
