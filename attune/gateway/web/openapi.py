@@ -113,6 +113,12 @@ def _json_body(schema: Json | None = None) -> Json:
     }
 
 
+def _with_attachments(body: Json) -> Json:
+    """Statements with attachments: multipart/mixed (xAPI Communication §1.5.2)."""
+    multipart = {"schema": {"type": "string", "format": "binary"}}
+    return {**body, "content": {**body["content"], "multipart/mixed": multipart}}
+
+
 _TOKEN = _path_param("token", "The page's session token, issued by a launch or /demo")
 _TENANT = _path_param("tenant", "The tenant")
 _ADMIN: list[Json] = [{"adminToken": []}]
@@ -269,14 +275,14 @@ def _ingest_paths() -> Json:
                     ingest_errors,
                 ),
                 parameters=[_XAPI_VERSION],
-                requestBody=_json_body(statements),
+                requestBody=_with_attachments(_json_body(statements)),
                 security=_INGEST,
             ),
             "put": _op(
                 "Store one statement under statementId (Communication §2.1.1)",
                 _responses("json", {204: {}}, ingest_errors),
                 parameters=[_XAPI_VERSION, _query("statementId", "The statement's id", True)],
-                requestBody=_json_body(),
+                requestBody=_with_attachments(_json_body()),
                 security=_INGEST,
             ),
         },
