@@ -7,6 +7,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from attune.gateway.ingest import InvalidInputError, parse_post, parse_put
 from attune.gateway.ingest.attachments import check_sizes, keep, load
@@ -88,6 +90,13 @@ def test_the_parts_must_be_well_formed() -> None:
     assert "not closed" in refusal(lambda: parse_multipart(content_type, body[:-10]))
     plain = body.replace(b"Content-Transfer-Encoding: binary\r\n", b"")
     assert "Content-Transfer-Encoding" in refusal(lambda: parse_multipart(content_type, plain))
+    nested: list[Any] = []
+    for _ in range(100):
+        nested = [nested]
+    deep = multipart(nested, [])
+    assert "nested deeper than 64" in refusal(lambda: parse_multipart(*deep))
+    nan = multipart([{"n": float("nan")}], [])
+    assert "not valid JSON" in refusal(lambda: parse_multipart(*nan))
     first = body.replace(b"application/json", b"text/plain", 1)
     assert "first part must be application/json" in refusal(
         lambda: parse_multipart(content_type, first)
@@ -190,3 +199,24 @@ def test_a_reply_built_for_get_parses_back() -> None:
     again = parse_multipart(content_type, body)
     assert again.statements == {"statements": []}
     assert again.parts == found.parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["", "x", "abcABC0123'()+_,-./:=?"]))
+def test_any_bytes_are_parsed_or_refused_never_crash(body: bytes, boundary: str) -> None:
+    content_type = f'multipart/mixed; boundary="{boundary}"' if boundary else "multipart/mixed"
+    framed = f"--{boundary}\r\n".encode() + body + f"\r\n--{boundary}--".encode()
+    for data in (body, framed):
+        try:
+            found = parse_multipart(content_type, data)
+        except InvalidInputError as exc:
+            assert exc.path
+        else:
+            parse_post_or_refuse(found)
+
+
+def parse_post_or_refuse(found: Any) -> None:
+    try:
+        parse_post(found.statements, "2.0", now=NOW, parts=found.parts)
+    except InvalidInputError as exc:
+        assert exc.reason

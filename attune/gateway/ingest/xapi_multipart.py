@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from attune.gateway.ingest.problems import InvalidInputError, index, key
+from attune.gateway.ingest.values import depth
 
 HASH_HEADER = "x-experience-api-hash"
 _BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
 _DIGESTS = {56: "sha224", 64: "sha256", 96: "sha384", 128: "sha512"}
 MAX_PARTS = 1000
+MAX_DEPTH = 64  # as gateway.web.json_body.MAX_JSON_DEPTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +65,7 @@ def parse_multipart(content_type: str, body: bytes) -> MultipartStatements:
     first_headers, first_body = raw[0]
     if first_headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise InvalidInputError("part[0].Content-Type", "the first part must be application/json")
-    try:
-        statements = json.loads(first_body)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidInputError("part[0]", "the statements part is not valid JSON") from None
+    statements = _statements(first_body)
     parts: dict[str, AttachmentPart] = {}
     for n, (headers, data) in enumerate(raw[1:], start=1):
         where = f"part[{n}]"
@@ -84,6 +83,22 @@ def parse_multipart(content_type: str, body: bytes) -> MultipartStatements:
         content = headers.get("content-type", "application/octet-stream").strip()
         parts[sha2] = AttachmentPart(sha2, content, data)
     return MultipartStatements(statements, parts)
+
+
+def _statements(data: bytes) -> Any:
+    """The statements part as JSON, bounded in depth like an application/json body."""
+    try:
+        value = json.loads(data, parse_constant=_no_constant)
+    except RecursionError:
+        raise InvalidInputError("part[0]", f"is nested deeper than {MAX_DEPTH} levels") from None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInputError("part[0]", "the statements part is not valid JSON") from None
+    depth(value, MAX_DEPTH, "part[0]")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _split(body: bytes, boundary: bytes) -> list[tuple[dict[str, str], bytes]]:
