@@ -35,6 +35,20 @@ def _req(eid: str, item: str, correct: bool, rt: int = 9000) -> learner_pb2.Reco
     )
 
 
+def _count_history_reads(client: Client) -> list[int]:
+    """Count the engine store's reads of a learner's history: ``[n]``, updated in place."""
+    store = client.running.engine.store
+    reads = [0]
+    original = store.read_learner_events
+
+    async def counting(*args):
+        reads[0] += 1
+        return await original(*args)
+
+    store.read_learner_events = counting  # type: ignore[method-assign]
+    return reads
+
+
 async def _put(client: Client, pin: str) -> None:
     await client.courses.PutCourse(
         course_pb2.PutCourseRequest(course=_course(pin)), metadata=META_A
@@ -55,16 +69,7 @@ async def test_dkt_predictions_equal_torch_and_steps_are_o1(tmp_path: Path) -> N
     expected = torch_steps(folder, SKILLS, answers)
     async with engine_client(tmp_path, models_dir=models) as client:
         await _put(client, "toy@1.0.0")
-        store = client.running.engine.store
-        reads = 0
-        original = store.read_learner_events
-
-        async def counting(*args):
-            nonlocal reads
-            reads += 1
-            return await original(*args)
-
-        store.read_learner_events = counting  # type: ignore[method-assign]
+        reads = _count_history_reads(client)
         for n, ((skill, correct), p) in enumerate(zip(answers, expected, strict=True)):
             reply = await client.learners.RecordResponse(
                 _req(f"e{n}", items[skill], correct), metadata=META_A
@@ -74,7 +79,7 @@ async def test_dkt_predictions_equal_torch_and_steps_are_o1(tmp_path: Path) -> N
             for s in state.skills:
                 assert s.HasField("dkt_p_correct")
                 assert abs(s.dkt_p_correct - p[SKILLS.index(s.skill_id)]) < 1e-5
-        assert reads == 0, "a response must never re-read the learner's history"
+        assert reads[0] == 0, "a response must never re-read the learner's history"
         assert state.dkt_model == "toy@1.0.0"
 
 
@@ -155,27 +160,18 @@ async def test_too_fast_answers_never_make_each_response_reread_the_history(
     folder = write_artifact(models, "toy", "1.0.0", SKILLS)
     async with engine_client(tmp_path, models_dir=models) as client:
         await _put(client, "toy@1.0.0")
-        store = client.running.engine.store
-        reads = 0
-        original = store.read_learner_events
-
-        async def counting(*args):
-            nonlocal reads
-            reads += 1
-            return await original(*args)
-
-        store.read_learner_events = counting  # type: ignore[method-assign]
+        reads = _count_history_reads(client)
         for n in range(8):  # all under the 2 s too-fast floor
             reply = await client.learners.RecordResponse(
                 _req(f"fast{n}", "a1", n % 2 == 0, rt=300), metadata=META_A
             )
             assert reply.flags == [learner_pb2.RESPONSE_FLAG_TOO_FAST]
             assert reply.predictor == learner_pb2.PREDICTOR_BKT  # no credible answer yet
-        assert reads == 0, "an empty DKT state must not be rebuilt on every response"
+        assert reads[0] == 0, "an empty DKT state must not be rebuilt on every response"
         reply = await client.learners.RecordResponse(_req("slow", "b1", True), metadata=META_A)
         assert reply.predictor == learner_pb2.PREDICTOR_DKT
         expected = torch_steps(folder, SKILLS, [("b", True)])[-1]
         state = await _state(client)
         for s in state.skills:
             assert abs(s.dkt_p_correct - expected[SKILLS.index(s.skill_id)]) < 1e-5
-        assert reads == 0
+        assert reads[0] == 0
