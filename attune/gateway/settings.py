@@ -134,6 +134,9 @@ class GatewaySettings(BaseSettings):
     drift_poll_seconds: float = Field(default=3600.0, gt=0)
     # Bearer token of the admin surface (registrations); production sets its own.
     admin_token: str = DEV_ADMIN_TOKEN
+    # Operators (issue 16 part 3, gateway.rbac): health, the API description and metrics,
+    # never learner data. Empty: no operator credential.
+    operator_token: str = ""
     # Bounded leeway for the id_token's iat/exp/nbf: platform clocks drift (pylti1p3 #146).
     clock_skew_seconds: int = Field(default=60, ge=0, le=600)
     nonce_ttl_seconds: int = Field(default=3600, ge=60)
