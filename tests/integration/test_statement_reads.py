@@ -18,8 +18,10 @@ import requests
 
 from attune.engine.demo.course import demo_course
 from attune.engine.v1 import learner_pb2, learner_pb2_grpc
+from attune.gateway.ingest.xapi_multipart import parse_multipart
 from tests.support.gateway_stack import Stack, running_stack
 from tests.support.serve_proc import TOKEN_META
+from tests.support.xapi_signed import attachment_of, multipart, sha256
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -210,7 +212,7 @@ def test_bad_parameters_are_400_naming_them(stack: Stack, sent: list[dict[str, A
         ({"ascending": "yes"}, "ascending:"),
         ({"registration": "r1"}, "registration:"),
         ({"colour": "red"}, "colour: is not a parameter"),
-        ({"attachments": "true"}, "attachments:"),
+        ({"attachments": "yes"}, "attachments:"),
     ]
     for params, reason in cases:
         reply = get(stack, **params)
@@ -325,3 +327,30 @@ def learner_state(stack: Stack, learner: str) -> learner_pb2.GetLearnerStateResp
         found = stub.GetLearnerState(request, metadata=TOKEN_META, timeout=10)
     found.learner_id = ""  # compared across learners
     return found
+
+
+def test_attachments_come_back_as_multipart_when_asked(stack: Stack) -> None:
+    essay = b"An essay on fractions.\x00\xff"
+    body = {**statement(stack, "attacher", 3), "attachments": [attachment_of(essay)]}
+    content_type, data = multipart([body], [("text/plain", essay)])
+    sent = requests.post(
+        f"{stack.url}/xapi/statements",
+        data=data,
+        headers=headers(**{"Content-Type": content_type}),
+        timeout=20,
+    )
+    assert sent.status_code == 200, sent.text
+    plain = get(stack, statementId=body["id"])
+    assert plain.headers["Content-Type"].startswith("application/json")
+    one = get(stack, statementId=body["id"], attachments="true")
+    assert one.status_code == 200 and one.headers["Content-Type"].startswith("multipart/mixed")
+    found = parse_multipart(one.headers["Content-Type"], one.content)
+    assert found.statements["id"] == body["id"]
+    assert [(p.sha2, p.data) for p in found.parts.values()] == [(sha256(essay), essay)]
+    agent = json.dumps(body["actor"])
+    page = get(stack, agent=agent, attachments="true")
+    found = parse_multipart(page.headers["Content-Type"], page.content)
+    assert [s["id"] for s in found.statements["statements"]] == [body["id"]]
+    assert [p.data for p in found.parts.values()] == [essay]
+    # Another tenant reads neither the statement nor its attachment.
+    assert get(stack, OTHER, statementId=body["id"], attachments="true").status_code == 404

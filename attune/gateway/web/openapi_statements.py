@@ -29,7 +29,7 @@ _PARAMS = {
     "until": "Only statements stored at or before this ISO 8601 time",
     "limit": "At most this many statements (0: the server's maximum, 500)",
     "format": "ids, exact (default) or canonical",
-    "attachments": "false only (true is refused: not supported yet)",
+    "attachments": "true: multipart/mixed with the statements' attachments",
     "ascending": "true: oldest first",
     "more": "The cursor of a previous page's more link (with no other parameter)",
 }
@@ -46,7 +46,10 @@ def _ok(description: str) -> Json:
             "X-Experience-API-Consistent-Through": {"schema": {"type": "string"}},
             "Last-Modified": {"schema": {"type": "string"}},
         },
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "multipart/mixed": {"schema": {"type": "string"}},
+        },
     }
 
 

@@ -16,6 +16,7 @@ route runs), scoped to its tenant.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -24,6 +25,8 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from attune.gateway.app import current
 from attune.gateway.errors import BadRequestError, GatewayError, UnauthorizedError
+from attune.gateway.ingest.attachments import load as load_attachment
+from attune.gateway.ingest.xapi_multipart import AttachmentPart, build_multipart
 from attune.gateway.web.credentials import ingest_tenant
 from attune.gateway.xapi_store.formats import formatted, iso
 from attune.gateway.xapi_store.ports import QueryError, StoredStatement
@@ -109,12 +112,13 @@ def _single(args: dict[str, str]) -> Response:
     if extra:
         raise QueryError(extra[0], f"cannot be combined with {name}")
     fmt = format_of(args)
-    _no_attachments(args)
+    with_parts = boolean(args, "attachments")
     reader = StatementReader(current().store, g.ingest_tenant)
     found = reader.one(args[name], voided=name == "voidedStatementId")
     if found is None:
         raise NotFoundError(f"{name}: no statement {args[name]!r}")
-    response = jsonify(formatted(found.statement, fmt, _languages()))
+    statement = formatted(found.statement, fmt, _languages())
+    response = _reply(statement, [statement], with_parts)
     response.headers["Last-Modified"] = _http_date(found.stored)
     return response
 
@@ -129,16 +133,14 @@ def _query(args: dict[str, str]) -> Response:
             raise QueryError(sorted(set(args) - {"more"})[0], "cannot be combined with more")
         args, after = read_more(key, tenant, args["more"], gw.wall_clock())
     q = parse_query(args)
-    if q.attachments:
-        _no_attachments(args)
     page = StatementReader(gw.store, tenant).page(q, after)
     more = ""
     if page.next_after is not None:
         more = "/xapi/statements?more=" + more_token(
             key, tenant, args, page.next_after, gw.wall_clock()
         )
-    body = {"statements": _render(page.statements, q.format), "more": more}
-    response = jsonify(body)
+    statements = _render(page.statements, q.format)
+    response = _reply({"statements": statements, "more": more}, statements, q.attachments)
     newest = max((s.stored for s in page.statements), default=None)
     if newest is not None:
         response.headers["Last-Modified"] = _http_date(newest)
@@ -150,11 +152,23 @@ def _render(records: list[StoredStatement], fmt: Format) -> list[dict[str, Any]]
     return [formatted(r.statement, fmt, languages) for r in records]
 
 
-def _no_attachments(args: dict[str, str]) -> None:
-    """``attachments=true`` needs the attachment store (issue 19, statement validation), not
-    there yet: refused by name rather than answered without the attachments."""
-    if boolean(args, "attachments"):
-        raise QueryError("attachments", "true is not supported yet by this LRS; leave it false")
+def _reply(body: Any, statements: list[dict[str, Any]], with_parts: bool) -> Response:
+    """JSON, or with ``attachments=true`` multipart/mixed: the JSON, then each attachment
+    the statements name (by ``sha2``) that was received as a part, once (Communication
+    §2.1.3; attachments given only by ``fileUrl`` have no part)."""
+    if not with_parts:
+        return jsonify(body)
+    gw = current()
+    parts: dict[str, AttachmentPart] = {}
+    for statement in statements:
+        for attachment in statement.get("attachments") or []:
+            sha2 = str(attachment.get("sha2", "")).lower()
+            if sha2 and sha2 not in parts:
+                found = load_attachment(gw.store, g.ingest_tenant, sha2)
+                if found is not None:
+                    parts[sha2] = found
+    content_type, data = build_multipart(json.dumps(body).encode(), parts.values())
+    return Response(data, content_type=content_type)
 
 
 def _languages() -> list[str]:
