@@ -354,3 +354,19 @@ def test_attachments_come_back_as_multipart_when_asked(stack: Stack) -> None:
     assert [p.data for p in found.parts.values()] == [essay]
     # Another tenant reads neither the statement nor its attachment.
     assert get(stack, OTHER, statementId=body["id"], attachments="true").status_code == 404
+
+
+def test_a_2_0_0_statement_without_a_version_is_stored_as_2_0_0(stack: Stack) -> None:
+    body = statement(stack, "two-oh", 2, timestamp="2024-03-01T10:00:00.000Z")
+    sent = requests.post(
+        f"{stack.url}/xapi/statements", json=body, headers=headers(version="2.0.0"), timeout=20
+    )
+    assert sent.status_code == 200, sent.text
+    found = requests.get(
+        f"{stack.url}/xapi/statements",
+        params={"statementId": body["id"]},
+        headers=headers(version="2.0.0"),
+        timeout=20,
+    )
+    assert found.json()["version"] == "2.0.0"
+    assert found.headers["X-Experience-API-Version"] == "2.0.0"

@@ -50,6 +50,7 @@ SUMMARY_HEADER = "X-Attune-Ingest"
 _VERSION_1 = re.compile(r"^1\.0(?:\.\d+)?$")
 _VERSION_2 = "2.0.0"
 _REASONS_IN_HEADER = 20
+_STORED_VERSION = {"1.0": "1.0.0", "2.0": "2.0.0"}  # Data §2.4.10 (1.0.3), §2.4.10 (2.0.0)
 T = TypeVar("T")
 
 
@@ -104,7 +105,8 @@ def post_statements() -> Any:
     family = _family()
     body, parts = _statements_body()
     parsed = _valid(lambda: parse_post(body, family, parts=parts))
-    outcomes = _applied(lambda ingestor, view: ingestor.apply_xapi(view, parsed))
+    version = _STORED_VERSION[family]  # set on a statement without one (issue 19)
+    outcomes = _applied(lambda ingestor, view: ingestor.apply_xapi(view, parsed, None, version))
     _keep_attachments(parts)
     response = jsonify([p.body["id"] for p in parsed])
     _summarise(response, outcomes)
@@ -122,7 +124,8 @@ def put_statement() -> Any:
     if not isinstance(body, dict):
         raise BadRequestError("statement: PUT takes one statement, a JSON object")
     parsed = _valid(lambda: parse_put(body, statement_id, family, parts=parts))
-    outcomes = _applied(lambda ingestor, view: ingestor.apply_xapi(view, [parsed]))
+    version = _STORED_VERSION[family]
+    outcomes = _applied(lambda ingestor, view: ingestor.apply_xapi(view, [parsed], None, version))
     _keep_attachments(parts)
     response = Response(status=204)
     _summarise(response, outcomes)
