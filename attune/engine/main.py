@@ -19,6 +19,7 @@ import structlog
 
 from attune.engine.dkt.registry import ModelRegistry
 from attune.engine.grpc.server import RunningServer
+from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
 from attune.engine.ports import EngineStore
 from attune.engine.service import Engine
 from attune.engine.settings import DEV_TOKEN, EngineSettings
@@ -148,6 +149,7 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
             settings.port,
             credentials,
             audit=_audit_trail(settings, opened.engine.now),
+            limits=_tenant_limits(settings, opened.engine.now),
         )
     except PortUnavailableError as exc:
         await opened.close()
@@ -155,6 +157,15 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
     listening = ListeningEngine(opened, running)
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
     return listening
+
+
+def _tenant_limits(
+    settings: EngineSettings, clock: Callable[[], float]
+) -> TenantLimitInterceptor | None:
+    """Per-tenant request budgets (engine/grpc/tenant_limits.py), unless turned off."""
+    if not settings.limits.enabled:
+        return None
+    return TenantLimitInterceptor(settings.limits, clock)
 
 
 def _audit_trail(settings: EngineSettings, clock: Callable[[], float]) -> AuditTrail | None:

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from attune.engine.artifacts_path import shipped_models_dir
 from attune.engine.domain.credibility import CredibilityPolicy
 from attune.engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, Schedule, TutorPolicy
+from attune.engine.limits_settings import TenantLimitSettings
 from attune.infra.audit.settings import AuditSettings
 
 DEV_TOKEN = "dev-token"
@@ -158,3 +159,6 @@ class EngineSettings(BaseSettings):
     # The audit trail of partners' reads of learner data (issue 16 part 4), e.g.
     # ATTUNE_AUDIT__STORE_URL; empty: audit.db in data_dir, or the Redis of store_url.
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    # Per-tenant request budgets of the gRPC API (issue 16 part 6), e.g.
+    # ATTUNE_LIMITS__RESPONSES_PER_SECOND=50; ATTUNE_LIMITS__ENABLED=false turns them off.
+    limits: TenantLimitSettings = Field(default_factory=TenantLimitSettings)

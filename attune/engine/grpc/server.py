@@ -22,6 +22,7 @@ from attune.engine.grpc.interceptors import (
 )
 from attune.engine.grpc.interventions_servicer import InterventionServicer
 from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
+from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
 from attune.engine.ports import Clock, EngineStore, Tracer
 from attune.engine.service import Engine
 from attune.engine.v1 import (
@@ -95,6 +96,7 @@ async def start_server(
     port: int = 0,
     credentials: grpc.ServerCredentials | None = None,
     audit: AuditSink | None = None,
+    limits: TenantLimitInterceptor | None = None,
 ) -> RunningServer:
     """Build and start the server on ``host:port`` (0 picks a free port); over TLS (mTLS when
     the credentials require client certificates) when ``credentials`` are given."""
@@ -102,6 +104,7 @@ async def start_server(
         interceptors=[
             ContextInterceptor(),
             AuthInterceptor(authenticator),
+            *([limits] if limits is not None else []),  # per-tenant budgets, after auth
             *([AuditInterceptor(audit)] if audit is not None else []),  # after auth: the tenant
             MalformedRequestInterceptor(),
         ],
