@@ -23,6 +23,7 @@ from attune.engine.v1 import (
     learner_pb2,
     learner_pb2_grpc,
 )
+from attune.gateway.engine_tls import EngineTlsSettings, open_channel
 from attune.gateway.errors import EngineCallError, UnknownTenantError
 
 TIMEOUT_S = 10.0
@@ -34,8 +35,10 @@ class GrpcEngineClient:
     """:class:`EngineClient` over synchronous stubs (the gateway's WSGI threads block on
     them)."""
 
-    def __init__(self, target: str, tokens: Mapping[str, str]) -> None:
-        self._channel = grpc.insecure_channel(target)
+    def __init__(
+        self, target: str, tokens: Mapping[str, str], tls: EngineTlsSettings | None = None
+    ) -> None:
+        self._channel = open_channel(target, tls)  # TLS/mTLS when ``tls`` names a CA
         self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
         self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
         self._events = events_pb2_grpc.EventServiceStub(self._channel)

@@ -67,7 +67,7 @@ def start_gateway(
     adapters, from the composition root (``integrations.edges.gateway_edges()``)."""
     install_log_redaction()  # before anything is served: no token reaches a log line
     store, statements = stores or open_stores(settings.store_url, settings.data_dir)
-    engine = GrpcEngineClient(settings.engine_address, settings.engine_tokens)
+    engine = GrpcEngineClient(settings.engine_address, settings.engine_tokens, settings.engine_tls)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
     # URL: bind first with a placeholder app, then install the real one.

@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from attune.content.generation.settings import GeneratorSettings
+from attune.gateway.engine_tls import EngineTlsSettings
 from attune.gateway.http_settings import HttpSettings
 from attune.gateway.oauth.settings import OAuthSettings
 from attune.gateway.sso.settings import SsoSettings
@@ -124,6 +125,9 @@ class GatewaySettings(BaseSettings):
     store_url: str = ""
     # The engine credential used for each tenant (the engine takes the tenant from it).
     engine_tokens: dict[str, str] = Field(default_factory=lambda: {"default": "dev-token"})
+    # TLS/mTLS to the engine (ATTUNE_GATEWAY__ENGINE_TLS__CA_FILE, __CERT_FILE, __KEY_FILE,
+    # __SERVER_NAME; see gateway/engine_tls.py); empty: plaintext.
+    engine_tls: EngineTlsSettings = Field(default_factory=EngineTlsSettings)
     # Item generation with a language model, per tenant: off unless a tenant's entry says
     # enabled (ATTUNE_GATEWAY__GENERATORS='{"default": {"enabled": true, "base_url": ...,
     # "model": ..., "api_key": ...}}'); any OpenAI-compatible chat-completions server.
