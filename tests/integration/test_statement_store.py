@@ -74,10 +74,12 @@ class Clock:
 
 class Voids:
     def __init__(self) -> None:
-        self.calls: list[tuple[str, str, str, str]] = []
+        self.calls: list[tuple[str, str, str, str, str]] = []
 
-    def void_event(self, tenant: str, learner_id: str, course_id: str, event_id: str) -> None:
-        self.calls.append((tenant, learner_id, course_id, event_id))
+    def void_event(
+        self, tenant: str, learner_id: str, course_id: str, event_id: str, actor: str
+    ) -> None:
+        self.calls.append((tenant, learner_id, course_id, event_id, actor))
 
 
 def test_records_are_added_once_kept_exactly_and_read_in_order(store: GatewayStore) -> None:
@@ -144,7 +146,7 @@ def test_the_keeper_sets_stored_authority_and_voids_by_the_rules(store: GatewayS
     keeper.keep("t", [voiding(3, sid(1).upper()), voiding(4, sid(99))], {}, authority, "1.0.0")
     keeper.keep("t", [voiding(5, sid(3)), voiding(6, sid(2)), voiding(7, sid(1))], {},
                 authority, "1.0.0")  # fmt: skip
-    assert voids.calls == [("t", "l", "c", sid(1))]
+    assert voids.calls == [("t", "l", "c", sid(1), f"xapi:{sid(3)}")]
     voided = {r.statement_id for r in store.scan_statements("t", 0, True, 50) if r.voided}
     assert voided == {sid(1), sid(2)}
 

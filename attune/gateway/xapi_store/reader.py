@@ -26,7 +26,7 @@ from attune.gateway.xapi_store.query import StatementQuery, in_window, matches
 
 MORE_TTL_SECONDS = 3600.0  # how long a ``more`` link works
 SCAN_BUDGET = 5000  # statements looked at for one page
-_CHUNK = 200
+_CHUNK = 500
 _KEY = "xapi:more-key"
 _KEY_KEEP = 100 * 365 * 86400.0
 

@@ -67,27 +67,42 @@ class RedisStatements:
     ) -> Sequence[StoredStatement]:
         order = self._xapi(tenant, "order")
         if ascending:
-            ids = self._r.zrangebyscore(order, f"({after}", "+inf", start=0, num=limit)
+            scored = self._r.zrangebyscore(
+                order, f"({after}", "+inf", start=0, num=limit, withscores=True
+            )
         else:
             top = f"({after}" if after else "+inf"
-            ids = self._r.zrevrangebyscore(order, top, "-inf", start=0, num=limit)
-        return self._read(tenant, list(ids))
+            scored = self._r.zrevrangebyscore(
+                order, top, "-inf", start=0, num=limit, withscores=True
+            )
+        if not scored:
+            return []
+        ids = [one for one, _ in scored]
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hmget(self._xapi(tenant, "by-id"), ids)
+        pipe.smismember(self._xapi(tenant, "voided"), ids)
+        raws, voided = pipe.execute()
+        return [
+            _record(raw, int(seq), bool(gone))
+            for (_, seq), raw, gone in zip(scored, raws, voided, strict=True)
+            if raw is not None
+        ]
 
     def _read(self, tenant: str, ids: list[str]) -> list[StoredStatement]:
         """The records of ``ids`` (in that order; unknown ones left out)."""
-        if not ids:
-            return []
         pipe = self._r.pipeline(transaction=False)
+        pipe.hmget(self._xapi(tenant, "by-id"), ids)
         for one in ids:
-            pipe.hget(self._xapi(tenant, "by-id"), one)
             pipe.zscore(self._xapi(tenant, "order"), one)
-            pipe.sismember(self._xapi(tenant, "voided"), one)
+        pipe.smismember(self._xapi(tenant, "voided"), ids)
         replies = pipe.execute()
-        found = []
-        for n in range(len(ids)):
-            raw, seq, voided = replies[3 * n : 3 * n + 3]
-            if raw is None or seq is None:
-                continue
-            body = json.loads(raw)
-            found.append(record_from_json({**body, "seq": int(seq), "voided": bool(voided)}))
-        return found
+        raws, seqs, voided = replies[0], replies[1:-1], replies[-1]
+        return [
+            _record(raw, int(seq), bool(gone))
+            for raw, seq, gone in zip(raws, seqs, voided, strict=True)
+            if raw is not None and seq is not None
+        ]
+
+
+def _record(raw: str, seq: int, voided: bool) -> StoredStatement:
+    return record_from_json({**json.loads(raw), "seq": seq, "voided": voided})
