@@ -130,6 +130,7 @@ def build_gateway(
 def create_app(gateway: Gateway) -> Flask:
     """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
     from attune.gateway.audit.hook import install_audit
+    from attune.gateway.console.blueprint import install_console
     from attune.gateway.sso.wiring import install_sso
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
@@ -177,6 +178,7 @@ def create_app(gateway: Gateway) -> Flask:
     ):
         app.register_blueprint(blueprint)
     install_sso(app, gateway)  # staff sign-in: /sso/* and /admin/tenants/<t>/sso/*
+    install_console(app)  # the admin console: /console/<tenant>/* (issue 16 part 5)
     app.register_blueprint(openapi_bp)  # /openapi.json describes every route above
 
     @app.before_request

@@ -102,7 +102,7 @@ def _who() -> tuple[str, str] | None:
     """(tenant, actor) of the request, or None when nobody identifiable made it."""
     args = request.view_args or {}
     given = getattr(g, "audit_actor", "")
-    if request.path.startswith("/admin/"):
+    if request.path.startswith(("/admin/", "/console/")):  # console: issue 16 part 5
         tenant = str(args.get("tenant", "")) or OPERATOR_TENANT
         return tenant, given or "admin"
     session = _session(args)

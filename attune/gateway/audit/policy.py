@@ -29,6 +29,7 @@ class Audited:
 
 A = "/admin/tenants/<tenant>"
 I = "/instructor/<token>"  # noqa: E741 (an instructor's page prefix)
+C = "/console/<tenant>"  # the admin console (issue 16 part 5)
 
 ROUTES: dict[tuple[str, str], Audited] = {
     # -- administrative changes ------------------------------------------------------------
@@ -88,6 +89,23 @@ ROUTES: dict[tuple[str, str], Audited] = {
     ("GET", f"{A}/audit.jsonl"): Audited("audit.export"),
     ("GET", f"{A}/audit.csv"): Audited("audit.export"),
     ("GET", f"{A}/audit/verify"): Audited("audit.verify"),
+    # -- the admin console (issue 16 part 5): its changes, and its pages that show learner
+    # data (the outboxes' dead letters) or the trail ----------------------------------------
+    ("POST", f"{C}/registration-urls"): Audited("registration.url_issued"),
+    ("POST", f"{C}/statements/<int:row_id>/replay"): Audited("statements.replay", ("row_id",)),
+    ("POST", f"{C}/grades/<int:item_id>/replay"): Audited("grades.replay", ("item_id",)),
+    ("POST", f"{C}/oauth-clients"): Audited("oauth_client.put", ("form:name",)),
+    ("POST", f"{C}/oauth-clients/<client_id>/revoke"): Audited(
+        "oauth_client.delete", ("client_id",)
+    ),
+    ("POST", f"{C}/identity-providers"): Audited(
+        "identity_provider.put", ("form:provider_id",)
+    ),
+    ("POST", f"{C}/identity-providers/<provider_id>/remove"): Audited(
+        "identity_provider.delete", ("provider_id",)
+    ),
+    ("GET", f"{C}/lrs"): Audited("outbox.read"),
+    ("GET", f"{C}/audit"): Audited("audit.read"),
 }
 
 # Routes deliberately not recorded: no learner data of anyone else and no change of
@@ -117,5 +135,8 @@ NOT_AUDITED: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/sso/<tenant>/saml/metadata"), ("POST", "/sso/<tenant>/saml/acs"),
         ("GET", "/sso/me"), ("POST", "/sso/logout"),
         ("GET", f"{A}/oauth-clients"), ("GET", f"{A}/sso/providers"),
+        # The console's pages of configuration (issue 16 part 5).
+        ("GET", f"{C}/"), ("GET", f"{C}/registrations"), ("GET", f"{C}/oauth-clients"),
+        ("GET", f"{C}/identity-providers"), ("GET", f"{C}/courses"),
     }
 )  # fmt: skip

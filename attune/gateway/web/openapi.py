@@ -353,6 +353,7 @@ def _admin_paths() -> Json:
 def openapi_document() -> Json:
     """The OpenAPI 3.1 description of every route of :func:`gateway.app.create_app`."""
     from attune.gateway.audit.openapi_audit import audit_paths
+    from attune.gateway.console.openapi_console import console_paths
     from attune.gateway.sso.openapi_sso import sso_paths
     from attune.gateway.web.openapi_content import content_paths, dashboard_paths
     from attune.gateway.web.openapi_oauth import oauth_paths
@@ -364,6 +365,7 @@ def openapi_document() -> Json:
         paths.update(part)
     paths.update(sso_paths())  # staff sign-in (issue 16 part 2)
     paths.update(audit_paths())  # the audit trail and erasure (issue 16 parts 4 and 6)
+    paths.update(console_paths())  # the admin console (issue 16 part 5)
     add_statement_reads(paths)  # GET /xapi/statements, GET /caliper (issue 19)
     return {
         "openapi": "3.1.0",

@@ -1,0 +1,111 @@
+"""Who may use a tenant's console, and the CSRF defence of its forms.
+
+- The admin token (``Authorization: Bearer``), for scripts: every tenant.
+- A staff session (``attune.gateway.sso.current.signed_in``) whose principal is a
+  ``tenant_admin`` of the URL's tenant. No session: 401. Another tenant's console: 404 (its
+  existence is not confirmed). A session without the role: 403 naming the role.
+
+A change made with the session cookie (every console form posts) must come from the
+gateway's own origin (``Origin``, else ``Referer``) and carry the session's CSRF token: an
+HMAC keyed by the session cookie (256 random bits the page never sees, the cookie being
+``HttpOnly``), so it is bound to that session, differs per tenant, and cannot be made by
+another site. The cookie is ``SameSite=Lax`` too. Requests with the admin token carry no
+ambient credential and need neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import structlog
+from flask import g, request
+
+from attune.gateway.errors import ForbiddenError, NotFoundError, UnauthorizedError
+from attune.gateway.web.credentials import is_admin
+
+CSRF_FIELD = "csrf_token"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_CSRF_LABEL = b"attune-console-csrf/v1:"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleUser:
+    """Who is using the console: the admin token, or a signed-in tenant administrator."""
+
+    tenant: str
+    actor: str  # what the audit trail records: "admin" or "staff:<via>:<subject>"
+    name: str
+    csrf: str  # "" for the admin token (no cookie, no CSRF)
+
+    @property
+    def by_token(self) -> bool:
+        return not self.csrf
+
+
+def csrf_token(session_cookie: str, tenant: str) -> str:
+    """The CSRF token of a staff session in a tenant's console."""
+    mac = hmac.new(session_cookie.encode(), _CSRF_LABEL + tenant.encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def same_origin(base_url: str, origin: str, referer: str) -> bool:
+    """Whether a change came from the gateway's own pages: ``Origin`` when sent (``null``
+    never matches), else the ``Referer``."""
+    source = origin or referer
+    if not source:
+        return False
+    mine, theirs = urlsplit(base_url), urlsplit(source)
+    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
+
+
+def guard_console() -> None:
+    """The console blueprint's ``before_request``: the checks above; binds the tenant to the
+    log context and the actor for the audit trail (``g.audit_actor``). Returns None."""
+    from attune.gateway.app import current
+    from attune.gateway.sso.current import signed_in
+    from attune.gateway.sso.wiring import current_sso
+
+    tenant = str((request.view_args or {}).get("tenant", ""))
+    structlog.contextvars.bind_contextvars(tenant=tenant)
+    gw = current()
+    if is_admin(request.headers.get("Authorization", ""), gw.settings.admin_token):
+        g.console_user = ConsoleUser(tenant, "admin", "administrator (admin token)", "")
+        g.audit_actor = "admin"
+        return
+    principal = signed_in()
+    if principal is None:
+        raise UnauthorizedError(
+            f"sign in first: /sso/{tenant}/login/<provider> with your institution's account"
+        )
+    if principal.tenant != tenant:
+        raise NotFoundError(f"no console for tenant {tenant[:64]!r} here")
+    actor = f"staff:{principal.via}:{principal.subject}"
+    g.audit_actor = actor  # a refusal of an audited route is recorded under this name
+    if not principal.has_role("tenant_admin"):
+        raise ForbiddenError("the console needs the tenant_admin role in this tenant")
+    cookie = request.cookies.get(current_sso().session_cookie, "")
+    user = ConsoleUser(
+        tenant, actor, principal.name or principal.subject, csrf_token(cookie, tenant)
+    )
+    g.console_user = user
+    if request.method in _UNSAFE:
+        _check_change(gw.base_url, user)
+
+
+def _check_change(base_url: str, user: ConsoleUser) -> None:
+    """A cookie-authenticated change: same origin and the session's CSRF token (403)."""
+    headers = request.headers
+    if not same_origin(base_url, headers.get("Origin", ""), headers.get("Referer", "")):
+        raise ForbiddenError("a console change must come from the gateway's own pages")
+    given = request.form.get(CSRF_FIELD, "")
+    if not given or not hmac.compare_digest(given.encode(), user.csrf.encode()):
+        raise ForbiddenError(f"{CSRF_FIELD}: missing or not this session's; reload the page")
+
+
+def console_user() -> ConsoleUser:
+    """The console's user of this request (set by :func:`guard_console`)."""
+    user: ConsoleUser = g.console_user
+    return user
