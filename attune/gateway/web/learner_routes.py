@@ -36,6 +36,7 @@ KIND_NAMES = {
     interventions_pb2.INTERVENTION_KIND_UNPIN_SKILL: "unpinned the skill",
     interventions_pb2.INTERVENTION_KIND_EXEMPT_LEARNER: "exempted the learner",
     interventions_pb2.INTERVENTION_KIND_UNEXEMPT_LEARNER: "took back the exemption",
+    interventions_pb2.INTERVENTION_KIND_VOID_EVENT: "voided an answer",
 }
 
 
