@@ -25,6 +25,7 @@ DEFERRED_HELP = {
     "export": "export the event log",
     "content": "course packages: validate, import",
     "oauth-client": "partner apps' OAuth clients: create, list, revoke",
+    "tenant": "a whole tenant: export, delete",
 }
 
 
@@ -198,6 +199,12 @@ def _register_oauth_client(sub: argparse._SubParsersAction[argparse.ArgumentPars
     register(sub)  # oauth-client create|list|revoke
 
 
+def _register_tenant(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.tenancy.cli import register
+
+    register(sub)  # tenant export|delete
+
+
 def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from attune.content.package.cli import register
 
@@ -209,6 +216,7 @@ DEFERRED: dict[str, Register] = {
     "export": _register_export,
     "content": _register_content,
     "oauth-client": _register_oauth_client,
+    "tenant": _register_tenant,
 }
 
 

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         "simulate": _simulate,
         "refit": _refit,
         "oauth-client": _oauth_client,
+        "tenant": _tenant,
     }
     return runners[args.command](args)
 
@@ -157,3 +158,9 @@ def _oauth_client(args: argparse.Namespace) -> int:
     from attune.gateway.oauth.cli import run as run_oauth_client
 
     return run_oauth_client(args)
+
+
+def _tenant(args: argparse.Namespace) -> int:
+    from attune.tenancy.cli import run as run_tenant
+
+    return run_tenant(args)

@@ -1,0 +1,140 @@
+"""A tenant's keys in one Redis (standalone; a cluster is scanned node by node by redis-py's
+``scan_iter``). Every key of a tenant carries its hash tag (engine: ``attune:{t=<tenant>}``
+and ``attune:{t=<tenant>:l=<learner>}``, gateway: ``attune:gw:{t=<tenant>}``); two more
+places name it: the engine's dirty sets (members ``<tenant>:<learner>``) and the gateway's
+launch-session index (``attune:gw:{t=}:kv:session-tenant:<token>`` whose value is the
+tenant), and the gateway's shared registries (``attune:gw:{<name>}``, not a tenant tag):
+hashes whose JSON values carry a ``tenant`` (registrations, LRS targets, OAuth clients) and
+sets whose members are the tenant or a JSON ``[tenant, ...]`` (the outboxes' queue lists).
+Audit keys (``attune:audit:``) are left to the audit port.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from attune.infra.redis import escape
+
+_GLOB = re.compile(r"([*?\[\]\\])")
+SESSION_INDEX = "attune:gw:{t=}:kv:session-tenant:*"
+
+
+def _glob(text: str) -> str:
+    return _GLOB.sub(r"\\\1", text)
+
+
+def tenant_patterns(tenant: str) -> tuple[str, ...]:
+    """The SCAN patterns of every key the tenant owns."""
+    t = _glob(escape(tenant))
+    return (f"attune:{{t={t}}}:*", f"attune:{{t={t}:l=*", f"attune:gw:{{t={t}}}:*")
+
+
+def dump_key(client: Any, key: str) -> dict[str, Any]:
+    """One key as JSON: its type, its TTL (ms, -1: none) and its value."""
+    kind = client.type(key)
+    value: Any
+    if kind == "string":
+        value = client.get(key)
+    elif kind == "hash":
+        value = client.hgetall(key)
+    elif kind == "list":
+        value = client.lrange(key, 0, -1)
+    elif kind == "set":
+        value = sorted(client.smembers(key))
+    elif kind == "zset":
+        value = client.zrange(key, 0, -1, withscores=True)
+    elif kind == "stream":
+        value = [[entry_id, fields] for entry_id, fields in client.xrange(key)]
+    else:
+        value = None
+    return {"key": key, "type": kind, "ttl_ms": client.pttl(key), "value": value}
+
+
+class RedisSweep:
+    """Read or drop one tenant's keys (client: ``decode_responses=True``)."""
+
+    def __init__(self, client: Any) -> None:
+        self._r = client
+
+    def keys(self, tenant: str) -> list[str]:
+        """Every key the tenant owns, sorted, the session index entries naming it included."""
+        found: set[str] = set()
+        for pattern in tenant_patterns(tenant):
+            found.update(self._r.scan_iter(match=pattern, count=1000))
+        for key in self._r.scan_iter(match=SESSION_INDEX, count=1000):
+            raw = self._r.get(key)
+            if raw is not None and _decoded(raw) == tenant:
+                found.add(key)
+        return sorted(found)
+
+    def _dirty(self, tenant: str) -> Iterator[tuple[str, list[str]]]:
+        prefix = escape(tenant) + ":"
+        for key in sorted(set(self._r.scan_iter(match="attune:{*}:dirty", count=1000))):
+            if self._r.type(key) != "set":
+                continue
+            members = sorted(m for m in self._r.smembers(key) if m.startswith(prefix))
+            if members:
+                yield key, members
+
+    def _shared(self, tenant: str) -> Iterator[tuple[str, str, dict[str, str] | list[str]]]:
+        """The tenant's entries in the gateway's shared registries: (key, "hash-fields" or
+        "set-members", the fields with their values or the members)."""
+        for key in sorted(set(self._r.scan_iter(match="attune:gw:{*}", count=1000))):
+            if key.startswith("attune:gw:{t="):
+                continue
+            kind = self._r.type(key)
+            if kind == "hash":
+                fields = {
+                    f: v for f, v in self._r.hgetall(key).items() if _names(_decoded(v), tenant)
+                }
+                if fields:
+                    yield key, "hash-fields", fields
+            elif kind == "set":
+                members = sorted(m for m in self._r.smembers(key) if _member(m, tenant))
+                if members:
+                    yield key, "set-members", members
+
+    def export(self, tenant: str) -> Iterator[dict[str, Any]]:
+        """The tenant's keys as JSON lines, then its entries in shared keys (``type``
+        ``set-members`` or ``hash-fields``: only those members or fields)."""
+        for key in self.keys(tenant):
+            yield dump_key(self._r, key)
+        for key, members in self._dirty(tenant):
+            yield {"key": key, "type": "set-members", "ttl_ms": -1, "value": members}
+        for key, kind, value in self._shared(tenant):
+            yield {"key": key, "type": kind, "ttl_ms": -1, "value": value}
+
+    def delete(self, tenant: str) -> int:
+        """Drop the tenant's keys and dirty-set members; how many keys (and members)."""
+        gone = 0
+        for key in self.keys(tenant):
+            gone += int(self._r.delete(key))
+        for key, members in list(self._dirty(tenant)):
+            gone += int(self._r.srem(key, *members))
+        for key, kind, value in list(self._shared(tenant)):
+            if kind == "hash-fields":
+                gone += int(self._r.hdel(key, *value))
+            else:
+                gone += int(self._r.srem(key, *value))
+        return gone
+
+
+def _names(value: Any, tenant: str) -> bool:
+    return isinstance(value, dict) and value.get("tenant") == tenant
+
+
+def _member(raw: str, tenant: str) -> bool:
+    if raw == tenant:
+        return True
+    value = _decoded(raw)
+    return isinstance(value, list) and bool(value) and value[0] == tenant
+
+
+def _decoded(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
