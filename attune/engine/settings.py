@@ -162,3 +162,9 @@ class EngineSettings(BaseSettings):
     # Per-tenant request budgets of the gRPC API (issue 16 part 6), e.g.
     # ATTUNE_LIMITS__RESPONSES_PER_SECOND=50; ATTUNE_LIMITS__ENABLED=false turns them off.
     limits: TenantLimitSettings = Field(default_factory=TenantLimitSettings)
+    # Observability (issue 17): Prometheus /metrics on its own port (ATTUNE_METRICS_PORT;
+    # 0: no metrics at all), on metrics_host; the store's health is checked every
+    # health_interval_seconds for the gRPC health service.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    health_interval_seconds: float = Field(default=5.0, gt=0)
