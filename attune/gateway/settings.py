@@ -141,6 +141,9 @@ class GatewaySettings(BaseSettings):
     # Operators (issue 16 part 3, gateway.rbac): health, the API description and metrics,
     # never learner data. Empty: no operator credential.
     operator_token: str = ""
+    # Bearer token of GET /metrics (issue 17; the operator token is accepted too). Both
+    # empty: /metrics answers loopback clients only.
+    metrics_token: str = ""
     # Bounded leeway for the id_token's iat/exp/nbf: platform clocks drift (pylti1p3 #146).
     clock_skew_seconds: int = Field(default=60, ge=0, le=600)
     nonce_ttl_seconds: int = Field(default=3600, ge=60)
