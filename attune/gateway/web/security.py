@@ -82,7 +82,7 @@ def _inline(app: Flask, template: str, tag: str) -> list[str]:
 
 
 def install(app: Flask) -> None:
-    """Register the rate limit and the security headers on ``app``."""
+    """Register the rate limit, the roles' enforcement and the security headers on ``app``."""
     scripts = {
         endpoint: " ".join(
             _inline(app, template, "script") if template else [hash_source(DEEP_LINK_SCRIPT)]
@@ -91,6 +91,11 @@ def install(app: Flask) -> None:
     }
     app.extensions["attune.csp"] = PageHashes(" ".join(_inline(app, "base.html", "style")), scripts)
     app.before_request(_rate_limit)
+    # Roles, in one place (gateway.rbac), after the rate limit: a refused credential still
+    # counts, and the refusal comes before any body is parsed.
+    from attune.gateway.rbac.hook import install_rbac
+
+    install_rbac(app)
     app.after_request(_security_headers)
 
 
