@@ -83,13 +83,15 @@ def test_roles_map_and_a_tenant_admin_uses_the_admin_routes(gw: SsoGateway) -> N
     reply = admin.get(listing, timeout=10)
     assert reply.status_code == 200 and reply.json()["providers"][0]["id"] == "campus"
     assert "s3cret" not in reply.text
-    assert teacher.get(listing, timeout=10).status_code == 401
+    # RBAC (issue 16 part 3): a signed-in instructor is authenticated, without the role.
+    refused = teacher.get(listing, timeout=10)
+    assert refused.status_code == 403 and "tenant_admin" in refused.text
     # The existing admin routes take the signed-in tenant admin where they take the token.
     registrations = admin.get(f"{gw.url}/admin/tenants/uni/registrations", timeout=10)
     assert registrations.status_code == 200, registrations.text
     forged = requests.get(listing, cookies={"attune_staff": "forged"}, timeout=10)
     assert forged.status_code == 401
-    assert admin.get(f"{gw.url}/admin/tenants/other/sso/providers", timeout=10).status_code == 401
+    assert admin.get(f"{gw.url}/admin/tenants/other/sso/providers", timeout=10).status_code == 403
     # A change by cookie must come from the gateway's own origin (CSRF).
     revoke = f"{gw.url}/admin/tenants/uni/sso/sessions/revoke"
     assert admin.post(revoke, json={"subject": "alice"}, timeout=10).status_code == 403
