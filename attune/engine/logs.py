@@ -8,6 +8,7 @@ import sys
 import structlog
 
 from attune.infra.audit.logs import LogPseudonymiser
+from attune.infra.tracing import add_trace_ids
 
 
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
@@ -19,6 +20,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,  # trace_id/span_id of the current span (issue 17)
             LogPseudonymiser(),  # learner ids only as keyed pseudonyms (issue 16 part 6)
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),

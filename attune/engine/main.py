@@ -20,6 +20,7 @@ import structlog
 from attune.engine.dkt.registry import ModelRegistry
 from attune.engine.grpc.server import RunningServer
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
+from attune.engine.observability.wiring import EngineObservability
 from attune.engine.ports import EngineStore
 from attune.engine.service import Engine
 from attune.engine.settings import DEV_TOKEN, EngineSettings
@@ -40,6 +41,7 @@ class OpenedEngine:
     settings: EngineSettings
     engine: Engine
     registry: ModelRegistry | None
+    observability: EngineObservability | None = None  # metrics, traces, health (issue 17)
 
     async def close(self) -> None:
         """Release the store (a start that stops before listening)."""
@@ -51,9 +53,11 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
     from attune.engine.dkt.serving import open_tracer
     from attune.engine.grpc.server import build_engine
 
-    store = await _open_store(settings)
+    observability = EngineObservability.from_settings(settings)
+    store = observability.measure(await _open_store(settings))
     registry, tracer = open_tracer(settings.models_dir, batching=settings.dkt_batching)
     engine = build_engine(store, tracer=tracer, tutor=settings.tutor.policy())
+    observability.attach(engine, tracer, registry)
     if settings.demo_course:
         await _put_demo_course(engine, settings.default_tenant, registry)
     if DEV_TOKEN in settings.auth.tokens:
@@ -61,7 +65,7 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
             "auth.dev_token",
             hint="the development token is accepted; set ATTUNE_AUTH__TOKENS in production",
         )
-    return OpenedEngine(settings, engine, registry)
+    return OpenedEngine(settings, engine, registry, observability)
 
 
 @dataclass
@@ -90,6 +94,8 @@ class ListeningEngine:
 
     async def stop(self) -> None:
         """Stop at once (a composition whose next part failed to start)."""
+        if self.opened.observability is not None:
+            await self.opened.observability.stop()
         await self.server.stop(0)
 
     async def serve(self, on_stop: Callable[[], None] | None = None) -> None:
@@ -106,6 +112,8 @@ class ListeningEngine:
         try:
             await self.stopping.wait()
             log.info("server.stopping", grace_s=settings.grace_seconds)
+            if self.opened.observability is not None:
+                await self.opened.observability.stop()
             await self.server.stop(settings.grace_seconds)
         finally:
             if on_stop is not None:
@@ -133,7 +141,7 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
     """Start the gRPC server on the settings' host and port. A port that cannot be bound
     releases the store and is an :class:`EngineStartupError` naming the address."""
     from attune.engine.auth_setup import build_authenticator, server_credentials
-    from attune.engine.grpc.server import PortUnavailableError, start_server
+    from attune.engine.grpc.server import SERVICE_NAMES, PortUnavailableError, start_server
 
     settings = opened.settings
     try:
@@ -150,7 +158,10 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
             credentials,
             audit=_audit_trail(settings, opened.engine.now),
             limits=_tenant_limits(settings, opened.engine.now),
+            observe=opened.observability.interceptor() if opened.observability else None,
         )
+        if opened.observability is not None:
+            await opened.observability.start(running.health, SERVICE_NAMES)
     except PortUnavailableError as exc:
         await opened.close()
         raise EngineStartupError(str(exc)) from None

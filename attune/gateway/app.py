@@ -131,6 +131,7 @@ def create_app(gateway: Gateway) -> Flask:
     """The WSGI app: LTI endpoints, the practice and instructor pages, the admin API."""
     from attune.gateway.audit.hook import install_audit
     from attune.gateway.console.blueprint import install_console
+    from attune.gateway.observability.hooks import install_observability
     from attune.gateway.sso.wiring import install_sso
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
@@ -190,6 +191,7 @@ def create_app(gateway: Gateway) -> Flask:
 
     install(app)  # after _bind: the rate limit's refusals are logged with the request
     install_audit(app)  # the audit trail's hook and routes (gateway.audit)
+    install_observability(app, gateway)  # /metrics, /livez, /readyz, spans (issue 17)
 
     @app.errorhandler(GatewayError)
     def _refuse(exc: GatewayError) -> tuple[Any, int, dict[str, str]]:

@@ -25,6 +25,7 @@ from attune.engine.v1 import (
 )
 from attune.gateway.engine_tls import EngineTlsSettings, open_channel
 from attune.gateway.errors import EngineCallError, UnknownTenantError
+from attune.infra.tracing import trace_metadata
 
 TIMEOUT_S = 10.0
 _Request = TypeVar("_Request")
@@ -54,7 +55,7 @@ class GrpcEngineClient:
         token = self._tokens.get(tenant)
         if token is None:
             raise UnknownTenantError(f"no engine credential for tenant {tenant!r}")
-        return (("authorization", f"Bearer {token}"),)
+        return (("authorization", f"Bearer {token}"), *trace_metadata())  # W3C traceparent
 
     def _call(
         self,

@@ -34,6 +34,7 @@ class GroupCommitter:
         self._closed = False
         self.transactions = 0  # for the benchmark: writes / transactions is the batching gain
         self.writes = 0
+        self.on_batch: Callable[[int], None] | None = None  # metrics: writes per transaction
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -98,6 +99,8 @@ class GroupCommitter:
             outcomes = [(False, err)] * len(batch)
         self.transactions += 1
         self.writes += len(batch)
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
         for (ok, value), (_write, loop, future) in zip(outcomes, batch, strict=True):
             # RuntimeError: the loop is gone (shutdown); the write is durable anyway.
             with contextlib.suppress(RuntimeError):

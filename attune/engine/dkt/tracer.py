@@ -10,7 +10,7 @@ pays only one extra turn of the loop. ``bench/dkt.py`` measures batched against 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ class OnnxTracer:
         self._queues: dict[str, tuple[LoadedModel, list[_Pending]]] = {}
         self.batches = 0  # for the benchmark: steps / batches is the batching gain
         self.steps = 0
+        self.on_batch: Callable[[int], None] | None = None  # metrics: steps per session.run
 
     def model(self, pin: str) -> LoadedModel | None:
         """The loaded model a course pin names, or None."""
@@ -61,6 +62,8 @@ class OnnxTracer:
             p, h2, c2 = _run(model, np.array([interaction], np.int64), hv[None], cv[None])
             self.batches += 1
             self.steps += 1
+            if self.on_batch is not None:
+                self.on_batch(1)
             return _row(p, h2, c2, 0)
         loop = asyncio.get_running_loop()
         pending = _Pending(interaction, hv, cv, loop.create_future())
@@ -88,6 +91,8 @@ class OnnxTracer:
                 continue
             self.batches += 1
             self.steps += len(part)
+            if self.on_batch is not None:
+                self.on_batch(len(part))
             for i, b in enumerate(part):
                 if not b.future.done():
                     b.future.set_result(_row(p, h2, c2, i))

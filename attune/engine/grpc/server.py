@@ -97,11 +97,13 @@ async def start_server(
     credentials: grpc.ServerCredentials | None = None,
     audit: AuditSink | None = None,
     limits: TenantLimitInterceptor | None = None,
+    observe: aio.ServerInterceptor | None = None,
 ) -> RunningServer:
     """Build and start the server on ``host:port`` (0 picks a free port); over TLS (mTLS when
     the credentials require client certificates) when ``credentials`` are given."""
     server = aio.server(
         interceptors=[
+            *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
             ContextInterceptor(),
             AuthInterceptor(authenticator),
             *([limits] if limits is not None else []),  # per-tenant budgets, after auth

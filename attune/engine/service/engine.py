@@ -110,6 +110,7 @@ class Engine:
         self._course_work = asyncio.Semaphore(COURSE_WORKERS)
         self.interventions = Interventions(store, self.clock, self.tutor, self._learner_locks)
         self.voiding = EventVoiding(store, self.clock, self.tutor, self._learner_locks)
+        self.on_committed: Callable[[RecordResult], None] | None = None  # metrics (issue 17)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
@@ -302,6 +303,8 @@ class Engine:
             log.info("learner.mastered", **who, skill_id=m.skill_id, attempts=m.attempts)
         for sid in step.result.revoked:
             log.info("learner.mastery_revoked", **who, skill_id=sid)
+        if self.on_committed is not None:
+            self.on_committed(step.result)
 
     async def recommend(
         self, tenant: str, learner_id: str, course_id: str, max_items: int

@@ -117,6 +117,7 @@ NOT_AUDITED: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/lti/jwks"), ("GET", "/.well-known/jwks.json"),
         ("GET", "/lti/register/<enrollment>"), ("GET", "/lti/deep-link/<token>"),
         ("GET", "/lti/config/canvas.json"), ("GET", "/openapi.json"), ("GET", "/healthz"),
+        ("GET", "/livez"), ("GET", "/readyz"), ("GET", "/metrics"),  # issue 17: no learner data
         ("GET", "/practice/<token>"), ("POST", "/practice/<token>/hint"),
         ("POST", "/practice/<token>/answer"), ("GET", "/demo"),
         ("GET", f"{I}/items"), ("GET", f"{I}/items/<item_id>"),

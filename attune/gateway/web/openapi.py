@@ -217,6 +217,26 @@ def _page_paths() -> Json:
     page = _responses("html", {200: {"content": _PAGE}}, (400, 401, 403, 404, 429, 502, 503))
     return {
         "/healthz": {"get": _op("Liveness", {"200": _json_ok()})},
+        "/livez": {"get": _op("Liveness: the process answers", {"200": _json_ok()})},
+        "/readyz": {
+            "get": _op(
+                "Readiness: the store, the engine and the pinned DKT models",
+                {"200": _json_ok(), "503": {"description": "Not ready; the failing checks"}},
+            )
+        },
+        "/metrics": {
+            "get": _op(
+                "Prometheus metrics (Bearer metrics or operator token; none set: loopback only)",
+                {
+                    "200": {
+                        "description": "OK",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "401": {"description": "No or a wrong token"},
+                    "403": {"description": "Not a loopback client and no token configured"},
+                },
+            )
+        },
         "/openapi.json": {"get": _op("This document", {"200": _json_ok()})},
         "/demo": {
             "get": _op(
