@@ -67,7 +67,7 @@ class EngineObservability:
         if metrics is None:
             return
         engine.on_committed = metrics.committed
-        inner = self.store.inner if self.store is not None else engine.store
+        inner: Any = self.store.inner if self.store is not None else engine.store
         with contextlib.suppress(Exception):  # a closed or a Redis store has no committer
             committer = inner.committer  # the embedded store's GroupCommitter (a property)
             committer.on_batch = metrics.group_commit_batch.observe
