@@ -32,7 +32,7 @@ ALLOWED = {
     Need.STAFF: {"tenant_admin", "other_admin", "sso_teacher"},
     Need.TENANT_ADMIN: {"tenant_admin", "admin"},
     Need.PLATFORM_ADMIN: {"admin"},
-    Need.OPERATOR: {"operator", "admin"},
+    Need.OPERATOR: {"operator"},
     Need.INGEST_CREDENTIAL: {"ingest"},
 }
 

@@ -10,8 +10,8 @@ Roles:
 - ``operator``: the operator token; health, the API description and metrics, never learner
   data.
 - ``admin``: the global admin token (deployment scripts): tenant administrator of every
-  tenant and the tenant-less administration (key rotation). Not an operator of learner-free
-  endpoints only: it can read learner data, so it is kept off operators' hands.
+  tenant and the tenant-less administration (key rotation). It can read learner data, so
+  it is kept out of operators' hands, and it is no operator credential (metrics).
 - ``ingest``: an ingest token (an LRS-style client feeding statements) of one tenant.
 """
 
@@ -158,7 +158,7 @@ def _allows(actor: Actor, need: Need, target: Target) -> bool:
     if need is Need.PLATFORM_ADMIN:
         return Role.ADMIN in roles
     if need is Need.OPERATOR:
-        return bool(roles & {Role.OPERATOR, Role.ADMIN})
+        return Role.OPERATOR in roles  # the admin token is no operator credential
     if need is Need.STAFF:
         return bool(roles & {Role.INSTRUCTOR, Role.TENANT_ADMIN}) and actor.via == "sso"
     if need is Need.INGEST_CREDENTIAL:

@@ -6,7 +6,9 @@ for the views and pages that want it.
 
 Credentials, in this order:
 - ``Authorization: Bearer <admin token>``: role ``admin`` (every tenant);
-- ``Authorization: Bearer <operator token>`` (``ATTUNE_GATEWAY__OPERATOR_TOKEN``): ``operator``;
+- ``Authorization: Bearer <operator token>`` (``ATTUNE_GATEWAY__OPERATOR_TOKEN``, or the
+  metrics token ``ATTUNE_GATEWAY__METRICS_TOKEN``): ``operator``; with neither configured,
+  a loopback client on an operator route (development);
 - on a page route, the launch session's token (in the URL; on ``/api/learners/...`` the
   Bearer header): ``learner``, or ``instructor`` when the launch had a staff role, in the
   launch's tenant and context;
@@ -29,6 +31,7 @@ from attune.gateway.web.credentials import ingest_tenant, is_admin
 
 _PAGE_NEEDS = frozenset({Need.LEARNER_SELF, Need.INSTRUCTOR_OF_CONTEXT})
 _BEARER_SESSION_ENDPOINTS = frozenset({"pages.progress_api"})
+_LOOPBACK = ("127.0.0.1", "::1")
 
 
 def install_rbac(app: Flask) -> None:
@@ -73,9 +76,12 @@ def resolve(need: Need) -> Actor:
     if is_admin(header, settings.admin_token):
         return Actor(frozenset({Role.ADMIN}), None, "admin-token")
     given = _bearer()
-    operator = settings.operator_token
-    if operator and given and hmac.compare_digest(given.encode(), operator.encode()):
+    operators = [t for t in (settings.operator_token, settings.metrics_token) if t]
+    if given and any(hmac.compare_digest(given.encode(), t.encode()) for t in operators):
         return Actor(frozenset({Role.OPERATOR}), None, "operator-token")
+    if need is Need.OPERATOR and not operators and request.remote_addr in _LOOPBACK:
+        # Development: with no operator or metrics token, a loopback client is the operator.
+        return Actor(frozenset({Role.OPERATOR}), None, "loopback")
     if need in _PAGE_NEEDS:
         token = str((request.view_args or {}).get("token", ""))
         if not token and request.endpoint in _BEARER_SESSION_ENDPOINTS:

@@ -35,9 +35,13 @@ TENANT_ADMIN_BLUEPRINTS = frozenset(
 
 ROUTE_NEEDS: dict[str, Need] = {
     # -- public: health, the API description, keys, metadata ------------------------------
-    # /healthz and /openapi.json stay open (load balancers, probes); an operator's metrics
-    # (issue 17) will need OPERATOR.
+    # /healthz and /openapi.json stay open (load balancers, probes).
     "_health": P,
+    "observability.livez": P,  # liveness and readiness probes (issue 17)
+    "observability.readyz": P,
+    # Prometheus metrics (issue 17): the operator token or the metrics token; with neither
+    # configured, loopback clients (development), as the view itself checks.
+    "observability.metrics": OP,
     "openapi.serve_openapi": P,
     "lti.jwks": P,
     "lti.canvas_config": P,
