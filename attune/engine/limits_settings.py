@@ -14,10 +14,10 @@ class TenantLimitSettings(BaseModel):
     every authenticated call (a stream counts once, when it opens)."""
 
     enabled: bool = True
-    responses_per_second: float = Field(default=500.0, gt=0)
-    responses_burst: int = Field(default=2000, ge=1)
-    requests_per_second: float = Field(default=1000.0, gt=0)
-    requests_burst: int = Field(default=4000, ge=1)
+    responses_per_second: float = Field(default=5000.0, gt=0)
+    responses_burst: int = Field(default=20000, ge=1)
+    requests_per_second: float = Field(default=10000.0, gt=0)
+    requests_burst: int = Field(default=40000, ge=1)
     max_tenants: int = Field(default=10_000, ge=1)  # buckets kept; least recently used dropped
 
     @model_validator(mode="after")
