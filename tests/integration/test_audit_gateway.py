@@ -36,6 +36,7 @@ from attune.gateway.sessions import LaunchSession, learner_pseudonym
 from attune.gateway.settings import GatewaySettings
 from attune.gateway.stores import open_stores
 from attune.gateway.web.page_sessions import roster_key
+from attune.gateway.xapi_store.ports import EngineRef, StoredStatement
 from attune.infra.audit import AuditTrail, open_audit_log
 from attune.integrations.edges import gateway_edges
 from tests.support.courses import chain_course
@@ -288,6 +289,18 @@ def test_an_erasure_leaves_no_trace_in_any_store(stack: Stack) -> None:
                        home_page="http://gw.test", activity_base="http://gw.test/xapi")  # fmt: skip
     stack.gateway.statements.put_target(target)
     assert stack.gateway.relay.feed(target) > 0
+    # Statements other tools sent, kept for GET /xapi/statements: two are the learner's
+    # (an account on our home page; an answer applied to the learner), one someone else's.
+    verb = {"id": "http://adlnet.gov/expapi/verbs/answered"}
+    ours = {"account": {"homePage": "http://gw.test", "name": learner}}
+    other = {"mbox": "mailto:someone@example.edu"}
+    for n, (actor, engine) in enumerate(
+        [(ours, None), (other, EngineRef(learner, "chain", "e1")), (other, None)]
+    ):
+        statement = {"id": f"00000000-0000-4000-8000-00000000000{n}", "actor": actor,
+                     "verb": verb, "object": {"id": "http://gw.test/xapi/items/a1"}}  # fmt: skip
+        record = StoredStatement(statement["id"], 1_800_000_000.0, statement, engine=engine)
+        assert stack.gateway.store.add_statement(T, record)
     form = {"kind": "grant", "skill_id": "a", "reason": "oral exam", "request_id": "r2"}
     assert stack.http.post(f"/instructor/{token}/learners/{learner}/interventions", data=form)
     assert stack.http.get(f"/instructor/{token}/learners/{learner}").status_code == 200
@@ -302,6 +315,9 @@ def test_an_erasure_leaves_no_trace_in_any_store(stack: Stack) -> None:
     assert counts["gateway_values"] >= 2  # the learner's session and the roster naming them
     assert counts["grade_items"] == 1 and counts["statement_items"] >= 4
     assert counts["audit_records_pseudonymised"] >= 3
+    assert counts["xapi_statements"] == 2
+    kept = stack.gateway.store.scan_statements(T, 0, True, 10)
+    assert [r.statement_id for r in kept] == ["00000000-0000-4000-8000-000000000002"]
     assert body["lrs"]["voiding_statements"] is False
 
     for needle in (learner, sub):

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from attune.gateway.errors import EngineCallError
+from attune.gateway.ingest.actors import xapi_learner_of_json
 from attune.gateway.sessions import learner_pseudonym
 
 if TYPE_CHECKING:
@@ -115,9 +116,32 @@ def erase_learner(
     report.counts["gateway_values"] = kv
     report.counts["grade_items"] = outboxes.grades
     report.counts["statement_items"] = outboxes.statements
+    report.counts["xapi_statements"] = erase_statements(gateway, tenant, learner_id)
     report.lrs_delivered = dict(outboxes.delivered)
     log.info("learner.erased", tenant=tenant, learner_id=learner_id, **report.counts)
     return report
+
+
+def erase_statements(gateway: Gateway, tenant: str, learner_id: str) -> int:
+    """Remove the accepted xAPI statements about the learner (``GET /xapi/statements``'s
+    store): those applied as the learner's answers, those whose actor is the learner (an
+    account of ours, or the pseudonym of an email, account or OpenID), and any that name
+    the learner's id. A statement is kept whole or removed whole."""
+    targets = gateway.statements.targets(tenant)
+    home_pages = {gateway.base_url, *(t.home_page for t in targets if t.home_page)}
+    doomed: list[str] = []
+    after = 0
+    while True:
+        page = gateway.store.scan_statements(tenant, after, True, 500)
+        if not page:
+            break
+        for record in page:
+            actor = xapi_learner_of_json(record.statement.get("actor"), tenant, home_pages)
+            about = record.engine is not None and record.engine.learner_id == learner_id
+            if about or actor == learner_id or mentions(record.statement, learner_id):
+                doomed.append(record.statement_id)
+        after = page[-1].seq
+    return gateway.store.erase_statements(tenant, doomed)
 
 
 @dataclass

@@ -34,19 +34,53 @@ def xapi_learner(actor: Any, tenant: str, home_pages: Iterable[str]) -> str | No
     if isinstance(actor, Group):
         return None
     account = actor.account
+    return _learner(
+        tenant,
+        home_pages,
+        (account.home_page, account.name) if account is not None else None,
+        actor.mbox,
+        actor.mbox_sha1sum,
+        actor.openid,
+    )
+
+
+def xapi_learner_of_json(actor: Any, tenant: str, home_pages: Iterable[str]) -> str | None:
+    """:func:`xapi_learner` of an actor as stored JSON (``None`` for a Group or anything
+    that identifies nobody): which learner a stored statement is about."""
+    if not isinstance(actor, dict) or actor.get("objectType") == "Group":
+        return None
+    account = actor.get("account")
+    pair = None
+    if isinstance(account, dict):
+        pair = (str(account.get("homePage", "")), account.get("name"))
+    if not (pair or actor.get("mbox") or actor.get("mbox_sha1sum") or actor.get("openid")):
+        return None
+    return _learner(
+        tenant, home_pages, pair, actor.get("mbox"), actor.get("mbox_sha1sum"), actor.get("openid")
+    )
+
+
+def _learner(
+    tenant: str,
+    home_pages: Iterable[str],
+    account: tuple[str, Any] | None,
+    mbox: Any,
+    mbox_sha1sum: Any,
+    openid: Any,
+) -> str:
     if account is not None:
+        home_page, name = account
         ours = {page.rstrip("/") for page in home_pages}
-        name = account.name
-        if account.home_page.rstrip("/") in ours and _usable(name):
+        if home_page.rstrip("/") in ours and _usable(name):
             return str(name)
-        return pseudonym("xapi-", tenant, "account", account.home_page, name)
-    if actor.mbox is not None:
-        local, _, domain = actor.mbox.removeprefix("mailto:").partition("@")
+        return pseudonym("xapi-", tenant, "account", home_page, name)
+    if mbox is not None:
+        local, _, domain = str(mbox).removeprefix("mailto:").partition("@")
         digest = hashlib.sha1(f"mailto:{local}@{domain.lower()}".encode()).hexdigest()
         return pseudonym("xapi-", tenant, "mbox_sha1sum", digest)
-    if actor.mbox_sha1sum is not None:
-        return pseudonym("xapi-", tenant, "mbox_sha1sum", actor.mbox_sha1sum.lower())
-    return pseudonym("xapi-", tenant, "openid", str(actor.openid))
+    if mbox_sha1sum is not None:
+        return pseudonym("xapi-", tenant, "mbox_sha1sum", str(mbox_sha1sum).lower())
+    return pseudonym("xapi-", tenant, "openid", str(openid))
 
 
 def caliper_learner(person: Any, tenant: str, activity_bases: Iterable[str]) -> str:

@@ -101,6 +101,11 @@ class StatementStore(Protocol):
         strictly beyond ``after`` in that direction (0: from the start)."""
         ...
 
+    def erase_statements(self, tenant: str, statement_ids: Sequence[str]) -> int:
+        """Remove these statements for good (a learner's erasure, issue 16); how many were
+        there."""
+        ...
+
 
 class QueryError(ValueError):
     """A bad parameter of a GET: ``param`` names it (the web layer answers 400)."""

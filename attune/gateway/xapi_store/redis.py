@@ -58,6 +58,15 @@ class RedisStatements:
         found = self._read(tenant, [statement_id])
         return found[0] if found else None
 
+    def erase_statements(self, tenant: str, statement_ids: Sequence[str]) -> int:
+        if not statement_ids:
+            return 0
+        pipe = self._r.pipeline(transaction=True)  # one slot: the tenant's hash tag
+        pipe.hdel(self._xapi(tenant, "by-id"), *statement_ids)
+        pipe.zrem(self._xapi(tenant, "order"), *statement_ids)
+        pipe.srem(self._xapi(tenant, "voided"), *statement_ids)
+        return int(pipe.execute()[0])
+
     def void_statement(self, tenant: str, statement_id: str) -> bool:
         keys = (self._xapi(tenant, "by-id"), self._xapi(tenant, "voided"))
         return bool(self._r.eval(_VOID, 2, *keys, statement_id))

@@ -49,6 +49,16 @@ class SqliteStatements:
             ).fetchone()
         return None if row is None else _record(row)
 
+    def erase_statements(self, tenant: str, statement_ids: Sequence[str]) -> int:
+        with self._lock:
+            return sum(
+                self._db.execute(
+                    "DELETE FROM xapi_statements WHERE tenant = ? AND statement_id = ?",
+                    (tenant, one),
+                ).rowcount
+                for one in statement_ids
+            )
+
     def void_statement(self, tenant: str, statement_id: str) -> bool:
         with self._lock:
             cursor = self._db.execute(
