@@ -75,3 +75,15 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     operations = [op.ok() for op in schema.get_all_operations()]
     assert len(operations) == len(_documented())
     assert openapi_document()["openapi"] == "3.1.0"
+
+
+def test_every_admin_and_console_route_counts_against_the_admin_rate_limit(app: Flask) -> None:
+    from attune.gateway.web.security import _ADMIN_BLUEPRINTS
+
+    outside = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/admin/tenants/", "/console/"))
+        and rule.endpoint.partition(".")[0] not in _ADMIN_BLUEPRINTS
+    )
+    assert outside == []

@@ -47,6 +47,9 @@ _ADMIN_BLUEPRINTS = frozenset(
         "dashboard_admin",
         "oauth_admin",
         "sso_admin",
+        "audit_admin",
+        "experiment_admin",
+        "console",
     }
 )
 # The one inline script of the deep-linking response (gateway.lti.deep_linking.response_form),
