@@ -89,6 +89,6 @@ def test_the_operator_reaches_no_learner_data() -> None:
 def test_role_scopes_are_engine_scopes() -> None:
     for scopes in ROLE_SCOPES.values():
         assert scopes <= set(SCOPES)
-    assert methods_for(None) == frozenset(METHOD_SCOPES)
-    reads = methods_for(frozenset({"events:read"}))
+    assert methods_for(None, METHOD_SCOPES) == frozenset(METHOD_SCOPES)
+    reads = methods_for(frozenset({"events:read"}), METHOD_SCOPES)
     assert reads == {"/attune.engine.v1.EventService/ListEvents"}

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import structlog
@@ -23,7 +23,6 @@ from grpc import aio
 
 from attune.engine.grpc.auth import current_tenant
 from attune.engine.grpc.interceptors import Behaviour, _BehaviourInterceptor
-from attune.engine.limits_settings import TenantLimitSettings
 
 log = structlog.get_logger("attune.limits")
 _V1 = "/attune.engine.v1.LearnerService/"
@@ -84,11 +83,26 @@ def retry_metadata(wait: float) -> tuple[tuple[str, str], ...]:
     )
 
 
+class Budgets(Protocol):
+    """The rates and bursts the interceptor applies (``engine/limits_settings.py`` is one)."""
+
+    @property
+    def requests_per_second(self) -> float: ...
+    @property
+    def requests_burst(self) -> int: ...
+    @property
+    def responses_per_second(self) -> float: ...
+    @property
+    def responses_burst(self) -> int: ...
+    @property
+    def max_tenants(self) -> int: ...
+
+
 class TenantLimitInterceptor(_BehaviourInterceptor):
     """Charges every authenticated call to its tenant's request bucket, and each learner
     response (RecordResponse, each StreamResponses message) to its response bucket."""
 
-    def __init__(self, settings: TenantLimitSettings, clock: Callable[[], float]) -> None:
+    def __init__(self, settings: Budgets, clock: Callable[[], float]) -> None:
         self.requests = TenantBuckets(
             settings.requests_per_second, settings.requests_burst, settings.max_tenants, clock
         )

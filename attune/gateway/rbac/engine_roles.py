@@ -1,6 +1,7 @@
 """The engine side of the role table, for documentation and the matrix test: which RPCs
-each kind of caller may use. The engine enforces it with scopes
-(:mod:`attune.engine.grpc.scopes`, one per RPC, checked by its auth interceptor):
+each kind of caller may use. The engine enforces it with scopes (``engine/grpc/scopes.py``,
+one per RPC, checked by its auth interceptor; the gateway never imports the engine, so the
+method table is passed in, and a test checks that the gateway's scopes are the engine's):
 
 - a partner app's JWT carries the scopes its OAuth client was granted; it may call exactly
   the RPCs whose scope it holds, in the token's tenant;
@@ -13,7 +14,9 @@ each kind of caller may use. The engine enforces it with scopes
 
 from __future__ import annotations
 
-from attune.engine.grpc.scopes import METHOD_SCOPES, SCOPES
+from collections.abc import Mapping
+
+from attune.gateway.oauth.scopes import SCOPES
 from attune.gateway.rbac.core import Role
 
 # The engine scopes each gateway role reaches through the gateway's routes (documentation:
@@ -30,9 +33,10 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
 }
 
 
-def methods_for(scopes: frozenset[str] | None) -> frozenset[str]:
-    """The RPCs (full method names) a credential with ``scopes`` may call; ``None`` is the
-    unscoped service credential, which may call every RPC of the table."""
+def methods_for(scopes: frozenset[str] | None, table: Mapping[str, str]) -> frozenset[str]:
+    """The RPCs (full method names) of ``table`` (method -> scope, the engine's) that a
+    credential with ``scopes`` may call; ``None`` is the unscoped service credential, which
+    may call every RPC of the table."""
     if scopes is None:
-        return frozenset(METHOD_SCOPES)
-    return frozenset(m for m, s in METHOD_SCOPES.items() if s in scopes)
+        return frozenset(table)
+    return frozenset(m for m, s in table.items() if s in scopes)
