@@ -104,6 +104,11 @@ ROUTES: dict[tuple[str, str], Audited] = {
     ("POST", f"{C}/identity-providers/<provider_id>/remove"): Audited(
         "identity_provider.delete", ("provider_id",)
     ),
+    ("POST", f"{C}/lrs/targets"): Audited("lrs_target.put", ("form:name",)),
+    ("POST", f"{C}/lrs/targets/<name>/delete"): Audited("lrs_target.delete", ("name",)),
+    ("POST", f"{C}/registrations/delete"): Audited(
+        "registration.delete", ("form:issuer", "form:client_id")
+    ),
     ("GET", f"{C}/lrs"): Audited("outbox.read"),
     ("GET", f"{C}/audit"): Audited("audit.read"),
 }
@@ -139,5 +144,6 @@ NOT_AUDITED: frozenset[tuple[str, str]] = frozenset(
         # The console's pages of configuration (issue 16 part 5).
         ("GET", f"{C}/"), ("GET", f"{C}/registrations"), ("GET", f"{C}/oauth-clients"),
         ("GET", f"{C}/identity-providers"), ("GET", f"{C}/courses"),
+        ("GET", f"{C}/registrations/delete"),  # the confirmation page: nothing changes
     }
 )  # fmt: skip

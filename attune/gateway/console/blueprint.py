@@ -54,6 +54,11 @@ def page(template: str, title: str, status: int = 200, **context: Any) -> tuple[
 
 def install_console(app: Flask) -> None:
     """Register the console's pages on ``app``."""
-    from attune.gateway.console import pages_config, pages_identity, pages_records  # noqa: F401
+    from attune.gateway.console import (  # noqa: F401
+        pages_changes,
+        pages_config,
+        pages_identity,
+        pages_records,
+    )
 
     app.register_blueprint(console)

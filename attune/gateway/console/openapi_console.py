@@ -60,6 +60,16 @@ def console_paths() -> Json:
     client = _path_param("client_id", "The OAuth client's id")
     provider = _path_param("provider_id", "The identity provider's id")
     see_other = {303: _redirect()}
+    name = _path_param("name", "The LRS target's name")
+    edit = _query("edit", "A target whose settings fill the form (secrets left out)")
+    target_fields = {
+        field: _text(field)
+        for field in (
+            "name", "url", "kind", "auth", "username", "password", "token", "token_url",
+            "client_id", "client_secret", "scope", "xapi_version", "home_page",
+            "activity_base", "share_identity", "enabled",
+        )
+    }  # fmt: skip
     audit_filters = [
         _query(name, f"Audit search filter {name} (as GET /admin/tenants/<t>/audit)")
         for name in ("actor", "action", "learner_id", "since", "until", "after", "limit")
@@ -78,7 +88,29 @@ def console_paths() -> Json:
         f"{base}/registration-urls": _post(
             "a one-time Dynamic Registration URL, shown on the page", _PAGE_OK
         ),
-        f"{base}/lrs": _page("LRS targets and the outboxes' dead letters"),
+        f"{base}/registrations/delete": {
+            **_page(
+                "confirm deleting an LTI registration",
+                _query("issuer", "The platform's issuer"),
+                _query("client_id", "The client id the platform gave"),
+            ),
+            **_post(
+                "delete an LTI registration (the confirmation page's form)",
+                see_other,
+                fields={
+                    "issuer": _text("The platform's issuer"),
+                    "client_id": _text("The client id"),
+                    "confirm": _text("yes"),
+                },
+            ),
+        },
+        f"{base}/lrs": _page("LRS targets and the outboxes' dead letters", edit),
+        f"{base}/lrs/targets": _post(
+            "create or replace an LRS target (as PUT /admin/tenants/<t>/lrs/<name>)",
+            see_other,
+            fields=target_fields,
+        ),
+        f"{base}/lrs/targets/{{name}}/delete": _post("delete an LRS target", see_other, name),
         f"{base}/statements/{{row_id}}/replay": _post("replay a dead statement", see_other, row),
         f"{base}/grades/{{item_id}}/replay": _post("replay a dead grade", see_other, item),
         f"{base}/oauth-clients": {

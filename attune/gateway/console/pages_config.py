@@ -11,12 +11,12 @@ from flask import redirect, request, url_for
 
 from attune.gateway.app import current
 from attune.gateway.console.blueprint import console, page
+from attune.gateway.console.pages_changes import lrs_page
 from attune.gateway.errors import BadRequestError, NotFoundError
 from attune.gateway.lti.dynamic import mint_url
 
 log = structlog.get_logger("attune.gateway.console")
 MAX_ROW_ID = 2**63 - 1  # a larger id names no row (SQLite and Redis ids are signed 64-bit)
-SHOWN = 100  # dead letters listed per outbox
 
 
 @console.get("/")
@@ -42,6 +42,7 @@ def registrations(tenant: str) -> Any:
         registrations=gw.store.list_registrations(tenant),
         has_engine=tenant in gw.settings.engine_tokens,
         new_url="",
+        done=request.args.get("done", "")[:80],
     )
 
 
@@ -64,18 +65,9 @@ def new_registration_url(tenant: str) -> Any:
 
 @console.get("/lrs")
 def lrs(tenant: str) -> Any:
-    """LRS targets (secrets masked), the statement outbox's counts and dead letters, and the
-    grade outbox's dead letters."""
-    gw = current()
-    return page(
-        "lrs.html",
-        "LRS targets and outboxes",
-        targets=[t.public() for t in gw.statements.targets(tenant)],
-        counts=gw.statements.counts(tenant),
-        statements=gw.statements.list_statements(tenant, "dead", SHOWN),
-        grades=list(gw.store.list_items(tenant, "dead"))[:SHOWN],
-        done=request.args.get("done", "")[:80],
-    )
+    """LRS targets (secrets masked) with the add-or-replace form, the statement outbox's
+    counts and dead letters, and the grade outbox's dead letters."""
+    return lrs_page(tenant, done=request.args.get("done", "")[:80])
 
 
 @console.post("/statements/<int:row_id>/replay")
