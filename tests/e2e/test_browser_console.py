@@ -1,7 +1,8 @@
 """The admin console in a real browser (issue 16 part 5): a tenant administrator signs in
 through the local OIDC provider (oidc-provider-mock), opens the console, creates an OAuth
 client with the keyboard (its secret shown once), sees it listed, revokes it, and finds both
-changes in the audit trail under their name. Screenshots go to ``tests/e2e/artifacts/``."""
+changes in the audit trail under their name; and adds an LRS target through the form (its
+password never on the page) and deletes it. Screenshots go to ``tests/e2e/artifacts/``."""
 
 from __future__ import annotations
 
@@ -118,3 +119,29 @@ def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
     _shot(browser, "audit")
     export = browser.find_element(By.ID, "export-csv").get_attribute("href")
     assert str(export).endswith("/admin/tenants/uni/audit.csv?action=oauth_client.")
+
+
+def test_a_tenant_admin_adds_and_deletes_an_lrs_target(
+    gw: ConsoleGateway, browser: WebDriver
+) -> None:
+    browser.get(f"{gw.url}/sso/uni/login/campus?next=/console/uni/lrs")
+    _wait_for(browser, "input[name=sub]")
+    browser.find_element(By.CSS_SELECTOR, "input[name=sub]").send_keys("root", Keys.ENTER)
+    _wait_for(browser, "#target-form")
+    assert browser.find_element(By.ID, "no-targets")
+    # Fill the form by keyboard (auth Basic is the default), then Enter on the button.
+    browser.find_element(By.ID, "target-name").send_keys("campus-lrs")
+    browser.find_element(By.ID, "target-url").send_keys("https://lrs.uni.test/xapi")
+    browser.find_element(By.ID, "target-username").send_keys("key-1")
+    browser.find_element(By.ID, "target-password").send_keys("pw-hidden-1")
+    browser.find_element(By.ID, "save-target").send_keys(Keys.ENTER)
+    _wait_for(browser, "tr[data-target='campus-lrs']")
+    row = browser.find_element(By.CSS_SELECTOR, "tr[data-target='campus-lrs']")
+    assert "https://lrs.uni.test/xapi" in row.text and "password" in row.text
+    assert "pw-hidden-1" not in browser.page_source
+    [stored] = gw.gateway.statements.targets("uni")
+    assert stored.password == "pw-hidden-1"
+    _shot(browser, "lrs-target-added")
+    browser.find_element(By.ID, "delete-campus-lrs").send_keys(Keys.ENTER)
+    _wait_for(browser, "#no-targets")
+    assert gw.gateway.statements.targets("uni") == []
