@@ -19,6 +19,10 @@ class TenantLimitSettings(BaseModel):
     requests_per_second: float = Field(default=10000.0, gt=0)
     requests_burst: int = Field(default=40000, ge=1)
     max_tenants: int = Field(default=10_000, ge=1)  # buckets kept; least recently used dropped
+    # Stored-size quotas per tenant (engine/service/quotas.py), enforced whatever ``enabled``
+    # says; 0 = no limit.
+    max_courses: int = Field(default=10_000, ge=0)
+    max_learners: int = Field(default=1_000_000, ge=0)
 
     @model_validator(mode="after")
     def _burst_covers_one(self) -> TenantLimitSettings:

@@ -52,12 +52,14 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
     """Open the store, load the DKT models and, when enabled, the demo course."""
     from attune.engine.dkt.serving import open_tracer
     from attune.engine.grpc.server import build_engine
+    from attune.engine.quota_setup import open_quotas
 
     observability = EngineObservability.from_settings(settings)
     store = observability.measure(await _open_store(settings))
     registry, tracer = open_tracer(settings.models_dir, batching=settings.dkt_batching)
     engine = build_engine(store, tracer=tracer, tutor=settings.tutor.policy())
     observability.attach(engine, tracer, registry)
+    engine.quotas = await open_quotas(store, settings.limits)  # per-tenant stored-size quotas
     if settings.demo_course:
         await _put_demo_course(engine, settings.default_tenant, registry)
     if DEV_TOKEN in settings.auth.tokens:

@@ -39,6 +39,16 @@ class AlreadyExistsError(DomainError):
         self.message = message
 
 
+class QuotaExceededError(DomainError):
+    """The request would store more than the tenant's quota allows (``quota``: its name);
+    nothing was stored."""
+
+    def __init__(self, quota: str, limit: int, what: str) -> None:
+        super().__init__(f"quota {quota} exceeded: the tenant may store at most {limit} {what}")
+        self.quota = quota
+        self.limit = limit
+
+
 class ConflictError(DomainError):
     """A concurrent writer changed the state first; the caller may retry."""
 

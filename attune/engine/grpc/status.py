@@ -11,6 +11,7 @@ from attune.engine.domain.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    QuotaExceededError,
     UnauthenticatedError,
     UnavailableError,
 )
@@ -23,6 +24,7 @@ _CODES: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED),
     (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
     (ConflictError, grpc.StatusCode.ABORTED),
+    (QuotaExceededError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (UnavailableError, grpc.StatusCode.UNAVAILABLE),
 )
 

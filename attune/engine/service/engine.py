@@ -42,6 +42,7 @@ from attune.engine.service.experiment_book import ExperimentBook
 from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
+from attune.engine.service.quotas import Quotas
 from attune.engine.service.voiding import EventVoiding
 
 log = structlog.get_logger("attune.engine")
@@ -111,6 +112,7 @@ class Engine:
         self.interventions = Interventions(store, self.clock, self.tutor, self._learner_locks)
         self.voiding = EventVoiding(store, self.clock, self.tutor, self._learner_locks)
         self.on_committed: Callable[[RecordResult], None] | None = None  # metrics (issue 17)
+        self.quotas: Quotas | None = None  # stored-size quotas per tenant (service/quotas.py)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
@@ -141,7 +143,14 @@ class Engine:
             why = self.tracer.why_not(course)
             if why:
                 raise InvalidInputError("course.dkt_model", why)
-        await self.store.put_course(tenant, course)
+        quotas = self.quotas
+        if quotas is not None and quotas.max_courses and not await self._known(tenant, course):
+            async with quotas.new_courses(tenant):
+                if not await self._known(tenant, course):
+                    await quotas.check_new_course(tenant, course.course_id)
+                await self.store.put_course(tenant, course)
+        else:
+            await self.store.put_course(tenant, course)
         log.info(
             "course.put",
             tenant=tenant,
@@ -150,6 +159,9 @@ class Engine:
             items=len(course.items),
         )
         return course
+
+    async def _known(self, tenant: str, course: Course) -> bool:
+        return await self.store.get_course(tenant, course.course_id) is not None
 
     async def get_course(self, tenant: str, course_id: str) -> Course:
         """The course, or :class:`NotFoundError`."""
@@ -231,6 +243,8 @@ class Engine:
                     # names nobody (never another learner's reply).
                     check_replay(logged, response)
                     return with_content(replace(logged.reply, duplicate=True), course)
+                if snap is None and self.quotas is not None:  # maybe new in the tenant
+                    await self.quotas.admit_learner(tenant, response.learner_id)
                 state = snap.state if snap else LearnerState(response.learner_id, course.course_id)
                 step = await self._apply(tenant, course, state, response, n)
                 try:
@@ -362,6 +376,8 @@ class Engine:
         _require(learner_id, "learner_id")
         async with self._learner_locks.hold((tenant, learner_id)):
             courses, events = await self.store.delete_learner(tenant, learner_id)
+            if self.quotas is not None:
+                await self.quotas.release_learner(tenant, learner_id)
         if courses == 0 and events == 0:
             # Nothing erased: nothing to recompute (a flush here let anyone force full log
             # rescans by deleting made-up learners).
