@@ -171,3 +171,29 @@ async def test_a_data_dir_from_before_quotas_is_counted(tmp_path: Path) -> None:
         assert await again.counter.course_count("tenant-a") == 3
     finally:
         await reopened.close()
+
+
+async def test_the_engine_deployable_reads_the_quotas_from_its_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from attune.engine.domain.errors import QuotaExceededError
+    from attune.engine.grpc.convert import course_from_pb
+    from attune.engine.main import open_engine
+    from attune.engine.settings import EngineSettings
+
+    monkeypatch.setenv("ATTUNE_LIMITS__MAX_COURSES", "1")
+    monkeypatch.setenv("ATTUNE_LIMITS__MAX_LEARNERS", "0")
+    opened = await open_engine(EngineSettings(data_dir=tmp_path, demo_course=False))
+    try:
+        engine = opened.engine
+        assert engine.quotas is not None
+        assert (engine.quotas.max_courses, engine.quotas.max_learners) == (1, 0)
+        await engine.put_course("t", course_from_pb(chain_course("c1")))
+        with pytest.raises(QuotaExceededError) as err:
+            await engine.put_course("t", course_from_pb(chain_course("c2")))
+        assert err.value.quota == "max_courses"
+        assert await engine.store.get_course("t", "c2") is None
+    finally:
+        await opened.close()
+    assert TenantLimitSettings().max_courses == 10_000  # the defaults are generous
+    assert TenantLimitSettings().max_learners == 1_000_000
