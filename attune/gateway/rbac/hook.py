@@ -2,7 +2,9 @@
 (:mod:`.routes`), resolves who is asking from the request's credential and applies
 :func:`.core.decide`: 401 without a usable credential, 403 naming the role needed, before
 any body is parsed. The resolved :class:`~.core.Actor` is left in ``flask.g.rbac_actor``
-for the views and pages that want it.
+for the views and pages that want it (a launch session it loaded in ``g.rbac_launch``);
+the views keep only the checks that need I/O (a roster's membership, a tenant's engine
+credential, the same-origin check of a cookie-authenticated change).
 
 Credentials, in this order:
 - ``Authorization: Bearer <admin token>``: role ``admin`` (every tenant);
@@ -100,6 +102,7 @@ def resolve(need: Need) -> Actor:
 def _session_actor(token: str) -> Actor:
     """The launch session's actor; the session store's 401 for an unknown or expired one."""
     session = current().sessions.load(token)
+    g.rbac_launch = (token, session)  # the page's views take it (web.page_sessions)
     role = Role.INSTRUCTOR if session.staff else Role.LEARNER
     return Actor(
         frozenset({role}),

@@ -1,5 +1,6 @@
 """Reading and checking the gateway's bearer credentials, without Flask: the HTTP server checks
-them before it reads a body (:mod:`gateway.web.body_gate`), and the routes check them again."""
+them before it reads a body (:mod:`gateway.web.body_gate`), and the RBAC hook
+(:mod:`gateway.rbac.hook`) resolves them into the caller's roles."""
 
 from __future__ import annotations
 
@@ -45,8 +46,10 @@ def is_admin(header: str, admin_token: str) -> bool:
 
 
 def require_admin() -> None:
-    """A blueprint's ``before_request`` for admin routes: the admin credential (401), and the
-    route's tenant bound to the log context. (It must return None: Flask would send any
+    """A blueprint's ``before_request`` for admin routes, behind the RBAC hook
+    (:mod:`gateway.rbac.hook`), which alone decides who may call them: the route's tenant
+    bound to the log context, and the same-origin check of a change made with the staff
+    session cookie (an ambient credential). (It must return None: Flask would send any
     value a ``before_request`` returns as the response.)"""
     _admin_tenant()
 
@@ -54,21 +57,35 @@ def require_admin() -> None:
 def _admin_tenant() -> str:
     """The checks of :func:`require_admin`; the route's tenant, or ""."""
     import structlog
-    from flask import request
+    from flask import g, request
 
-    from attune.gateway.app import current
-    from attune.gateway.errors import UnauthorizedError
+    from attune.gateway.errors import ForbiddenError, UnauthorizedError
 
+    actor = g.get("rbac_actor")
+    if actor is None:  # the hook did not run: never let the route through unchecked
+        raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
     tenant = str((request.view_args or {}).get("tenant", ""))
-    if not is_admin(request.headers.get("Authorization", ""), current().settings.admin_token):
-        from attune.gateway.sso.current import tenant_admin_for
-
-        # The seam of staff sign-in (issue 16 part 2): a signed-in tenant administrator of
-        # the route's tenant is let in where the admin token is.
-        if tenant_admin_for(tenant) is None:
-            raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
+    if actor.via == "sso" and request.method in _UNSAFE and not _same_origin():
+        raise ForbiddenError("a signed-in change must come from the gateway's own pages")
     structlog.contextvars.bind_contextvars(tenant=tenant)
     return tenant
+
+
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _same_origin() -> bool:
+    """Whether the request's ``Origin`` (else ``Referer``) is the gateway itself: the CSRF
+    check of a cookie-authenticated change."""
+    from urllib.parse import urlsplit
+
+    from flask import request
+
+    from attune.gateway.sso.wiring import current_sso
+
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    mine, theirs = urlsplit(current_sso().base_url), urlsplit(source)
+    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
 
 
 def authorise_admin() -> None:
@@ -80,3 +97,20 @@ def authorise_admin() -> None:
     tenant = _admin_tenant()
     if tenant and tenant not in current().settings.engine_tokens:
         raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
+
+
+def ingest_actor_tenant() -> str:
+    """The tenant of the ingest caller the RBAC hook resolved and let through (role
+    ``ingest``); the hook alone decides who may ingest or read statements."""
+    from flask import g
+
+    from attune.gateway.errors import UnauthorizedError
+
+    actor = g.get("rbac_actor")
+    if actor is None or not actor.tenant:
+        # The hook did not run: never let the route through unchecked.
+        raise UnauthorizedError(
+            "ingestion needs 'Authorization: Bearer <ingest token>' (or Basic with the token "
+            "as the password)"
+        )
+    return str(actor.tenant)

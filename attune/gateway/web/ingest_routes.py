@@ -24,7 +24,7 @@ import structlog
 from flask import Blueprint, Response, g, jsonify, request
 
 from attune.gateway.app import Gateway, current
-from attune.gateway.errors import BadRequestError, GatewayError, UnauthorizedError
+from attune.gateway.errors import BadRequestError, GatewayError
 from attune.gateway.ingest import (
     Family,
     IdConflictError,
@@ -39,7 +39,7 @@ from attune.gateway.ingest import (
 from attune.gateway.ingest.attachments import check_sizes
 from attune.gateway.ingest.attachments import keep as keep_attachments
 from attune.gateway.ingest.xapi_multipart import AttachmentPart, parse_multipart
-from attune.gateway.web.credentials import ingest_tenant
+from attune.gateway.web.credentials import ingest_actor_tenant
 from attune.gateway.web.json_body import parse_json
 
 ingest = Blueprint("ingest", __name__)
@@ -68,16 +68,11 @@ class UnsupportedMediaTypeError(GatewayError):
 
 @ingest.before_request
 def _authorise() -> None:
+    """The ingest tenant (``g.ingest_tenant``) from the caller the RBAC hook resolved and
+    let through (role ``ingest``: gateway.rbac decides who may ingest)."""
     if request.endpoint == "ingest.about":
         return  # the About resource needs no credential (1.0.3 Communication §2.8)
-    tenant = ingest_tenant(
-        request.headers.get("Authorization", ""), current().settings.ingest_tokens
-    )
-    if tenant is None:
-        raise UnauthorizedError(
-            "ingestion needs 'Authorization: Bearer <ingest token>' (or Basic with the token "
-            "as the password)"
-        )
+    tenant = ingest_actor_tenant()
     g.ingest_tenant = tenant
     structlog.contextvars.bind_contextvars(tenant=tenant)
 

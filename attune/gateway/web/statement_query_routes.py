@@ -24,10 +24,10 @@ import structlog
 from flask import Blueprint, Response, g, jsonify, request
 
 from attune.gateway.app import current
-from attune.gateway.errors import BadRequestError, GatewayError, UnauthorizedError
+from attune.gateway.errors import BadRequestError, GatewayError
 from attune.gateway.ingest.attachments import load as load_attachment
 from attune.gateway.ingest.xapi_multipart import AttachmentPart, build_multipart
-from attune.gateway.web.credentials import ingest_tenant
+from attune.gateway.web.credentials import ingest_actor_tenant
 from attune.gateway.xapi_store.formats import formatted, iso
 from attune.gateway.xapi_store.ports import QueryError, StoredStatement
 from attune.gateway.xapi_store.query import (
@@ -65,14 +65,8 @@ class NotFoundError(GatewayError):
 
 @statement_reads.before_request
 def _authorise() -> None:
-    tenant = ingest_tenant(
-        request.headers.get("Authorization", ""), current().settings.ingest_tokens
-    )
-    if tenant is None:
-        raise UnauthorizedError(
-            "reading statements needs 'Authorization: Bearer <ingest token>' (or Basic with "
-            "the token as the password)"
-        )
+    """The ingest tenant (``g.ingest_tenant``) from the caller the RBAC hook let through."""
+    tenant = ingest_actor_tenant()
     g.ingest_tenant = tenant
     structlog.contextvars.bind_contextvars(tenant=tenant)
 
