@@ -2,8 +2,10 @@
 
 - The admin token (``Authorization: Bearer``), for scripts: every tenant.
 - A staff session (``attune.gateway.sso.current.signed_in``) whose principal is a
-  ``tenant_admin`` of the URL's tenant. No session: 401. Another tenant's console: 404 (its
-  existence is not confirmed). A session without the role: 403 naming the role.
+  ``tenant_admin`` of the URL's tenant.
+The RBAC hook (gateway.rbac) decides this, before :func:`guard_console` runs: no
+credential 401, another tenant's administrator or a session without the role 403 naming
+the role.
 
 A change made with the session cookie (every console form posts) must come from the
 gateway's own origin (``Origin``, else ``Referer``) and carry the session's CSRF token: an
@@ -23,8 +25,7 @@ from urllib.parse import urlsplit
 import structlog
 from flask import g, request
 
-from attune.gateway.errors import ForbiddenError, NotFoundError, UnauthorizedError
-from attune.gateway.web.credentials import is_admin
+from attune.gateway.errors import ForbiddenError, UnauthorizedError
 
 CSRF_FIELD = "csrf_token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -62,37 +63,39 @@ def same_origin(base_url: str, origin: str, referer: str) -> bool:
 
 
 def guard_console() -> None:
-    """The console blueprint's ``before_request``: the checks above; binds the tenant to the
-    log context and the actor for the audit trail (``g.audit_actor``). Returns None."""
+    """The console blueprint's ``before_request``, behind the RBAC hook (gateway.rbac),
+    which alone decides who may use a tenant's console (401 without a credential, 403 for
+    a caller who is not ``tenant_admin`` of the URL's tenant): this binds the tenant to the
+    log context, the console's user (``g.console_user``) and the actor for the audit trail
+    (``g.audit_actor``) from the hook's resolved caller, and checks a cookie-authenticated
+    change (same origin, CSRF). Returns None."""
     from attune.gateway.app import current
     from attune.gateway.sso.current import signed_in
     from attune.gateway.sso.wiring import current_sso
 
     tenant = str((request.view_args or {}).get("tenant", ""))
     structlog.contextvars.bind_contextvars(tenant=tenant)
-    gw = current()
-    if is_admin(request.headers.get("Authorization", ""), gw.settings.admin_token):
+    actor = g.get("rbac_actor")
+    if actor is None:  # the hook did not run: never let the console through unchecked
+        raise UnauthorizedError("the console needs a credential")
+    if actor.via == "admin-token":
         g.console_user = ConsoleUser(tenant, "admin", "administrator (admin token)", "")
         g.audit_actor = "admin"
         return
-    principal = signed_in()
-    if principal is None:
+    principal = g.get("rbac_principal") or signed_in()
+    if principal is None:  # the hook let only a signed-in tenant administrator through
         raise UnauthorizedError(
             f"sign in first: /sso/{tenant}/login/<provider> with your institution's account"
         )
-    if principal.tenant != tenant:
-        raise NotFoundError(f"no console for tenant {tenant[:64]!r} here")
-    actor = f"staff:{principal.via}:{principal.subject}"
-    g.audit_actor = actor  # a refusal of an audited route is recorded under this name
-    if not principal.has_role("tenant_admin"):
-        raise ForbiddenError("the console needs the tenant_admin role in this tenant")
+    actor_name = f"staff:{principal.via}:{principal.subject}"
+    g.audit_actor = actor_name
     cookie = request.cookies.get(current_sso().session_cookie, "")
     user = ConsoleUser(
-        tenant, actor, principal.name or principal.subject, csrf_token(cookie, tenant)
+        tenant, actor_name, principal.name or principal.subject, csrf_token(cookie, tenant)
     )
     g.console_user = user
     if request.method in _UNSAFE:
-        _check_change(gw.base_url, user)
+        _check_change(current().base_url, user)
 
 
 def _check_change(base_url: str, user: ConsoleUser) -> None:

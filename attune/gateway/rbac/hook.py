@@ -119,5 +119,6 @@ def _staff_actor() -> Actor | None:
     principal = signed_in()
     if principal is None:
         return None
+    g.rbac_principal = principal  # the console takes it (name, subject) without a reload
     roles = frozenset(Role(r) for r in principal.roles if r in {"instructor", "tenant_admin"})
     return Actor(roles, principal.tenant, "sso") if roles else None
