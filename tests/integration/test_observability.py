@@ -160,9 +160,9 @@ async def test_an_answer_is_one_trace_and_moves_the_metrics(tmp_path: Path) -> N
 
 async def test_metrics_token_and_loopback(tmp_path: Path) -> None:
     async with stack(tmp_path) as s:
-        obs = s.app.extensions["attune.observability"]
+        settings = s.app.extensions["attune"].settings  # what the RBAC hook reads
         assert (await asyncio.to_thread(s.get, "/metrics")).status_code == 200  # loopback
-        obs.token = "m-secret"
+        settings.metrics_token = "m-secret"
         refused = await asyncio.to_thread(s.get, "/metrics")
         assert refused.status_code == 401
         wrong = await asyncio.to_thread(

@@ -2,19 +2,19 @@
 (hooks that run first and last), ``GET /metrics``, ``GET /livez`` and ``GET /readyz``.
 
 ``/metrics`` takes ``Authorization: Bearer`` with the metrics token or the operator token;
-with neither configured it answers loopback clients only (development). ``/livez`` answers
+with neither configured it answers loopback clients only (development): the RBAC hook
+(gateway.rbac) decides it. ``/livez`` answers
 while the process serves; ``/readyz`` is 503 with the failing checks named while the store,
 the engine or the pinned models are not ready. ``/healthz`` is left as it was.
 """
 
 from __future__ import annotations
 
-import hmac
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
@@ -24,7 +24,6 @@ from attune.infra.metrics import exposition
 from attune.infra.tracing import context_from, tracer_from_env
 
 observability = Blueprint("observability", __name__)
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 @dataclass
@@ -34,8 +33,6 @@ class GatewayObservability:
     metrics: GatewayMetrics
     tracer: trace.Tracer
     readiness: Readiness
-    token: str = ""
-    operator_token: str = ""
 
 
 def install_observability(app: Flask, gateway: Any) -> GatewayObservability:
@@ -45,8 +42,6 @@ def install_observability(app: Flask, gateway: Any) -> GatewayObservability:
         metrics=GatewayMetrics.build(gateway.statements, gateway.wall_clock),
         tracer=tracer_from_env("attune-gateway"),
         readiness=Readiness(settings, gateway.store),
-        token=settings.metrics_token,
-        operator_token=settings.operator_token,
     )
     app.extensions["attune.observability"] = obs
     app.register_blueprint(observability)
@@ -106,14 +101,9 @@ def _end(_exc: BaseException | None) -> None:
 @observability.get("/metrics")
 def metrics() -> Response:
     """The gateway's metrics in the Prometheus text format (or OpenMetrics on request)."""
+    # Who may read them (the metrics or operator token; with neither configured, a
+    # loopback client) is decided by the RBAC hook (gateway.rbac, need operator).
     obs = _obs()
-    tokens = [t for t in (obs.token, obs.operator_token) if t]
-    if tokens:
-        given = request.headers.get("Authorization", "")
-        if not any(hmac.compare_digest(given, f"Bearer {t}") for t in tokens):
-            abort(401)
-    elif request.remote_addr not in LOOPBACK:
-        abort(403)
     body, content_type = exposition(obs.metrics.registry, request.headers.get("Accept"))
     return Response(body, content_type=content_type)
 
