@@ -8,6 +8,8 @@ import base64
 import binascii
 import hmac
 
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # changes: the staff cookie's CSRF check
+
 
 def ingest_credential(header: str) -> str:
     """The ingest token from a Bearer header, or the password of a Basic one: most xAPI
@@ -60,32 +62,16 @@ def _admin_tenant() -> str:
     from flask import g, request
 
     from attune.gateway.errors import ForbiddenError, UnauthorizedError
+    from attune.gateway.sso.current import same_origin
 
     actor = g.get("rbac_actor")
     if actor is None:  # the hook did not run: never let the route through unchecked
         raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
     tenant = str((request.view_args or {}).get("tenant", ""))
-    if actor.via == "sso" and request.method in _UNSAFE and not _same_origin():
+    if actor.via == "sso" and request.method in _UNSAFE and not same_origin():
         raise ForbiddenError("a signed-in change must come from the gateway's own pages")
     structlog.contextvars.bind_contextvars(tenant=tenant)
     return tenant
-
-
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def _same_origin() -> bool:
-    """Whether the request's ``Origin`` (else ``Referer``) is the gateway itself: the CSRF
-    check of a cookie-authenticated change."""
-    from urllib.parse import urlsplit
-
-    from flask import request
-
-    from attune.gateway.sso.wiring import current_sso
-
-    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    mine, theirs = urlsplit(current_sso().base_url), urlsplit(source)
-    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
 
 
 def authorise_admin() -> None:
