@@ -2,11 +2,12 @@
 (:mod:`.hook`) reads. An endpoint absent from it is refused at run time (403), and
 tests/integration/test_rbac_matrix.py fails on it, so a new route must be placed here.
 
-Blueprint checks stay behind the hook (``require_admin``, ``authorise_admin``, the page
-sessions' staff checks, the roster checks): the hook refuses first, before any body is
-parsed; they keep binding the tenant to the log, the same-origin check of a signed-in
-change, the 404 of a tenant without an engine credential, and the roster membership of a
-named learner (I/O the pure core does not do).
+The hook alone decides roles. What the blueprints still check behind it needs I/O or the
+request's content, which the pure core does not see: the same-origin check (and the
+console's CSRF token) of a change made with the staff cookie, the 404 of a tenant without
+an engine credential (``authorise_admin``), the roster membership of a named learner, a
+deep-linking session. They take the caller from ``g.rbac_actor`` (the admin tenant, the
+ingest tenant, the console's user) rather than reading the credential again.
 """
 
 from __future__ import annotations
