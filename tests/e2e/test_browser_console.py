@@ -6,7 +6,7 @@ password never on the page) and deletes it. Screenshots go to ``tests/e2e/artifa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,6 +51,15 @@ def _wait_for(driver: WebDriver, css: str) -> None:
     WebDriverWait(driver, _WAIT_S).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def _then(driver: WebDriver, css: str, act: Callable[[], object]) -> None:
+    """Do ``act`` (a submit that loads a page), wait until the old page is gone, then for
+    ``css`` on the new one: an element of the same name on the old page must not count."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, _WAIT_S).until(ec.staleness_of(old))
+    _wait_for(driver, css)
+
+
 def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
     gw: ConsoleGateway, browser: WebDriver
 ) -> None:
@@ -60,8 +69,13 @@ def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
     # Sign in at the institution's provider, back to the console's clients page.
     browser.get(f"{gw.url}/sso/uni/login/campus?next=/console/uni/oauth-clients")
     _wait_for(browser, "input[name=sub]")
-    browser.find_element(By.CSS_SELECTOR, "input[name=sub]").send_keys("root", Keys.ENTER)
-    _wait_for(browser, "#new-client")
+    _then(
+        browser,
+        "#new-client",
+        lambda: browser.find_element(By.CSS_SELECTOR, "input[name=sub]").send_keys(
+            "root", Keys.ENTER
+        ),
+    )
     assert browser.find_element(By.ID, "who").text == "Ro Ot"
     assert browser.find_element(By.ID, "no-clients")
     _shot(browser, "clients-empty")
@@ -72,8 +86,11 @@ def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
         box = browser.find_element(By.CSS_SELECTOR, f"input[name=scopes][value='{scope}']")
         box.send_keys(Keys.SPACE)
         assert box.is_selected()
-    browser.find_element(By.ID, "create-client").send_keys(Keys.ENTER)
-    _wait_for(browser, "#made-secret")
+    _then(
+        browser,
+        "#made-secret",
+        lambda: browser.find_element(By.ID, "create-client").send_keys(Keys.ENTER),
+    )
     client_id = str(browser.find_element(By.ID, "made-id").get_attribute("value"))
     secret = str(browser.find_element(By.ID, "made-secret").get_attribute("value"))
     assert client_id.startswith("atc_") and len(secret) >= 32
@@ -93,8 +110,11 @@ def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
     assert secret not in browser.page_source
 
     # Revoke it: the row then says so, and the client gets no more tokens.
-    browser.find_element(By.ID, f"revoke-{client_id}").send_keys(Keys.ENTER)
-    _wait_for(browser, "#done")
+    _then(
+        browser,
+        "#done",
+        lambda: browser.find_element(By.ID, f"revoke-{client_id}").send_keys(Keys.ENTER),
+    )
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-client='{client_id}']")
     assert "revoked" in row.text and not row.find_elements(By.TAG_NAME, "button")
     _shot(browser, "client-revoked")
@@ -107,10 +127,16 @@ def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
     assert refused.status_code in (400, 401), refused.text
 
     # Search the audit trail for the clients' changes, from the console's navigation.
-    browser.find_element(By.LINK_TEXT, "Audit trail").send_keys(Keys.ENTER)
-    _wait_for(browser, "#audit-search")
-    browser.find_element(By.ID, "action").send_keys("oauth_client.", Keys.ENTER)
-    _wait_for(browser, "#records")
+    _then(
+        browser,
+        "#audit-search",
+        lambda: browser.find_element(By.LINK_TEXT, "Audit trail").send_keys(Keys.ENTER),
+    )
+    _then(
+        browser,
+        "#records",
+        lambda: browser.find_element(By.ID, "action").send_keys("oauth_client.", Keys.ENTER),
+    )
     rows = browser.find_elements(By.CSS_SELECTOR, "#records tbody tr")
     actions = [str(r.get_attribute("data-action")) for r in rows]
     assert actions == ["oauth_client.put", "oauth_client.delete"]
@@ -126,22 +152,33 @@ def test_a_tenant_admin_adds_and_deletes_an_lrs_target(
 ) -> None:
     browser.get(f"{gw.url}/sso/uni/login/campus?next=/console/uni/lrs")
     _wait_for(browser, "input[name=sub]")
-    browser.find_element(By.CSS_SELECTOR, "input[name=sub]").send_keys("root", Keys.ENTER)
-    _wait_for(browser, "#target-form")
+    _then(
+        browser,
+        "#target-form",
+        lambda: browser.find_element(By.CSS_SELECTOR, "input[name=sub]").send_keys(
+            "root", Keys.ENTER
+        ),
+    )
     assert browser.find_element(By.ID, "no-targets")
     # Fill the form by keyboard (auth Basic is the default), then Enter on the button.
     browser.find_element(By.ID, "target-name").send_keys("campus-lrs")
     browser.find_element(By.ID, "target-url").send_keys("https://lrs.uni.test/xapi")
     browser.find_element(By.ID, "target-username").send_keys("key-1")
     browser.find_element(By.ID, "target-password").send_keys("pw-hidden-1")
-    browser.find_element(By.ID, "save-target").send_keys(Keys.ENTER)
-    _wait_for(browser, "tr[data-target='campus-lrs']")
+    _then(
+        browser,
+        "tr[data-target='campus-lrs']",
+        lambda: browser.find_element(By.ID, "save-target").send_keys(Keys.ENTER),
+    )
     row = browser.find_element(By.CSS_SELECTOR, "tr[data-target='campus-lrs']")
     assert "https://lrs.uni.test/xapi" in row.text and "password" in row.text
     assert "pw-hidden-1" not in browser.page_source
     [stored] = gw.gateway.statements.targets("uni")
     assert stored.password == "pw-hidden-1"
     _shot(browser, "lrs-target-added")
-    browser.find_element(By.ID, "delete-campus-lrs").send_keys(Keys.ENTER)
-    _wait_for(browser, "#no-targets")
+    _then(
+        browser,
+        "#no-targets",
+        lambda: browser.find_element(By.ID, "delete-campus-lrs").send_keys(Keys.ENTER),
+    )
     assert gw.gateway.statements.targets("uni") == []

@@ -262,14 +262,19 @@ async def test_round_trips_of_one_response(redis_standalone: RedisServer) -> Non
             pings = int(info.get("cmdstat_ping", {}).get("calls", 0))
             return int(info["total_reads_processed"]) - pings
 
-        before = reads()
-        await engine.record("t", response("e1"))
-        answered = reads()
-        await store.relay.drain()
-        relayed = reads()
-        await engine.record("t", response("e1"))  # a retry: answered from the log
-        retried = reads()
-        assert (answered - before - 1, relayed - answered - 1, retried - relayed - 1) == (2, 2, 1)
+        # Background work (the subscriber's pings, a timer) can only add reads, never take
+        # them away: the fewest over three tries is what a response itself costs.
+        counts = []
+        for n in range(3):
+            before = reads()
+            await engine.record("t", response(f"e{n}"))
+            answered = reads()
+            await store.relay.drain()
+            relayed = reads()
+            await engine.record("t", response(f"e{n}"))  # a retry: answered from the log
+            retried = reads()
+            counts.append((answered - before - 1, relayed - answered - 1, retried - relayed - 1))
+        assert tuple(min(c[k] for c in counts) for k in range(3)) == (2, 2, 1), counts
     finally:
         stats.close()
         await store.close()
