@@ -13,24 +13,13 @@ import importlib
 import json
 import re
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.stats import percentile
+from bench.stats import timed
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _timed(runs: int, once: Callable[[], None]) -> dict[str, float]:
-    took: list[float] = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        once()
-        took.append(time.perf_counter() - start)
-    took.sort()
-    return {f"p{q}_ms": round(percentile(took, q) * 1000, 2) for q in (50, 95)}
 
 
 def _ok(reply: Any, status: int = 200) -> None:
@@ -75,7 +64,7 @@ def main() -> None:
                 ),
             }
             for name, once in cases.items():
-                results[name] = _timed(args.runs, once)
+                results[name] = timed(args.runs, once)
     print(f"{'':40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, figures in results.items():
         print(f"{name:40} {figures['p50_ms']:8.2f} {figures['p95_ms']:8.2f}")

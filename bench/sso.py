@@ -14,27 +14,15 @@ import argparse
 import importlib
 import json
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from bench.stats import percentile
+from bench.stats import timed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROLES = {"teachers": "instructor"}
-
-
-def _timed(runs: int, once: Callable[[], None]) -> dict[str, float]:
-    took: list[float] = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        once()
-        took.append(time.perf_counter() - start)
-    took.sort()
-    return {f"p{q}_ms": round(percentile(took, q) * 1000, 2) for q in (50, 95)}
 
 
 def main() -> None:
@@ -97,10 +85,10 @@ def main() -> None:
                 assert signed_in.get(f"{gw.url}/healthz", timeout=10).status_code == 200
 
             figures = {
-                "oidc_sign_in": _timed(args.runs, oidc_once),
-                "saml_sign_in": _timed(args.runs, saml_once),
-                "signed_in_request": _timed(args.runs * 10, me),
-                "healthz_ceiling": _timed(args.runs * 10, health),
+                "oidc_sign_in": timed(args.runs, oidc_once),
+                "saml_sign_in": timed(args.runs, saml_once),
+                "signed_in_request": timed(args.runs * 10, me),
+                "healthz_ceiling": timed(args.runs * 10, health),
                 "runs": args.runs,
             }
     for name, value in figures.items():

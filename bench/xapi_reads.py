@@ -32,7 +32,7 @@ from attune.gateway.stores import open_stores
 from attune.gateway.xapi_store.accept import StatementKeeper, default_authority
 from attune.gateway.xapi_store.query import parse_query
 from attune.gateway.xapi_store.reader import StatementReader
-from bench.stats import percentile
+from bench.stats import timed
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LEARNERS = 200
@@ -54,16 +54,6 @@ def _statement(n: int) -> dict[str, Any]:
         "result": {"success": n % 3 != 0, "duration": "PT12S"},
         "timestamp": "2024-03-01T10:00:00.000Z",
     }
-
-
-def _timed(runs: int, once: Callable[[], object]) -> dict[str, float]:
-    took: list[float] = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        once()
-        took.append(time.perf_counter() - start)
-    took.sort()
-    return {f"p{q}_ms": round(percentile(took, q) * 1000, 3) for q in (50, 95)}
 
 
 def store_numbers(url: str, count: int) -> dict[str, Any]:
@@ -94,10 +84,14 @@ def store_numbers(url: str, count: int) -> dict[str, Any]:
             return {
                 "statements": count,
                 "kept_per_s": round(kept_per_s),
-                "get_by_id": _timed(200, lambda: reader.one(_statement(count // 2)["id"], False)),
-                "newest_100": _timed(50, lambda: reader.page(parse_query({"limit": "100"}), 0)),
-                "agent_page_25": _timed(20, lambda: reader.page(by_agent, 0)),
-                "agent_all_pages": _timed(5, all_pages),
+                "get_by_id": timed(
+                    200, lambda: reader.one(_statement(count // 2)["id"], False), digits=3
+                ),
+                "newest_100": timed(
+                    50, lambda: reader.page(parse_query({"limit": "100"}), 0), digits=3
+                ),
+                "agent_page_25": timed(20, lambda: reader.page(by_agent, 0), digits=3),
+                "agent_all_pages": timed(5, all_pages, digits=3),
                 "agent_matches": all_pages(),
             }
         finally:
@@ -122,7 +116,7 @@ def rebuild_numbers(sizes: tuple[int, ...]) -> dict[str, Any]:
             events.append(LoggedEvent("t", r.event_id, "l", r.course_id, r.item_id, r.score,
                                       12_000, r.occurred_at, r.occurred_at, k + 1, reply,
                                       log_id=k + 1))  # fmt: skip
-        out[str(n)] = _timed(5, _rebuild_once(course, state, events, tutor))
+        out[str(n)] = timed(5, _rebuild_once(course, state, events, tutor), digits=3)
     return out
 
 
