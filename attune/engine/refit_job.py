@@ -225,11 +225,13 @@ class RefitJob:
         return done
 
     async def refit_course(self, tenant: str, course: Course) -> int:
-        """Refit one course if its log grew; 1 if it ran."""
-        answers, last = await read_answers(self.engine.store, tenant, course.course_id)
+        """Refit one course if its log grew; 1 if it ran. One small read probes past the
+        last refit first, so an unchanged log is not read in full."""
         key = (tenant, course.course_id)
-        if last == 0 or self.refitted_up_to.get(key) == last:
+        seen = self.refitted_up_to.get(key, 0)
+        if not await self.engine.store.read_course_events(tenant, course.course_id, seen, 1):
             return 0
+        answers, last = await read_answers(self.engine.store, tenant, course.course_id)
         reply = await self.runner(course, answers, self.settings)
         log_comparison(tenant, reply["report"])
         adopted = reply.get("adopted") or {}

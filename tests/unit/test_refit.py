@@ -256,9 +256,18 @@ async def test_the_background_job_runs_when_due_and_puts_the_course(tmp_path: Pa
         stored = await store.get_course("t1", "k")
         assert stored is not None and stored.skills["a"].bkt.slip == 0.05
         assert stored.skills["b"].bkt == OLD
+        reads: list[tuple[int, int]] = []
+        real_read = store.read_course_events
+
+        async def counted(tenant: str, course_id: str, after: int, limit: int) -> Any:
+            reads.append((after, limit))
+            return await real_read(tenant, course_id, after, limit)
+
+        store.read_course_events = counted  # type: ignore[method-assign]
         clock.t += 3600
         assert await job.tick() is True
         assert calls == [("k", 1)]  # the log has not grown: no second refit
+        assert len(reads) == 1 and reads[0][1] == 1  # one small probe, not the whole log
     finally:
         await store.close()
 
