@@ -1,12 +1,14 @@
 """A tenant's keys in one Redis (standalone; a cluster is scanned node by node by redis-py's
 ``scan_iter``). Every key of a tenant carries its hash tag (engine: ``attune:{t=<tenant>}``
-and ``attune:{t=<tenant>:l=<learner>}``, gateway: ``attune:gw:{t=<tenant>}``); two more
-places name it: the engine's dirty sets (members ``<tenant>:<learner>``) and the gateway's
-launch-session index (``attune:gw:{t=}:kv:session-tenant:<token>`` whose value is the
-tenant), and the gateway's shared registries (``attune:gw:{<name>}``, not a tenant tag):
-hashes whose JSON values carry a ``tenant`` (registrations, LRS targets, OAuth clients) and
-sets whose members are the tenant or a JSON ``[tenant, ...]`` (the outboxes' queue lists).
-Audit keys (``attune:audit:``) are left to the audit port.
+and ``attune:{t=<tenant>:l=<learner>}``, gateway: ``attune:gw:{t=<tenant>}``); more places
+name it: the engine's dirty sets (members ``<tenant>:<learner>``), the gateway's token
+indexes in the ``""`` namespace (``attune:gw:{t=}:kv:<prefix><token>``: ``session-tenant:``,
+``sso-session-tenant:``, ``dynreg:``, ...; one rule: every such key whose value is the
+tenant, as stored: JSON, belongs to it), and the gateway's shared registries
+(``attune:gw:{<name>}``, not a tenant tag): hashes whose JSON values carry a ``tenant``
+(registrations, LRS targets, OAuth clients) and sets whose members are the tenant or a JSON
+``[tenant, ...]`` (the outboxes' queue lists). Audit keys (``attune:audit:``) are left to
+the audit port.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from attune.infra.redis import escape
 
 _GLOB = re.compile(r"([*?\[\]\\])")
-SESSION_INDEX = "attune:gw:{t=}:kv:session-tenant:*"
+INDEXES = "attune:gw:{t=}:kv:*"  # the gateway's "" namespace
 
 
 def _glob(text: str) -> str:
@@ -60,13 +62,15 @@ class RedisSweep:
         self._r = client
 
     def keys(self, tenant: str) -> list[str]:
-        """Every key the tenant owns, sorted, the session index entries naming it included."""
+        """Every key the tenant owns, sorted, the ``""``-namespace entries naming it included."""
         found: set[str] = set()
         for pattern in tenant_patterns(tenant):
             found.update(self._r.scan_iter(match=pattern, count=1000))
-        for key in self._r.scan_iter(match=SESSION_INDEX, count=1000):
+        for key in self._r.scan_iter(match=INDEXES, count=1000):
+            if self._r.type(key) != "string":
+                continue
             raw = self._r.get(key)
-            if raw is not None and _decoded(raw) == tenant:
+            if raw is not None and raw == json.dumps(tenant):
                 found.add(key)
         return sorted(found)
 

@@ -2,8 +2,10 @@
 (the stores' shared layout rule), so a new table is covered without a change here. Audit
 tables are left to the audit port (``audit_*``: append-only, see :mod:`attune.tenancy.ops`).
 
-One exception to the rule: the gateway's launch-session index (``kv``, tenant ``""``, key
-``session-tenant:<token>``, value the tenant as JSON) names the tenant in its value.
+One exception to the rule: the gateway's token indexes live in the ``""`` namespace of ``kv``
+(the token names no tenant: ``session-tenant:``, ``sso-session-tenant:``, ``dynreg:``, ...)
+and name the tenant in their value. One rule covers them all: every ``kv`` row of tenant ``""``
+whose value is the tenant (as stored: JSON) belongs to that tenant.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 SKIPPED_PREFIXES = ("sqlite_", "audit_")
-SESSION_INDEX = "session-tenant:"
 
 
 def _cell(value: Any) -> Any:
@@ -55,7 +56,7 @@ class SqliteSweep:
             and "tenant" in {r[1] for r in self._db.execute(f"PRAGMA table_info({_quoted(n)})")}
         ]
 
-    def _has_session_index(self, table: str) -> bool:
+    def _has_index(self, table: str) -> bool:
         columns = {r[1] for r in self._db.execute(f"PRAGMA table_info({_quoted(table)})")}
         return table == "kv" and {"key", "value"} <= columns
 
@@ -65,10 +66,10 @@ class SqliteSweep:
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield {n: _cell(v) for n, v in zip(names, row, strict=True)}
-        if self._has_session_index(table):
+        if self._has_index(table):
             cursor = self._db.execute(
-                f"SELECT * FROM {_quoted(table)} WHERE tenant = '' AND key LIKE ? AND value = ?",
-                (SESSION_INDEX + "%", json.dumps(tenant)),
+                f"SELECT * FROM {_quoted(table)} WHERE tenant = '' AND value = ?",
+                (json.dumps(tenant),),
             )
             names = [d[0] for d in cursor.description]
             for row in cursor:
@@ -83,11 +84,10 @@ class SqliteSweep:
             for table in self.tables():
                 gone = db.execute(f"DELETE FROM {_quoted(table)} WHERE tenant = ?", (tenant,))
                 counts[table] = gone.rowcount
-                if self._has_session_index(table):
+                if self._has_index(table):
                     index = db.execute(
-                        f"DELETE FROM {_quoted(table)} WHERE tenant = '' AND key LIKE ? "
-                        "AND value = ?",
-                        (SESSION_INDEX + "%", json.dumps(tenant)),
+                        f"DELETE FROM {_quoted(table)} WHERE tenant = '' AND value = ?",
+                        (json.dumps(tenant),),
                     )
                     counts[table] += index.rowcount
             db.execute("COMMIT")

@@ -16,7 +16,11 @@ from attune.cli import main
 from attune.engine.adapters.redis_store import RedisStore
 from attune.engine.v1 import course_pb2, learner_pb2
 from attune.gateway.grades.outbox import queue_score
+from attune.gateway.lti.dynamic import mint_url
 from attune.gateway.sessions import LaunchSession, learner_pseudonym
+from attune.gateway.sso.principal import Principal
+from attune.gateway.sso.sessions import StaffSessions
+from attune.gateway.sso.settings import SsoSettings
 from attune.tenancy.ops import TenantStores, delete_tenant, export_tenant
 from attune.tenancy.redis_sweep import RedisSweep, tenant_patterns
 from tests.integration import test_audit_gateway
@@ -48,6 +52,14 @@ def _stores(stack: Stack) -> TenantStores:
     return TenantStores(files, {"gateway": url} if url else {}, url, stack.root)
 
 
+def _sso_session(stack: Stack, tenant: str) -> str:
+    """A staff SSO session of ``tenant``: its public id (the ``sso-session-tenant:`` index)."""
+    staff = Principal(tenant=tenant, subject="sso-7", name="Grace", email="g@example.org",
+                      roles=("instructor",), via="oidc:idp")  # fmt: skip
+    _, signed_in = StaffSessions(stack.gateway.store, SsoSettings(), time.time).create(staff)
+    return signed_in.session_id
+
+
 def _populate(stack: Stack) -> list[str]:
     sub = "user-4711"
     learner = learner_pseudonym(ISSUER, sub)
@@ -69,11 +81,16 @@ def _populate(stack: Stack) -> list[str]:
         event_id="o-1", learner_id="lrn-other", course_id="chain", item_id="a1", correct=True,
         response_time_ms=20_000))  # fmt: skip
     stack.gateway.store.put(OTHER, "kept", {"learner_id": "lrn-other"}, 3600)
-    return [learner, sub, "lrn-second"]
+    # Token -> tenant indexes in the "" namespace: an SSO session and a dynamic registration.
+    sso = _sso_session(stack, T)
+    dynreg = mint_url(stack.gateway.store, T, "https://gw.example").rsplit("/", 1)[1]
+    assert stack.gateway.store.get("", f"dynreg:{dynreg}") == T
+    return [learner, sub, "lrn-second", sso, dynreg]
 
 
 def test_a_tenant_is_exported_then_deleted_from_every_store(stack: Stack, tmp_path: Path) -> None:
     needles = _populate(stack)
+    other_sso = _sso_session(stack, OTHER)
     assert len(_search(stack)) >= 2
     out = tmp_path / "export"
     manifest = export_tenant(_stores(stack), T, out, time.time)
@@ -93,6 +110,10 @@ def test_a_tenant_is_exported_then_deleted_from_every_store(stack: Stack, tmp_pa
     assert needles[0] in exported and "lrn-other" not in exported and OTHER not in exported
     for line in (out / "audit/records.jsonl").read_text().splitlines():
         assert json.loads(line)["tenant"] == T
+    gateway_export = "".join(p.read_text() for p in (out / "gateway").glob("*.jsonl"))
+    assert f"sso-session-tenant:{needles[3]}" in gateway_export  # the index entries are the
+    assert f"dynreg:{needles[4]}" in gateway_export  # tenant's: exported ...
+    assert other_sso not in gateway_export
 
     counts = delete_tenant(_stores(stack), T, time.time, actor="operator:test")
     assert counts["engine.events"] == 5 and counts["audit.records"] >= 2
@@ -114,6 +135,10 @@ def test_a_tenant_is_exported_then_deleted_from_every_store(stack: Stack, tmp_pa
     # The other tenant is whole.
     assert stack.engine.state(OTHER, "lrn-other", "chain").responses == 1
     assert stack.gateway.store.get(OTHER, "kept") == {"learner_id": "lrn-other"}
+    assert stack.gateway.store.get("", f"sso-session-tenant:{other_sso}") == OTHER
+    # ... and gone (also checked as needles above).
+    assert stack.gateway.store.get("", f"sso-session-tenant:{needles[3]}") is None
+    assert stack.gateway.store.get("", f"dynreg:{needles[4]}") is None
 
 
 async def test_the_engine_redis_store_forgets_a_tenant(redis_standalone: RedisServer) -> None:
