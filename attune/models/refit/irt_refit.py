@@ -57,18 +57,25 @@ def course_params(course: Course) -> ItemParams:
     )
 
 
-def leave_item_out(data: Responses, ability: ItemParams, predict: ItemParams) -> Array:
-    """P(correct) of each response, from the learner's ability given their responses to the
-    other items (scored with ``ability``'s parameters), under ``predict``'s parameters."""
+def leave_item_out(data: Responses, ability: ItemParams) -> Array:
+    """Each response's posterior over the ability grid, given the learner's responses to the
+    other items (scored with ``ability``'s parameters): one row per response."""
     if len(data.score) == 0:
-        return np.zeros(0)
+        return np.zeros((0, len(LOG_PRIOR)))
     ll = response_loglik(data, grid_p(ability))
     per_learner = group_sum(ll, data.learner, data.learners)
     pair_key = data.learner * data.items + data.item
     pairs, pair_of = np.unique(pair_key, return_inverse=True)
     per_pair = group_sum(ll, pair_of.astype(np.int64), len(pairs))
-    post = posterior(LOG_PRIOR[None, :] + per_learner[data.learner] - per_pair[pair_of])
-    result: Array = (post * grid_p(predict)[data.item]).sum(axis=1)
+    post: Array = posterior(LOG_PRIOR[None, :] + per_learner[data.learner] - per_pair[pair_of])
+    return post
+
+
+def predict(data: Responses, post: Array, params: ItemParams) -> Array:
+    """P(correct) of each response under ``params``, from its posterior (leave_item_out)."""
+    if len(data.score) == 0:
+        return np.zeros(0)
+    result: Array = (post * grid_p(params)[data.item]).sum(axis=1)
     return result
 
 
@@ -99,8 +106,9 @@ def refit_irt(
         return decisions, None, None, "no item has enough responses to calibrate"
     cal = calibrate(fit_data, old, estimate)
     new = cal.params
-    p_old = leave_item_out(held_data, old, old)
-    p_new = leave_item_out(held_data, old, new)
+    post = leave_item_out(held_data, old)
+    p_old = predict(held_data, post, old)
+    p_new = predict(held_data, post, new)
     adopted = np.zeros(len(ids), dtype=bool)
     decisions_list: list[ItemDecision] = []
     for n, item_id in enumerate(ids):
@@ -167,7 +175,8 @@ def refit_irt(
     )
     observed_all = held_data.score.tolist()
     all_old = metrics(p_old.tolist(), observed_all)
-    all_new = metrics(leave_item_out(held_data, chosen, chosen).tolist(), observed_all)
+    p_chosen = predict(held_data, leave_item_out(held_data, chosen), chosen)
+    all_new = metrics(p_chosen.tolist(), observed_all)
     note = (
         f"EM {'converged' if cal.converged else 'stopped'} after {cal.iterations} iterations; "
         f"{int(estimate.sum())} items calibrated, {int(adopted.sum())} adopted"
