@@ -257,3 +257,20 @@ def test_registrations_lrs_courses_and_the_audit_pages(
     assert second.status_code == 200 and 'data-action="outbox.read"' in second.text
     exported = root.get(f"{gw.url}/admin/tenants/uni/audit.csv?action=outbox.", timeout=10)
     assert exported.status_code == 200 and exported.text.count("outbox.read") == 2
+
+
+def test_a_staff_change_through_the_admin_api_names_the_person_in_the_trail(
+    gw: ConsoleGateway, root: requests.Session
+) -> None:
+    """The audit trail takes the caller the role hook resolved: a signed-in tenant
+    administrator using the JSON admin API is recorded by name, not as ``admin``."""
+    made = root.post(
+        f"{gw.url}/admin/tenants/uni/oauth-clients",
+        json={"name": "Via API", "scopes": ["learners:read"]},
+        headers={"Origin": gw.url},
+        timeout=10,
+    )
+    assert made.status_code in (200, 201), made.text
+    client_id = made.json()["client_id"]
+    puts = [r for r in _records(gw, "oauth_client.put") if r["target"] == client_id]
+    assert [r["actor"] for r in puts] == ["staff:oidc:campus:root"]

@@ -1,9 +1,8 @@
 """The one place the gateway records its audit trail: an ``after_request`` hook that looks
-the request's route up in :data:`gateway.audit.policy.ROUTES`, works out who acted (the
-admin credential, or the LTI session behind a page's token), and appends one record.
-
-Another component that knows the caller better (SSO, roles) sets ``flask.g.audit_actor``
-(a principal string) before the route runs; the hook then uses it.
+the request's route up in :data:`gateway.audit.policy.ROUTES`, takes who acted from the
+caller the RBAC hook resolved (``flask.g.rbac_actor``: the admin token, a signed-in staff
+member, the LTI session behind a page's token), and appends one record. A component that
+names the caller otherwise may set ``flask.g.audit_actor`` (a principal string) first.
 
 A read of learner data that cannot be recorded is not delivered (503): the trail is the
 condition of the read. A change that was made and cannot be recorded is logged as an error
@@ -18,7 +17,6 @@ import structlog
 from flask import Flask, Response, g, jsonify, request
 
 from attune.gateway.audit.policy import ROUTES, Audited
-from attune.gateway.sessions import LaunchSession
 from attune.infra.audit import AuditTrail, open_audit_log
 
 log = structlog.get_logger("attune.gateway.audit")
@@ -100,31 +98,27 @@ def _record(response: Response) -> Response:
 
 def _who() -> tuple[str, str] | None:
     """(tenant, actor) of the request, or None when nobody identifiable made it."""
-    args = request.view_args or {}
-    given = getattr(g, "audit_actor", "")
+    actor = g.get("rbac_actor")
+    name = g.get("audit_actor", "") or _name(actor)
     if request.path.startswith(("/admin/", "/console/")):  # console: issue 16 part 5
-        tenant = str(args.get("tenant", "")) or OPERATOR_TENANT
-        return tenant, given or "admin"
-    session = _session(args)
-    if session is None:
+        tenant = str((request.view_args or {}).get("tenant", "")) or OPERATOR_TENANT
+        return tenant, name
+    if actor is None or actor.via != "lti-session" or not actor.tenant:
         return None
-    return session.tenant, given or f"lti:{session.learner_id}"
+    return actor.tenant, name
 
 
-def _session(args: dict[str, Any]) -> LaunchSession | None:
-    from attune.gateway.app import current
-    from attune.gateway.errors import GatewayError
-
-    token = str(args.get("token", ""))
-    header = request.headers.get("Authorization", "")
-    if not token and header.startswith("Bearer "):
-        token = header.removeprefix("Bearer ").strip()
-    if not token:
-        return None
-    try:
-        return current().sessions.load(token)
-    except GatewayError:
-        return None
+def _name(actor: Any) -> str:
+    """The trail's name of the RBAC hook's caller: ``admin``, ``staff:<via>:<subject>`` for
+    a signed-in staff member, ``lti:<learner>`` for a launch session, else how it came."""
+    if actor is None or actor.via == "admin-token":
+        return "admin"
+    principal = g.get("rbac_principal")
+    if actor.via == "sso" and principal is not None:
+        return f"staff:{principal.via}:{principal.subject}"
+    if actor.via == "lti-session":
+        return f"lti:{actor.learner_id}"
+    return str(actor.via)
 
 
 def _target(policy: Audited, response: Response) -> str:

@@ -17,7 +17,7 @@ ROSTER_TTL = 30 * 86400.0
 def page_session(token: str) -> LaunchSession:
     """The session behind a page's token (the tenant bound to the log context). The RBAC
     hook (gateway.rbac) loaded it and decided the caller's role; it is taken from there."""
-    cached = g.pop("rbac_launch", None)
+    cached = g.get("rbac_launch")
     session = cached[1] if cached is not None and cached[0] == token else None
     if session is None:
         session = current().sessions.load(token)
