@@ -356,6 +356,32 @@ def test_attachments_come_back_as_multipart_when_asked(stack: Stack) -> None:
     assert get(stack, OTHER, statementId=body["id"], attachments="true").status_code == 404
 
 
+def test_a_substatements_attachment_comes_back_as_a_part(stack: Stack) -> None:
+    note = b"A note inside a SubStatement."
+    outer = statement(stack, "sub-attacher", 4)
+    inner = {
+        "objectType": "SubStatement",
+        "actor": outer["actor"],
+        "verb": outer["verb"],
+        "object": outer["object"],
+        "attachments": [attachment_of(note)],
+    }
+    body = {**outer, "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"}, "object": inner}
+    content_type, data = multipart([body], [("text/plain", note)])
+    sent = requests.post(
+        f"{stack.url}/xapi/statements",
+        data=data,
+        headers=headers(**{"Content-Type": content_type}),
+        timeout=20,
+    )
+    assert sent.status_code == 200, sent.text
+    one = get(stack, statementId=body["id"], attachments="true")
+    assert one.status_code == 200 and one.headers["Content-Type"].startswith("multipart/mixed")
+    found = parse_multipart(one.headers["Content-Type"], one.content)
+    assert found.statements["object"]["attachments"][0]["sha2"] == sha256(note)
+    assert [(p.sha2, p.data) for p in found.parts.values()] == [(sha256(note), note)]
+
+
 def test_a_2_0_0_statement_without_a_version_is_stored_as_2_0_0(stack: Stack) -> None:
     body = statement(stack, "two-oh", 2, timestamp="2024-03-01T10:00:00.000Z")
     sent = requests.post(

@@ -147,7 +147,7 @@ def check_attachments(
     and a part no attachment names. ``statements`` pairs each statement with its path."""
     used: set[str] = set()
     for path, statement in statements:
-        for where, attachment in _attachments(path, statement):
+        for where, attachment in walk_attachments(path, statement):
             sha2 = str(attachment["sha2"]).lower()
             if parts is not None and sha2 in parts:
                 used.add(sha2)
@@ -165,14 +165,15 @@ def check_attachments(
     return used
 
 
-def _attachments(
+def walk_attachments(
     path: str, statement: Mapping[str, Any]
 ) -> Iterable[tuple[str, Mapping[str, Any]]]:
-    for n, attachment in enumerate(statement.get("attachments", [])):
+    """Every attachment of a statement, its SubStatement's included, with its path."""
+    for n, attachment in enumerate(statement.get("attachments") or []):
         yield index(key(path, "attachments"), n), attachment
     target = statement.get("object")
     if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
-        yield from _attachments(key(path, "object"), target)
+        yield from walk_attachments(key(path, "object"), target)
 
 
 def build_multipart(statements_json: bytes, parts: Iterable[AttachmentPart]) -> tuple[str, bytes]:

@@ -26,7 +26,11 @@ from flask import Blueprint, Response, g, jsonify, request
 from attune.gateway.app import current
 from attune.gateway.errors import BadRequestError, GatewayError
 from attune.gateway.ingest.attachments import load as load_attachment
-from attune.gateway.ingest.xapi_multipart import AttachmentPart, build_multipart
+from attune.gateway.ingest.xapi_multipart import (
+    AttachmentPart,
+    build_multipart,
+    walk_attachments,
+)
 from attune.gateway.web.credentials import ingest_actor_tenant
 from attune.gateway.xapi_store.formats import formatted, iso
 from attune.gateway.xapi_store.ports import QueryError, StoredStatement
@@ -148,14 +152,14 @@ def _render(records: list[StoredStatement], fmt: Format) -> list[dict[str, Any]]
 
 def _reply(body: Any, statements: list[dict[str, Any]], with_parts: bool) -> Response:
     """JSON, or with ``attachments=true`` multipart/mixed: the JSON, then each attachment
-    the statements name (by ``sha2``) that was received as a part, once (Communication
-    §2.1.3; attachments given only by ``fileUrl`` have no part)."""
+    the statements (and their SubStatements) name (by ``sha2``) that was received as a part,
+    once (Communication §2.1.3; attachments given only by ``fileUrl`` have no part)."""
     if not with_parts:
         return jsonify(body)
     gw = current()
     parts: dict[str, AttachmentPart] = {}
     for statement in statements:
-        for attachment in statement.get("attachments") or []:
+        for _, attachment in walk_attachments("", statement):
             sha2 = str(attachment.get("sha2", "")).lower()
             if sha2 and sha2 not in parts:
                 found = load_attachment(gw.store, g.ingest_tenant, sha2)
