@@ -34,11 +34,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from attune.engine.domain import bkt
 
 _NODES = ((-math.sqrt(3.0), 1.0 / 6.0), (0.0, 2.0 / 3.0), (math.sqrt(3.0), 1.0 / 6.0))
+N_TYPES = len(_NODES) ** 3  # learn x guess x slip
+_CACHED = 1024  # the caches below are keyed by course values: bounded, like engine/domain/lru.py
 _EPS = 1e-6
 _MAX_GUESS_PLUS_SLIP = 0.95  # keeps every type identifiable (a right answer is evidence for)
 
@@ -53,7 +55,7 @@ class LearnerType:
     log_weight: float
 
 
-@cache
+@lru_cache(maxsize=_CACHED)
 def learner_types(sd: float) -> tuple[LearnerType, ...]:
     """The 27 quadrature types of a normal prior with SD ``sd`` on each logit offset."""
     return tuple(
@@ -73,7 +75,7 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@cache
+@lru_cache(maxsize=_CACHED)
 def type_params(params: bkt.BktParams, sd: float) -> tuple[bkt.BktParams, ...]:
     """The skill's BKT parameters as each type of :func:`learner_types` has them."""
     out = []
@@ -92,16 +94,14 @@ def type_params(params: bkt.BktParams, sd: float) -> tuple[bkt.BktParams, ...]:
     return tuple(out)
 
 
-def beliefs(p_types: tuple[float, ...], p_known: float, sd: float) -> tuple[float, ...]:
+def beliefs(p_types: tuple[float, ...], p_known: float) -> tuple[float, ...]:
     """Per-type beliefs of a skill: the stored ones, or every type at ``p_known``."""
-    n = len(learner_types(sd))
-    return p_types if len(p_types) == n else (p_known,) * n
+    return p_types if len(p_types) == N_TYPES else (p_known,) * N_TYPES
 
 
-def loglik(type_loglik: tuple[float, ...], sd: float) -> tuple[float, ...]:
+def loglik(type_loglik: tuple[float, ...]) -> tuple[float, ...]:
     """The learner's per-type log-likelihood so far (zeros before any evidence)."""
-    n = len(learner_types(sd))
-    return type_loglik if len(type_loglik) == n else (0.0,) * n
+    return type_loglik if len(type_loglik) == N_TYPES else (0.0,) * N_TYPES
 
 
 def observe(

@@ -168,8 +168,7 @@ class Course:
     def position(self, skill_id: str) -> int:
         """The skill's place in course order: the tie-break wherever skills are ordered, so
         that nothing depends on set or hash order."""
-        ranks = self.ranks or {sid: n for n, sid in enumerate(self.order)}
-        return ranks[skill_id]
+        return self.ranks[skill_id]
 
     def items_for(self, skill_id: str) -> tuple[Item, ...]:
         """Items tagged with ``skill_id``, in course order."""

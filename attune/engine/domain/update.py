@@ -52,7 +52,7 @@ def apply_response(
     events: list[str] = []
     revoked: list[str] = []
     sd = course.mastery.individual_sd
-    loglik = adaptive.loglik(state.type_loglik, sd) if sd > 0.0 else ()
+    loglik = adaptive.loglik(state.type_loglik) if sd > 0.0 else ()
     for sid in item.skill_ids:
         before = state.skill(course, sid)
         befores[sid] = before.p_known
@@ -61,7 +61,7 @@ def apply_response(
         )
         if sd > 0.0:
             p_types, loglik = adaptive.observe(
-                adaptive.beliefs(before.p_types, before.p_known, sd),
+                adaptive.beliefs(before.p_types, before.p_known),
                 loglik,
                 course.skills[sid].bkt,
                 sd,

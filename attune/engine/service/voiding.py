@@ -6,6 +6,7 @@ the same per-learner lock and version check as a response). Depends on ports and
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import structlog
@@ -89,7 +90,10 @@ class EventVoiding:
                 entries = await self._trail(tenant, course_id, learner_id)
                 events = await self._store.read_learner_events(tenant, learner_id, course_id)
                 voided = voided_events(entries) | {event_id}
-                rebuilt = rebuild(course, snap.state, events, entries, voided, self._tutor)
+                # The replay is O(history): off the event loop, so other calls go on meanwhile.
+                rebuilt = await asyncio.to_thread(
+                    rebuild, course, snap.state, events, entries, voided, self._tutor
+                )
                 state = rebuilt.state
                 entry = InterventionEntry(
                     tenant=tenant,
