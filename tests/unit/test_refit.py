@@ -25,7 +25,7 @@ from attune.models.refit.config import RefitConfig
 from attune.models.refit.core import refit_course
 from attune.models.refit.data import Answer, credible_answers, is_held_out, skill_sequences, split
 from attune.models.refit.irt_em import ItemParams, Responses, calibrate
-from attune.models.refit.metrics import auc, metrics
+from attune.models.refit.metrics import Metrics, auc, judge, metrics
 from attune.models.refit.simulate import simulate_answers
 from tests.support.engine_server import ManualClock
 
@@ -162,6 +162,23 @@ def test_the_adoption_decision() -> None:
     assert not thin.adopted and "held-out responses < 20" in thin.reason
     bad = _decide("a", OLD, 240, held, BktParams(guess=0.6, slip=0.5), True, config)
     assert not bad.adopted and "unusable" in bad.reason
+
+
+def test_one_adoption_rule_for_bkt_and_irt() -> None:
+    old, new = Metrics(40, -0.6, None, 0.4), Metrics(40, -0.5, None, 0.35)
+    assert judge(old, new, 30, 0.001) == (
+        True,
+        "held-out log-likelihood -0.6000 -> -0.5000 per response (+0.1000 > margin 0.001)",
+    )
+    assert judge(new, old, 30, 0.001) == (
+        False,
+        "held-out log-likelihood -0.5000 -> -0.6000 per response (-0.1000, not above margin "
+        "0.001): kept its parameters",
+    )
+    assert judge(old, new, 50, 0.001) == (
+        False,
+        "40 held-out responses < 50: kept its parameters",
+    )
 
 
 def test_refit_without_enough_data_keeps_everything() -> None:

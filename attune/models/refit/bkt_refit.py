@@ -16,8 +16,8 @@ from attune.engine.domain.bkt import BktParams, p_correct, step
 from attune.engine.domain.course import Course
 from attune.engine.domain.errors import InvalidInputError
 from attune.models.refit.config import RefitConfig
-from attune.models.refit.data import Answer, sequence_counts, skill_sequences
-from attune.models.refit.metrics import Metrics, metrics
+from attune.models.refit.data import Answer, correct, sequence_counts, skill_sequences
+from attune.models.refit.metrics import Metrics, judge, metrics
 from attune.models.refit.report import SkillDecision
 
 
@@ -47,7 +47,7 @@ def fit_skills(
     from attune.models.bkt.table import Row
 
     rows = [
-        Row(a.learner_id, skill, 1 if a.score >= 0.5 else 0)
+        Row(a.learner_id, skill, correct(a.score))
         for a in fit
         for skill in course.items[a.item_id].skill_ids
         if skill in eligible
@@ -105,29 +105,5 @@ def _decide(
         return kept(f"pyBKT fit unusable ({exc.message}): kept its parameters", new)
     before = holdout_metrics(held, old)
     after = holdout_metrics(held, new)
-    if before.n < config.min_holdout_responses:
-        return kept(
-            f"{before.n} held-out responses < {config.min_holdout_responses}: kept its parameters",
-            new,
-            (before, after),
-        )
-    gain = after.loglik - before.loglik
-    if gain > config.bkt_margin:
-        return SkillDecision(
-            skill_id,
-            n_fit,
-            n_held,
-            True,
-            f"held-out log-likelihood {before.loglik:.4f} -> {after.loglik:.4f} per response "
-            f"(+{gain:.4f} > margin {config.bkt_margin})",
-            old,
-            new,
-            before,
-            after,
-        )
-    return kept(
-        f"held-out log-likelihood {before.loglik:.4f} -> {after.loglik:.4f} per response "
-        f"({gain:+.4f}, not above margin {config.bkt_margin}): kept its parameters",
-        new,
-        (before, after),
-    )
+    ok, reason = judge(before, after, config.min_holdout_responses, config.bkt_margin)
+    return SkillDecision(skill_id, n_fit, n_held, ok, reason, old, new, before, after)

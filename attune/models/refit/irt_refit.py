@@ -28,7 +28,7 @@ from attune.models.refit.irt_em import (
     posterior,
     response_loglik,
 )
-from attune.models.refit.metrics import Metrics, metrics
+from attune.models.refit.metrics import Metrics, judge, metrics
 from attune.models.refit.report import ItemDecision
 
 
@@ -128,32 +128,7 @@ def refit_irt(
         before = metrics(p_old[mine].tolist(), observed)
         after = metrics(p_new[mine].tolist(), observed)
         params = IrtParams(float(new.a[n]), float(new.b[n]), float(new.c[n]))
-        gain = after.loglik - before.loglik
-        if before.n < config.min_holdout_responses:
-            ok, reason = (
-                False,
-                (
-                    f"{before.n} held-out responses < {config.min_holdout_responses}: "
-                    "kept its parameters"
-                ),
-            )
-        elif gain > config.irt_margin:
-            ok, reason = (
-                True,
-                (
-                    f"held-out log-likelihood {before.loglik:.4f} -> {after.loglik:.4f} per "
-                    f"response (+{gain:.4f} > margin {config.irt_margin})"
-                ),
-            )
-        else:
-            ok, reason = (
-                False,
-                (
-                    f"held-out log-likelihood {before.loglik:.4f} -> {after.loglik:.4f} per "
-                    f"response ({gain:+.4f}, not above margin {config.irt_margin}): kept its "
-                    "parameters"
-                ),
-            )
+        ok, reason = judge(before, after, config.min_holdout_responses, config.irt_margin)
         adopted[n] = ok
         decisions_list.append(
             ItemDecision(

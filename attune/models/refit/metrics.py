@@ -63,3 +63,16 @@ def auc(predicted: Sequence[float], labels: Sequence[int]) -> float | None:
         rank_sum += mid * sum(labels[order[k]] for k in range(i, j + 1))
         i = j + 1
     return (rank_sum - pos * (pos + 1) / 2.0) / (pos * neg)
+
+
+def judge(before: Metrics, after: Metrics, min_holdout: int, margin: float) -> tuple[bool, str]:
+    """The adoption rule, shared by BKT and IRT: adopt when there are at least
+    ``min_holdout`` held-out responses and the new parameters' log-likelihood per response
+    beats the old by more than ``margin``. Whether to adopt, and why."""
+    if before.n < min_holdout:
+        return False, f"{before.n} held-out responses < {min_holdout}: kept its parameters"
+    gain = after.loglik - before.loglik
+    change = f"held-out log-likelihood {before.loglik:.4f} -> {after.loglik:.4f} per response"
+    if gain > margin:
+        return True, f"{change} (+{gain:.4f} > margin {margin})"
+    return False, f"{change} ({gain:+.4f}, not above margin {margin}): kept its parameters"
