@@ -41,7 +41,7 @@ from attune.models.simulation.policies import make_policy
 from attune.models.simulation.realistic import DEFAULT_CAPS, _recorder, run_learner
 from attune.models.simulation.realistic_cli import parse_mastery
 from attune.models.simulation.runner import TENANT, TOKEN, running_engine
-from attune.models.simulation.study import RealisticResult
+from attune.models.simulation.study import RealisticResult, seed_metrics
 
 STRICT = MasteryPolicy(threshold=0.98, min_attempts=8, consecutive_correct=2)
 
@@ -56,26 +56,24 @@ class ArmTruth:
     knew_all_at_declaration: float | None  # share of those who truly knew every skill
     declared_not_known: float  # skills declared but not known, per learner
     items_when_declared: float | None  # mean answers of the declared learners
-    retention_48h: float | None  # reviews 48 h after a declaration that found the skill known
+    retention_48h: float | None  # forgetting learners: 48 h reviews of a skill found known
 
 
 def _truth(arm_id: str, results: Sequence[RealisticResult]) -> ArmTruth:
+    """The arm's hidden truth, pooled as the other studies pool a seed (:func:`seed_metrics`:
+    retention over the learners who forget)."""
+    if not results:
+        return ArmTruth(arm_id, 0, 0, None, 0.0, None, None)
+    pooled = seed_metrics(results)
     declared = [r for r in results if r.declared]
-    reviews = sum(r.reviews for r in results)
     return ArmTruth(
         arm_id=arm_id,
         learners=len(results),
         declared=len(declared),
-        knew_all_at_declaration=(
-            sum(bool(r.knew_all_at_declaration) for r in declared) / len(declared)
-            if declared
-            else None
-        ),
-        declared_not_known=(
-            statistics.fmean(r.declared_not_known for r in results) if results else 0.0
-        ),
+        knew_all_at_declaration=pooled.knew_all_at_declaration,
+        declared_not_known=pooled.declared_not_known,
         items_when_declared=statistics.fmean(r.items for r in declared) if declared else None,
-        retention_48h=sum(r.retained for r in results) / reviews if reviews else None,
+        retention_48h=pooled.retention_48h,
     )
 
 
