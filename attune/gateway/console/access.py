@@ -20,15 +20,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import structlog
 from flask import g, request
 
 from attune.gateway.errors import ForbiddenError, UnauthorizedError
+from attune.gateway.web.credentials import UNSAFE_METHODS
 
 CSRF_FIELD = "csrf_token"
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CSRF_LABEL = b"attune-console-csrf/v1:"
 
 
@@ -52,16 +51,6 @@ def csrf_token(session_cookie: str, tenant: str) -> str:
     return mac.hexdigest()
 
 
-def same_origin(base_url: str, origin: str, referer: str) -> bool:
-    """Whether a change came from the gateway's own pages: ``Origin`` when sent (``null``
-    never matches), else the ``Referer``."""
-    source = origin or referer
-    if not source:
-        return False
-    mine, theirs = urlsplit(base_url), urlsplit(source)
-    return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)
-
-
 def guard_console() -> None:
     """The console blueprint's ``before_request``, behind the RBAC hook (gateway.rbac),
     which alone decides who may use a tenant's console (401 without a credential, 403 for
@@ -69,7 +58,6 @@ def guard_console() -> None:
     log context, the console's user (``g.console_user``) and the actor for the audit trail
     (``g.audit_actor``) from the hook's resolved caller, and checks a cookie-authenticated
     change (same origin, CSRF). Returns None."""
-    from attune.gateway.app import current
     from attune.gateway.sso.current import signed_in
     from attune.gateway.sso.wiring import current_sso
 
@@ -94,14 +82,15 @@ def guard_console() -> None:
         tenant, actor_name, principal.name or principal.subject, csrf_token(cookie, tenant)
     )
     g.console_user = user
-    if request.method in _UNSAFE:
-        _check_change(current().base_url, user)
+    if request.method in UNSAFE_METHODS:
+        _check_change(user)
 
 
-def _check_change(base_url: str, user: ConsoleUser) -> None:
+def _check_change(user: ConsoleUser) -> None:
     """A cookie-authenticated change: same origin and the session's CSRF token (403)."""
-    headers = request.headers
-    if not same_origin(base_url, headers.get("Origin", ""), headers.get("Referer", "")):
+    from attune.gateway.sso.current import same_origin
+
+    if not same_origin():
         raise ForbiddenError("a console change must come from the gateway's own pages")
     given = request.form.get(CSRF_FIELD, "")
     if not given or not hmac.compare_digest(given.encode(), user.csrf.encode()):

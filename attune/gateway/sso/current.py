@@ -24,6 +24,8 @@ def same_origin() -> bool:
     check of a cookie-authenticated change (SameSite=Lax already stops cross-site posts in
     current browsers; this covers the rest)."""
     source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    if not source:
+        return False
     mine = urlsplit(current_sso().base_url)
     theirs = urlsplit(source)
     return (theirs.scheme, theirs.netloc) == (mine.scheme, mine.netloc)

@@ -8,7 +8,7 @@ import base64
 import binascii
 import hmac
 
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # changes: the staff cookie's CSRF check
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # changes: the cookie's CSRF check
 
 
 def ingest_credential(header: str) -> str:
@@ -68,7 +68,7 @@ def _admin_tenant() -> str:
     if actor is None:  # the hook did not run: never let the route through unchecked
         raise UnauthorizedError("admin calls need 'Authorization: Bearer <admin token>'")
     tenant = str((request.view_args or {}).get("tenant", ""))
-    if actor.via == "sso" and request.method in _UNSAFE and not same_origin():
+    if actor.via == "sso" and request.method in UNSAFE_METHODS and not same_origin():
         raise ForbiddenError("a signed-in change must come from the gateway's own pages")
     structlog.contextvars.bind_contextvars(tenant=tenant)
     return tenant
