@@ -22,28 +22,19 @@ learner truly knew the skill then: **recall at review**, to set against the sche
 from __future__ import annotations
 
 import random
-import tempfile
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import grpc
-
-from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.domain.course import Course
 from attune.engine.domain.tutoring import HOUR, ReviewPolicy, TutorPolicy
-from attune.engine.grpc.auth import StaticTokenAuthenticator
 from attune.engine.grpc.convert import course_to_pb
-from attune.engine.grpc.server import start_server
-from attune.engine.service import Engine
 from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 from attune.models.simulation.client import LearnerClient
 from attune.models.simulation.hidden import HiddenLearner, Realism, item_offsets
 from attune.models.simulation.hidden import new_hidden_learner as hidden
 from attune.models.simulation.realistic import DEFAULT_CAPS, REVIEW_AFTER
+from attune.models.simulation.runner import TOKEN, running_engine
 
-TOKEN, TENANT = "retention-token", "retention"
 ARMS: Mapping[str, ReviewPolicy] = {
     # The engine before part 3: fixed doublings from 48 h, the margin rule only.
     "doubling": ReviewPolicy(schedule="doubling", interval_s=48 * HOUR, reopen=False),
@@ -187,26 +178,13 @@ class _Session:
         return s.HasField("review_due_at") and s.review_due_at.seconds <= self.clock.t
 
 
-@asynccontextmanager
-async def _engine(tutor: TutorPolicy, clock: SimClock) -> AsyncIterator[grpc.aio.Channel]:
-    with tempfile.TemporaryDirectory(prefix="attune-retention-") as tmp:
-        store = SqliteStore.open(Path(tmp) / "sim.db")
-        engine = Engine(store, clock=clock, tutor=tutor)
-        running = await start_server(engine, StaticTokenAuthenticator({TOKEN: TENANT}))
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
-                yield channel
-        finally:
-            await running.stop(1.0)
-
-
 async def run_arm(
     course: Course, seed: int, arm: str, config: RetentionConfig
 ) -> list[LearnerRetention]:
     """Every learner of one seed on one graph under one review policy (a fresh engine)."""
     items = item_offsets(course, seed, config.realism)
     clock = SimClock()
-    async with _engine(TutorPolicy(review=ARMS[arm]), clock) as channel:
+    async with running_engine(clock, TutorPolicy(review=ARMS[arm])) as channel:
         meta = (("authorization", f"Bearer {TOKEN}"),)
         request = course_pb2.PutCourseRequest(course=course_to_pb(course))
         await course_pb2_grpc.CourseServiceStub(channel).PutCourse(request, metadata=meta)

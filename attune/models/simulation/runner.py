@@ -31,10 +31,12 @@ import grpc
 
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.domain.course import Course
+from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.grpc.auth import StaticTokenAuthenticator
 from attune.engine.grpc.convert import course_to_pb
 from attune.engine.grpc.server import start_server
 from attune.engine.logs import configure_logging
+from attune.engine.ports import Clock
 from attune.engine.service import Engine
 from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2_grpc
 from attune.models.simulation.client import LearnerClient
@@ -65,11 +67,15 @@ class SimulationConfig:
 
 
 @asynccontextmanager
-async def running_engine() -> AsyncIterator[grpc.aio.Channel]:
-    """A real engine on a free port over a temporary store, and a channel to it."""
+async def running_engine(
+    clock: Clock | None = None, tutor: TutorPolicy | None = None
+) -> AsyncIterator[grpc.aio.Channel]:
+    """A real engine on a free port over a temporary store, and a channel to it (the
+    engine's own clock and tutoring policy unless given)."""
     with tempfile.TemporaryDirectory(prefix="attune-sim-") as tmp:
         store = SqliteStore.open(Path(tmp) / "sim.db")
-        running = await start_server(Engine(store), StaticTokenAuthenticator({TOKEN: TENANT}))
+        engine = Engine(store, clock=clock, tutor=tutor)
+        running = await start_server(engine, StaticTokenAuthenticator({TOKEN: TENANT}))
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
                 yield channel
