@@ -25,8 +25,8 @@ from attune.gateway.ingest.activity_map import ItemRef, resolve
 from attune.gateway.ingest.actors import caliper_learner, xapi_learner
 from attune.gateway.ingest.caliper_check import CaliperEvent
 from attune.gateway.ingest.xapi_batch import ParsedStatement
-from attune.gateway.ingest.xapi_check import VERB_VOIDED
 from attune.gateway.statements import iris
+from attune.gateway.xapi_store.ports import VOIDED_VERB
 
 VERB_ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -71,7 +71,7 @@ def map_statement(parsed: ParsedStatement, view: TenantView) -> Mapped:
     if typed is None:  # valid xAPI that tincan cannot read (issue 19): kept, not applied
         return NotApplied("a statement whose parts tincan cannot read")
     verb = typed.verb.id
-    if verb == VERB_VOIDED:
+    if verb == VOIDED_VERB:
         return NotApplied("a voiding statement: a learner-model update cannot be undone")
     if verb not in RESPONSE_VERBS:
         return NotApplied(f"verb {verb} is not answered or completed")

@@ -15,7 +15,6 @@ from attune.gateway.ingest.problems import InvalidInputError
 from attune.gateway.ingest.xapi_spec import Problem, Version, validate
 
 Family = Literal["1.0", "2.0"]
-VERB_VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 VERSIONS: dict[Family, Version] = {"1.0": "1.0.3", "2.0": "2.0.0"}
 
 

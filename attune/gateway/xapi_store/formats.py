@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from attune.gateway.xapi_store.ports import IFIS
 from attune.gateway.xapi_store.query import Format
 
-_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _LANGUAGE_MAPS = ("display", "name", "description")
 
 
@@ -89,10 +89,10 @@ def _ids(statement: dict[str, Any]) -> None:
 def _agent_ids(actor: Any) -> Any:
     if not isinstance(actor, dict):
         return actor
-    kept: dict[str, Any] = {k: actor[k] for k in _IFIS if k in actor}
+    kept: dict[str, Any] = {k: actor[k] for k in IFIS if k in actor}
     if "objectType" in actor:
         kept["objectType"] = actor["objectType"]
-    if actor.get("objectType") == "Group" and not any(k in actor for k in _IFIS):
+    if actor.get("objectType") == "Group" and not any(k in actor for k in IFIS):
         kept["member"] = [_agent_ids(m) for m in actor.get("member") or []]
     return kept
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")  # an Agent's identifiers (Data §2.4.2.3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from attune.gateway.xapi_store.ports import QueryError, StoredStatement
+from attune.gateway.xapi_store.ports import IFIS, QueryError, StoredStatement
 
 Format = Literal["exact", "ids", "canonical"]
 Ifi = tuple[str, ...]
@@ -153,7 +153,7 @@ def _agent_param(raw: str) -> Ifi:
         raise QueryError("agent", "must be a JSON Agent or Group")
     if found.get("objectType", "Agent") not in ("Agent", "Group"):
         raise QueryError("agent.objectType", "must be Agent or Group")
-    ifis = [k for k in ("mbox", "mbox_sha1sum", "openid", "account") if k in found]
+    ifis = [k for k in IFIS if k in found]
     if len(ifis) != 1:
         raise QueryError("agent", "must carry exactly one inverse functional identifier")
     key = ifi_of(found)

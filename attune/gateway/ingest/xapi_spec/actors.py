@@ -9,8 +9,8 @@ from typing import Any
 from attune.gateway.ingest import values as v
 from attune.gateway.ingest.problems import index, key
 from attune.gateway.ingest.xapi_spec.report import Report
+from attune.gateway.xapi_store.ports import IFIS
 
-IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _AGENT_KEYS = ("objectType", "name", *IFIS)
 _GROUP_KEYS = (*_AGENT_KEYS, "member")
 _MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")

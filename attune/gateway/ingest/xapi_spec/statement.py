@@ -9,11 +9,11 @@ from typing import Any
 from attune.gateway.ingest import values as v
 from attune.gateway.ingest.problems import index, key
 from attune.gateway.ingest.xapi_spec.activities import activity
-from attune.gateway.ingest.xapi_spec.actors import IFIS, actor, agent, group, language_map
+from attune.gateway.ingest.xapi_spec.actors import actor, agent, group, language_map
 from attune.gateway.ingest.xapi_spec.context import context, result, statement_ref
 from attune.gateway.ingest.xapi_spec.report import Report
+from attune.gateway.xapi_store.ports import IFIS, VOIDED_VERB
 
-VERB_VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 _COMMON = ("actor", "verb", "object", "result", "context", "timestamp", "attachments")
 _STATEMENT_KEYS = ("id", *_COMMON, "stored", "authority", "version")
@@ -57,7 +57,7 @@ def _body(r: Report, found: dict[str, Any], path: str, *, nested: bool) -> None:
     object_type = None
     if "object" in found:
         object_type = _object(r, found["object"], key(path, "object"), nested=nested)
-        if verb_id == VERB_VOIDED and object_type != "StatementRef":
+        if verb_id == VOIDED_VERB and object_type != "StatementRef":
             # 1.0.3 Data §2.3.2.s2.b1: a voiding statement's object is a StatementRef.
             r.add(
                 key(path, "object.objectType"),
@@ -139,7 +139,7 @@ def _authority(r: Report, value: Any, path: str) -> None:
     found = group(r, value, path)
     if found is None:
         return
-    if any(name in found for name in ("mbox", "mbox_sha1sum", "openid", "account")):
+    if any(name in found for name in IFIS):
         r.add(path, "authority", "a Group authority is anonymous (no identifier)")
     members = found.get("member")
     if isinstance(members, list) and len(members) != 2:
