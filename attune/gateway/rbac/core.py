@@ -67,9 +67,6 @@ class Actor:
         return not self.roles
 
 
-ANONYMOUS = Actor()
-
-
 @dataclass(frozen=True, slots=True)
 class Target:
     """What the request is about: the route's tenant (``None``: a tenant-less route or one

@@ -21,9 +21,6 @@ class Principal:
     via: str  # "oidc:<provider id>" or "saml:<provider id>"
     session_id: str = ""  # the session's public id (not its cookie): what an admin revokes
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
     def public(self) -> dict[str, Any]:
         """The principal as JSON for ``/sso/me``."""
         return {

@@ -84,7 +84,8 @@ class StatementStore(Protocol):
 
     def add_statement(self, tenant: str, record: StoredStatement) -> bool:
         """Store ``record`` under the next ``seq`` unless its id is stored already (then
-        nothing changes); whether it was added."""
+        nothing changes); whether it was added. Records are added not voided (voiding is
+        :meth:`void_statement`'s)."""
         ...
 
     def get_statement(self, tenant: str, statement_id: str) -> StoredStatement | None:

@@ -49,10 +49,7 @@ class RedisStatements:
     def add_statement(self, tenant: str, record: StoredStatement) -> bool:
         keys = [self._xapi(tenant, p) for p in ("seq", "by-id", "order")]
         body = json.dumps(record_to_json(replace(record, voided=False, seq=0)))
-        added = bool(self._r.eval(_ADD, 3, *keys, record.statement_id, body))
-        if added and record.voided:
-            self.void_statement(tenant, record.statement_id)
-        return added
+        return bool(self._r.eval(_ADD, 3, *keys, record.statement_id, body))
 
     def get_statement(self, tenant: str, statement_id: str) -> StoredStatement | None:
         found = self._read(tenant, [statement_id])
