@@ -100,3 +100,15 @@ def ingest_actor_tenant() -> str:
             "as the password)"
         )
     return str(actor.tenant)
+
+
+def authorise_ingest() -> None:
+    """An ingest or statement-read route's ``before_request``: the ingest tenant
+    (``g.ingest_tenant``, see :func:`ingest_actor_tenant`), bound to the log context.
+    Returns None."""
+    import structlog
+    from flask import g
+
+    tenant = ingest_actor_tenant()
+    g.ingest_tenant = tenant
+    structlog.contextvars.bind_contextvars(tenant=tenant)

@@ -39,7 +39,7 @@ from attune.gateway.ingest import (
 from attune.gateway.ingest.attachments import check_sizes
 from attune.gateway.ingest.attachments import keep as keep_attachments
 from attune.gateway.ingest.xapi_multipart import AttachmentPart, parse_multipart
-from attune.gateway.web.credentials import ingest_actor_tenant
+from attune.gateway.web.credentials import authorise_ingest
 from attune.gateway.web.json_body import parse_json
 
 ingest = Blueprint("ingest", __name__)
@@ -68,13 +68,10 @@ class UnsupportedMediaTypeError(GatewayError):
 
 @ingest.before_request
 def _authorise() -> None:
-    """The ingest tenant (``g.ingest_tenant``) from the caller the RBAC hook resolved and
-    let through (role ``ingest``: gateway.rbac decides who may ingest)."""
-    if request.endpoint == "ingest.about":
-        return  # the About resource needs no credential (1.0.3 Communication §2.8)
-    tenant = ingest_actor_tenant()
-    g.ingest_tenant = tenant
-    structlog.contextvars.bind_contextvars(tenant=tenant)
+    """The ingest tenant (role ``ingest``: gateway.rbac decides who may ingest), but for
+    the About resource, which needs no credential (1.0.3 Communication §2.8)."""
+    if request.endpoint != "ingest.about":
+        authorise_ingest()
 
 
 @ingest.after_app_request

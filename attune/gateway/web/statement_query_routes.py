@@ -31,7 +31,7 @@ from attune.gateway.ingest.xapi_multipart import (
     build_multipart,
     walk_attachments,
 )
-from attune.gateway.web.credentials import ingest_actor_tenant
+from attune.gateway.web.credentials import authorise_ingest
 from attune.gateway.xapi_store.formats import formatted, iso
 from attune.gateway.xapi_store.ports import QueryError, StoredStatement
 from attune.gateway.xapi_store.query import (
@@ -67,12 +67,7 @@ class NotFoundError(GatewayError):
     error = "not_found"
 
 
-@statement_reads.before_request
-def _authorise() -> None:
-    """The ingest tenant (``g.ingest_tenant``) from the caller the RBAC hook let through."""
-    tenant = ingest_actor_tenant()
-    g.ingest_tenant = tenant
-    structlog.contextvars.bind_contextvars(tenant=tenant)
+statement_reads.before_request(authorise_ingest)  # the caller the RBAC hook let through
 
 
 @statement_reads.after_request
