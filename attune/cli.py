@@ -7,7 +7,7 @@ offline ``models`` package.
 - ``attune engine``: the gRPC engine alone (EngineSettings).
 - ``attune gateway``: the HTTP gateway alone (GatewaySettings), against any engine address.
 - ``attune demo``, ``attune simulate``, ``attune models ...``, ``attune export ...``,
-  ``attune content validate``: tools.
+  ``attune content validate``, ``attune backup``, ``attune restore``: tools.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DEFERRED_HELP = {
     "content": "course packages: validate, import",
     "oauth-client": "partner apps' OAuth clients: create, list, revoke",
     "tenant": "a whole tenant: export, delete",
+    "backup": "copy the embedded stores (safe while running) into a new directory",
+    "restore": "put a backup into a data directory no process is using",
 }
 
 
@@ -211,12 +213,26 @@ def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     register(sub)  # content validate
 
 
+def _register_backup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.backup.cli import register_backup
+
+    register_backup(sub)
+
+
+def _register_restore(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.backup.cli import register_restore
+
+    register_restore(sub)
+
+
 DEFERRED: dict[str, Register] = {
     "models": _register_models,
     "export": _register_export,
     "content": _register_content,
     "oauth-client": _register_oauth_client,
     "tenant": _register_tenant,
+    "backup": _register_backup,
+    "restore": _register_restore,
 }
 
 

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         "refit": _refit,
         "oauth-client": _oauth_client,
         "tenant": _tenant,
+        "backup": _backup,
+        "restore": _backup,
     }
     return runners[args.command](args)
 
@@ -164,3 +166,9 @@ def _tenant(args: argparse.Namespace) -> int:
     from attune.tenancy.cli import run as run_tenant
 
     return run_tenant(args)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from attune.backup.cli import run as run_backup
+
+    return run_backup(args)

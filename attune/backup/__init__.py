@@ -1,0 +1,1 @@
+"""Backup and restore of the embedded stores (``attune backup`` / ``attune restore``)."""
