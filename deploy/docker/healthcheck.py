@@ -16,11 +16,15 @@ from pathlib import Path
 TIMEOUT_S = 4.0
 
 
-def role() -> str:
-    """``engine`` or ``gateway``: the command PID 1 runs (``attune <command> ...``)."""
-    argv = Path("/proc/1/cmdline").read_bytes().split(b"\0")
-    words = [a.decode(errors="replace") for a in argv if a]
-    return "gateway" if "gateway" in words else "engine"
+COMMANDS = ("engine", "gateway", "serve")
+
+
+def role(cmdline: bytes) -> str:
+    """``gateway`` when PID 1's ``cmdline`` runs ``attune gateway``, else ``engine`` (the
+    console script runs as ``python .../attune gateway``: the first command word counts)."""
+    words = [a.decode(errors="replace") for a in cmdline.split(b"\0") if a]
+    command = next((w for w in words if w in COMMANDS), "engine")
+    return "gateway" if command == "gateway" else "engine"
 
 
 def gateway_alive() -> bool:
@@ -42,7 +46,8 @@ def engine_alive() -> bool:
 
 def main() -> int:
     try:
-        alive = gateway_alive() if role() == "gateway" else engine_alive()
+        command = role(Path("/proc/1/cmdline").read_bytes())
+        alive = gateway_alive() if command == "gateway" else engine_alive()
     except Exception as exc:  # any failure to answer is "unhealthy", with the reason
         print(f"unhealthy: {exc}", file=sys.stderr)
         return 1
