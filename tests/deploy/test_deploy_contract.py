@@ -261,3 +261,21 @@ def test_the_dashboard_is_well_formed() -> None:
     for panel in dashboard["panels"]:
         if panel["type"] != "row":
             assert panel["datasource"]["uid"] == "${datasource}" and panel["targets"]
+
+
+def test_network_policies_name_real_pods_and_ports() -> None:
+    objects = rendered("overlays/production")
+    policies = of_kind(objects, "NetworkPolicy")
+    assert set(policies) == {"attune-engine", "attune-gateway"}
+    for name, policy in policies.items():
+        (deployment,) = [
+            d
+            for d in of_kind(objects, "Deployment").values()
+            if policy["spec"]["podSelector"]["matchLabels"].items()
+            <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert deployment["metadata"]["name"] == name
+        ports = {p["name"] for c in deployment["spec"]["template"]["spec"]["containers"]
+                 for p in c["ports"]}  # fmt: skip
+        for rule in policy["spec"]["ingress"]:
+            assert {p["port"] for p in rule["ports"]} <= ports, name
