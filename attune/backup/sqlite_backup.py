@@ -75,6 +75,10 @@ def _snapshot(source: Path, target: Path) -> None:
     try:
         dst = sqlite3.connect(partial)
         try:
+            # A new file, deleted if anything fails and fsynced once at the end: no journal
+            # and no syncs while it is written (about twice as fast).
+            dst.execute("PRAGMA synchronous=OFF")
+            dst.execute("PRAGMA journal_mode=OFF")
             src.backup(dst)  # pages=-1: the whole database in one step, one snapshot
             dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
             _check_integrity(dst, source.name)
