@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             names = restore(args.source, data_dir, replace=args.replace)
             print(json.dumps({"restored": names, "data_dir": str(data_dir)}))
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:  # OSError: a path that cannot be used, named
         print(f"attune {args.command}: {exc}", file=sys.stderr)
         return FAILED
     return 0

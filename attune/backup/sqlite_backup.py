@@ -107,10 +107,14 @@ def read_manifest(source: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((source / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
         raise BackupError(f"{source} is not an attune backup: no readable {MANIFEST}") from exc
-    if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), list):
-        raise BackupError(f"{source / MANIFEST}: unknown format {manifest.get('format')!r}")
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("files"), list)
+    ):
+        raise BackupError(f"{source / MANIFEST}: not a manifest of format {FORMAT}")
     for entry in manifest["files"]:
-        name = entry.get("name")
+        name = entry.get("name") if isinstance(entry, dict) else None
         if name not in DB_FILES:
             raise BackupError(f"{source / MANIFEST} names an unknown file {name!r}")
         path = source / name

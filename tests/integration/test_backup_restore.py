@@ -6,6 +6,7 @@ serves; restore refuses a data directory in use, and one holding databases unles
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,8 +140,19 @@ def test_a_tampered_backup_is_refused_naming_the_file(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "SHA-256" in refused.stderr
     assert not (tmp_path / "new" / "audit.db").exists()
 
-    (out / MANIFEST).write_text("{}")
-    assert "unknown format" in _attune("restore", "--from", str(out)).stderr
+    for bad in ("{}", "[1]", '{"format": 1, "files": [7]}'):
+        (out / MANIFEST).write_text(bad)
+        refused = _attune("restore", "--from", str(out), "--data-dir", str(tmp_path / "new"))
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad
+        assert "manifest" in refused.stderr
+    (tmp_path / "a-file").write_text("x")
+    (out / MANIFEST).unlink()
+    assert _attune("backup", "--data-dir", str(data), "--out", str(out)).returncode == 2
+    shutil.rmtree(out)
+    assert _attune("backup", "--data-dir", str(data), "--out", str(out)).returncode == 0
+    into_a_file = _attune("restore", "--from", str(out), "--data-dir", str(tmp_path / "a-file"))
+    assert into_a_file.returncode == 2 and "Traceback" not in into_a_file.stderr
+    assert "a-file" in into_a_file.stderr
 
 
 def test_backup_refuses_an_empty_data_dir_and_a_used_out_dir(tmp_path: Path) -> None:
