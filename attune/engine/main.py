@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from attune.engine.dkt.registry import ModelRegistry
+from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.server import RunningServer
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
 from attune.engine.observability.wiring import EngineObservability
@@ -139,9 +140,10 @@ def _start_refit_job(opened: OpenedEngine, stopping: asyncio.Event) -> asyncio.T
     return asyncio.create_task(job.run_forever(stopping))
 
 
-async def listen(opened: OpenedEngine) -> ListeningEngine:
+async def listen(opened: OpenedEngine, trusted: Authenticator | None = None) -> ListeningEngine:
     """Start the gRPC server on the settings' host and port. A port that cannot be bound
-    releases the store and is an :class:`EngineStartupError` naming the address."""
+    releases the store and is an :class:`EngineStartupError` naming the address.
+    ``trusted``: another authenticator after the static tokens (``attune serve``'s gateway)."""
     from attune.engine.auth_setup import build_authenticator, server_credentials
     from attune.engine.grpc.server import SERVICE_NAMES, PortUnavailableError, start_server
 
@@ -154,7 +156,7 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
     try:
         running = await start_server(
             opened.engine,
-            build_authenticator(settings.auth),
+            build_authenticator(settings.auth, trusted=trusted),
             settings.host,
             settings.port,
             credentials,
