@@ -56,11 +56,11 @@ def run(rounds: int, per_round: int, root: Path) -> dict[str, Any]:
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
-    async def start() -> Any:
+    async def launch() -> Any:
         auth = ChainAuthenticator(StaticTokenAuthenticator({STATIC: TENANT}), [trust])
         return await start_server(build_engine(SqliteStore.open(root / "attune.db")), auth)
 
-    running = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
+    running = asyncio.run_coroutine_threadsafe(launch(), loop).result(30)
     target = f"127.0.0.1:{running.port}"
     tokens = ServiceTokens(
         keys, issuer=ISSUER, audience=AUDIENCE, tenants=[TENANT], ttl_s=600, margin_s=60,

@@ -69,21 +69,19 @@ class RateLimiter:
         self.enabled = limits.enabled
         self._clock = clock
         self._lock = threading.Lock()
-        self._tables: dict[tuple[LimitClass, Scope], BucketTable] = {
-            (cls, scope): BucketTable(rate, limits.max_keys)
-            for (cls, scope), rate in {
-                ("sessions", "client"): limits.sessions_per_client,
-                ("sessions", "tenant"): limits.sessions_per_tenant,
-                ("ingest", "client"): limits.ingest_per_client,
-                ("ingest", "tenant"): limits.ingest_per_tenant,
-                ("reads", "client"): limits.reads_per_client,
-                ("reads", "tenant"): limits.reads_per_tenant,
-                ("token", "client"): limits.token_per_client,
-                ("token", "tenant"): limits.token_per_tenant,
-                ("token", "client_id"): limits.token_per_client_id,
-                ("admin", "client"): limits.admin_per_client,
-            }.items()
+        rates: dict[tuple[LimitClass, Scope], Rate] = {
+            ("sessions", "client"): limits.sessions_per_client,
+            ("sessions", "tenant"): limits.sessions_per_tenant,
+            ("ingest", "client"): limits.ingest_per_client,
+            ("ingest", "tenant"): limits.ingest_per_tenant,
+            ("reads", "client"): limits.reads_per_client,
+            ("reads", "tenant"): limits.reads_per_tenant,
+            ("token", "client"): limits.token_per_client,
+            ("token", "tenant"): limits.token_per_tenant,
+            ("token", "client_id"): limits.token_per_client_id,
+            ("admin", "client"): limits.admin_per_client,
         }
+        self._tables = {key: BucketTable(rate, limits.max_keys) for key, rate in rates.items()}
 
     def take(
         self, cls: LimitClass, client: str, tenant: str | None, client_id: str | None = None
