@@ -1,8 +1,7 @@
 """``attune serve``: the engine and the gateway in one process, the embedded default.
 
 The engine trusts the access tokens the gateway signs (its own engine calls' and partner
-apps'), checked against the gateway's keys in process (attune/gateway_trust.py), unless the
-gateway sends static tokens (``ATTUNE_GATEWAY__ENGINE_AUTH=static``).
+apps'), checked against the gateway's keys in process (attune/gateway_trust.py).
 
 The order keeps a refused start clean: the engine's store and models open first (a data dir
 another process holds stops here), then the gateway's stores (a bad gateway store URL stops

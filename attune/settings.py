@@ -73,7 +73,8 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
         overrides["enabled"] = False
     gateway = GatewaySettings(**overrides)
     given = _given(args, ENGINE_FLAGS)
-    if gateway.enabled and gateway.engine_auth == "jwt":
-        # The engine trusts the tokens the gateway mints (see attune/gateway_trust.py).
+    if gateway.enabled:
+        # The engine trusts the tokens the gateway signs, its own and partner apps'
+        # (see attune/gateway_trust.py).
         given["auth"] = {"trust_gateway": True}
     return ServeSettings(engine=EngineSettings(**given), gateway=gateway)

@@ -148,6 +148,12 @@ async def listen(opened: OpenedEngine, trusted: Authenticator | None = None) -> 
     from attune.engine.grpc.server import SERVICE_NAMES, PortUnavailableError, start_server
 
     settings = opened.settings
+    if trusted is None and not settings.auth.tokens and not settings.auth.jwks_url:
+        await opened.close()
+        raise EngineStartupError(
+            "auth: set ATTUNE_AUTH__TOKENS or ATTUNE_AUTH__JWKS_URL, or no call can be "
+            "authenticated (auth.trust_gateway applies under attune serve only)"
+        )
     try:
         credentials = server_credentials(settings.auth)
     except OSError as exc:

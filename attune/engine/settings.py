@@ -46,7 +46,7 @@ class AuthSettings(BaseModel):
     tls_key_file: Path | None = None
     tls_client_ca_file: Path | None = None
     # ``attune serve`` only: the engine trusts the tokens of the gateway it starts, checked
-    # against that gateway's keys in process (set by serve when the gateway mints them).
+    # against that gateway's keys in process (set by serve when it starts the gateway).
     trust_gateway: bool = False
 
     @model_validator(mode="after")
