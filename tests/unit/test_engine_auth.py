@@ -144,3 +144,18 @@ def test_a_tenant_the_gateway_does_not_act_for_is_refused(store: GatewayStore) -
     with pytest.raises(UnknownTenantError, match="'c'"):
         StaticEngineTokens({"a": "t"}).bearer("c")
     assert tokens.mints == 0
+
+
+def test_the_tenants_the_gateway_acts_for() -> None:
+    from pydantic import ValidationError
+
+    from attune.gateway.settings import GatewaySettings
+
+    default = GatewaySettings()
+    assert default.engine_auth == "jwt" and default.engine_tenant_names() == ("default",)
+    listed = GatewaySettings(engine_tenants=["uni", "college"])
+    assert listed.serves_tenant("uni") and not listed.serves_tenant("default")
+    static = GatewaySettings(engine_auth="static", engine_tenants=["uni"], engine_tokens={"x": "t"})
+    assert static.engine_tenant_names() == ("x",)  # static mode: the tokens' tenants
+    with pytest.raises(ValidationError, match="engine_auth"):
+        GatewaySettings(engine_auth="none")  # type: ignore[arg-type]
