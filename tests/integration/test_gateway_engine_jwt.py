@@ -18,6 +18,7 @@ import grpc
 import jwt
 import pytest
 import requests
+from structlog.testing import capture_logs
 
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.grpc.auth import ChainAuthenticator
@@ -128,14 +129,18 @@ def _list_courses(target: str, token: str) -> grpc.StatusCode:
 
 
 def test_the_gateway_calls_the_engine_on_one_minted_token(stack: Stack) -> None:
-    stack.engine.put_course(T, chain_course("chain"))
-    http = requests.Session()
-    for _ in range(3):  # each start of the practice page calls the engine
-        page = http.get(stack.url + "/demo", timeout=10, allow_redirects=False)
-        assert page.status_code in (302, 303), page.text
-        assert "/practice/" in page.headers["Location"]
-    assert [c.course_id for c in stack.engine.list_courses(T)] == ["chain"]
+    with capture_logs() as logs:
+        stack.engine.put_course(T, chain_course("chain"))
+        http = requests.Session()
+        for _ in range(3):  # each start of the practice page calls the engine
+            page = http.get(stack.url + "/demo", timeout=10, allow_redirects=False)
+            assert page.status_code in (302, 303), page.text
+            assert "/practice/" in page.headers["Location"]
+        assert [c.course_id for c in stack.engine.list_courses(T)] == ["chain"]
     assert stack.tokens.mints == 1  # one token for every call
+    token = stack.tokens.bearer(T)
+    assert any(e["event"] == "engine_auth.minted" for e in logs)
+    assert all(token not in repr(e) for e in logs)  # the token itself is never logged
     # The engine takes no static token: the development one is refused.
     assert _list_courses(stack.engine_target, "dev-token") == grpc.StatusCode.UNAUTHENTICATED
     assert _list_courses(stack.engine_target, stack.tokens.bearer(T)) == grpc.StatusCode.OK
