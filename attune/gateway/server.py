@@ -123,6 +123,16 @@ def start_gateway(
             "gateway.dev_admin_token",
             hint="the development admin token is accepted; set ATTUNE_GATEWAY__ADMIN_TOKEN",
         )
+    if settings.engine_auth == "jwt":
+        log.info(
+            "gateway.engine_auth",
+            mode="jwt",
+            tenants=list(settings.engine_tenant_names()),
+            hint=(
+                f"an engine started apart needs ATTUNE_AUTH__JWKS_URL=<this gateway>/lti/jwks "
+                f"and ATTUNE_AUTH__ISSUER={settings.oauth_issuer(base_url)}"
+            ),
+        )
     if settings.engine_auth == "static" and DEV_ENGINE_TOKEN in settings.engine_tokens.values():
         log.warning(
             "gateway.dev_engine_token",

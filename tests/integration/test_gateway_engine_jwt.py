@@ -201,3 +201,18 @@ def test_attune_serve_needs_no_static_token(tmp_path: Path) -> None:
         assert reply.status_code == 200, reply.text
         token = reply.json()["access_token"]
         assert _list_courses(served.engine.target, token) == grpc.StatusCode.OK
+
+
+@pytest.mark.parametrize("mode", ["jwt", "static"])
+def test_static_engine_tokens_are_warned_about(tmp_path: Path, mode: str) -> None:
+    from attune.gateway.server import start_gateway
+
+    settings = GatewaySettings(
+        port=0, data_dir=tmp_path, engine_address="127.0.0.1:1", engine_auth=mode
+    )
+    with capture_logs() as logs:
+        start_gateway(settings, gateway_edges()).stop()
+    events = {e["event"] for e in logs}
+    assert ("gateway.dev_engine_token" in events) == (mode == "static")
+    assert ("gateway.engine_auth" in events) == (mode == "jwt")
+    assert all("dev-token" not in repr(e) for e in logs)  # the token itself is not logged
