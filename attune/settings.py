@@ -63,12 +63,18 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
     """Both deployables' settings for ``attune serve``: ``--gateway-port`` and
     ``--no-gateway`` set the gateway's port and ``enabled``; ``--data-dir`` and the log flags
     set both."""
+    from attune.engine.settings import EngineSettings
     from attune.gateway.settings import GatewaySettings
 
-    engine = engine_settings(args)
     overrides = _given(args, ("data_dir", *LOG_FLAGS))
     if getattr(args, "gateway_port", None) is not None:
         overrides["port"] = args.gateway_port
     if getattr(args, "no_gateway", False):
         overrides["enabled"] = False
-    return ServeSettings(engine=engine, gateway=GatewaySettings(**overrides))
+    gateway = GatewaySettings(**overrides)
+    given = _given(args, ENGINE_FLAGS)
+    if gateway.enabled:
+        # The engine trusts the tokens the gateway signs, its own and partner apps'
+        # (see attune/gateway_trust.py).
+        given["auth"] = {"trust_gateway": True}
+    return ServeSettings(engine=EngineSettings(**given), gateway=gateway)

@@ -18,13 +18,20 @@ log = structlog.get_logger("attune.auth")
 
 
 def build_authenticator(
-    auth: AuthSettings, clock: Callable[[], float] = time.time
+    auth: AuthSettings,
+    clock: Callable[[], float] = time.time,
+    trusted: Authenticator | None = None,
 ) -> Authenticator:
-    """Static tokens when configured, checked first; then JWTs when ``jwks_url`` is set."""
+    """Static tokens when configured, checked first; then ``trusted`` (``attune serve``: the
+    JWTs of the gateway it started, checked against its keys in process); then JWTs when
+    ``jwks_url`` is set."""
     static = StaticTokenAuthenticator(auth.tokens) if auth.tokens else None
+    others = [trusted] if trusted is not None else []
     if not auth.jwks_url:
-        assert static is not None  # AuthSettings refuses neither
-        return static
+        if not others:
+            assert static is not None  # AuthSettings refuses neither
+            return static
+        return ChainAuthenticator(static, others)
     cache = JwksCache(
         auth.jwks_url,
         HttpJwksFetcher(auth.jwks_timeout_seconds),
@@ -36,7 +43,7 @@ def build_authenticator(
         cache, JwtPolicy(auth.issuer, auth.audience, auth.leeway_seconds), clock
     )
     log.info("auth.jwt", jwks_url=auth.jwks_url, issuer=auth.issuer, audience=auth.audience)
-    return ChainAuthenticator(static, [jwt_auth])
+    return ChainAuthenticator(static, [*others, jwt_auth])
 
 
 def server_credentials(auth: AuthSettings) -> grpc.ServerCredentials | None:

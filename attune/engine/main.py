@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from attune.engine.dkt.registry import ModelRegistry
+from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.server import RunningServer
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
 from attune.engine.observability.wiring import EngineObservability
@@ -139,13 +140,20 @@ def _start_refit_job(opened: OpenedEngine, stopping: asyncio.Event) -> asyncio.T
     return asyncio.create_task(job.run_forever(stopping))
 
 
-async def listen(opened: OpenedEngine) -> ListeningEngine:
+async def listen(opened: OpenedEngine, trusted: Authenticator | None = None) -> ListeningEngine:
     """Start the gRPC server on the settings' host and port. A port that cannot be bound
-    releases the store and is an :class:`EngineStartupError` naming the address."""
+    releases the store and is an :class:`EngineStartupError` naming the address.
+    ``trusted``: another authenticator after the static tokens (``attune serve``'s gateway)."""
     from attune.engine.auth_setup import build_authenticator, server_credentials
     from attune.engine.grpc.server import SERVICE_NAMES, PortUnavailableError, start_server
 
     settings = opened.settings
+    if trusted is None and not settings.auth.tokens and not settings.auth.jwks_url:
+        await opened.close()
+        raise EngineStartupError(
+            "auth: set ATTUNE_AUTH__TOKENS or ATTUNE_AUTH__JWKS_URL, or no call can be "
+            "authenticated (auth.trust_gateway applies under attune serve only)"
+        )
     try:
         credentials = server_credentials(settings.auth)
     except OSError as exc:
@@ -154,7 +162,7 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
     try:
         running = await start_server(
             opened.engine,
-            build_authenticator(settings.auth),
+            build_authenticator(settings.auth, trusted=trusted),
             settings.host,
             settings.port,
             credentials,

@@ -45,6 +45,9 @@ class AuthSettings(BaseModel):
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     tls_client_ca_file: Path | None = None
+    # ``attune serve`` only: the engine trusts the tokens of the gateway it starts, checked
+    # against that gateway's keys in process (set by serve when it starts the gateway).
+    trust_gateway: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> AuthSettings:
@@ -52,7 +55,7 @@ class AuthSettings(BaseModel):
             raise ValueError("auth.issuer is required with auth.jwks_url")
         if self.jwks_url and not self.jwks_url.startswith(("https://", "http://")):
             raise ValueError("auth.jwks_url must be an http(s) URL")
-        if not self.tokens and not self.jwks_url:
+        if not self.tokens and not self.jwks_url and not self.trust_gateway:
             raise ValueError("auth: set tokens or jwks_url, or no call can be authenticated")
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("auth.tls_cert_file and auth.tls_key_file go together")

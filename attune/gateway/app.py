@@ -35,7 +35,7 @@ from attune.gateway.web.redact import redact
 from attune.gateway.worker import Backoff
 
 log = structlog.get_logger("attune.gateway")
-JSON_PATHS = ("/admin", "/api", "/xapi", "/caliper")  # errors as {"error", "reason"} JSON
+JSON_PATHS = ("/admin", "/api", "/xapi", "/caliper", "/oauth")  # errors as {"error", "reason"} JSON
 
 
 @dataclass

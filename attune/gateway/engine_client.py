@@ -1,6 +1,7 @@
 """The gateway's way to the engine (:class:`gateway.engine_port.EngineClient`) over the public
 gRPC contract: one channel, the tenant's credential on every call (the engine takes the tenant
-from it, never from the body)."""
+from it, never from the body). The credential is a minted access token or a static token
+(:mod:`gateway.engine_auth`)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from attune.engine.v1 import (
     learner_pb2,
     learner_pb2_grpc,
 )
+from attune.gateway.engine_auth import EngineCredentials, StaticEngineTokens
 from attune.gateway.engine_tls import EngineTlsSettings, open_channel
-from attune.gateway.errors import EngineCallError, UnknownTenantError
+from attune.gateway.errors import EngineCallError
 from attune.infra.tracing import trace_metadata
 
 TIMEOUT_S = 10.0
@@ -37,8 +39,12 @@ class GrpcEngineClient:
     them)."""
 
     def __init__(
-        self, target: str, tokens: Mapping[str, str], tls: EngineTlsSettings | None = None
+        self,
+        target: str,
+        tokens: Mapping[str, str] | EngineCredentials,
+        tls: EngineTlsSettings | None = None,
     ) -> None:
+        """``tokens``: the credentials, or a static token per tenant."""
         self._channel = open_channel(target, tls)  # TLS/mTLS when ``tls`` names a CA
         self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
         self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
@@ -46,15 +52,15 @@ class GrpcEngineClient:
         self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
         self._interventions = interventions_pb2_grpc.InterventionServiceStub(self._channel)
         self._experiments = experiments_pb2_grpc.ExperimentServiceStub(self._channel)
-        self._tokens = dict(tokens)
+        self._credentials: EngineCredentials = (
+            StaticEngineTokens(tokens) if isinstance(tokens, Mapping) else tokens
+        )
 
     def close(self) -> None:
         self._channel.close()
 
     def _meta(self, tenant: str) -> tuple[tuple[str, str], ...]:
-        token = self._tokens.get(tenant)
-        if token is None:
-            raise UnknownTenantError(f"no engine credential for tenant {tenant!r}")
+        token = self._credentials.bearer(tenant)  # UnknownTenantError for another tenant
         return (("authorization", f"Bearer {token}"), *trace_metadata())  # W3C traceparent
 
     def _call(

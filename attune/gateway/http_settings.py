@@ -49,6 +49,16 @@ class RateLimits(BaseModel):
     # POST/PUT /xapi/statements and POST /caliper.
     ingest_per_client: Rate = Rate(burst=120, per_second=20.0)
     ingest_per_tenant: Rate = Rate(burst=240, per_second=40.0)
+    # Partner apps' statement reads: GET/HEAD /xapi/statements (attachments included),
+    # GET /caliper, GET /xapi/about.
+    reads_per_client: Rate = Rate(burst=120, per_second=20.0)
+    reads_per_tenant: Rate = Rate(burst=240, per_second=40.0)
+    # POST /oauth/token: each attempt costs a scrypt check of the secret (~60 ms of CPU).
+    # A partner app needs a token every few minutes; a client id guessed at is slowed to
+    # its own bucket's rate without draining its tenant's or another client's.
+    token_per_client: Rate = Rate(burst=30, per_second=2.0)
+    token_per_client_id: Rate = Rate(burst=10, per_second=0.2)
+    token_per_tenant: Rate = Rate(burst=60, per_second=5.0)
     # /admin/...
     admin_per_client: Rate = Rate(burst=60, per_second=5.0)
     max_keys: int = Field(default=10_000, ge=10)

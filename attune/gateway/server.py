@@ -5,6 +5,7 @@ serve`` starts it next to the engine."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +14,11 @@ import structlog
 from attune.gateway.app import Gateway, build_gateway, create_app
 from attune.gateway.drift_watch import DriftWatch
 from attune.gateway.edges import GatewayEdges
+from attune.gateway.engine_auth import EngineCredentials, ServiceTokens
 from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.grades.outbox import ScoreSender
 from attune.gateway.http_server import create_hardened_server
+from attune.gateway.keys import ToolKeys
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.lrs.targets import LrsTarget
 from attune.gateway.ports import GatewayStore
@@ -26,6 +29,7 @@ from attune.gateway.worker import Backoff, Housekeeper
 
 log = structlog.get_logger("attune.gateway")
 DEV_INGEST_TOKEN = "dev-ingest-token"  # in GatewaySettings.ingest_tokens by default
+DEV_ENGINE_TOKEN = "dev-token"  # in GatewaySettings.engine_tokens by default
 HOUSEKEEPING_S = 300.0  # expired nonces, states and sessions are dropped this often
 
 
@@ -67,7 +71,6 @@ def start_gateway(
     adapters, from the composition root (``integrations.edges.gateway_edges()``)."""
     install_log_redaction()  # before anything is served: no token reaches a log line
     store, statements = stores or open_stores(settings.store_url, settings.data_dir)
-    engine = GrpcEngineClient(settings.engine_address, settings.engine_tokens, settings.engine_tls)
     holder: dict[str, Any] = {}
     # The base URL needs the bound port when none is configured, and the app needs the base
     # URL: bind first with a placeholder app, then install the real one.
@@ -75,6 +78,9 @@ def start_gateway(
     server = create_hardened_server(lambda environ, start: holder["app"](environ, start), settings)
     port = int(server.effective_port)
     base_url = settings.base_url(port)
+    keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
+    credentials = engine_credentials(settings, keys, settings.oauth_issuer(base_url))
+    engine = GrpcEngineClient(settings.engine_address, credentials, settings.engine_tls)
     gateway = build_gateway(settings, store, engine, base_url, statements, edges)
     lrs = settings.lrs
     if lrs.url:
@@ -105,7 +111,7 @@ def start_gateway(
     drift = DriftWatch(
         engine,
         store,
-        settings.engine_tokens,
+        settings.engine_tenant_names(),
         settings.drift_check_days * 86400.0,
         settings.drift_poll_seconds,
     )
@@ -117,6 +123,21 @@ def start_gateway(
             "gateway.dev_admin_token",
             hint="the development admin token is accepted; set ATTUNE_GATEWAY__ADMIN_TOKEN",
         )
+    if settings.engine_auth == "jwt":
+        log.info(
+            "gateway.engine_auth",
+            mode="jwt",
+            tenants=list(settings.engine_tenant_names()),
+            hint=(
+                f"an engine started apart needs ATTUNE_AUTH__JWKS_URL=<this gateway>/lti/jwks "
+                f"and ATTUNE_AUTH__ISSUER={settings.oauth_issuer(base_url)}"
+            ),
+        )
+    if settings.engine_auth == "static" and DEV_ENGINE_TOKEN in settings.engine_tokens.values():
+        log.warning(
+            "gateway.dev_engine_token",
+            hint="the development engine token is sent; set ATTUNE_GATEWAY__ENGINE_AUTH=jwt",
+        )
     if DEV_INGEST_TOKEN in settings.ingest_tokens:
         log.warning(
             "gateway.dev_ingest_token",
@@ -124,3 +145,21 @@ def start_gateway(
         )
     log.info("gateway.listening", url=base_url)
     return RunningGateway(port, base_url, gateway, sender, server, thread, drift)
+
+
+def engine_credentials(
+    settings: GatewaySettings, keys: ToolKeys, issuer: str
+) -> EngineCredentials | dict[str, str]:
+    """The gateway's credential at the engine: tokens it mints itself, signed by ``keys``
+    (``engine_auth=jwt``), or the static ``engine_tokens``."""
+    if settings.engine_auth == "static":
+        return settings.engine_tokens
+    return ServiceTokens(
+        keys,
+        issuer=issuer,
+        audience=settings.oauth.audience,
+        tenants=settings.engine_tenant_names(),
+        ttl_s=settings.oauth.token_ttl_seconds,
+        margin_s=settings.engine_token_margin_seconds,
+        clock=time.time,
+    )

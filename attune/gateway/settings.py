@@ -123,7 +123,16 @@ class GatewaySettings(BaseSettings):
     # Where the gateway keeps its state: empty for the embedded SQLite file under the data
     # directory; redis://, rediss:// or redis+cluster:// to share it between gateways.
     store_url: str = ""
-    # The engine credential used for each tenant (the engine takes the tenant from it).
+    # How the gateway authenticates its own calls to the engine (the engine takes the tenant
+    # from the credential): "jwt" mints a short-lived access token per tenant, signed with the
+    # tool's key (the engine trusts the gateway's JWKS; ``attune serve`` wires that itself);
+    # "static" sends engine_tokens (development).
+    engine_auth: Literal["jwt", "static"] = "jwt"
+    # The tenants the gateway acts for at the engine. Empty: the keys of engine_tokens.
+    engine_tenants: list[str] = Field(default_factory=list)
+    # A minted engine token is replaced this long before it expires (at most half its life).
+    engine_token_margin_seconds: int = Field(default=60, ge=1)
+    # The static engine credential of each tenant (engine_auth=static).
     engine_tokens: dict[str, str] = Field(default_factory=lambda: {"default": "dev-token"})
     # TLS/mTLS to the engine (ATTUNE_GATEWAY__ENGINE_TLS__CA_FILE, __CERT_FILE, __KEY_FILE,
     # __SERVER_NAME; see gateway/engine_tls.py); empty: plaintext.
@@ -227,6 +236,20 @@ class GatewaySettings(BaseSettings):
     @classmethod
     def _dialable(cls, value: str) -> str:
         return check_engine_address(value)
+
+    def serves_tenant(self, tenant: str) -> bool:
+        """Whether the gateway has an engine credential for ``tenant``."""
+        return tenant in self.engine_tenant_names()
+
+    def engine_tenant_names(self) -> tuple[str, ...]:
+        """The tenants the gateway acts for at the engine."""
+        if self.engine_auth == "jwt" and self.engine_tenants:
+            return tuple(self.engine_tenants)
+        return tuple(self.engine_tokens)
+
+    def oauth_issuer(self, base_url: str) -> str:
+        """The ``iss`` of the tokens the gateway signs (partners' and its own)."""
+        return self.oauth.issuer or base_url
 
     def base_url(self, bound_port: int) -> str:
         """The public base URL, falling back to the bound address."""

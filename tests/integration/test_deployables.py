@@ -7,6 +7,7 @@ training code."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -21,7 +22,6 @@ import requests
 from attune.engine.v1 import events_pb2, events_pb2_grpc
 from tests.support.gateway_stack import FAST, answer, data, right_answer, token_of
 from tests.support.serve_proc import (
-    TOKEN_META,
     GatewayProcess,
     attune_env,
     await_line,
@@ -31,22 +31,39 @@ from tests.support.serve_proc import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+READER = "test-reader-token"
 TRAINING = {"models", "pyBKT", "torch", "sklearn", "pandas"}
 
 
 def _events(target: str) -> list[events_pb2.LoggedResponse]:
     with grpc.insecure_channel(target) as channel:
         reply = events_pb2_grpc.EventServiceStub(channel).ListEvents(
-            events_pb2.ListEventsRequest(), metadata=TOKEN_META, timeout=10
+            events_pb2.ListEventsRequest(),
+            metadata=(("authorization", f"Bearer {READER}"),),
+            timeout=10,
         )
     return list(reply.events)
 
 
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        return int(sock.getsockname()[1])
+
+
 def test_engine_and_gateway_apart_serve_the_practice_page(tmp_path: Path) -> None:
-    engine = start_engine(tmp_path / "engine", command="engine", env=FAST)
+    # The production wiring: the gateway mints its engine tokens (the default), and the engine
+    # trusts the gateway's JWKS (README, Partner apps). The engine does not take the gateway's
+    # static dev-token: its one static token is this test's, to read the event log.
+    port = _free_port()
+    trust = {
+        "ATTUNE_AUTH__JWKS_URL": f"http://127.0.0.1:{port}/lti/jwks",
+        "ATTUNE_AUTH__ISSUER": f"http://127.0.0.1:{port}",
+        "ATTUNE_AUTH__TOKENS": json.dumps({READER: "default"}),
+    }
+    engine = start_engine(tmp_path / "engine", command="engine", env={**FAST, **trust})
     gateway: GatewayProcess | None = None
     try:
-        gateway = start_gateway(engine.target, tmp_path / "gateway", env=FAST)
+        gateway = start_gateway(engine.target, tmp_path / "gateway", "--port", str(port), env=FAST)
         http = requests.Session()
         page = http.get(gateway.url + "/demo", timeout=10)
         assert page.status_code == 200 and "/practice/" in page.url, page.text

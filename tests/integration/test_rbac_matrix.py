@@ -2,7 +2,7 @@
 (``app.url_map``), each of its methods, for every role, over real HTTP (waitress on port 0)
 in front of a real engine (gRPC on port 0); and every RPC the engine serves (listed by its
 own reflection service) for anonymous callers, partners with and without the scope, and the
-gateway's service credential, over real gRPC.
+gateway's service credential (the access token it mints for itself), over real gRPC.
 
 Requests carry no body: a refusal must come before any body is parsed. An allowed request
 may still be refused by the view for its missing input (400) or a missing resource (404);
@@ -27,17 +27,20 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from werkzeug.routing import IntegerConverter
 
 from attune.engine.adapters.sqlite_store import SqliteStore
-from attune.engine.grpc.auth import ChainAuthenticator, StaticTokenAuthenticator
+from attune.engine.grpc.auth import ChainAuthenticator
 from attune.engine.grpc.jwt_auth import HttpJwksFetcher, JwksCache, JwtAuthenticator, JwtPolicy
 from attune.engine.grpc.scopes import METHOD_SCOPES, SCOPES
 from attune.engine.grpc.server import RunningServer, build_engine, start_server
 from attune.gateway.app import Gateway, build_gateway, create_app
+from attune.gateway.engine_auth import GATEWAY_SCOPES, EngineCredentials
 from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.http_server import create_hardened_server
 from attune.gateway.http_settings import HttpSettings, RateLimits
+from attune.gateway.keys import ToolKeys
 from attune.gateway.rbac.core import Need
 from attune.gateway.rbac.engine_roles import methods_for
 from attune.gateway.rbac.routes import ROUTE_NEEDS, need_of
+from attune.gateway.server import engine_credentials
 from attune.gateway.sessions import LaunchSession, learner_pseudonym
 from attune.gateway.settings import DEV_ADMIN_TOKEN, GatewaySettings
 from attune.gateway.sso.principal import Principal
@@ -54,7 +57,6 @@ T, OTHER = "default", "other"
 ISSUER = "https://lms.example.edu"
 OPERATOR = "operator-secret"
 INGEST = "dev-ingest-token"  # the development ingest token of tenant "default"
-SERVICE = "svc-token"  # the gateway's engine credential (a static token at the engine)
 LEARNER = learner_pseudonym(ISSUER, "ada")
 ROLES = (
     "anonymous",
@@ -83,6 +85,7 @@ class Gw:
     gateway: Gateway
     callers: dict[str, Caller]
     engine_address: str
+    service: EngineCredentials  # the gateway's own engine credential (minted tokens)
 
 
 def _start_engine(root: Path, jwks_url: str) -> tuple[asyncio.AbstractEventLoop, RunningServer]:
@@ -93,7 +96,7 @@ def _start_engine(root: Path, jwks_url: str) -> tuple[asyncio.AbstractEventLoop,
         cache = JwksCache(jwks_url, HttpJwksFetcher(5.0), time.time, 300.0, 10.0)
         policy = JwtPolicy(jwks_url.rsplit("/lti", 1)[0], AUDIENCE)
         jwt_auth = JwtAuthenticator(cache, policy, time.time)
-        auth = ChainAuthenticator(StaticTokenAuthenticator({SERVICE: T}), [jwt_auth])
+        auth = ChainAuthenticator(None, [jwt_auth])  # no static tokens: JWTs only
         return await start_server(build_engine(SqliteStore.open(root / "attune.db")), auth)
 
     return loop, asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
@@ -127,7 +130,7 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gw]:
         port=0,
         data_dir=root,
         operator_token=OPERATOR,
-        engine_tokens={T: SERVICE},
+        engine_tenants=[T],
         http=HttpSettings(rate_limits=RateLimits(enabled=False)),
         sso=SsoSettings(cookie_secure=False),
     )
@@ -136,12 +139,15 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gw]:
     url = f"http://127.0.0.1:{int(server.effective_port)}"
     loop, running = _start_engine(root, f"{url}/lti/jwks")
     store, statements = open_stores("", root)
-    engine = GrpcEngineClient(f"127.0.0.1:{running.port}", settings.engine_tokens)
+    keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
+    service = engine_credentials(settings, keys, url)  # the production wiring (jwt)
+    assert not isinstance(service, dict)
+    engine = GrpcEngineClient(f"127.0.0.1:{running.port}", service)
     gateway = build_gateway(settings, store, engine, url, statements, gateway_edges())
     app = holder["app"] = create_app(gateway)
-    engine.put_course(T, chain_course("chain"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    engine.put_course(T, chain_course("chain"))  # the engine fetches the JWKS from the gateway
     origin = {"Origin": url}  # a signed-in change must come from the gateway's pages
     learner = _session(gateway, "ada", False, "ctx-1")
     teacher = _session(gateway, "teacher-1", True, "ctx-1")
@@ -161,7 +167,7 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gw]:
         "ingest": Caller({"Authorization": f"Bearer {INGEST}"}),
     }
     try:
-        yield Gw(url, app, gateway, callers, f"127.0.0.1:{running.port}")
+        yield Gw(url, app, gateway, callers, f"127.0.0.1:{running.port}", service)
     finally:
         server.close()
         server.task_dispatcher.shutdown()
@@ -414,13 +420,12 @@ async def test_every_rpc_for_every_caller(engine_channel: tuple[grpc.aio.Channel
             "forged": ("not-a-token", grpc.StatusCode.UNAUTHENTICATED),
             "partner without the scope": (tokens[other], grpc.StatusCode.PERMISSION_DENIED),
             "partner with the scope": (tokens[scope], None),
-            "gateway service credential": (SERVICE, None),
+            "gateway service credential": (gw.service.bearer(T), None),
         }
         for who, (token, expected) in cases.items():
             code = await _call(channel, method, streaming, token)
-            allowed = method in methods_for(
-                frozenset({scope}) if "partner" in who else None, METHOD_SCOPES
-            )
+            granted = frozenset({scope}) if "partner" in who else frozenset(GATEWAY_SCOPES)
+            allowed = method in methods_for(granted, METHOD_SCOPES)
             if expected is None and (code in denied or not allowed):
                 wrong.append(f"{who} {method}: {code}")
             elif expected is not None and code != expected:

@@ -140,7 +140,7 @@ def erase(tenant: str, learner_id: str) -> Any:
     from attune.gateway.audit.erasure import erase_learner
 
     gw = current()
-    if tenant not in gw.settings.engine_tokens:
+    if not gw.settings.serves_tenant(tenant):
         raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
     if not learner_id.strip() or len(learner_id) > MAX_FILTER_CHARS:
         raise BadRequestError(f"learner_id: 1 to {MAX_FILTER_CHARS} characters")

@@ -29,7 +29,7 @@ def overview(tenant: str) -> Any:
         targets=len(gw.statements.targets(tenant)),
         statements=gw.statements.counts(tenant),
         clients=sum(1 for c in gw.store.list_oauth_clients(tenant) if c.active),
-        has_engine=tenant in gw.settings.engine_tokens,
+        has_engine=gw.settings.serves_tenant(tenant),
     )
 
 
@@ -40,7 +40,7 @@ def registrations(tenant: str) -> Any:
         "registrations.html",
         "LTI registrations",
         registrations=gw.store.list_registrations(tenant),
-        has_engine=tenant in gw.settings.engine_tokens,
+        has_engine=gw.settings.serves_tenant(tenant),
         new_url="",
         done=request.args.get("done", "")[:80],
     )
@@ -50,7 +50,7 @@ def registrations(tenant: str) -> Any:
 def new_registration_url(tenant: str) -> Any:
     """A one-time Dynamic Registration URL, shown on the page that answers."""
     gw = current()
-    if tenant not in gw.settings.engine_tokens:
+    if not gw.settings.serves_tenant(tenant):
         raise BadRequestError(f"tenant {tenant[:64]!r} has no engine credential configured")
     url = mint_url(gw.store, tenant, gw.base_url)
     log.info("console.registration_url_issued")

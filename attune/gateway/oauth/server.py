@@ -6,17 +6,16 @@ with the tool's current key. Errors are RFC 6749 §5.2's: ``invalid_client`` (40
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Collection
 from typing import Any
 
-import jwt
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError, OAuth2Error
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 
 from attune.gateway.keys import ToolKeys
+from attune.gateway.oauth.access_tokens import sign_access_token
 from attune.gateway.oauth.clients import JWT_METHOD, OAuthClient, verify_secret
 from attune.gateway.oauth.settings import OAuthSettings
 from attune.gateway.ports import GatewayStore
@@ -134,23 +133,17 @@ class JwtAccessTokens:
         expires_in: int | None = None,
         include_refresh_token: bool = False,
     ) -> dict[str, Any]:
-        now = int(self._clock())
-        key = self._keys.current(now)
         granted = client.get_allowed_scope(scope)
-        claims = {
-            "iss": self._issuer,
-            "sub": client.client.client_id,
-            "client_id": client.client.client_id,
-            "aud": self._audience,
-            "tenant": client.client.tenant,
-            "scope": granted,
-            "iat": now,
-            "nbf": now,
-            "exp": now + self._ttl,
-            "jti": secrets.token_urlsafe(16),
-        }
-        headers = {"kid": key.kid, "typ": "at+jwt"}
-        token = jwt.encode(claims, key.private_pem, algorithm="RS256", headers=headers)
+        token = sign_access_token(
+            self._keys,
+            issuer=self._issuer,
+            audience=self._audience,
+            client_id=client.client.client_id,
+            tenant=client.client.tenant,
+            scope=granted,
+            now=self._clock(),
+            ttl_s=self._ttl,
+        ).token
         return {
             "access_token": token,
             "token_type": "Bearer",

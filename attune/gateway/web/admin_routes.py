@@ -56,7 +56,7 @@ def delete_registration(tenant: str) -> Any:
 @admin.post("/tenants/<tenant>/registration-urls")
 def new_registration_url(tenant: str) -> Any:
     gw = current()
-    if tenant not in gw.settings.engine_tokens:
+    if not gw.settings.serves_tenant(tenant):
         raise BadRequestError(f"tenant {tenant!r} has no engine credential configured")
     return jsonify(url=mint_url(gw.store, tenant, gw.base_url))
 

@@ -81,7 +81,7 @@ def authorise_admin() -> None:
     from attune.gateway.errors import NotFoundError
 
     tenant = _admin_tenant()
-    if tenant and tenant not in current().settings.engine_tokens:
+    if tenant and not current().settings.serves_tenant(tenant):
         raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
 
 

@@ -1,4 +1,5 @@
-"""Request rates per client address and per tenant: token buckets on an injected clock.
+"""Request rates per client address, per tenant and, at the token endpoint, per OAuth client:
+token buckets on an injected clock.
 
 The state is this process's memory, at most ``max_keys`` buckets per table (the least recently
 used is dropped first, so a dropped key starts again with a full bucket). Several gateways
@@ -12,11 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from attune.gateway.http_settings import Rate, RateLimits
 
 Clock = Callable[[], float]
-LimitClass = str  # "sessions", "ingest", "admin"
+LimitClass = str  # "sessions", "ingest", "reads", "token", "admin"
+Scope = Literal["client", "tenant", "client_id"]  # what a bucket is keyed by
 
 
 @dataclass
@@ -59,42 +62,60 @@ class BucketTable:
 
 
 class RateLimiter:
-    """Per-client and per-tenant buckets of each limit class."""
+    """Per-client, per-tenant and (token endpoint) per-OAuth-client buckets of each limit
+    class."""
 
     def __init__(self, limits: RateLimits, clock: Clock) -> None:
         self.enabled = limits.enabled
         self._clock = clock
         self._lock = threading.Lock()
-        self._tables: dict[tuple[LimitClass, str], BucketTable] = {
-            (cls, scope): BucketTable(rate, limits.max_keys)
-            for (cls, scope), rate in {
-                ("sessions", "client"): limits.sessions_per_client,
-                ("sessions", "tenant"): limits.sessions_per_tenant,
-                ("ingest", "client"): limits.ingest_per_client,
-                ("ingest", "tenant"): limits.ingest_per_tenant,
-                ("admin", "client"): limits.admin_per_client,
-            }.items()
+        rates: dict[tuple[LimitClass, Scope], Rate] = {
+            ("sessions", "client"): limits.sessions_per_client,
+            ("sessions", "tenant"): limits.sessions_per_tenant,
+            ("ingest", "client"): limits.ingest_per_client,
+            ("ingest", "tenant"): limits.ingest_per_tenant,
+            ("reads", "client"): limits.reads_per_client,
+            ("reads", "tenant"): limits.reads_per_tenant,
+            ("token", "client"): limits.token_per_client,
+            ("token", "tenant"): limits.token_per_tenant,
+            ("token", "client_id"): limits.token_per_client_id,
+            ("admin", "client"): limits.admin_per_client,
         }
+        self._tables = {key: BucketTable(rate, limits.max_keys) for key, rate in rates.items()}
 
-    def take(self, cls: LimitClass, client: str, tenant: str | None) -> float:
-        """Take one request of ``cls`` from the client's and the tenant's bucket: 0 when both
-        had room (both are charged), else the seconds to wait and neither is charged."""
+    def take(
+        self, cls: LimitClass, client: str, tenant: str | None, client_id: str | None = None
+    ) -> float:
+        """Take one request of ``cls`` from each bucket it counts against (the client
+        address's, the tenant's, the OAuth client's): 0 when all had room (all are charged),
+        else the seconds to wait and none is charged."""
+        return self.check(cls, client, tenant, client_id)[0]
+
+    def check(
+        self, cls: LimitClass, client: str, tenant: str | None, client_id: str | None = None
+    ) -> tuple[float, Scope | None]:
+        """:meth:`take`, with the scope of the bucket that refused (``None`` when none)."""
         if not self.enabled:
-            return 0.0
-        keys = [("client", client)] + ([("tenant", tenant)] if tenant is not None else [])
+            return 0.0, None
+        keys: list[tuple[Scope, str]] = [("client", client)]
+        if tenant is not None:
+            keys.append(("tenant", tenant))
+        if client_id is not None:
+            keys.append(("client_id", client_id))
         with self._lock:
             now = self._clock()
             found = [
-                (table, table.level(key, now))
+                (scope, table, table.level(key, now))
                 for scope, key in keys
                 if (table := self._tables.get((cls, scope))) is not None
             ]
-            wait = max((table.wait(bucket) for table, bucket in found), default=0.0)
+            waits = [(table.wait(bucket), scope) for scope, table, bucket in found]
+            wait, scope = max(waits, default=(0.0, None), key=lambda w: w[0])
             if wait > 0:
-                return wait
-            for _, bucket in found:
+                return wait, scope
+            for _, _, bucket in found:
                 bucket.tokens -= 1.0
-            return 0.0
+            return 0.0, None
 
 
 def retry_after(wait: float) -> str:

@@ -19,17 +19,16 @@ from flask import Flask, Response, request
 from attune.gateway.app import current
 from attune.gateway.errors import GatewayError, RateLimitedError
 from attune.gateway.web.credentials import ingest_tenant
+from attune.gateway.web.limit_keys import claimed_client_id, client_tenant
 from attune.gateway.web.rate_limit import retry_after
 
 # Which limit class an endpoint counts against.
-# oauth.token: each attempt costs a slow secret hash, so it counts as a session start.
 # sso.*: staff sign-ins (issue 16 part 2) start and finish sessions too.
 _SESSION_ENDPOINTS = frozenset(
     {
         "pages.demo",
         "lti.login",
         "lti.launch",
-        "oauth.token",
         "sso.login",
         "sso.oidc_callback",
         "sso.saml_acs",
@@ -38,6 +37,14 @@ _SESSION_ENDPOINTS = frozenset(
 _INGEST_ENDPOINTS = frozenset(
     {"ingest.post_statements", "ingest.put_statement", "ingest.post_caliper"}
 )
+# Partner apps' reads of statements (with their attachments) and of the xAPI/Caliper
+# descriptions: per client address and per ingest tenant.
+_READ_ENDPOINTS = frozenset(
+    {"statement_reads.get_statements", "statement_reads.caliper_configuration", "ingest.about"}
+)
+# The OAuth token endpoint: each attempt costs a slow secret hash. Per client address, per
+# claimed client id, and per that client's tenant.
+_TOKEN_ENDPOINT = "oauth.token"
 _ADMIN_BLUEPRINTS = frozenset(
     {
         "admin",
@@ -106,23 +113,33 @@ def _rate_limit() -> None:
     gw = current()
     endpoint = request.endpoint or ""
     tenant: str | None = None
-    if endpoint in _SESSION_ENDPOINTS:
+    client_id: str | None = None
+    if endpoint == _TOKEN_ENDPOINT:
+        cls = "token"
+        client_id = claimed_client_id()
+        tenant = client_tenant(gw.store, client_id)
+    elif endpoint in _SESSION_ENDPOINTS:
         cls = "sessions"
         if endpoint == "pages.demo":
             tenant = gw.settings.default_tenant
         elif endpoint == "lti.login":
             tenant = _login_tenant()
-    elif endpoint in _INGEST_ENDPOINTS:
-        cls = "ingest"
+    elif endpoint in _INGEST_ENDPOINTS or endpoint in _READ_ENDPOINTS:
+        cls = "ingest" if endpoint in _INGEST_ENDPOINTS else "reads"
         tenant = ingest_tenant(request.headers.get("Authorization", ""), gw.settings.ingest_tokens)
     elif request.blueprint in _ADMIN_BLUEPRINTS:
         cls = "admin"
     else:
         return
-    wait = gw.limiter.take(cls, request.remote_addr or "", tenant)
+    wait, scope = gw.limiter.check(cls, request.remote_addr or "", tenant, client_id)
     if wait > 0:
+        who = {
+            "client": "this client address",
+            "tenant": f"tenant {tenant!r}",
+            "client_id": f"OAuth client {client_id!r}",
+        }.get(scope or "client", "this client")
         raise RateLimitedError(
-            f"too many {cls} requests from this client or tenant; retry in {retry_after(wait)} s",
+            f"too many {cls} requests from {who}; retry in {retry_after(wait)} s",
             retry_after(wait),
         )
 
