@@ -154,9 +154,7 @@ class InterventionStore(Protocol):
         ...
 
 
-class EngineStore(
-    CourseStore, LearnerStore, EventLog, InterventionStore, ErasureStore, Protocol
-):
+class EngineStore(CourseStore, LearnerStore, EventLog, InterventionStore, ErasureStore, Protocol):
     """Everything the engine persists. One adapter implements all of it so that the state
     and the log commit together."""
 

@@ -34,7 +34,9 @@ class PendingErasure:
     request_id: str = ""
 
 
-def oldest_first(entries: list[PendingErasure], learner_id: str, limit: int) -> list[PendingErasure]:
+def oldest_first(
+    entries: list[PendingErasure], learner_id: str, limit: int
+) -> list[PendingErasure]:
     """The entries (only the learner's when ``learner_id``), oldest first, at most ``limit``;
     ties in time are ordered by learner id, so pages are stable."""
     chosen = [e for e in entries if not learner_id or e.learner_id == learner_id]

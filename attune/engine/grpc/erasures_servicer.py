@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from grpc import aio
 
-from attune.engine.grpc.convert import _set_time
 from attune.engine.grpc.auth import current_tenant
+from attune.engine.grpc.convert import _set_time
 from attune.engine.grpc.requests import check_ids
 from attune.engine.service.engine import Engine
 from attune.engine.v1 import erasures_pb2, erasures_pb2_grpc
