@@ -47,6 +47,9 @@ pytestmark = pytest.mark.integration
 ADMIN = {"Authorization": "Bearer admin-secret"}
 T = "tenant-a"
 ISSUER = "https://lms.example.edu"
+# The scans moved to tests/support/store_scan.py; the old names stay for their importers.
+_sqlite_mentions = sqlite_mentions
+_redis_mentions = redis_mentions
 
 
 @dataclass
