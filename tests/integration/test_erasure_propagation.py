@@ -277,6 +277,13 @@ def test_a_partners_delete_reaches_every_gateway_store(stack: Stack) -> None:
     assert record["details"]["stores"]["gateway_values"] >= 2
     assert record["details"]["stores"]["grade_items"] == 1
     assert record["details"]["stores"]["xapi_statements"] == 1
+    # The engine's side: the partner's delete and the gateway's acknowledgement, pseudonymised.
+    reply = gw.admin("GET", f"/admin/tenants/{T}/audit?learner_id={LEARNER}&limit=1000")
+    engine_side = {(r["action"], r["actor"], r["learner_id"])
+                   for r in reply.json()["records"] if r["source"] == "engine"}  # fmt: skip
+    assert {(a, lid) for a, _, lid in engine_side} == {("learner.erase", ""),
+                                                     ("erasure.acknowledge", "")}  # fmt: skip
+    assert len({actor for _, actor, _ in engine_side}) == 2  # the partner, then the gateway
     assert gw.admin("GET", f"/admin/tenants/{T}/audit/verify").json()["ok"]
     assert gw.engine.state(T, "someone-else", "chain").responses == 2
     # A second poll has nothing to do.
