@@ -8,7 +8,9 @@ embedded store or a real redis-server. The propagation worker is driven by calli
 - after the poll, every table and column of ``attune.db``, ``gateway.db`` and ``audit.db``,
   and every key and value in Redis, holds no trace of the learner or their platform ``sub``;
 - a gateway that was down during the delete applies it when it is back;
-- a retried delete, a second poll and the admin route's own erasure do no double work.
+- a retried delete, a second poll and the admin route's own erasure do no double work;
+- an engine out of reach, or a trail that refuses the record, leaves the erasure pending
+  (not acknowledged) until a later poll applies it.
 """
 
 from __future__ import annotations
@@ -339,3 +341,48 @@ def test_a_retried_delete_and_the_admin_routes_own_erasure_do_no_double_work(
     assert _propagated(gw, other) == []
     for needle in (other, "user-2"):
         assert _traces(stack, needle) == [], needle
+
+
+class _FailingTrail:
+    """The gateway's trail, failing its next ``failures`` appends (a full disk, say)."""
+
+    def __init__(self, inner: AuditTrail, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+
+    def record(self, **fields: Any) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk full")
+        return self.inner.record(**fields)
+
+    def erase_learner(self, tenant: str, learner_id: str) -> int:
+        return self.inner.erase_learner(tenant, learner_id)
+
+
+def test_an_erasure_that_fails_half_way_stays_pending_and_is_applied_at_the_next_poll(
+    stack: Stack,
+) -> None:
+    gw = stack.gw
+    _seed(gw)
+    assert _partner_delete(stack, LEARNER).events == 3
+    # The engine unreachable (a port nobody listens on): the poll logs and waits.
+    probe = create_hardened_server(lambda env, start: [], GatewaySettings(port=0))
+    dead = f"127.0.0.1:{int(probe.effective_port)}"
+    probe.close()
+    real, gw.gateway.engine = gw.gateway.engine, GrpcEngineClient(dead, {T: "gateway-token"})
+    try:
+        assert gw.worker().run_once() == 0
+    finally:
+        gw.gateway.engine.close()
+        gw.gateway.engine = real
+    assert gw.trail is not None
+    trail = _FailingTrail(gw.trail, failures=1)
+    worker = ErasurePropagation(gw.gateway, lambda: trail, [T], 60.0)  # type: ignore[arg-type,return-value]
+    assert worker.run_once() == 0  # not acknowledged: the trail did not take the record
+    assert [p.learner_id for p in gw.engine.pending_erasures(T)] == [LEARNER]
+    assert worker.run_once() == 1
+    assert gw.engine.pending_erasures(T) == []
+    for needle in (LEARNER, SUB):
+        assert _traces(stack, needle) == [], needle
+    assert len(_propagated(gw, LEARNER)) == 1
