@@ -294,7 +294,10 @@ def test_an_erasure_leaves_no_trace_in_any_store(stack: Stack) -> None:
     # The others are untouched, the trail still verifies, and still knows what happened.
     assert stack.engine.state(T, "someone-else", "chain").responses == 2
     after = _search(stack, f"learner_id={learner}")
-    assert len(after) == len(before) + 2  # the erasure itself, on both sides
+    # The erasure itself on both sides, and the engine's record of the acknowledgement of
+    # its pending erasure (the route acknowledges it once the gateway's stores are done).
+    assert len(after) == len(before) + 3
+    assert sum(r["action"] == "erasure.acknowledge" for r in after) == 1
     assert {r["learner_id"] for r in after} == {""}
     assert {r["learner_ref"] for r in after} == {before[0]["learner_ref"]}
     assert stack.http.get(f"/admin/tenants/{T}/audit/verify", headers=ADMIN).get_json()["ok"]
