@@ -1,9 +1,9 @@
 """A partner's DeleteLearner over gRPC reaches the gateway's stores (issue 16).
 
-A real engine (grpc.aio on port 0, embedded store) trusts the gateway's static token and the
-partner JWTs the gateway issues (real HTTP token endpoint and JWKS). The gateway runs on the
-embedded store or a real redis-server. The propagation worker is driven by calling its step
-(:meth:`ErasurePropagation.run_once`); nothing sleeps.
+A real engine (grpc.aio on port 0) trusts the gateway's static token and the partner JWTs the
+gateway issues (real HTTP token endpoint and JWKS). Everything runs on the embedded stores, or
+on one real redis-server (the engine's store, the gateway's and the trail). The worker is
+driven by calling its step (:meth:`ErasurePropagation.run_once`); nothing sleeps.
 
 - after the poll, every table and column of ``attune.db``, ``gateway.db`` and ``audit.db``,
   and every key and value in Redis, holds no trace of the learner or their platform ``sub``;
@@ -29,6 +29,7 @@ import pytest
 import redis
 import requests
 
+from attune.engine.adapters.redis_store import RedisStore
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.grpc.auth import ChainAuthenticator, StaticTokenAuthenticator
 from attune.engine.grpc.jwt_auth import HttpJwksFetcher, JwksCache, JwtAuthenticator, JwtPolicy
@@ -145,7 +146,11 @@ def _start_engine(
         cache = JwksCache(f"{jwks_url}/lti/jwks", HttpJwksFetcher(5.0), clock.now, 300.0, 10.0)
         jwt_auth = JwtAuthenticator(cache, JwtPolicy(jwks_url, AUDIENCE), clock.now)
         auth = ChainAuthenticator(StaticTokenAuthenticator({"gateway-token": T}), [jwt_auth])
-        engine = build_engine(SqliteStore.open(root / "attune.db"))
+        # On Redis, the engine shares the gateway's server: one scan covers both.
+        store = (
+            await RedisStore.open(audit_url) if audit_url else SqliteStore.open(root / "attune.db")
+        )
+        engine = build_engine(store)
         trail = AuditTrail(open_audit_log(audit_url, root))  # the gateway's trail too
         return await start_server(engine, auth, "127.0.0.1", 0, audit=trail)
 
