@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from attune.engine.domain.course import Course
+from attune.engine.domain.erasures import PendingErasure
 from attune.engine.domain.interventions import InterventionEntry
 from attune.engine.domain.interventions_apply import ClassPins
 from attune.engine.domain.learner import LearnerState
@@ -62,8 +63,28 @@ class LearnerStore(Protocol):
         """
         ...
 
-    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
-        """Erase the learner's states and events; return (courses, events) erased."""
+    async def delete_learner(
+        self, tenant: str, learner_id: str, erasure: PendingErasure | None = None
+    ) -> tuple[int, int]:
+        """Erase the learner's states and events; return (courses, events) erased. When
+        something was erased and ``erasure`` is given, record it as pending in the same step
+        (:class:`ErasureStore`), replacing the learner's earlier pending one."""
+        ...
+
+
+class ErasureStore(Protocol):
+    """Erasures waiting for the gateway (engine/domain/erasures.py)."""
+
+    async def pending_erasures(
+        self, tenant: str, learner_id: str, limit: int
+    ) -> Sequence[PendingErasure]:
+        """The tenant's pending erasures, oldest first (only the learner's when
+        ``learner_id`` is not empty), at most ``limit``."""
+        ...
+
+    async def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
+        """Delete the learner's pending erasure if it is still ``erasure_id``; whether it
+        was (False: unknown, already acknowledged, or replaced by a newer one)."""
         ...
 
 
@@ -133,7 +154,7 @@ class InterventionStore(Protocol):
         ...
 
 
-class EngineStore(CourseStore, LearnerStore, EventLog, InterventionStore, Protocol):
+class EngineStore(CourseStore, LearnerStore, EventLog, InterventionStore, ErasureStore, Protocol):
     """Everything the engine persists. One adapter implements all of it so that the state
     and the log commit together."""
 

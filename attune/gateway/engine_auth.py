@@ -38,6 +38,7 @@ GATEWAY_SCOPES = (
     "analytics:read",  # GetClassReport, GetLearnerTimeline, GetExperimentReport
     "events:read",  # ListEvents (the statement outbox)
     "interventions:write",  # Intervene, VoidEvent
+    "erasures:sync",  # ListPendingErasures, AcknowledgeErasure (partner erasures reach the gateway)
 )
 
 

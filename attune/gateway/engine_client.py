@@ -15,6 +15,8 @@ from attune.engine.v1 import (
     analytics_pb2_grpc,
     course_pb2,
     course_pb2_grpc,
+    erasures_pb2,
+    erasures_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
     experiments_pb2,
@@ -52,6 +54,7 @@ class GrpcEngineClient:
         self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
         self._interventions = interventions_pb2_grpc.InterventionServiceStub(self._channel)
         self._experiments = experiments_pb2_grpc.ExperimentServiceStub(self._channel)
+        self._erasures = erasures_pb2_grpc.ErasureServiceStub(self._channel)
         self._credentials: EngineCredentials = (
             StaticEngineTokens(tokens) if isinstance(tokens, Mapping) else tokens
         )
@@ -193,3 +196,19 @@ class GrpcEngineClient:
         request = learner_pb2.DeleteLearnerRequest(learner_id=learner_id)
         reply = self._call(tenant, self._learners.DeleteLearner, request)
         return reply.courses, reply.events
+
+    def pending_erasures(
+        self, tenant: str, learner_id: str = "", page_size: int = 100
+    ) -> list[erasures_pb2.PendingErasure]:
+        """ListPendingErasures: the tenant's unacknowledged erasures, oldest first."""
+        request = erasures_pb2.ListPendingErasuresRequest(
+            page_size=page_size, learner_id=learner_id
+        )
+        return list(self._call(tenant, self._erasures.ListPendingErasures, request).erasures)
+
+    def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
+        """AcknowledgeErasure: whether the engine dropped the pending erasure."""
+        request = erasures_pb2.AcknowledgeErasureRequest(
+            learner_id=learner_id, erasure_id=erasure_id
+        )
+        return self._call(tenant, self._erasures.AcknowledgeErasure, request).acknowledged

@@ -15,6 +15,7 @@ from typing import Protocol
 from attune.engine.v1 import (
     analytics_pb2,
     course_pb2,
+    erasures_pb2,
     events_pb2,
     experiments_pb2,
     interventions_pb2,
@@ -97,6 +98,17 @@ class EngineClient(Protocol):
     def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
         """DeleteLearner: (courses, events) erased, or EngineCallError NOT_FOUND when the
         engine holds nothing of the learner."""
+        ...
+
+    def pending_erasures(
+        self, tenant: str, learner_id: str = "", page_size: int = 100
+    ) -> list[erasures_pb2.PendingErasure]:
+        """ListPendingErasures: learners the engine erased (a partner's DeleteLearner) that
+        the gateway has not acknowledged, oldest first; only ``learner_id``'s when given."""
+        ...
+
+    def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
+        """AcknowledgeErasure: the engine drops the pending erasure (False: already gone)."""
         ...
 
     def close(self) -> None:

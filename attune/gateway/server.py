@@ -12,6 +12,8 @@ from typing import Any
 import structlog
 
 from attune.gateway.app import Gateway, build_gateway, create_app
+from attune.gateway.audit.hook import EXTENSION as AUDIT_EXTENSION
+from attune.gateway.audit.propagation import ErasurePropagation
 from attune.gateway.drift_watch import DriftWatch
 from attune.gateway.edges import GatewayEdges
 from attune.gateway.engine_auth import EngineCredentials, ServiceTokens
@@ -44,6 +46,7 @@ class RunningGateway:
     _server: object
     _thread: threading.Thread
     drift: DriftWatch
+    erasures: ErasurePropagation | None = None
 
     def stop(self) -> None:
         """Stop taking requests and sending scores; close the store and the channel."""
@@ -51,6 +54,8 @@ class RunningGateway:
         self._thread.join(5.0)
         self.sender.stop()
         self.drift.stop()
+        if self.erasures is not None:
+            self.erasures.stop()
         self.gateway.relay.stop()
         self.gateway.statements.close()
         self.gateway.engine.close()
@@ -116,6 +121,14 @@ def start_gateway(
         settings.drift_poll_seconds,
     )
     drift.start()
+    app = holder["app"]
+    erasures = ErasurePropagation(
+        gateway,
+        lambda: app.extensions.get(AUDIT_EXTENSION),
+        settings.engine_tenant_names(),
+        settings.erasure_poll_seconds,
+    )
+    erasures.start()
     thread = threading.Thread(target=server.run, name="gateway-http", daemon=True)
     thread.start()
     if settings.admin_token == DEV_ADMIN_TOKEN:
@@ -144,7 +157,7 @@ def start_gateway(
             hint="the development ingest token is accepted; set ATTUNE_GATEWAY__INGEST_TOKENS",
         )
     log.info("gateway.listening", url=base_url)
-    return RunningGateway(port, base_url, gateway, sender, server, thread, drift)
+    return RunningGateway(port, base_url, gateway, sender, server, thread, drift, erasures)
 
 
 def engine_credentials(

@@ -145,6 +145,9 @@ class GatewaySettings(BaseSettings):
     # dashboard's report is live besides); the worker looks for due courses every poll.
     drift_check_days: float = Field(default=30.0, gt=0)
     drift_poll_seconds: float = Field(default=3600.0, gt=0)
+    # How often the gateway asks the engine for learners erased there (a partner's
+    # DeleteLearner) to erase them from its own stores too (gateway/audit/propagation.py).
+    erasure_poll_seconds: float = Field(default=10.0, gt=0)
     # Bearer token of the admin surface (registrations); production sets its own.
     admin_token: str = DEV_ADMIN_TOKEN
     # Operators (issue 16 part 3, gateway.rbac): health, the API description and metrics,

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attune.engine.domain.limits import EARLIEST_OCCURRED_AT, MAX_FUTURE_SKEW_S
-from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
+from attune.engine.v1 import course_pb2, erasures_pb2, erasures_pb2_grpc, events_pb2, learner_pb2
 from tests.fuzz import strategies as s
 from tests.fuzz.grpc_engine import BAD_CODES, SEEDED_LEARNER, SyncEngine, observe, threaded_engine
 from tests.fuzz.profiles import fuzz_settings
@@ -290,6 +290,24 @@ def test_list_events(engine: SyncEngine, after: int, page_size: int) -> None:
     exercise(engine, "ListEvents", call, request, read_only=True)
 
 
+@fuzz_settings(45)
+@given(learner=s.mostly(st.just(""), s.text), page_size=s.int32)
+def test_list_pending_erasures(engine: SyncEngine, learner: str, page_size: int) -> None:
+    stub = erasures_pb2_grpc.ErasureServiceStub(engine.channel)
+    request = erasures_pb2.ListPendingErasuresRequest(learner_id=learner, page_size=page_size)
+    call = lambda: stub.ListPendingErasures(request, metadata=META_A)  # noqa: E731
+    exercise(engine, "ListPendingErasures", call, request, read_only=True)
+
+
+@fuzz_settings(45)
+@given(learner=s.text, erasure_id=s.mostly(st.uuids().map(lambda u: u.hex), s.text))
+def test_acknowledge_erasure(engine: SyncEngine, learner: str, erasure_id: str) -> None:
+    stub = erasures_pb2_grpc.ErasureServiceStub(engine.channel)
+    request = erasures_pb2.AcknowledgeErasureRequest(learner_id=learner, erasure_id=erasure_id)
+    call = lambda: stub.AcknowledgeErasure(request, metadata=META_A)  # noqa: E731
+    exercise(engine, "AcknowledgeErasure", call, request)
+
+
 _UNARY = [
     "/attune.engine.v1.CourseService/PutCourse",
     "/attune.engine.v1.CourseService/GetCourse",
@@ -299,6 +317,8 @@ _UNARY = [
     "/attune.engine.v1.LearnerService/GetLearnerState",
     "/attune.engine.v1.LearnerService/DeleteLearner",
     "/attune.engine.v1.EventService/ListEvents",
+    "/attune.engine.v1.ErasureService/ListPendingErasures",
+    "/attune.engine.v1.ErasureService/AcknowledgeErasure",
 ]
 _STREAM = "/attune.engine.v1.LearnerService/StreamResponses"
 _metadata = st.one_of(

@@ -11,7 +11,6 @@ import asyncio
 import csv
 import io
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,11 +41,15 @@ from attune.integrations.edges import gateway_edges
 from tests.support.courses import chain_course
 from tests.support.engine_server import TOKENS
 from tests.support.redis_server import RedisServer
+from tests.support.store_scan import redis_mentions, sqlite_mentions
 
 pytestmark = pytest.mark.integration
 ADMIN = {"Authorization": "Bearer admin-secret"}
 T = "tenant-a"
 ISSUER = "https://lms.example.edu"
+# The scans moved to tests/support/store_scan.py; the old names stay for their importers.
+_sqlite_mentions = sqlite_mentions
+_redis_mentions = redis_mentions
 
 
 @dataclass
@@ -234,44 +237,6 @@ def test_every_route_of_the_app_is_classified(stack: Stack) -> None:
     assert (set(ROUTES) | NOT_AUDITED) - routes == set()  # no stale entries
 
 
-def _sqlite_mentions(path: Path, needle: str) -> list[str]:
-    db = sqlite3.connect(path)
-    found = []
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-        for column in columns:
-            hits = db.execute(
-                f"SELECT count(*) FROM {table} WHERE instr(CAST({column} AS TEXT), ?) > 0",
-                (needle,),
-            ).fetchone()[0]
-            if hits:
-                found.append(f"{path.name}:{table}.{column}")
-    db.close()
-    return found
-
-
-def _redis_mentions(client: Any, needle: str) -> list[str]:
-    found = []
-    for key in client.scan_iter(count=1000):
-        kind = client.type(key)
-        if kind == "string":
-            values = [client.get(key)]
-        elif kind == "hash":
-            values = [*client.hkeys(key), *client.hvals(key)]
-        elif kind == "set":
-            values = list(client.smembers(key))
-        elif kind == "zset":
-            values = list(client.zrange(key, 0, -1))
-        elif kind == "list":
-            values = list(client.lrange(key, 0, -1))
-        else:
-            values = [f"<{kind}>"]
-        if needle in key or any(needle in str(v) for v in values):
-            found.append(key)
-    return found
-
-
 def test_an_erasure_leaves_no_trace_in_any_store(stack: Stack) -> None:
     sub = "user-4711"
     learner = learner_pseudonym(ISSUER, sub)
@@ -322,14 +287,17 @@ def test_an_erasure_leaves_no_trace_in_any_store(stack: Stack) -> None:
 
     for needle in (learner, sub):
         files = [stack.root / n for n in ("attune.db", "gateway.db", "audit.db")]
-        leftovers = [hit for f in files if f.exists() for hit in _sqlite_mentions(f, needle)]
+        leftovers = [hit for f in files if f.exists() for hit in sqlite_mentions(f, needle)]
         if stack.redis is not None:
-            leftovers += _redis_mentions(stack.redis, needle)
+            leftovers += redis_mentions(stack.redis, needle)
         assert leftovers == [], needle
     # The others are untouched, the trail still verifies, and still knows what happened.
     assert stack.engine.state(T, "someone-else", "chain").responses == 2
     after = _search(stack, f"learner_id={learner}")
-    assert len(after) == len(before) + 2  # the erasure itself, on both sides
+    # The erasure itself on both sides, and the engine's record of the acknowledgement of
+    # its pending erasure (the route acknowledges it once the gateway's stores are done).
+    assert len(after) == len(before) + 3
+    assert sum(r["action"] == "erasure.acknowledge" for r in after) == 1
     assert {r["learner_id"] for r in after} == {""}
     assert {r["learner_ref"] for r in after} == {before[0]["learner_ref"]}
     assert stack.http.get(f"/admin/tenants/{T}/audit/verify", headers=ADMIN).get_json()["ok"]

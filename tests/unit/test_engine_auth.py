@@ -35,6 +35,7 @@ STUBS = {
     "_analytics": "AnalyticsService",
     "_interventions": "InterventionService",
     "_experiments": "ExperimentService",
+    "_erasures": "ErasureService",
 }
 
 

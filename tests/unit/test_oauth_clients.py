@@ -14,6 +14,7 @@ from attune.engine.grpc.server import SERVICE_NAMES
 from attune.engine.v1 import (
     analytics_pb2,
     course_pb2,
+    erasures_pb2,
     events_pb2,
     experiments_pb2,
     interventions_pb2,
@@ -31,7 +32,15 @@ from attune.gateway.oauth.clients import (
 from attune.gateway.oauth.scopes import SCOPES, parse_scopes
 from tests.support.oauth_stack import public_jwk, rsa_key
 
-_FILES = (course_pb2, learner_pb2, events_pb2, analytics_pb2, interventions_pb2, experiments_pb2)
+_FILES = (
+    course_pb2,
+    learner_pb2,
+    events_pb2,
+    analytics_pb2,
+    interventions_pb2,
+    experiments_pb2,
+    erasures_pb2,
+)
 
 
 def test_a_secret_is_kept_as_a_salted_scrypt_hash() -> None:

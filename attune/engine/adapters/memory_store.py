@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from attune.engine.domain.course import Course
+from attune.engine.domain.erasures import PendingErasure, oldest_first
 from attune.engine.domain.errors import ConflictError
 from attune.engine.domain.interventions import InterventionEntry
 from attune.engine.domain.interventions_apply import ClassPins
@@ -37,6 +38,7 @@ class MemoryStore:
         self._trails: dict[str, list[InterventionEntry]] = {}  # per tenant, oldest first
         self._last_intervention: dict[str, int] = {}
         self._class_pins: dict[tuple[str, str], ClassPins] = {}
+        self._erasures: dict[tuple[str, str], PendingErasure] = {}  # tenant, learner
 
     async def close(self) -> None:
         """Nothing to flush."""
@@ -87,8 +89,11 @@ class MemoryStore:
         self._states[key] = Snapshot(state, expected_version + 1)
         return expected_version + 1
 
-    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
-        """Erase the learner's states and events in the tenant; (courses, events) erased."""
+    async def delete_learner(
+        self, tenant: str, learner_id: str, erasure: PendingErasure | None = None
+    ) -> tuple[int, int]:
+        """Erase the learner's states and events in the tenant; (courses, events) erased.
+        The pending erasure is recorded in the same step when anything was erased."""
         states = [k for k in self._states if k[0] == tenant and k[1] == learner_id]
         for k in states:
             del self._states[k]
@@ -102,7 +107,26 @@ class MemoryStore:
             del self._requests[r]
         trail = self._trails.get(tenant, [])
         self._trails[tenant] = [e for e in trail if e.learner_id != learner_id]
+        if erasure is not None and (states or events):
+            self._erasures[(tenant, learner_id)] = erasure
         return len(states), len(events)
+
+    # -- pending erasures ------------------------------------------------------------------
+
+    async def pending_erasures(
+        self, tenant: str, learner_id: str, limit: int
+    ) -> Sequence[PendingErasure]:
+        """The tenant's pending erasures, oldest first."""
+        mine = [e for (t, _), e in self._erasures.items() if t == tenant]
+        return oldest_first(mine, learner_id, limit)
+
+    async def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
+        """Drop the pending erasure if it is still ``erasure_id``."""
+        found = self._erasures.get((tenant, learner_id))
+        if found is None or found.erasure_id != erasure_id:
+            return False
+        del self._erasures[(tenant, learner_id)]
+        return True
 
     # -- interventions ---------------------------------------------------------------------
 

@@ -107,6 +107,11 @@ class TenantKeys:
         """List of the stream entry ids of one learner's events (for erasure)."""
         return f"{PREFIX}:{self.tag}:stream-ids:{escape(learner_id)}"
 
+    @property
+    def erasures(self) -> str:
+        """Hash learner id -> pending erasure JSON (redis_erasures.py)."""
+        return f"{PREFIX}:{self.tag}:erasures"
+
     def tombstone(self, gen: str) -> str:
         """Set when a learner incarnation is erased: late relays of it are dropped."""
         return f"{PREFIX}:{self.tag}:erased:{gen}"

@@ -22,6 +22,7 @@ import structlog
 from attune.engine.adapters.codec import decode_event, decode_state, encode_event, encode_state
 from attune.engine.adapters.redis_conn import check_server, make_client, unavailable_on_failure
 from attune.engine.adapters.redis_courses import CourseCache, RedisCourses
+from attune.engine.adapters.redis_erasures import RedisErasures
 from attune.engine.adapters.redis_interventions import RedisInterventions, learner_keys
 from attune.engine.adapters.redis_keys import LearnerKeys, TenantKeys
 from attune.engine.adapters.redis_log import RedisEventLog
@@ -36,6 +37,7 @@ from attune.engine.adapters.redis_relay import (
 )
 from attune.engine.adapters.redis_scripts import COMMIT, DELETE_LEARNER, ERASE_FROM_LOG
 from attune.engine.domain.course import Course
+from attune.engine.domain.erasures import PendingErasure
 from attune.engine.domain.errors import ConflictError, UnavailableError
 from attune.engine.domain.interventions import InterventionEntry
 from attune.engine.domain.interventions_apply import ClassPins
@@ -68,6 +70,7 @@ class RedisStore:
         self.courses = RedisCourses(client, CourseCache(target))
         self.log = RedisEventLog(client, self.relay)
         self.interventions = RedisInterventions(client)
+        self.erasures = RedisErasures(client)
 
     @classmethod
     async def open(
@@ -202,9 +205,13 @@ class RedisStore:
             self.relay.submit(Pending(keys, gen, entries))
         return version
 
-    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
+    async def delete_learner(
+        self, tenant: str, learner_id: str, erasure: PendingErasure | None = None
+    ) -> tuple[int, int]:
         """Erase the learner's states and events in every course, and their entries in the
-        tenant's stream (right to erasure). Late relays of them are dropped afterwards."""
+        tenant's stream (right to erasure). Late relays of them are dropped afterwards. The
+        pending erasure is written first, once the learner is known to exist (see
+        redis_erasures.py: the tenant's slot is not the learner's)."""
         keys = LearnerKeys(tenant, learner_id)
         tkeys = TenantKeys(tenant)
         dirty = self.relay.dirty_key(keys)
@@ -213,6 +220,8 @@ class RedisStore:
                 meta = await self._client.hgetall(keys.meta)
                 if not meta:
                     return 0, 0
+                if erasure is not None:
+                    await self.erasures.record(erasure)
                 gen = meta.get("gen", "")
                 fields = [f for f in meta if f.startswith("c:")]
                 courses = [f[2:] for f in fields]
@@ -236,6 +245,18 @@ class RedisStore:
             if reply[0] == "ok":
                 return int(reply[1]), int(reply[2])
         raise ConflictError(f"learner {learner_id!r} kept changing while being erased")
+
+    # -- pending erasures (redis_erasures.py) -----------------------------------------------
+
+    async def pending_erasures(
+        self, tenant: str, learner_id: str, limit: int
+    ) -> Sequence[PendingErasure]:
+        """The tenant's pending erasures, oldest first."""
+        return await self.erasures.pending(tenant, learner_id, limit)
+
+    async def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
+        """Delete the pending erasure if it is still ``erasure_id``."""
+        return await self.erasures.acknowledge(tenant, learner_id, erasure_id)
 
     # -- interventions (redis_interventions.py) --------------------------------------------
 

@@ -18,12 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from attune.engine.adapters import sqlite_erasures as erasures
 from attune.engine.adapters import sqlite_interventions as iv
 from attune.engine.adapters.codec import decode_result, decode_state, encode_result, encode_state
 from attune.engine.adapters.course_codec import SingleFlight, decode_course, encode_course
 from attune.engine.adapters.group_commit import GroupCommitter
 from attune.engine.adapters.sqlite_schema import prepare_schema
 from attune.engine.domain.course import Course
+from attune.engine.domain.erasures import PendingErasure
 from attune.engine.domain.errors import ConflictError, UnavailableError
 from attune.engine.domain.interventions import InterventionEntry
 from attune.engine.domain.interventions_apply import ClassPins
@@ -87,6 +89,7 @@ class SqliteStore:
         writer = self._connect()
         self._floor = prepare_schema(writer)
         writer.executescript(iv.SCHEMA)
+        writer.executescript(erasures.SCHEMA)
         self._reader = self._connect()
         self._writer = GroupCommitter(writer)
         self._writer.start()
@@ -264,8 +267,11 @@ class SqliteStore:
         self._remember((event.tenant, event.learner_id, event.course_id), Snapshot(state, version))
         return version
 
-    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
-        """Erase every state and event of the learner in the tenant."""
+    async def delete_learner(
+        self, tenant: str, learner_id: str, erasure: PendingErasure | None = None
+    ) -> tuple[int, int]:
+        """Erase every state and event of the learner in the tenant, and record the pending
+        erasure in the same transaction when anything was erased."""
 
         def write(conn: sqlite3.Connection) -> tuple[int, int]:
             states = conn.execute(
@@ -276,6 +282,8 @@ class SqliteStore:
                 "DELETE FROM events WHERE tenant = ? AND learner_id = ?", (tenant, learner_id)
             ).rowcount
             iv.erase_learner(conn, tenant, learner_id)
+            if erasure is not None and (states or events):
+                erasures.record(conn, erasure)
             return states, events
 
         result: tuple[int, int] = await self.committer.submit(write)
@@ -284,6 +292,22 @@ class SqliteStore:
             if key[0] == tenant and key[1] == learner_id:
                 self._reading[key] = True
         return result
+
+    # -- pending erasures (sqlite_erasures.py) ----------------------------------------------
+
+    async def pending_erasures(
+        self, tenant: str, learner_id: str, limit: int
+    ) -> Sequence[PendingErasure]:
+        """The tenant's pending erasures, oldest first."""
+        conn = self._read()
+        return await asyncio.to_thread(erasures.read, conn, tenant, learner_id, limit)
+
+    async def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
+        """Delete the pending erasure if it is still ``erasure_id`` (through the writer)."""
+        done: bool = await self.committer.submit(
+            lambda conn: erasures.acknowledge(conn, tenant, learner_id, erasure_id)
+        )
+        return done
 
     # -- interventions (sqlite_interventions.py) -------------------------------------------
 

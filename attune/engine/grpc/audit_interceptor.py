@@ -60,6 +60,10 @@ AUDITED: dict[str, Audited] = {
     f"{_V1}ExperimentService/GetExperimentReport": Audited("experiment.read"),
     f"{_V1}ExperimentService/GetExperimentArm": Audited("learner.read"),
     f"{_V1}CourseService/PutCourse": Audited("course.put", read=False),
+    # The gateway's (or a partner's) acknowledgement that a learner is erased downstream.
+    f"{_V1}ErasureService/AcknowledgeErasure": Audited(
+        "erasure.acknowledge", read=False, erases=True
+    ),
 }
 
 

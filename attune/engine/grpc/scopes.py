@@ -16,6 +16,7 @@ COURSES_WRITE = "courses:write"
 ANALYTICS_READ = "analytics:read"
 EVENTS_READ = "events:read"
 INTERVENTIONS_WRITE = "interventions:write"
+ERASURES_SYNC = "erasures:sync"  # the gateway's: list and acknowledge pending erasures
 
 SCOPES = (
     RESPONSES_WRITE,
@@ -26,6 +27,7 @@ SCOPES = (
     ANALYTICS_READ,
     EVENTS_READ,
     INTERVENTIONS_WRITE,
+    ERASURES_SYNC,
 )
 
 _PKG = "/attune.engine.v1."
@@ -47,6 +49,8 @@ METHOD_SCOPES: dict[str, str] = {
     f"{_PKG}InterventionService/VoidEvent": INTERVENTIONS_WRITE,
     f"{_PKG}ExperimentService/GetExperimentReport": ANALYTICS_READ,
     f"{_PKG}ExperimentService/GetExperimentArm": LEARNERS_READ,
+    f"{_PKG}ErasureService/ListPendingErasures": ERASURES_SYNC,
+    f"{_PKG}ErasureService/AcknowledgeErasure": ERASURES_SYNC,
 }
 
 

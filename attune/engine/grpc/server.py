@@ -14,6 +14,7 @@ from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.grpc.analytics_servicer import AnalyticsServicer
 from attune.engine.grpc.audit_interceptor import AuditInterceptor, AuditSink
 from attune.engine.grpc.auth import Authenticator
+from attune.engine.grpc.erasures_servicer import ErasureServicer
 from attune.engine.grpc.experiments_servicer import ExperimentServicer
 from attune.engine.grpc.interceptors import (
     AuthInterceptor,
@@ -30,6 +31,8 @@ from attune.engine.v1 import (
     analytics_pb2_grpc,
     course_pb2,
     course_pb2_grpc,
+    erasures_pb2,
+    erasures_pb2_grpc,
     events_pb2,
     events_pb2_grpc,
     experiments_pb2,
@@ -49,6 +52,7 @@ SERVICE_NAMES = (
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     interventions_pb2.DESCRIPTOR.services_by_name["InterventionService"].full_name,
     experiments_pb2.DESCRIPTOR.services_by_name["ExperimentService"].full_name,
+    erasures_pb2.DESCRIPTOR.services_by_name["ErasureService"].full_name,
 )
 
 
@@ -122,6 +126,7 @@ async def start_server(
         InterventionServicer(engine), server
     )
     experiments_pb2_grpc.add_ExperimentServiceServicer_to_server(ExperimentServicer(engine), server)
+    erasures_pb2_grpc.add_ErasureServiceServicer_to_server(ErasureServicer(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

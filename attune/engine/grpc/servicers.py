@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import structlog
 from grpc import aio
 
 from attune.engine.domain.errors import DomainError, InvalidInputError
@@ -127,7 +128,10 @@ class LearnerServicer(learner_pb2_grpc.LearnerServiceServicer):
         self, request: learner_pb2.DeleteLearnerRequest, context: aio.ServicerContext
     ) -> learner_pb2.DeleteLearnerResponse:
         check_ids(request, "learner_id")
-        courses, events = await self._engine.delete_learner(current_tenant(), request.learner_id)
+        request_id = str(structlog.contextvars.get_contextvars().get("request_id", ""))
+        courses, events = await self._engine.delete_learner(
+            current_tenant(), request.learner_id, request_id
+        )
         return learner_pb2.DeleteLearnerResponse(courses=courses, events=events)
 
 

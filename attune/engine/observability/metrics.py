@@ -29,6 +29,9 @@ class EngineMetrics:
     too_fast: Counter
     responses: Counter
     store_up: Gauge
+    erasures_recorded: Counter
+    erasures_acknowledged: Counter
+    erasure_oldest_age: Gauge
 
     @classmethod
     def build(cls) -> EngineMetrics:
@@ -86,6 +89,22 @@ class EngineMetrics:
             store_up=Gauge(
                 "attune_engine_store_up",
                 "1 when the store answered the last periodic health check, else 0.",
+                registry=r,
+            ),
+            erasures_recorded=Counter(
+                "attune_engine_erasures_recorded",
+                "Learners erased by DeleteLearner and recorded as pending for the gateway.",
+                registry=r,
+            ),
+            erasures_acknowledged=Counter(
+                "attune_engine_erasures_acknowledged",
+                "Pending erasures the gateway acknowledged (and the engine then deleted).",
+                registry=r,
+            ),
+            erasure_oldest_age=Gauge(
+                "attune_engine_pending_erasure_oldest_age_seconds",
+                "Age of the oldest erasure this process knows the gateway has not "
+                "acknowledged (0: none); alert when it exceeds a few poll intervals.",
                 registry=r,
             ),
         )

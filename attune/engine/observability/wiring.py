@@ -67,6 +67,10 @@ class EngineObservability:
         if metrics is None:
             return
         engine.on_committed = metrics.committed
+        erasures = engine.erasures  # pending erasures for the gateway (service/erasures.py)
+        erasures.on_recorded = metrics.erasures_recorded.inc
+        erasures.on_acknowledged = metrics.erasures_acknowledged.inc
+        metrics.erasure_oldest_age.set_function(erasures.oldest_age)
         inner: Any = self.store.inner if self.store is not None else engine.store
         with contextlib.suppress(Exception):  # a closed or a Redis store has no committer
             committer = inner.committer  # the embedded store's GroupCommitter (a property)

@@ -38,6 +38,7 @@ from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.domain.update import apply_response
 from attune.engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
 from attune.engine.service.class_book import ClassBook
+from attune.engine.service.erasures import Erasures
 from attune.engine.service.experiment_book import ExperimentBook
 from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
@@ -113,6 +114,7 @@ class Engine:
         self.voiding = EventVoiding(store, self.clock, self.tutor, self._learner_locks)
         self.on_committed: Callable[[RecordResult], None] | None = None  # metrics (issue 17)
         self.quotas: Quotas | None = None  # stored-size quotas per tenant (service/quotas.py)
+        self.erasures = Erasures(store, self.clock)  # pending for the gateway (issue 16)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
@@ -371,13 +373,19 @@ class Engine:
         exempt = await self.interventions.exempt(tenant, course_id)
         return course, without_exempt(report, exempt), last
 
-    async def delete_learner(self, tenant: str, learner_id: str) -> tuple[int, int]:
-        """Erase the learner from the tenant; (courses, events) erased."""
+    async def delete_learner(
+        self, tenant: str, learner_id: str, request_id: str = ""
+    ) -> tuple[int, int]:
+        """Erase the learner from the tenant; (courses, events) erased. The store records a
+        pending erasure with the delete, for the gateway's stores (service/erasures.py)."""
         _require(learner_id, "learner_id")
+        erasure = self.erasures.new(tenant, learner_id, request_id)
         async with self._learner_locks.hold((tenant, learner_id)):
-            courses, events = await self.store.delete_learner(tenant, learner_id)
+            courses, events = await self.store.delete_learner(tenant, learner_id, erasure)
             if self.quotas is not None:
                 await self.quotas.release_learner(tenant, learner_id)
+        if courses or events:
+            self.erasures.recorded(erasure)
         if courses == 0 and events == 0:
             # Nothing erased: nothing to recompute (a flush here let anyone force full log
             # rescans by deleting made-up learners).

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from attune.gateway.errors import EngineCallError
+from attune.gateway.errors import EngineCallError, GatewayError
 from attune.gateway.ingest.actors import xapi_learner_of_json
 from attune.gateway.sessions import learner_pseudonym
 
@@ -91,8 +91,6 @@ def erase_learner(
     gateway: Gateway, trail: AuditTrail | None, tenant: str, learner_id: str
 ) -> ErasureReport:
     """Erase ``learner_id`` of ``tenant`` from every store; the counts per store."""
-    from attune.gateway.audit.erase_stores import gateway_eraser
-
     report = ErasureReport()
     # The trail first: the engine blanks the records it writes itself, which would hide
     # how many of the learner's records there were.
@@ -107,6 +105,21 @@ def erase_learner(
         courses, events = 0, 0
     report.counts["engine_courses"] = courses
     report.counts["engine_events"] = events
+    erase_gateway_stores(gateway, tenant, learner_id, report)
+    acknowledge_own_erasure(gateway, tenant, learner_id)
+    log.info("learner.erased", tenant=tenant, learner_id=learner_id, **report.counts)
+    return report
+
+
+def erase_gateway_stores(
+    gateway: Gateway, tenant: str, learner_id: str, report: ErasureReport
+) -> ErasureReport:
+    """The gateway's part of an erasure (everything but the engine and the trail): sessions,
+    launch data, rosters and caches, both outboxes, accepted statements. Idempotent: a
+    second run finds nothing and counts zeros. Shared by the admin route and the propagation
+    of the engine's erasures (gateway/audit/propagation.py)."""
+    from attune.gateway.audit.erase_stores import gateway_eraser
+
     eraser = gateway_eraser(gateway.settings)
     try:
         kv = eraser.erase_values(tenant, learner_id)
@@ -118,8 +131,21 @@ def erase_learner(
     report.counts["statement_items"] = outboxes.statements
     report.counts["xapi_statements"] = erase_statements(gateway, tenant, learner_id)
     report.lrs_delivered = dict(outboxes.delivered)
-    log.info("learner.erased", tenant=tenant, learner_id=learner_id, **report.counts)
     return report
+
+
+def acknowledge_own_erasure(gateway: Gateway, tenant: str, learner_id: str) -> int:
+    """Acknowledge the pending erasure the engine recorded for the route's own DeleteLearner,
+    once the gateway's stores are erased: the propagation poller then has nothing to redo.
+    If this fails, the poller applies it again later, which is harmless."""
+    try:
+        pending = gateway.engine.pending_erasures(tenant, learner_id)
+        return sum(
+            gateway.engine.acknowledge_erasure(tenant, p.learner_id, p.erasure_id) for p in pending
+        )
+    except GatewayError as exc:
+        log.warning("erasure.acknowledge_failed", tenant=tenant, error=exc.reason)
+        return 0
 
 
 def erase_statements(gateway: Gateway, tenant: str, learner_id: str) -> int:

@@ -12,6 +12,7 @@ SCOPES = (
     "analytics:read",  # GetClassReport, GetLearnerTimeline, GetExperimentReport
     "events:read",  # ListEvents
     "interventions:write",  # Intervene
+    "erasures:sync",  # ListPendingErasures, AcknowledgeErasure (the gateway's own, normally)
 )
 
 
