@@ -26,6 +26,7 @@ DEFERRED_HELP = {
     "content": "course packages: validate, import",
     "oauth-client": "partner apps' OAuth clients: create, list, revoke",
     "tenant": "a whole tenant: export, delete",
+    "quota": "the engine's quotas: recount the learners stored before quotas",
 }
 
 
@@ -205,6 +206,12 @@ def _register_tenant(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     register(sub)  # tenant export|delete
 
 
+def _register_quota(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.engine.quota_cli import register
+
+    register(sub)  # quota recount
+
+
 def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from attune.content.package.cli import register
 
@@ -217,6 +224,7 @@ DEFERRED: dict[str, Register] = {
     "content": _register_content,
     "oauth-client": _register_oauth_client,
     "tenant": _register_tenant,
+    "quota": _register_quota,
 }
 
 

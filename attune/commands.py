@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         "refit": _refit,
         "oauth-client": _oauth_client,
         "tenant": _tenant,
+        "quota": _quota,
     }
     return runners[args.command](args)
 
@@ -164,3 +165,9 @@ def _tenant(args: argparse.Namespace) -> int:
     from attune.tenancy.cli import run as run_tenant
 
     return run_tenant(args)
+
+
+def _quota(args: argparse.Namespace) -> int:
+    from attune.engine.quota_cli import run as run_quota
+
+    return run_quota(args)

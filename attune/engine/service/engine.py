@@ -146,9 +146,10 @@ class Engine:
         quotas = self.quotas
         if quotas is not None and quotas.max_courses and not await self._known(tenant, course):
             async with quotas.new_courses(tenant):
-                if not await self._known(tenant, course):
-                    await quotas.check_new_course(tenant, course.course_id)
-                await self.store.put_course(tenant, course)
+                if await self._known(tenant, course):
+                    await self.store.put_course(tenant, course)
+                else:
+                    await quotas.put_new_course(tenant, course)
         else:
             await self.store.put_course(tenant, course)
         log.info(
