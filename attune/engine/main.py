@@ -56,6 +56,7 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
     from attune.engine.dkt.serving import open_tracer
     from attune.engine.grpc.server import build_engine
     from attune.engine.quota_setup import open_quotas, start_recount
+    from attune.engine.tenant_setup import enable_tenant_admin
 
     observability = EngineObservability.from_settings(settings)
     store = observability.measure(await _open_store(settings))
@@ -64,6 +65,7 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
     observability.attach(engine, tracer, registry)
     engine.quotas = await open_quotas(store, settings.limits)  # per-tenant stored-size quotas
     recount = start_recount(store) if engine.quotas is not None else None
+    enable_tenant_admin(engine, store)  # TenantService: export and delete a whole tenant
     if settings.demo_course:
         await _put_demo_course(engine, settings.default_tenant, registry)
     if DEV_TOKEN in settings.auth.tokens:

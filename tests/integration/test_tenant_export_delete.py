@@ -21,8 +21,8 @@ from attune.gateway.sessions import LaunchSession, learner_pseudonym
 from attune.gateway.sso.principal import Principal
 from attune.gateway.sso.sessions import StaffSessions
 from attune.gateway.sso.settings import SsoSettings
+from attune.infra.tenancy.redis_sweep import RedisSweep, tenant_patterns
 from attune.tenancy.ops import TenantStores, delete_tenant, export_tenant
-from attune.tenancy.redis_sweep import RedisSweep, tenant_patterns
 from tests.integration import test_audit_gateway
 from tests.integration.test_audit_gateway import (
     ADMIN,

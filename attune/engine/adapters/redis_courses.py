@@ -85,6 +85,11 @@ class CourseCache:
         self.invalidations += 1
         self._courses.pop((tenant, course_id))
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Forget every course of a deleted tenant."""
+        self._generation += 1
+        self._courses.drop(lambda k: k[0] == tenant)
+
     def _reset(self, live: bool) -> None:
         self._generation += 1
         self._courses.clear()

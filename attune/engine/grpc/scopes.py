@@ -16,6 +16,11 @@ COURSES_WRITE = "courses:write"
 ANALYTICS_READ = "analytics:read"
 EVENTS_READ = "events:read"
 INTERVENTIONS_WRITE = "interventions:write"
+# Exporting or deleting the whole tenant (TenantService). Reserved: the gateway's
+# authorization server never grants it to a partner app (it is not in SCOPES, the list the
+# gateway grants from); the gateway's own credential for the tenant (unscoped) may call it.
+TENANTS_ADMIN = "tenants:admin"
+RESERVED_SCOPES = (TENANTS_ADMIN,)
 
 SCOPES = (
     RESPONSES_WRITE,
@@ -47,6 +52,8 @@ METHOD_SCOPES: dict[str, str] = {
     f"{_PKG}InterventionService/VoidEvent": INTERVENTIONS_WRITE,
     f"{_PKG}ExperimentService/GetExperimentReport": ANALYTICS_READ,
     f"{_PKG}ExperimentService/GetExperimentArm": LEARNERS_READ,
+    f"{_PKG}TenantService/ExportTenant": TENANTS_ADMIN,
+    f"{_PKG}TenantService/DeleteTenant": TENANTS_ADMIN,
 }
 
 

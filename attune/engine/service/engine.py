@@ -36,13 +36,22 @@ from attune.engine.domain.replay import check_replay
 from attune.engine.domain.report import LearnerReport, build_report
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.domain.update import apply_response
-from attune.engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
+from attune.engine.ports import (
+    BktOnlyTracer,
+    Clock,
+    DuplicateEventError,
+    EngineStore,
+    TenantData,
+    Tracer,
+)
 from attune.engine.service.class_book import ClassBook
 from attune.engine.service.experiment_book import ExperimentBook
 from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
 from attune.engine.service.quotas import Quotas
+from attune.engine.service.tenant_gate import TenantGate
+from attune.engine.service.tenants import TenantAdmin
 from attune.engine.service.voiding import EventVoiding
 
 log = structlog.get_logger("attune.engine")
@@ -113,6 +122,9 @@ class Engine:
         self.voiding = EventVoiding(store, self.clock, self.tutor, self._learner_locks)
         self.on_committed: Callable[[RecordResult], None] | None = None  # metrics (issue 17)
         self.quotas: Quotas | None = None  # stored-size quotas per tenant (service/quotas.py)
+        self.tenant_data: TenantData | None = None  # whole-tenant export and delete
+        self.gate = TenantGate()  # a tenant's calls kept out while it is deleted
+        self.tenants = TenantAdmin(self, self.gate)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
@@ -121,6 +133,13 @@ class Engine:
     async def close(self) -> None:
         """Flush the store and release it (at shutdown, once no call is in flight)."""
         await self.store.close()
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the service's caches of a deleted tenant (the store drops its own)."""
+        self.items.forget(tenant)
+        self.classes.forget_tenant(tenant)
+        self.experiments.forget_tenant(tenant)
+        self.interventions.forget_tenant(tenant)
 
     # -- courses ---------------------------------------------------------------------------
 
