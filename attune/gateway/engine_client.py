@@ -4,7 +4,7 @@ from it, never from the body)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TypeVar
 
 import grpc
@@ -22,12 +22,15 @@ from attune.engine.v1 import (
     interventions_pb2_grpc,
     learner_pb2,
     learner_pb2_grpc,
+    tenants_pb2,
+    tenants_pb2_grpc,
 )
 from attune.gateway.engine_tls import EngineTlsSettings, open_channel
 from attune.gateway.errors import EngineCallError, UnknownTenantError
 from attune.infra.tracing import trace_metadata
 
 TIMEOUT_S = 10.0
+TENANT_TIMEOUT_S = 600.0  # a whole tenant's export or delete
 _Request = TypeVar("_Request")
 _Reply = TypeVar("_Reply")
 
@@ -46,6 +49,7 @@ class GrpcEngineClient:
         self._analytics = analytics_pb2_grpc.AnalyticsServiceStub(self._channel)
         self._interventions = interventions_pb2_grpc.InterventionServiceStub(self._channel)
         self._experiments = experiments_pb2_grpc.ExperimentServiceStub(self._channel)
+        self._tenants = tenants_pb2_grpc.TenantServiceStub(self._channel)
         self._tokens = dict(tokens)
 
     def close(self) -> None:
@@ -187,3 +191,25 @@ class GrpcEngineClient:
         request = learner_pb2.DeleteLearnerRequest(learner_id=learner_id)
         reply = self._call(tenant, self._learners.DeleteLearner, request)
         return reply.courses, reply.events
+
+    def export_tenant(self, tenant: str) -> Iterator[tuple[str, bytes]]:
+        """ExportTenant, chunk by chunk."""
+        request = tenants_pb2.ExportTenantRequest()
+        try:
+            for chunk in self._tenants.ExportTenant(
+                request, metadata=self._meta(tenant), timeout=TENANT_TIMEOUT_S
+            ):
+                yield chunk.path, chunk.data
+        except grpc.RpcError as exc:
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+
+    def delete_tenant(self, tenant: str) -> dict[str, int]:
+        """DeleteTenant (confirming the tenant of the credential)."""
+        request = tenants_pb2.DeleteTenantRequest(confirm_tenant=tenant)
+        try:
+            reply = self._tenants.DeleteTenant(
+                request, metadata=self._meta(tenant), timeout=TENANT_TIMEOUT_S
+            )
+        except grpc.RpcError as exc:
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+        return dict(reply.deleted)
