@@ -9,8 +9,9 @@ audit trail as the command does. The export has the command's layout and manifes
 - **Delete.** The tenant's requests are refused (409) in this process, and those running end
   first; then the engine, the gateway's stores and caches, and the trail (pruned to its
   anchor, then one ``tenant.delete`` record with the counts, naming no learner). Repeated when
-  nothing of the tenant is left, it changes nothing and answers the first delete's counts
-  (read back from that record).
+  nothing of the tenant is left in any store, it changes nothing and answers the last
+  delete's counts (read back from that record; later records, such as reads of the trail,
+  are kept).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import structlog
 
 from attune.gateway.errors import BadRequestError
 from attune.infra.tenancy.files import (
+    audit_records,
     close_audit,
     delete_redis,
     delete_sqlite,
@@ -33,6 +35,7 @@ from attune.infra.tenancy.files import (
     pack,
     write_manifest,
 )
+from attune.infra.tenancy.redis_sweep import GATEWAY
 
 if TYPE_CHECKING:
     from attune.gateway.app import Gateway
@@ -78,7 +81,7 @@ def export_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, work: Path
         with gw.tenant_gate.closed(tenant, "exported"):
             client = redis_client(url)
             try:
-                files.update(export_redis(client, NAME, tenant, out))
+                files.update(export_redis(client, NAME, tenant, out, GATEWAY))
             finally:
                 client.close()
     else:
@@ -95,12 +98,13 @@ def export_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, work: Path
 
 
 def _previous_delete(trail: AuditTrail, tenant: str) -> dict[str, int] | None:
-    """The counts of the tenant's last delete when its trail holds nothing since."""
-    records = trail.log.records(tenant, after_seq=trail.log.anchor(tenant).seq)
-    if not records or any(r.action != "tenant.delete" for r in records):
-        return None
-    found = records[-1].details.get("records_dropped")
-    return dict(found) if isinstance(found, dict) else None
+    """The counts of the tenant's last delete, if its trail (since its anchor) holds one."""
+    found: dict[str, int] | None = None
+    for record in audit_records(trail, tenant):
+        if record.get("action") == "tenant.delete":
+            dropped = record.get("details", {}).get("records_dropped")
+            found = dict(dropped) if isinstance(dropped, dict) else found
+    return found
 
 
 def delete_tenant(
@@ -116,7 +120,7 @@ def delete_tenant(
 
             client = redis_client(url)
             try:
-                counts.update(delete_redis(client, NAME, tenant))
+                counts.update(delete_redis(client, NAME, tenant, GATEWAY))
             finally:
                 client.close()
         else:

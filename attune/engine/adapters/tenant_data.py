@@ -32,6 +32,7 @@ from attune.infra.tenancy.files import (
     export_redis,
     export_sqlite,
 )
+from attune.infra.tenancy.redis_sweep import ENGINE
 
 NAME = "engine"  # the engine's folder in an export
 
@@ -76,12 +77,14 @@ class RedisTenantData:
             client.close()
 
     def export(self, tenant: str) -> AsyncIterator[tuple[str, bytes]]:
-        return _streamed(lambda out: self._run(lambda r: export_redis(r, NAME, tenant, out)))
+        return _streamed(
+            lambda out: self._run(lambda r: export_redis(r, NAME, tenant, out, ENGINE))
+        )
 
     async def delete(self, tenant: str) -> dict[str, int]:
         def work(client: Any) -> dict[str, int]:
             courses = client.zrange(TenantKeys(tenant).course_ids, 0, -1)
-            counts = delete_redis(client, NAME, tenant)
+            counts = delete_redis(client, NAME, tenant, ENGINE)
             for course_id in courses:  # every process drops its cached copy
                 client.publish(COURSE_CHANNEL, json.dumps({"t": tenant, "c": course_id}))
             return counts

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from attune.infra.audit import AuditTrail
-from attune.infra.tenancy.redis_sweep import RedisSweep
+from attune.infra.tenancy.redis_sweep import ALL, RedisSweep
 from attune.infra.tenancy.sqlite_sweep import SqliteSweep
 
 FORMAT = "attune-tenant-export/1"
@@ -60,10 +60,13 @@ def export_sqlite(path: Path, name: str, tenant: str, out: Path) -> dict[str, An
     return files
 
 
-def export_redis(client: Any, name: str, tenant: str, out: Path) -> dict[str, Any]:
-    """The tenant's keys of one Redis (client: ``decode_responses=True``)."""
+def export_redis(
+    client: Any, name: str, tenant: str, out: Path, part: str = ALL
+) -> dict[str, Any]:
+    """The tenant's keys of one Redis (client: ``decode_responses=True``; ``part``: see
+    :class:`RedisSweep`)."""
     rel = f"{name}/redis.jsonl"
-    return {rel: write_jsonl(out / rel, RedisSweep(client).export(tenant))}
+    return {rel: write_jsonl(out / rel, RedisSweep(client, part).export(tenant))}
 
 
 def export_audit(trail: AuditTrail, tenant: str, out: Path) -> dict[str, Any]:
@@ -135,9 +138,10 @@ def delete_sqlite(path: Path, name: str, tenant: str) -> dict[str, int]:
         sweep.close()
 
 
-def delete_redis(client: Any, name: str, tenant: str) -> dict[str, int]:
-    """Drop the tenant's keys (and shared entries) of one Redis."""
-    return {f"{name}.redis_keys": RedisSweep(client).delete(tenant)}
+def delete_redis(client: Any, name: str, tenant: str, part: str = ALL) -> dict[str, int]:
+    """Drop the tenant's keys (and shared entries) of one Redis (``part``: see
+    :class:`RedisSweep`)."""
+    return {f"{name}.redis_keys": RedisSweep(client, part).delete(tenant)}
 
 
 def close_audit(
