@@ -11,33 +11,16 @@ import hashlib
 import io
 import json
 import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
-import redis
 
-from attune.engine.adapters.redis_store import RedisStore
-from attune.engine.adapters.sqlite_store import SqliteStore
-from attune.engine.grpc.auth import StaticTokenAuthenticator
-from attune.engine.grpc.server import RunningServer, build_engine, start_server
-from attune.engine.limits_settings import TenantLimitSettings
-from attune.engine.quota_setup import open_quotas
-from attune.engine.tenant_setup import enable_tenant_admin
 from attune.engine.v1 import learner_pb2, tenants_pb2, tenants_pb2_grpc
-from attune.gateway.app import build_gateway, create_app
-from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.errors import EngineCallError
-from attune.gateway.settings import GatewaySettings
-from attune.gateway.stores import open_stores
-from attune.infra.audit import AuditTrail, open_audit_log
-from attune.integrations.edges import gateway_edges
 from tests.integration.test_audit_gateway import (
     ADMIN,
-    Stack,
     T,
     _redis_mentions,
     _search,
@@ -45,20 +28,10 @@ from tests.integration.test_audit_gateway import (
 )
 from tests.integration.test_tenant_export_delete import OTHER, _populate
 from tests.support.courses import chain_course
-from tests.support.engine_server import TOKENS
 from tests.support.redis_server import RedisServer
+from tests.support.tenant_stack import Live, live_stack
 
 pytestmark = pytest.mark.integration
-
-
-class Live(Stack):
-    """The stack, with the engine's server and loop (for its caches and its gate)."""
-
-    running: RunningServer
-    loop: asyncio.AbstractEventLoop
-
-    def on_engine(self, work: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=60)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -68,50 +41,8 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
         server: RedisServer = request.getfixturevalue("redis_standalone")
         server.flush()
         url = server.url
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-
-    async def start() -> RunningServer:
-        store: Any = (
-            await RedisStore.open(url, sweep_seconds=0)
-            if url
-            else SqliteStore.open(tmp_path / "attune.db")
-        )
-        engine = build_engine(store)
-        engine.quotas = await open_quotas(store, TenantLimitSettings())
-        enable_tenant_admin(engine, store)
-        trail = AuditTrail(open_audit_log(url, tmp_path))
-        return await start_server(
-            engine, StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0, audit=trail
-        )
-
-    running = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    settings = GatewaySettings(
-        admin_token="admin-secret",
-        engine_tokens={T: "token-a"},
-        data_dir=tmp_path,
-        store_url=url,
-    )
-    store, statements = open_stores(url, tmp_path)
-    client = GrpcEngineClient(f"127.0.0.1:{running.port}", settings.engine_tokens)
-    gateway = build_gateway(settings, store, client, "http://gw.test", statements, gateway_edges())
-    app = create_app(gateway)
-    client.put_course(T, chain_course("chain"))
-    raw = redis.Redis.from_url(url, decode_responses=True) if url else None
-    stack = Live(app.test_client(), app, gateway, client, tmp_path, raw)
-    stack.running, stack.loop = running, loop
-    try:
+    with live_stack(tmp_path, url) as stack:
         yield stack
-    finally:
-        if raw is not None:
-            raw.close()
-        client.close()
-        store.close()
-        statements.close()
-        asyncio.run_coroutine_threadsafe(running.stop(1.0), loop).result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
 
 
 def _members(data: bytes) -> dict[str, bytes]:
