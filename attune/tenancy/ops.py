@@ -19,7 +19,7 @@ without ``--yes``, and the operator is told to export).
 
 The command reads and writes the stores directly: the running engine's and gateway's
 in-memory caches are not told, so on a live deployment use the admin routes instead
-(``/admin/tenants/<t>/export`` and ``/delete``, see :mod:`attune.gateway.tenant_admin`),
+(``/admin/tenants/<t>/export`` and ``/delete``, see :mod:`attune.gateway.tenant_ops`),
 which go through the engine and clear both deployables' caches.
 """
 
