@@ -76,6 +76,14 @@ class TenantGate:
                 del self._closed[tenant]
 
 
+def hold_tenant(gate: TenantGate, tenant: str) -> None:
+    """Hold the request in ``tenant``'s gate from now on, for a view that learns its tenant
+    only while it runs (an LTI launch, from its registration); released when it ends."""
+    if g.get("tenant_gate_held") is None:
+        gate.enter(tenant)
+        g.tenant_gate_held = tenant
+
+
 def install_tenant_gate(app: Flask, gate: TenantGate) -> None:
     """Hold every request of a known tenant in ``gate`` (after the RBAC hook: its caller)."""
 
@@ -87,8 +95,7 @@ def install_tenant_gate(app: Flask, gate: TenantGate) -> None:
         if not tenant and actor is not None and actor.tenant:
             tenant = str(actor.tenant)
         if tenant:
-            gate.enter(tenant)
-            g.tenant_gate_held = tenant
+            hold_tenant(gate, tenant)
 
     def leave(_exc: BaseException | None) -> None:
         tenant = g.pop("tenant_gate_held", None)

@@ -225,3 +225,22 @@ def test_the_engine_refuses_a_delete_naming_another_tenant(live: Live) -> None:
     finally:
         channel.close()
     assert live.engine.get_course(T, "chain").course_id == "chain"  # nothing was deleted
+
+
+def test_an_lti_launch_of_a_tenant_being_deleted_is_refused(live: Live) -> None:
+    import jwt
+
+    issuer = "https://lms.example.edu"
+    registration = {
+        "issuer": issuer, "client_id": "c", "auth_login_url": f"{issuer}/auth",
+        "auth_token_url": f"{issuer}/token", "key_set_url": f"{issuer}/jwks",
+    }  # fmt: skip
+    put = live.http.put(f"/admin/tenants/{T}/registrations", json=registration, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    # Its tenant is known only from the registration: the gate holds it from there on.
+    token = jwt.encode({"iss": issuer, "aud": "c"}, "not-the-platform-key-but-long-enough-32", algorithm="HS256")
+    with live.gateway.tenant_gate.closed(T, "deleted"):
+        busy = live.http.post("/lti/launch", data={"id_token": token, "state": "s"})
+        assert busy.status_code == 409, busy.text
+    after = live.http.post("/lti/launch", data={"id_token": token, "state": "s"})
+    assert after.status_code not in (409, 500), after.text  # refused for its signature only
