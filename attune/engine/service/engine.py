@@ -158,6 +158,7 @@ class Engine:
     async def put_course(self, tenant: str, course: Course) -> Course:
         """Create or replace a (validated) course. A DKT model pin must name a loaded model
         that knows every skill of the course."""
+        self.gate.check(tenant)  # background writers too (the refit job), not only calls
         if course.dkt_model:
             why = self.tracer.why_not(course)
             if why:
