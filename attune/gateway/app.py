@@ -98,6 +98,7 @@ def build_gateway(
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     courses = CourseCache(engine)
     catalogue = Catalogue(store)
+    gate = TenantGate()
     relay = StatementRelay(
         statements,
         engine,
@@ -106,6 +107,7 @@ def build_gateway(
         settings.statement_batch,
         Backoff(settings.statement_base_delay_seconds, settings.statement_max_delay_seconds),
         settings.statement_poll_seconds,
+        gate=gate,
     )
     return Gateway(
         settings=settings,
@@ -127,6 +129,7 @@ def build_gateway(
         catalogue=catalogue,
         bank=StoreGeneratedBank(store),
         terminology=StoreTerminologyRegistry(store),
+        tenant_gate=gate,
     )
 
 

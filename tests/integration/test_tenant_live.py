@@ -244,3 +244,17 @@ def test_an_lti_launch_of_a_tenant_being_deleted_is_refused(live: Live) -> None:
         assert busy.status_code == 409, busy.text
     after = live.http.post("/lti/launch", data={"id_token": token, "state": "s"})
     assert after.status_code not in (409, 500), after.text  # refused for its signature only
+
+
+def test_the_statement_relay_skips_a_tenant_being_deleted(live: Live) -> None:
+    _populate(live)
+    lrs = {"url": "http://127.0.0.1:9/xapi", "auth": "none"}  # nothing listens: never sent
+    put = live.http.put(f"/admin/tenants/{T}/lrs/main", json=lrs, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    (target,) = [t for t in live.gateway.statements.targets(T) if t.name == "main"]
+    relay = live.gateway.relay
+    with live.gateway.tenant_gate.closed(T, "deleted"):
+        assert relay.run_once() == 0
+        assert live.gateway.statements.cursor(target.key) == 0  # nothing read, nothing queued
+    relay.run_once()
+    assert live.gateway.statements.cursor(target.key) > 0  # open again: fed
