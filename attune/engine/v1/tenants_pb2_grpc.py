@@ -77,7 +77,7 @@ class TenantServiceServicer:
     def DeleteTenant(self, request, context):
         """DeleteTenant drops every record of the tenant and the engine's in-memory caches of it.
         The tenant's other calls are refused (UNAVAILABLE, retry) while it runs; calls already
-        running finish first. A repeated delete answers the same counts of nothing (all zero).
+        running finish first. A repeated delete drops nothing and answers no counts.
         Errors: INVALID_ARGUMENT when `confirm_tenant` is not the caller's tenant.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -50,7 +50,7 @@ class TenantServiceStub:
     DeleteTenant: _grpc.UnaryUnaryMultiCallable[_tenants_pb2.DeleteTenantRequest, _tenants_pb2.DeleteTenantResponse]
     """DeleteTenant drops every record of the tenant and the engine's in-memory caches of it.
     The tenant's other calls are refused (UNAVAILABLE, retry) while it runs; calls already
-    running finish first. A repeated delete answers the same counts of nothing (all zero).
+    running finish first. A repeated delete drops nothing and answers no counts.
     Errors: INVALID_ARGUMENT when `confirm_tenant` is not the caller's tenant.
     """
 
@@ -76,7 +76,7 @@ class TenantServiceAsyncStub(TenantServiceStub):
     DeleteTenant: _aio.UnaryUnaryMultiCallable[_tenants_pb2.DeleteTenantRequest, _tenants_pb2.DeleteTenantResponse]  # type: ignore[assignment]
     """DeleteTenant drops every record of the tenant and the engine's in-memory caches of it.
     The tenant's other calls are refused (UNAVAILABLE, retry) while it runs; calls already
-    running finish first. A repeated delete answers the same counts of nothing (all zero).
+    running finish first. A repeated delete drops nothing and answers no counts.
     Errors: INVALID_ARGUMENT when `confirm_tenant` is not the caller's tenant.
     """
 
@@ -111,7 +111,7 @@ class TenantServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_tenants_pb2.DeleteTenantResponse, _abc.Awaitable[_tenants_pb2.DeleteTenantResponse]]:
         """DeleteTenant drops every record of the tenant and the engine's in-memory caches of it.
         The tenant's other calls are refused (UNAVAILABLE, retry) while it runs; calls already
-        running finish first. A repeated delete answers the same counts of nothing (all zero).
+        running finish first. A repeated delete drops nothing and answers no counts.
         Errors: INVALID_ARGUMENT when `confirm_tenant` is not the caller's tenant.
         """
 
