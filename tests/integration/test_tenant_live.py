@@ -238,7 +238,8 @@ def test_an_lti_launch_of_a_tenant_being_deleted_is_refused(live: Live) -> None:
     put = live.http.put(f"/admin/tenants/{T}/registrations", json=registration, headers=ADMIN)
     assert put.status_code == 200, put.text
     # Its tenant is known only from the registration: the gate holds it from there on.
-    token = jwt.encode({"iss": issuer, "aud": "c"}, "not-the-platform-key-but-long-enough-32", algorithm="HS256")
+    key = "not-the-platform-key-but-long-enough-32"
+    token = jwt.encode({"iss": issuer, "aud": "c"}, key, algorithm="HS256")
     with live.gateway.tenant_gate.closed(T, "deleted"):
         busy = live.http.post("/lti/launch", data={"id_token": token, "state": "s"})
         assert busy.status_code == 409, busy.text
