@@ -28,6 +28,7 @@ DEFERRED_HELP = {
     "tenant": "a whole tenant: export, delete",
     "backup": "copy the embedded stores (safe while running) into a new directory",
     "restore": "put a backup into a data directory no process is using",
+    "quota": "the engine's quotas: recount the learners stored before quotas",
 }
 
 
@@ -207,6 +208,12 @@ def _register_tenant(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     register(sub)  # tenant export|delete
 
 
+def _register_quota(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from attune.engine.quota_cli import register
+
+    register(sub)  # quota recount
+
+
 def _register_content(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from attune.content.package.cli import register
 
@@ -233,6 +240,7 @@ DEFERRED: dict[str, Register] = {
     "tenant": _register_tenant,
     "backup": _register_backup,
     "restore": _register_restore,
+    "quota": _register_quota,
 }
 
 

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         "tenant": _tenant,
         "backup": _backup,
         "restore": _backup,
+        "quota": _quota,
     }
     return runners[args.command](args)
 
@@ -172,3 +173,9 @@ def _backup(args: argparse.Namespace) -> int:
     from attune.backup.cli import run as run_backup
 
     return run_backup(args)
+
+
+def _quota(args: argparse.Namespace) -> int:
+    from attune.engine.quota_cli import run as run_quota
+
+    return run_quota(args)

@@ -43,9 +43,12 @@ class OpenedEngine:
     engine: Engine
     registry: ModelRegistry | None
     observability: EngineObservability | None = None  # metrics, traces, health (issue 17)
+    recount: asyncio.Task[None] | None = None  # the one-time quota recount (Redis)
 
     async def close(self) -> None:
         """Release the store (a start that stops before listening)."""
+        if self.recount is not None:
+            self.recount.cancel()
         await self.engine.close()
 
 
@@ -53,7 +56,8 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
     """Open the store, load the DKT models and, when enabled, the demo course."""
     from attune.engine.dkt.serving import open_tracer
     from attune.engine.grpc.server import build_engine
-    from attune.engine.quota_setup import open_quotas
+    from attune.engine.quota_setup import open_quotas, start_recount
+    from attune.engine.tenant_setup import enable_tenant_admin
 
     observability = EngineObservability.from_settings(settings)
     store = observability.measure(await _open_store(settings))
@@ -61,6 +65,8 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
     engine = build_engine(store, tracer=tracer, tutor=settings.tutor.policy())
     observability.attach(engine, tracer, registry)
     engine.quotas = await open_quotas(store, settings.limits)  # per-tenant stored-size quotas
+    recount = start_recount(store) if engine.quotas is not None else None
+    enable_tenant_admin(engine, store)  # TenantService: export and delete a whole tenant
     if settings.demo_course:
         await _put_demo_course(engine, settings.default_tenant, registry)
     if DEV_TOKEN in settings.auth.tokens:
@@ -68,7 +74,7 @@ async def open_engine(settings: EngineSettings) -> OpenedEngine:
             "auth.dev_token",
             hint="the development token is accepted; set ATTUNE_AUTH__TOKENS in production",
         )
-    return OpenedEngine(settings, engine, registry, observability)
+    return OpenedEngine(settings, engine, registry, observability, recount)
 
 
 @dataclass

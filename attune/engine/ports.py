@@ -6,7 +6,7 @@ and give domain objects; how they encode them is their business (engine/adapters
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -160,6 +160,26 @@ class EngineStore(CourseStore, LearnerStore, EventLog, InterventionStore, Erasur
 
     async def close(self) -> None:
         """Flush pending writes and release resources."""
+        ...
+
+
+class TenantData(Protocol):
+    """A whole tenant's records in the engine's store (issue 16): exported as files of JSON
+    lines, or dropped, with the store's in-memory caches of the tenant."""
+
+    @property
+    def consistent_reads(self) -> bool:
+        """Whether :meth:`export` reads one consistent view by itself (a read transaction);
+        otherwise the caller keeps the tenant's writes out while it runs."""
+        ...
+
+    def export(self, tenant: str) -> AsyncIterator[tuple[str, bytes]]:
+        """The export's files as (path, next bytes) chunks, each file's chunks in a row."""
+        ...
+
+    async def delete(self, tenant: str) -> dict[str, int]:
+        """Drop every record of the tenant and the store's caches of it; non-zero counts
+        per table (or Redis)."""
         ...
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import structlog
 
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.limits_settings import TenantLimitSettings
@@ -27,3 +30,28 @@ async def open_quotas(store: Any, limits: TenantLimitSettings) -> Quotas | None:
 
         counter = RedisQuota(inner)
     return Quotas(counter, limits.max_courses, limits.max_learners)
+
+
+log = structlog.get_logger("attune.engine.quotas")
+
+
+def start_recount(store: Any) -> asyncio.Task[None] | None:
+    """On a Redis store, count the learners stored before quotas existed, in the background,
+    once per deployment (behind the marker ``attune:quota-recount`` ``done:*``, see
+    :mod:`attune.engine.adapters.redis_recount`); None on other stores."""
+    from attune.engine.adapters.redis_store import RedisStore
+
+    inner = getattr(store, "inner", store)
+    if not isinstance(inner, RedisStore):
+        return None
+    from attune.engine.adapters.redis_recount import recount_once
+
+    async def run() -> None:
+        try:
+            await recount_once(inner.client)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failure here must not stop serving; the next start retries
+            log.warning("quota.recount_failed", tenant="*", error=type(exc).__name__)
+
+    return asyncio.create_task(run(), name="attune-quota-recount")

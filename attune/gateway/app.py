@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -30,6 +30,7 @@ from attune.gateway.ports import GatewayStore
 from attune.gateway.practice import Practice
 from attune.gateway.sessions import SessionStore
 from attune.gateway.settings import GatewaySettings
+from attune.gateway.tenant_gate import TenantGate
 from attune.gateway.web.rate_limit import RateLimiter
 from attune.gateway.web.redact import redact
 from attune.gateway.worker import Backoff
@@ -60,6 +61,8 @@ class Gateway:
     bank: StoreGeneratedBank
     terminology: StoreTerminologyRegistry
     wall_clock: Callable[[], float] = time.time
+    # A tenant's requests held out of this process while it is deleted (gateway.tenant_gate).
+    tenant_gate: TenantGate = field(default_factory=TenantGate)
 
     def storage_for(self, tenant: str) -> TenantLaunchStorage:
         return TenantLaunchStorage(self.store, tenant, self.settings.nonce_ttl_seconds)
@@ -95,6 +98,7 @@ def build_gateway(
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     courses = CourseCache(engine)
     catalogue = Catalogue(store)
+    gate = TenantGate()
     relay = StatementRelay(
         statements,
         engine,
@@ -103,6 +107,7 @@ def build_gateway(
         settings.statement_batch,
         Backoff(settings.statement_base_delay_seconds, settings.statement_max_delay_seconds),
         settings.statement_poll_seconds,
+        gate=gate,
     )
     return Gateway(
         settings=settings,
@@ -124,6 +129,7 @@ def build_gateway(
         catalogue=catalogue,
         bank=StoreGeneratedBank(store),
         terminology=StoreTerminologyRegistry(store),
+        tenant_gate=gate,
     )
 
 
@@ -133,6 +139,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.console.blueprint import install_console
     from attune.gateway.observability.hooks import install_observability
     from attune.gateway.sso.wiring import install_sso
+    from attune.gateway.tenant_gate import install_tenant_gate
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
@@ -149,6 +156,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.page_routes import pages
     from attune.gateway.web.security import install
     from attune.gateway.web.statement_query_routes import statement_reads
+    from attune.gateway.web.tenant_routes import tenant_admin
 
     app = Flask("attune.gateway.web", template_folder="templates", static_folder=None)
     # pylti1p3 touches Flask's session object; nothing of ours is kept in it.
@@ -176,6 +184,7 @@ def create_app(gateway: Gateway) -> Flask:
         learner_pages,
         oauth,
         oauth_admin,
+        tenant_admin,  # whole-tenant export and delete (issue 16)
     ):
         app.register_blueprint(blueprint)
     install_sso(app, gateway)  # staff sign-in: /sso/* and /admin/tenants/<t>/sso/*
@@ -190,6 +199,7 @@ def create_app(gateway: Gateway) -> Flask:
         )
 
     install(app)  # after _bind: the rate limit's refusals are logged with the request
+    install_tenant_gate(app, gateway.tenant_gate)  # after RBAC: a tenant being deleted waits
     install_audit(app)  # the audit trail's hook and routes (gateway.audit)
     install_observability(app, gateway)  # /metrics, /livez, /readyz, spans (issue 17)
 

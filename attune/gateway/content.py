@@ -51,6 +51,12 @@ class CourseCache:
         with self._lock:
             self._courses.pop((tenant, course_id), None)
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop every cached course of a deleted tenant."""
+        with self._lock:
+            for key in [k for k in self._courses if k[0] == tenant]:
+                del self._courses[key]
+
     def get(self, tenant: str, course_id: str) -> course_pb2.Course:
         now = self._clock()
         with self._lock:

@@ -39,6 +39,7 @@ GATEWAY_SCOPES = (
     "events:read",  # ListEvents (the statement outbox)
     "interventions:write",  # Intervene, VoidEvent
     "erasures:sync",  # ListPendingErasures, AcknowledgeErasure (partner erasures reach the gateway)
+    "tenants:admin",  # ExportTenant, DeleteTenant (reserved: never granted to a partner app)
 )
 
 

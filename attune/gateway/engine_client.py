@@ -5,7 +5,7 @@ from it, never from the body). The credential is a minted access token or a stat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TypeVar
 
 import grpc
@@ -25,6 +25,8 @@ from attune.engine.v1 import (
     interventions_pb2_grpc,
     learner_pb2,
     learner_pb2_grpc,
+    tenants_pb2,
+    tenants_pb2_grpc,
 )
 from attune.gateway.engine_auth import EngineCredentials, StaticEngineTokens
 from attune.gateway.engine_tls import EngineTlsSettings, open_channel
@@ -32,6 +34,7 @@ from attune.gateway.errors import EngineCallError
 from attune.infra.tracing import trace_metadata
 
 TIMEOUT_S = 10.0
+TENANT_TIMEOUT_S = 600.0  # a whole tenant's export or delete
 _Request = TypeVar("_Request")
 _Reply = TypeVar("_Reply")
 
@@ -55,6 +58,7 @@ class GrpcEngineClient:
         self._interventions = interventions_pb2_grpc.InterventionServiceStub(self._channel)
         self._experiments = experiments_pb2_grpc.ExperimentServiceStub(self._channel)
         self._erasures = erasures_pb2_grpc.ErasureServiceStub(self._channel)
+        self._tenants = tenants_pb2_grpc.TenantServiceStub(self._channel)
         self._credentials: EngineCredentials = (
             StaticEngineTokens(tokens) if isinstance(tokens, Mapping) else tokens
         )
@@ -212,3 +216,25 @@ class GrpcEngineClient:
             learner_id=learner_id, erasure_id=erasure_id
         )
         return self._call(tenant, self._erasures.AcknowledgeErasure, request).acknowledged
+
+    def export_tenant(self, tenant: str) -> Iterator[tuple[str, bytes]]:
+        """ExportTenant, chunk by chunk."""
+        request = tenants_pb2.ExportTenantRequest()
+        try:
+            for chunk in self._tenants.ExportTenant(
+                request, metadata=self._meta(tenant), timeout=TENANT_TIMEOUT_S
+            ):
+                yield chunk.path, chunk.data
+        except grpc.RpcError as exc:
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+
+    def delete_tenant(self, tenant: str) -> dict[str, int]:
+        """DeleteTenant (confirming the tenant of the credential)."""
+        request = tenants_pb2.DeleteTenantRequest(confirm_tenant=tenant)
+        try:
+            reply = self._tenants.DeleteTenant(
+                request, metadata=self._meta(tenant), timeout=TENANT_TIMEOUT_S
+            )
+        except grpc.RpcError as exc:
+            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+        return dict(reply.deleted)

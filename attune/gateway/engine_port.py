@@ -10,6 +10,7 @@ raises :class:`gateway.errors.UnknownTenantError`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from attune.engine.v1 import (
@@ -109,6 +110,15 @@ class EngineClient(Protocol):
 
     def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
         """AcknowledgeErasure: the engine drops the pending erasure (False: already gone)."""
+        ...
+
+    def export_tenant(self, tenant: str) -> Iterator[tuple[str, bytes]]:
+        """ExportTenant: the tenant's engine files as (path, next bytes) chunks."""
+        ...
+
+    def delete_tenant(self, tenant: str) -> dict[str, int]:
+        """DeleteTenant: every record of the tenant dropped in the engine, with its caches;
+        the non-zero counts per table (empty when there was nothing)."""
         ...
 
     def close(self) -> None:

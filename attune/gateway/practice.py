@@ -98,6 +98,12 @@ class Practice:
         self._clock = clock
         self._grades = ActivityGrades(store, outbox, clock, emit)
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop this process's caches of a deleted tenant (courses, contents, renders)."""
+        self._courses.forget_tenant(tenant)
+        self._catalogue.forget_tenant(tenant)
+        self._content.forget_tenant(tenant)
+
     def skills(self, session: LaunchSession) -> tuple[str, ...]:
         """The activity's skills (every skill of the course when it names none)."""
         if session.skill_ids:

@@ -76,6 +76,12 @@ class Renders:
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str, str], RenderedItem] = OrderedDict()
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop every rendered item of a deleted tenant."""
+        with self._lock:
+            for key in [k for k in self._cache if k[0] == tenant]:
+                del self._cache[key]
+
     def get(self, tenant: str, version: StoredVersion, item: ContentItem) -> RenderedItem:
         key = (tenant, version.digest, item.item_id)
         with self._lock:
@@ -226,6 +232,10 @@ class ContentPractice:
         self._catalogue = catalogue
         self._store = store
         self._renders = Renders()
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the rendered items of a deleted tenant."""
+        self._renders.forget_tenant(tenant)
 
     def stored(
         self, tenant: str, course: course_pb2.Course, item_id: str

@@ -9,7 +9,7 @@ from typing import Any
 
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.ports import GatewayStore
-from attune.infra.redis import CONNECT_TIMEOUT_S, SOCKET_TIMEOUT_S, parse_url
+from attune.infra.redis import parse_url
 
 
 class GatewayStoreError(ValueError):
@@ -34,29 +34,14 @@ def open_stores(url: str, data_dir: Path) -> tuple[GatewayStore, StatementOutbox
 def redis_client(url: str) -> Any:
     """A synchronous client (the gateway runs on threads), checked with a PING."""
     import redis
-    from redis.cluster import ClusterNode, RedisCluster
+
+    from attune.infra.redis_sync import sync_client
 
     try:
         target = parse_url(url)
     except ValueError as exc:
         raise GatewayStoreError(f"gateway store: {exc}") from exc
-    common: dict[str, Any] = {
-        "decode_responses": True,
-        "socket_timeout": SOCKET_TIMEOUT_S,
-        "socket_connect_timeout": CONNECT_TIMEOUT_S,
-    }
     try:
-        if target.cluster:
-            client: Any = RedisCluster(
-                startup_nodes=[ClusterNode(h, p) for h, p in target.nodes],
-                username=target.username,
-                password=target.password,
-                ssl=target.tls,
-                **common,
-            )
-        else:
-            client = redis.Redis.from_url(target.url, **common)
-        client.ping()
+        return sync_client(target)
     except redis.RedisError as exc:
         raise GatewayStoreError(f"gateway store {target.display} is unusable: {exc}") from exc
-    return client

@@ -1,6 +1,8 @@
 """``attune tenant export|delete``: a whole tenant out of, or off, every store of a deployment
 (see :mod:`attune.tenancy.ops`). The stores come from the usual settings (``ATTUNE_*`` and
-``ATTUNE_GATEWAY__*``) with the flags on top. Run with the engine and gateway stopped."""
+``ATTUNE_GATEWAY__*``) with the flags on top. It does not tell a running engine or gateway
+(their caches may keep the tenant): on a live deployment use the admin routes
+(``/admin/tenants/<t>/export`` and ``/delete``), or run it with both stopped."""
 
 from __future__ import annotations
 

@@ -17,17 +17,16 @@ the chain's anchor (the last dropped record's number and hash) and one final
 naming no learner. Export the tenant first to keep its trail (the CLI refuses to delete
 without ``--yes``, and the operator is told to export).
 
-Run both with the engine and the gateway of these stores stopped: their in-memory caches are
-not told.
+The command reads and writes the stores directly: the running engine's and gateway's
+in-memory caches are not told, so on a live deployment use the admin routes instead
+(``/admin/tenants/<t>/export`` and ``/delete``, see :mod:`attune.gateway.tenant_ops`),
+which go through the engine and clear both deployables' caches.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tarfile
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,12 +34,20 @@ from typing import Any
 import structlog
 
 from attune.infra.audit import AuditTrail, open_audit_log
-from attune.tenancy.redis_sweep import RedisSweep
-from attune.tenancy.sqlite_sweep import SqliteSweep
+from attune.infra.tenancy.files import (
+    FORMAT,
+    close_audit,
+    delete_redis,
+    delete_sqlite,
+    export_audit,
+    export_redis,
+    export_sqlite,
+    pack,
+    write_manifest,
+)
 
 log = structlog.get_logger("attune.tenancy")
-FORMAT = "attune-tenant-export/1"
-EVERYTHING_BEFORE = 1e300  # a prune bound past every record
+__all__ = ["FORMAT", "TenantStores", "delete_tenant", "export_tenant", "stores_from_settings"]
 
 
 @dataclass(frozen=True)
@@ -79,19 +86,6 @@ def _redis(url: str) -> Any:
     return redis_client(url)
 
 
-def _write_jsonl(path: Path, lines: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    count = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        for line in lines:
-            data = (json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n").encode()
-            out.write(data)
-            digest.update(data)
-            count += 1
-    return {"lines": count, "sha256": digest.hexdigest()}
-
-
 def _audit_trail(stores: TenantStores, clock: Callable[[], float]) -> AuditTrail | None:
     if not stores.audit_url and stores.audit_dir is None:
         return None
@@ -106,55 +100,27 @@ def export_tenant(
     if out.suffix in (".tar", ".gz", ".tgz"):
         with tempfile.TemporaryDirectory() as tmp:
             manifest = export_tenant(stores, tenant, Path(tmp) / "export", clock)
-            gz = out.suffix in (".gz", ".tgz")
-            with tarfile.open(out, "w:gz") if gz else tarfile.open(out, "w") as tar:
-                tar.add(Path(tmp) / "export", arcname=f"tenant-{tenant}")
+            pack(Path(tmp) / "export", out, tenant, gz=out.suffix in (".gz", ".tgz"))
             return manifest
     files: dict[str, Any] = {}
     for name, path in sorted(stores.sqlite_files.items()):
-        if not path.exists():
-            continue
-        sweep = SqliteSweep(path)
-        try:
-            for table in sweep.tables():
-                rel = f"{name}/{table}.jsonl"
-                files[rel] = _write_jsonl(out / rel, sweep.rows(tenant, table))
-        finally:
-            sweep.close()
+        if path.exists():
+            files.update(export_sqlite(path, name, tenant, out))
     for name, url in sorted(stores.redis_urls.items()):
         client = _redis(url)
         try:
-            rel = f"{name}/redis.jsonl"
-            files[rel] = _write_jsonl(out / rel, RedisSweep(client).export(tenant))
+            files.update(export_redis(client, name, tenant, out))
         finally:
             client.close()
     trail = _audit_trail(stores, clock)
     if trail is not None:
         try:
-            files["audit/records.jsonl"] = _write_jsonl(
-                out / "audit/records.jsonl", _audit_records(trail, tenant)
-            )
-            anchor = trail.log.anchor(tenant)
-            files["audit/anchor.jsonl"] = _write_jsonl(
-                out / "audit/anchor.jsonl", [{"seq": anchor.seq, "hash": anchor.hash}]
-            )
+            files.update(export_audit(trail, tenant, out))
         finally:
             trail.log.close()
-    manifest = {"format": FORMAT, "tenant": tenant, "exported_at": clock(), "files": files}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    manifest = write_manifest(out, tenant, clock(), files)
     log.info("tenant.exported", tenant=tenant, files=len(files))
     return manifest
-
-
-def _audit_records(trail: AuditTrail, tenant: str) -> Iterable[dict[str, Any]]:
-    after = trail.log.anchor(tenant).seq
-    while True:
-        page = trail.log.records(tenant, after_seq=after)
-        if not page:
-            return
-        for record in page:
-            yield record.to_json()
-        after = page[-1].seq
 
 
 def delete_tenant(
@@ -164,32 +130,18 @@ def delete_tenant(
     docstring for the audit trail)."""
     counts: dict[str, int] = {}
     for name, path in sorted(stores.sqlite_files.items()):
-        if not path.exists():
-            continue
-        sweep = SqliteSweep(path)
-        try:
-            for table, n in sweep.delete(tenant).items():
-                counts[f"{name}.{table}"] = n
-        finally:
-            sweep.close()
+        if path.exists():
+            counts.update(delete_sqlite(path, name, tenant))
     for name, url in sorted(stores.redis_urls.items()):
         client = _redis(url)
         try:
-            counts[f"{name}.redis_keys"] = RedisSweep(client).delete(tenant)
+            counts.update(delete_redis(client, name, tenant))
         finally:
             client.close()
     trail = _audit_trail(stores, clock)
     if trail is not None:
         try:
-            counts["audit.records"] = trail.log.prune(tenant, EVERYTHING_BEFORE)
-            trail.record(
-                tenant=tenant,
-                actor=actor,
-                action="tenant.delete",
-                source="operator",
-                target=tenant,
-                details={"records_dropped": dict(sorted(counts.items()))},
-            )
+            counts["audit.records"] = close_audit(trail, tenant, actor, "operator", counts)
         finally:
             trail.log.close()
     log.info("tenant.deleted", tenant=tenant, stores=len(counts))

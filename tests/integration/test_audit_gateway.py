@@ -94,7 +94,10 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         store_url=url,
     )
     store, statements = open_stores(url, tmp_path)
-    client = GrpcEngineClient(f"127.0.0.1:{running.port}", settings.engine_tokens)
+    # token-b too: tests put a second tenant's data into the engine through this client
+    client = GrpcEngineClient(
+        f"127.0.0.1:{running.port}", {**settings.engine_tokens, "tenant-b": "token-b"}
+    )
     gateway = build_gateway(settings, store, client, "http://gw.test", statements, gateway_edges())
     app = create_app(gateway)
     client.put_course(T, chain_course("chain"))

@@ -29,8 +29,9 @@ from werkzeug.routing import IntegerConverter
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.grpc.auth import ChainAuthenticator
 from attune.engine.grpc.jwt_auth import HttpJwksFetcher, JwksCache, JwtAuthenticator, JwtPolicy
-from attune.engine.grpc.scopes import METHOD_SCOPES, SCOPES
+from attune.engine.grpc.scopes import METHOD_SCOPES, RESERVED_SCOPES, SCOPES
 from attune.engine.grpc.server import RunningServer, build_engine, start_server
+from attune.engine.tenant_setup import enable_tenant_admin
 from attune.gateway.app import Gateway, build_gateway, create_app
 from attune.gateway.engine_auth import GATEWAY_SCOPES, EngineCredentials
 from attune.gateway.engine_client import GrpcEngineClient
@@ -97,7 +98,10 @@ def _start_engine(root: Path, jwks_url: str) -> tuple[asyncio.AbstractEventLoop,
         policy = JwtPolicy(jwks_url.rsplit("/lti", 1)[0], AUDIENCE)
         jwt_auth = JwtAuthenticator(cache, policy, time.time)
         auth = ChainAuthenticator(None, [jwt_auth])  # no static tokens: JWTs only
-        return await start_server(build_engine(SqliteStore.open(root / "attune.db")), auth)
+        store = SqliteStore.open(root / "attune.db")
+        engine = build_engine(store)
+        enable_tenant_admin(engine, store)  # TenantService, as `attune engine` has it
+        return await start_server(engine, auth)
 
     return loop, asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
 
@@ -274,7 +278,9 @@ def test_learner_data_is_never_public(gw: Gw) -> None:
     """Independent of the table: the URL families that hold learner data need a role."""
     for rule in gw.app.url_map.iter_rules():
         need = need_of(rule.endpoint, rule.endpoint.partition(".")[0] or None)
-        if rule.rule.startswith("/admin/tenants/"):
+        if rule.rule == "/admin/tenants/<tenant>/delete":  # a whole tenant: the admin only
+            assert need is Need.PLATFORM_ADMIN, rule.rule
+        elif rule.rule.startswith("/admin/tenants/"):
             assert need is Need.TENANT_ADMIN, rule.rule
         elif rule.rule.startswith("/admin/"):
             assert need is Need.PLATFORM_ADMIN, rule.rule
@@ -411,6 +417,7 @@ async def test_every_rpc_for_every_caller(engine_channel: tuple[grpc.aio.Channel
     assert methods_for(None, METHOD_SCOPES) == frozenset(methods)
     denied = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
     tokens = {scope: _partner_token(gw, [scope]) for scope in SCOPES}
+    tokens["all"] = _partner_token(gw, list(SCOPES))
     wrong = []
     for method, streaming in sorted(methods.items()):
         scope = METHOD_SCOPES[method]
@@ -419,9 +426,15 @@ async def test_every_rpc_for_every_caller(engine_channel: tuple[grpc.aio.Channel
             "anonymous": ("", grpc.StatusCode.UNAUTHENTICATED),
             "forged": ("not-a-token", grpc.StatusCode.UNAUTHENTICATED),
             "partner without the scope": (tokens[other], grpc.StatusCode.PERMISSION_DENIED),
-            "partner with the scope": (tokens[scope], None),
             "gateway service credential": (gw.service.bearer(T), None),
         }
+        if scope in RESERVED_SCOPES:  # never granted to a partner: every partner is refused
+            cases["partner with every grantable scope"] = (
+                tokens["all"],
+                grpc.StatusCode.PERMISSION_DENIED,
+            )
+        else:
+            cases["partner with the scope"] = (tokens[scope], None)
         for who, (token, expected) in cases.items():
             code = await _call(channel, method, streaming, token)
             granted = frozenset({scope}) if "partner" in who else frozenset(GATEWAY_SCOPES)

@@ -21,8 +21,8 @@ from attune.gateway.sessions import LaunchSession, learner_pseudonym
 from attune.gateway.sso.principal import Principal
 from attune.gateway.sso.sessions import StaffSessions
 from attune.gateway.sso.settings import SsoSettings
+from attune.infra.tenancy.redis_sweep import RedisSweep, tenant_patterns
 from attune.tenancy.ops import TenantStores, delete_tenant, export_tenant
-from attune.tenancy.redis_sweep import RedisSweep, tenant_patterns
 from tests.integration import test_audit_gateway
 from tests.integration.test_audit_gateway import (
     ADMIN,
@@ -75,7 +75,6 @@ def _populate(stack: Stack) -> list[str]:
                 {"userId": sub, "scoreGiven": 1, "scoreMaximum": 1})  # fmt: skip
     assert stack.http.get(f"/instructor/{token}/learners/{learner}").status_code == 200
     # The other tenant: engine state, a gateway value, audit records.
-    stack.engine._tokens[OTHER] = "token-b"  # the engine's TOKENS map token-b to tenant-b
     stack.engine.put_course(OTHER, chain_course("chain"))
     stack.engine.record(OTHER, learner_pb2.RecordResponseRequest(
         event_id="o-1", learner_id="lrn-other", course_id="chain", item_id="a1", correct=True,

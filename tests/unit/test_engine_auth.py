@@ -36,6 +36,7 @@ STUBS = {
     "_interventions": "InterventionService",
     "_experiments": "ExperimentService",
     "_erasures": "ErasureService",
+    "_tenants": "TenantService",
 }
 
 

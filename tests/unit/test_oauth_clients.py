@@ -19,6 +19,7 @@ from attune.engine.v1 import (
     experiments_pb2,
     interventions_pb2,
     learner_pb2,
+    tenants_pb2,
 )
 from attune.gateway.oauth.clients import (
     OAuthClient,
@@ -40,6 +41,7 @@ _FILES = (
     interventions_pb2,
     experiments_pb2,
     erasures_pb2,
+    tenants_pb2,
 )
 
 
@@ -111,8 +113,13 @@ def test_every_rpc_the_server_registers_declares_a_known_scope() -> None:
     }
     assert {m.split("/")[1] for m in methods} == set(SERVICE_NAMES)
     assert methods == set(engine_scopes.METHOD_SCOPES), "every RPC needs one entry, no more"
-    assert set(engine_scopes.METHOD_SCOPES.values()) <= set(engine_scopes.SCOPES)
+    known = {*engine_scopes.SCOPES, *engine_scopes.RESERVED_SCOPES}
+    assert set(engine_scopes.METHOD_SCOPES.values()) <= known
     assert engine_scopes.SCOPES == SCOPES  # what the gateway grants is what the engine checks
+    # The whole-tenant scope is reserved: no partner app can be granted it.
+    assert not set(engine_scopes.RESERVED_SCOPES) & set(SCOPES)
+    with pytest.raises(ValueError, match="unknown scope"):
+        parse_scopes(["tenants:admin"])
     assert engine_scopes.required_scope("/grpc.health.v1.Health/Check") is None
 
 

@@ -85,6 +85,11 @@ class CourseCache:
         self.invalidations += 1
         self._courses.pop((tenant, course_id))
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Forget every course of a deleted tenant."""
+        self._generation += 1
+        self._courses.drop(lambda k: k[0] == tenant)
+
     def _reset(self, live: bool) -> None:
         self._generation += 1
         self._courses.clear()
@@ -152,18 +157,23 @@ class RedisCourses:
         self.cache = cache
         self._loads: SingleFlight[Course | None] = SingleFlight()
 
-    async def put_course(self, tenant: str, course: Course) -> None:
-        """Create or replace a course, and tell every process to drop its cached copy."""
+    async def put_course(self, tenant: str, course: Course, limit: int = 0) -> bool:
+        """Create or replace a course, and tell every process to drop its cached copy; with a
+        ``limit``, a course new to the tenant is refused (False, nothing written) when the
+        tenant stores ``limit`` courses already, checked in the same script as the write."""
         keys = TenantKeys(tenant)
         body = await encode_course(course)
         note = json.dumps({"t": tenant, "c": course.course_id})
         async with unavailable_on_failure("put_course"):
-            await PUT_COURSE(
+            stored = await PUT_COURSE(
                 self._client,
                 [keys.courses, keys.course_ids],
-                [course.course_id, body, COURSE_CHANNEL, note],
+                [course.course_id, body, COURSE_CHANNEL, note, limit],
             )
+        if not int(stored):
+            return False
         self.cache.drop(tenant, course.course_id)
+        return True
 
     async def get_course(self, tenant: str, course_id: str) -> Course | None:
         """A course, from the cache or from Redis (decoded off the event loop; concurrent

@@ -5,7 +5,10 @@ set of the admitted learner ids per tenant, in the tenant's slot (SCARD, O(1)); 
 checks the quota and adds the learner atomically, so engine processes sharing the Redis
 never admit more than the quota together. A learner who had state before quotas were
 deployed is not in the set yet: their next first response in a course finds their state and
-adds them whatever the quota (they are stored already).
+adds them whatever the quota (they are stored already); ``attune quota recount`` (see
+:mod:`attune.engine.adapters.redis_recount`) counts them all at once. A new course is checked
+against ZCARD and written in one script (``PUT_COURSE``), so engine processes sharing the
+Redis never store more new courses than the quota between them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from attune.engine.adapters.redis_conn import unavailable_on_failure
 from attune.engine.adapters.redis_keys import PREFIX, LearnerKeys, TenantKeys
 from attune.engine.adapters.redis_scripts import Script
 from attune.engine.adapters.redis_store import RedisStore
+from attune.engine.domain.course import Course
 
 # KEYS: the tenant's learner set    ARGV: learner id, limit (0: none)    -> 1 admitted, 0 not
 ADMIT = Script(
@@ -38,7 +42,12 @@ class RedisQuota:
     """:class:`~engine.service.quotas.QuotaCounter` on Redis (standalone or cluster)."""
 
     def __init__(self, store: RedisStore) -> None:
+        self._store = store
         self._client: Any = store.client
+
+    async def put_new_course(self, tenant: str, course: Course, limit: int) -> bool:
+        """Check ZCARD and write the course in one script (exact across processes)."""
+        return await self._store.courses.put_course(tenant, course, limit)
 
     async def course_count(self, tenant: str) -> int:
         """The tenant's courses."""

@@ -295,10 +295,18 @@ return removed
 """
 )
 
-# KEYS: courses, course ids    ARGV: course id, course JSON, channel, invalidation message
+# KEYS: courses, course ids    ARGV: course id, course JSON, channel, invalidation message,
+#       the tenant's course quota (0: none)    -> 1 stored, 0 refused (a new course over quota)
 # The write and its announcement go together: no process can miss a change that was made.
+# The quota check and the write are one step too, so engine processes sharing the Redis never
+# admit more new courses than the quota between them.
 PUT_COURSE = Script(
     """
+local limit = tonumber(ARGV[5])
+if limit > 0 and not redis.call('ZSCORE', KEYS[2], ARGV[1])
+    and redis.call('ZCARD', KEYS[2]) >= limit then
+  return 0
+end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 
 from attune.engine.adapters.sqlite_store import SqliteStore
+from attune.engine.domain.course import Course
 
 COURSES = "courses"
 LEARNERS = "learners"
@@ -83,6 +84,14 @@ class SqliteQuota:
             "SELECT n FROM quota_usage WHERE tenant = ? AND kind = ?", (tenant, COURSES)
         )
         return int(row[0]) if row else 0
+
+    async def put_new_course(self, tenant: str, course: Course, limit: int) -> bool:
+        """Check the count, then write: exact under the service's per-tenant lock, as the
+        embedded store has one process."""
+        if limit and await self.course_count(tenant) >= limit:
+            return False
+        await self._store.put_course(tenant, course)
+        return True
 
     async def learner_count(self, tenant: str) -> int:
         """The tenant's learners (admitted and not erased)."""

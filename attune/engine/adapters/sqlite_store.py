@@ -134,6 +134,16 @@ class SqliteStore:
             self._lock_file.close()
             self._lock_file = None
 
+    @property
+    def path(self) -> Path:
+        """The SQLite file."""
+        return self._path
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop this process's cached states and courses of a deleted tenant."""
+        self._cache.drop(lambda k: k[0] == tenant)
+        self._courses.drop(lambda k: k[0] == tenant)
+
     # -- courses ---------------------------------------------------------------------------
 
     async def put_course(self, tenant: str, course: Course) -> None:

@@ -17,6 +17,11 @@ ANALYTICS_READ = "analytics:read"
 EVENTS_READ = "events:read"
 INTERVENTIONS_WRITE = "interventions:write"
 ERASURES_SYNC = "erasures:sync"  # the gateway's: list and acknowledge pending erasures
+# Exporting or deleting the whole tenant (TenantService). Reserved: the gateway's
+# authorization server never grants it to a partner app (it is not in SCOPES, the list the
+# gateway grants from); the gateway's own credential for the tenant (unscoped) may call it.
+TENANTS_ADMIN = "tenants:admin"
+RESERVED_SCOPES = (TENANTS_ADMIN,)
 
 SCOPES = (
     RESPONSES_WRITE,
@@ -51,6 +56,8 @@ METHOD_SCOPES: dict[str, str] = {
     f"{_PKG}ExperimentService/GetExperimentArm": LEARNERS_READ,
     f"{_PKG}ErasureService/ListPendingErasures": ERASURES_SYNC,
     f"{_PKG}ErasureService/AcknowledgeErasure": ERASURES_SYNC,
+    f"{_PKG}TenantService/ExportTenant": TENANTS_ADMIN,
+    f"{_PKG}TenantService/DeleteTenant": TENANTS_ADMIN,
 }
 
 

@@ -23,7 +23,9 @@ from attune.engine.grpc.interceptors import (
 )
 from attune.engine.grpc.interventions_servicer import InterventionServicer
 from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
+from attune.engine.grpc.tenant_gate import TenantGateInterceptor
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
+from attune.engine.grpc.tenants_servicer import TenantServicer
 from attune.engine.ports import Clock, EngineStore, Tracer
 from attune.engine.service import Engine
 from attune.engine.v1 import (
@@ -41,6 +43,8 @@ from attune.engine.v1 import (
     interventions_pb2_grpc,
     learner_pb2,
     learner_pb2_grpc,
+    tenants_pb2,
+    tenants_pb2_grpc,
 )
 
 log = structlog.get_logger("attune.server")
@@ -53,6 +57,7 @@ SERVICE_NAMES = (
     interventions_pb2.DESCRIPTOR.services_by_name["InterventionService"].full_name,
     experiments_pb2.DESCRIPTOR.services_by_name["ExperimentService"].full_name,
     erasures_pb2.DESCRIPTOR.services_by_name["ErasureService"].full_name,
+    tenants_pb2.DESCRIPTOR.services_by_name["TenantService"].full_name,
 )
 
 
@@ -111,6 +116,7 @@ async def start_server(
             ContextInterceptor(),
             AuthInterceptor(authenticator),
             *([limits] if limits is not None else []),  # per-tenant budgets, after auth
+            TenantGateInterceptor(engine.gate),  # a tenant being deleted is kept out
             *([AuditInterceptor(audit)] if audit is not None else []),  # after auth: the tenant
             MalformedRequestInterceptor(),
         ],
@@ -127,6 +133,7 @@ async def start_server(
     )
     experiments_pb2_grpc.add_ExperimentServiceServicer_to_server(ExperimentServicer(engine), server)
     erasures_pb2_grpc.add_ErasureServiceServicer_to_server(ErasureServicer(engine), server)
+    tenants_pb2_grpc.add_TenantServiceServicer_to_server(TenantServicer(engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -81,6 +81,10 @@ class ClassBook:
             if len(page) < _PAGE:
                 return
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the tenant's cached classes (after the tenant was deleted)."""
+        self._classes.drop(lambda k: k[0] == tenant)
+
     def forget_learner(self, tenant: str, learner_id: str) -> None:
         """Remove an erased learner from the tenant's cached classes."""
         for key in list(self._classes):

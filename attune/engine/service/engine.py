@@ -36,7 +36,14 @@ from attune.engine.domain.replay import check_replay
 from attune.engine.domain.report import LearnerReport, build_report
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.domain.update import apply_response
-from attune.engine.ports import BktOnlyTracer, Clock, DuplicateEventError, EngineStore, Tracer
+from attune.engine.ports import (
+    BktOnlyTracer,
+    Clock,
+    DuplicateEventError,
+    EngineStore,
+    TenantData,
+    Tracer,
+)
 from attune.engine.service.class_book import ClassBook
 from attune.engine.service.erasures import Erasures
 from attune.engine.service.experiment_book import ExperimentBook
@@ -44,6 +51,8 @@ from attune.engine.service.interventions import Interventions
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
 from attune.engine.service.quotas import Quotas
+from attune.engine.service.tenant_gate import TenantGate
+from attune.engine.service.tenants import TenantAdmin
 from attune.engine.service.voiding import EventVoiding
 
 log = structlog.get_logger("attune.engine")
@@ -115,6 +124,9 @@ class Engine:
         self.on_committed: Callable[[RecordResult], None] | None = None  # metrics (issue 17)
         self.quotas: Quotas | None = None  # stored-size quotas per tenant (service/quotas.py)
         self.erasures = Erasures(store, self.clock)  # pending for the gateway (issue 16)
+        self.tenant_data: TenantData | None = None  # whole-tenant export and delete
+        self.gate = TenantGate()  # a tenant's calls kept out while it is deleted
+        self.tenants = TenantAdmin(self, self.gate)
 
     def now(self) -> float:
         """The engine's clock (epoch seconds): the default ``occurred_at`` of a response."""
@@ -123,6 +135,13 @@ class Engine:
     async def close(self) -> None:
         """Flush the store and release it (at shutdown, once no call is in flight)."""
         await self.store.close()
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the service's caches of a deleted tenant (the store drops its own)."""
+        self.items.forget(tenant)
+        self.classes.forget_tenant(tenant)
+        self.experiments.forget_tenant(tenant)
+        self.interventions.forget_tenant(tenant)
 
     # -- courses ---------------------------------------------------------------------------
 
@@ -141,6 +160,7 @@ class Engine:
     async def put_course(self, tenant: str, course: Course) -> Course:
         """Create or replace a (validated) course. A DKT model pin must name a loaded model
         that knows every skill of the course."""
+        self.gate.check(tenant)  # background writers too (the refit job), not only calls
         if course.dkt_model:
             why = self.tracer.why_not(course)
             if why:
@@ -148,9 +168,10 @@ class Engine:
         quotas = self.quotas
         if quotas is not None and quotas.max_courses and not await self._known(tenant, course):
             async with quotas.new_courses(tenant):
-                if not await self._known(tenant, course):
-                    await quotas.check_new_course(tenant, course.course_id)
-                await self.store.put_course(tenant, course)
+                if await self._known(tenant, course):
+                    await self.store.put_course(tenant, course)
+                else:
+                    await quotas.put_new_course(tenant, course)
         else:
             await self.store.put_course(tenant, course)
         log.info(

@@ -74,6 +74,10 @@ class ExperimentBook:
             report = await asyncio.to_thread(entry.accumulator.snapshot, course)
             return report, entry.last_log_id
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the tenant's cached reports (after the tenant was deleted)."""
+        self._entries.drop(lambda k: k[0] == tenant)
+
     def forget_learner(self, tenant: str, learner_id: str) -> None:
         """Remove an erased learner from the tenant's cached reports."""
         for key in list(self._entries):

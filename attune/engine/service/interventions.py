@@ -102,6 +102,10 @@ class Interventions:
         self._locks = locks
         self._pins: Lru[tuple[str, str], tuple[float, frozenset[str]]] = Lru(PIN_CACHE)
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop the tenant's cached class pins (after the tenant was deleted)."""
+        self._pins.drop(lambda k: k[0] == tenant)
+
     async def _course(self, tenant: str, course_id: str) -> Course:
         course = await self._store.get_course(tenant, course_id)
         if course is None:

@@ -6,9 +6,9 @@ RESOURCE_EXHAUSTED, naming the quota) before anything is written.
 Counting is O(1) per request: the store keeps the counts (see the adapters'
 ``sqlite_quota.py`` and ``redis_quota.py``); nothing here scans a tenant's data. A learner is
 admitted once, on their first response in the tenant, atomically in the store (exact across
-engine processes). A new course is admitted under a per-tenant lock of this process: exact on
-the embedded store (one process), and on Redis exact unless several engine processes create
-new courses of the same tenant at the same instant (each may then add one more).
+engine processes). A new course is admitted by the store too: on Redis the check and the write
+are one script (exact across engine processes); on the embedded store (one process) the check
+runs under a per-tenant lock of this process, then the write.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Protocol
 
 import structlog
 
+from attune.engine.domain.course import Course
 from attune.engine.domain.errors import QuotaExceededError
 from attune.engine.service.keyed_lock import KeyedLock
 
@@ -36,6 +37,12 @@ class QuotaCounter(Protocol):
 
     async def learner_count(self, tenant: str) -> int:
         """How many learners the tenant counts (O(1))."""
+        ...
+
+    async def put_new_course(self, tenant: str, course: Course, limit: int) -> bool:
+        """Store ``course``, new to the tenant, unless the tenant stores ``limit`` courses
+        already (then False, nothing written). Called under :meth:`Quotas.new_courses`; a
+        store shared by several processes makes the check and the write one step."""
         ...
 
     async def admit_learner(self, tenant: str, learner_id: str, limit: int) -> bool:
@@ -62,12 +69,10 @@ class Quotas:
         """Hold while admitting and writing a new course of ``tenant``."""
         return self._course_locks.hold((tenant, COURSES))
 
-    async def check_new_course(self, tenant: str, course_id: str) -> None:
-        """Refuse one more course of ``tenant`` when it is at its quota (call holding
-        :meth:`new_courses`)."""
-        if not self.max_courses:
-            return
-        if await self.counter.course_count(tenant) >= self.max_courses:
+    async def put_new_course(self, tenant: str, course: Course) -> None:
+        """Store a course new to ``tenant``, or refuse it when the tenant is at its quota
+        (call holding :meth:`new_courses`)."""
+        if not await self.counter.put_new_course(tenant, course, self.max_courses):
             log.warning("quota.refused", tenant=tenant, quota=COURSES, limit=self.max_courses)
             raise QuotaExceededError(COURSES, self.max_courses, "courses")
 

@@ -59,6 +59,8 @@ def _record(response: Response) -> Response:
     status = response.status_code
     if policy is None or not (status < 400 or status == 403):
         return response
+    if policy.self_recorded and status < 400:
+        return response  # the view recorded what it did
     trail = audit_trail()
     who = _who()
     if trail is None or who is None:

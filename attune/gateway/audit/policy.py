@@ -25,6 +25,9 @@ class Audited:
     reason: str = ""
     # The route erased the learner: the record keeps only their pseudonym, like the rest.
     erases: bool = False
+    # The view writes the route's record itself (with what it did); the hook records only
+    # a refusal.
+    self_recorded: bool = False
 
 
 A = "/admin/tenants/<tenant>"
@@ -57,6 +60,9 @@ ROUTES: dict[tuple[str, str], Audited] = {
     ("POST", "/lti/deep-link/<token>"): Audited("activity.place"),
     ("POST", f"{I}/sync"): Audited("roster.sync"),
     ("DELETE", f"{A}/learners/<learner_id>"): Audited("learner.erase", erases=True),
+    # A whole tenant (issue 16): the delete's record is the trail's last, written by the view
+    # after it pruned the trail (gateway/tenant_ops.py).
+    ("POST", f"{A}/delete"): Audited("tenant.delete", self_recorded=True),
     ("POST", f"{A}/oauth-clients"): Audited("oauth_client.put", ("json:client_id",)),
     ("DELETE", f"{A}/oauth-clients/<client_id>"): Audited("oauth_client.delete", ("client_id",)),
     ("PUT", f"{A}/sso/providers/<provider_id>"): Audited("identity_provider.put", ("provider_id",)),
@@ -89,6 +95,7 @@ ROUTES: dict[tuple[str, str], Audited] = {
     ("GET", f"{A}/audit.jsonl"): Audited("audit.export"),
     ("GET", f"{A}/audit.csv"): Audited("audit.export"),
     ("GET", f"{A}/audit/verify"): Audited("audit.verify"),
+    ("GET", f"{A}/export"): Audited("tenant.export"),
     # -- the admin console (issue 16 part 5): its changes, and its pages that show learner
     # data (the outboxes' dead letters) or the trail ----------------------------------------
     ("POST", f"{C}/registration-urls"): Audited("registration.url_issued"),

@@ -24,6 +24,12 @@ class Catalogue:
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str, str], StoredVersion] = OrderedDict()
 
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop every cached version of a deleted tenant."""
+        with self._lock:
+            for key in [k for k in self._cache if k[0] == tenant]:
+                del self._cache[key]
+
     def version(self, tenant: str, course_id: str, digest: str) -> StoredVersion | None:
         """The stored version, or None when the store has no such version."""
         key = (tenant, course_id, digest)

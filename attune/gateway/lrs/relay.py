@@ -38,6 +38,7 @@ from attune.gateway.lrs.ports import QueuedStatement, StatementOutbox, UnbuiltEv
 from attune.gateway.lrs.targets import LrsTarget
 from attune.gateway.lrs.unbuilt import unbuilt_event
 from attune.gateway.statements import LearningEvent, build_caliper, build_xapi, from_logged
+from attune.gateway.tenant_gate import TenantBusyError, TenantGate
 from attune.gateway.worker import Backoff, PollingWorker
 
 POISON = (400, 409, 415, 422)
@@ -66,8 +67,10 @@ class StatementRelay(PollingWorker):
         backoff: Backoff,
         poll_seconds: float,
         clock: Callable[[], float] = time.time,
+        gate: TenantGate | None = None,
     ) -> None:
         super().__init__(poll_seconds)
+        self._gate = gate  # a tenant being deleted is skipped (gateway/tenant_gate.py)
         self._outbox = outbox
         self._engine = engine
         self._courses = courses
@@ -208,11 +211,23 @@ class StatementRelay(PollingWorker):
         for target in self._outbox.targets():
             if not target.enabled:
                 continue
+            if self._gate is not None:
+                try:
+                    self._gate.enter(target.tenant)
+                except TenantBusyError:
+                    continue  # being deleted: nothing of it may be queued now
             try:
-                self.feed(target)
-            except Exception:  # the engine may be restarting: send what is queued anyway
-                log.warning(
-                    "statement.feed_failed", tenant=target.tenant, target=target.name, exc_info=True
-                )
-            delivered += self.send(target)
+                delivered += self._feed_and_send(target)
+            finally:
+                if self._gate is not None:
+                    self._gate.leave(target.tenant)
         return delivered
+
+    def _feed_and_send(self, target: LrsTarget) -> int:
+        try:
+            self.feed(target)
+        except Exception:  # the engine may be restarting: send what is queued anyway
+            log.warning(
+                "statement.feed_failed", tenant=target.tenant, target=target.name, exc_info=True
+            )
+        return self.send(target)

@@ -88,6 +88,10 @@ ROUTE_NEEDS: dict[str, Need] = {
     "statement_reads.caliper_configuration": ING,
     # -- tenant-less administration ------------------------------------------------------
     "admin.rotate_keys": PA,
+    # -- a whole tenant (issue 16): its administrators may export it; only the admin token
+    # may delete it (a tenant administrator could otherwise erase their tenant's audit trail)
+    "tenant_admin.export_tenant": TA,
+    "tenant_admin.delete_tenant": PA,
 }
 
 

@@ -20,6 +20,7 @@ from attune.gateway.lti.launch import AttuneMessageLaunch
 from attune.gateway.lti.login import login_redirect
 from attune.gateway.lti.tool_conf import AttuneRegistration
 from attune.gateway.statements import LearningEvent
+from attune.gateway.tenant_gate import hold_tenant
 from attune.gateway.web.launch_session import session_from_launch
 
 lti = Blueprint("lti", __name__)
@@ -66,6 +67,11 @@ def launch() -> Any:
         raise LaunchError(f"no registration for issuer {issuer!r} and client {client_id!r}")
     tenant = registration.tenant
     structlog.contextvars.bind_contextvars(tenant=tenant, issuer=issuer)
+    # Held out while the tenant is deleted; a delete that ended meanwhile took the
+    # registration with it, so it is looked up again once held.
+    hold_tenant(gw.tenant_gate, tenant)
+    if gw.tool_conf.lookup(issuer, str(client_id or "") or None) is None:
+        raise LaunchError(f"no registration for issuer {issuer!r} and client {client_id!r}")
     message = AttuneMessageLaunch(
         FlaskRequest(),
         gw.tool_conf,

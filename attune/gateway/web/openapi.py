@@ -378,6 +378,7 @@ def openapi_document() -> Json:
     from attune.gateway.web.openapi_content import content_paths, dashboard_paths
     from attune.gateway.web.openapi_oauth import oauth_paths
     from attune.gateway.web.openapi_statements import add_statement_reads
+    from attune.gateway.web.openapi_tenants import tenant_paths
 
     paths: Json = {}
     parts = (_page_paths(), _lti_paths(), _ingest_paths(), _admin_paths(), content_paths())
@@ -386,6 +387,7 @@ def openapi_document() -> Json:
     paths.update(sso_paths())  # staff sign-in (issue 16 part 2)
     paths.update(audit_paths())  # the audit trail and erasure (issue 16 parts 4 and 6)
     paths.update(console_paths())  # the admin console (issue 16 part 5)
+    paths.update(tenant_paths())  # whole-tenant export and delete (issue 16)
     add_statement_reads(paths)  # GET /xapi/statements, GET /caliper (issue 19)
     return {
         "openapi": "3.1.0",

@@ -57,6 +57,7 @@ _ADMIN_BLUEPRINTS = frozenset(
         "audit_admin",
         "experiment_admin",
         "console",
+        "tenant_admin",
     }
 )
 # The one inline script of the deep-linking response (gateway.lti.deep_linking.response_form),

@@ -28,10 +28,15 @@ def _glob(text: str) -> str:
     return _GLOB.sub(r"\\\1", text)
 
 
-def tenant_patterns(tenant: str) -> tuple[str, ...]:
-    """The SCAN patterns of every key the tenant owns."""
+ALL, ENGINE, GATEWAY = "all", "engine", "gateway"  # which deployable's keys a sweep covers
+
+
+def tenant_patterns(tenant: str, part: str = ALL) -> tuple[str, ...]:
+    """The SCAN patterns of every key the tenant owns (of one deployable's, with ``part``)."""
     t = _glob(escape(tenant))
-    return (f"attune:{{t={t}}}:*", f"attune:{{t={t}:l=*", f"attune:gw:{{t={t}}}:*")
+    engine = (f"attune:{{t={t}}}:*", f"attune:{{t={t}:l=*")
+    gateway = (f"attune:gw:{{t={t}}}:*",)
+    return {ENGINE: engine, GATEWAY: gateway}.get(part, engine + gateway)
 
 
 def dump_key(client: Any, key: str) -> dict[str, Any]:
@@ -56,16 +61,23 @@ def dump_key(client: Any, key: str) -> dict[str, Any]:
 
 
 class RedisSweep:
-    """Read or drop one tenant's keys (client: ``decode_responses=True``)."""
+    """Read or drop one tenant's keys (client: ``decode_responses=True``): every deployable's
+    (``part`` "all", the command on a shared Redis), or the engine's or the gateway's only
+    (the live routes: each deployable sweeps its own)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, part: str = ALL) -> None:
         self._r = client
+        self._engine = part in (ALL, ENGINE)
+        self._gateway = part in (ALL, GATEWAY)
+        self._part = part
 
     def keys(self, tenant: str) -> list[str]:
         """Every key the tenant owns, sorted, the ``""``-namespace entries naming it included."""
         found: set[str] = set()
-        for pattern in tenant_patterns(tenant):
+        for pattern in tenant_patterns(tenant, self._part):
             found.update(self._r.scan_iter(match=pattern, count=1000))
+        if not self._gateway:
+            return sorted(found)
         for key in self._r.scan_iter(match=INDEXES, count=1000):
             if self._r.type(key) != "string":
                 continue
@@ -75,6 +87,8 @@ class RedisSweep:
         return sorted(found)
 
     def _dirty(self, tenant: str) -> Iterator[tuple[str, list[str]]]:
+        if not self._engine:
+            return
         prefix = escape(tenant) + ":"
         for key in sorted(set(self._r.scan_iter(match="attune:{*}:dirty", count=1000))):
             if self._r.type(key) != "set":
@@ -86,6 +100,8 @@ class RedisSweep:
     def _shared(self, tenant: str) -> Iterator[tuple[str, str, dict[str, str] | list[str]]]:
         """The tenant's entries in the gateway's shared registries: (key, "hash-fields" or
         "set-members", the fields with their values or the members)."""
+        if not self._gateway:
+            return
         for key in sorted(set(self._r.scan_iter(match="attune:gw:{*}", count=1000))):
             if key.startswith("attune:gw:{t="):
                 continue

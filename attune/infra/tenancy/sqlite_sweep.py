@@ -14,6 +14,7 @@ import base64
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,9 @@ def _quoted(name: str) -> str:
 
 
 class SqliteSweep:
-    """Read or drop one tenant's rows of one SQLite file (opened on a connection of its own;
-    run it with the deployables that use the file stopped)."""
+    """Read or drop one tenant's rows of one SQLite file, on a connection of its own (the
+    deployable using the file may keep running: reads take :meth:`snapshot`, a delete is one
+    write transaction, waiting for the file's writer as any writer does)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -40,6 +42,16 @@ class SqliteSweep:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Hold one read transaction: every read inside sees the same state of the file."""
+        self._db.execute("BEGIN")
+        try:
+            self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # takes the view
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     def tables(self) -> list[str]:
         """The tables with a ``tenant`` column, by name."""
