@@ -29,6 +29,9 @@ class EngineMetrics:
     too_fast: Counter
     responses: Counter
     store_up: Gauge
+    shed: Counter
+    in_flight: Gauge
+    queued: Gauge
 
     @classmethod
     def build(cls) -> EngineMetrics:
@@ -86,6 +89,23 @@ class EngineMetrics:
             store_up=Gauge(
                 "attune_engine_store_up",
                 "1 when the store answered the last periodic health check, else 0.",
+                registry=r,
+            ),
+            shed=Counter(
+                "attune_engine_shed",
+                "Calls refused by load shedding (UNAVAILABLE), by priority class and reason.",
+                ("class", "reason"),
+                registry=r,
+            ),
+            in_flight=Gauge(
+                "attune_engine_in_flight",
+                "Calls (stream messages) being handled now, by priority class.",
+                ("class",),
+                registry=r,
+            ),
+            queued=Gauge(
+                "attune_engine_admission_queued",
+                "Tutoring calls waiting for an in-flight slot.",
                 registry=r,
             ),
         )
