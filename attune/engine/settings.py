@@ -176,3 +176,8 @@ class EngineSettings(BaseSettings):
     # (SO_REUSEPORT), and which worker this is (0 when not supervised).
     reuse_port: bool = False
     worker_index: int = Field(default=0, ge=0)
+
+    @property
+    def worker(self) -> int | None:
+        """This process's worker index under ``attune engine --workers N`` (None: alone)."""
+        return self.worker_index if self.reuse_port else None

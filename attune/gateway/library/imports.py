@@ -133,4 +133,3 @@ def import_package(
         change=report.summary(),
     )
     return outcome
-
