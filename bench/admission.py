@@ -45,7 +45,7 @@ async def _reply(request: Any, context: Any) -> Any:
     return request
 
 
-_HANDLER = grpc.unary_unary_rpc_method_handler(_reply)
+_HANDLER: Any = grpc.unary_unary_rpc_method_handler(_reply)
 _DETAILS: Any = type("Details", (), {"method": METHOD, "invocation_metadata": ()})()
 
 
