@@ -116,6 +116,8 @@ async def _generate(args: argparse.Namespace) -> dict[str, Any]:
         "errors": dict(sample.errors),
         "elapsed_s": sample.elapsed_s,
         "cpu_s": cpu,
+        "in_flight": per_channel * len(channels),
+        "mean_ms": sum(ordered) / len(ordered) * 1000 if ordered else None,
         "p50_ms": percentile(ordered, 0.5) * 1000 if ordered else None,
         "p99_ms": percentile(ordered, 0.99) * 1000 if ordered else None,
     }
@@ -162,6 +164,10 @@ def _phase(args: argparse.Namespace, server: ServerProcess, redis: RedisProcess)
     ok = sum(o["ok"] for o in outs)
     elapsed = max(o["elapsed_s"] for o in outs)
     busy = (machine1[0] - machine0[0]) / max(1.0, machine1[1] - machine0[1])
+    # Little's law: with N calls always in flight, one call's cycle is N / throughput. The
+    # part of it not spent inside a call is the generator's own delay (it was not scheduled).
+    cycle_ms = sum(o["in_flight"] for o in outs) / max(1e-9, ok / elapsed) * 1000
+    mean_ms = sum((o["mean_ms"] or 0) * o["ok"] for o in outs) / max(1, ok)
     return {
         "calls_per_s": ok / elapsed,
         "ok": ok,
@@ -176,6 +182,9 @@ def _phase(args: argparse.Namespace, server: ServerProcess, redis: RedisProcess)
         "generator_cores": [o["cpu_s"] / o["elapsed_s"] for o in outs],
         "redis_cores": (redis1 - redis0) / wall,
         "machine_busy": busy,
+        "cycle_ms": cycle_ms,
+        "mean_ms": mean_ms,
+        "generator_delay_share": max(0.0, 1 - mean_ms / cycle_ms),
         "cores": os.cpu_count(),
     }
 
@@ -189,6 +198,11 @@ def _limits(phase: dict[str, Any]) -> list[str]:
     found = []
     if max(phase["generator_cores"]) >= _BUSY_LIMIT:
         found.append("a load generator used a whole core")
+    if phase["generator_delay_share"] >= 0.2:
+        found.append(
+            f"the load generators were late: {phase['generator_delay_share']:.0%} of each call's "
+            "cycle passed outside the call (not scheduled: the generator was the limit)"
+        )
     if phase["machine_busy"] >= _BUSY_LIMIT:
         found.append(f"the machine was {phase['machine_busy']:.0%} busy (all processes)")
     return found
@@ -216,16 +230,18 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
 def _table(data: dict[str, Any]) -> str:
     head = (
         "| round | engine processes | RecordResponse calls/s | p50 / p99 ms | engine cores (each) "
-        "| engine CPU ms/call | generator cores (each) | Redis cores | machine busy |"
+        "| engine CPU ms/call | generator cores (each) | generator delay | Redis cores "
+        "| machine busy |"
     )
-    rows = [head, "|" + "---|" * 9]
+    rows = [head, "|" + "---|" * 10]
     for p in data["phases"]:
         gens = ", ".join(f"{c:.2f}" for c in p["generator_cores"])
         rows.append(
             f"| {p['round']} | {p['workers']} | {p['calls_per_s']:,.0f} | "
             f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['engine_cores']:.2f} "
             f"({', '.join(f'{c:.2f}' for c in p['engine_cores_each'])}) | "
-            f"{p['engine_cpu_ms_per_call']:.2f} | {gens} | {p['redis_cores']:.2f} | "
+            f"{p['engine_cpu_ms_per_call']:.2f} | {gens} | {p['generator_delay_share']:.0%} | "
+            f"{p['redis_cores']:.2f} | "
             f"{p['machine_busy']:.0%} |"
         )
     rows.append(f"\nratio, 2 processes over 1: {data['ratio_2_over_1']:.2f}x")
