@@ -118,8 +118,8 @@ async def _generate(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_s": cpu,
         "in_flight": per_channel * len(channels),
         "mean_ms": sum(ordered) / len(ordered) * 1000 if ordered else None,
-        "p50_ms": percentile(ordered, 0.5) * 1000 if ordered else None,
-        "p99_ms": percentile(ordered, 0.99) * 1000 if ordered else None,
+        "p50_ms": percentile(ordered, 50) * 1000 if ordered else None,
+        "p99_ms": percentile(ordered, 99) * 1000 if ordered else None,
     }
 
 
