@@ -168,7 +168,7 @@ def _phase(args: argparse.Namespace, server: ServerProcess, redis: RedisProcess)
     # part of it not spent inside a call is the generator's own delay (it was not scheduled).
     cycle_ms = sum(o["in_flight"] for o in outs) / max(1e-9, ok / elapsed) * 1000
     mean_ms = sum((o["mean_ms"] or 0) * o["ok"] for o in outs) / max(1, ok)
-    return {
+    result: dict[str, Any] = {
         "calls_per_s": ok / elapsed,
         "ok": ok,
         "errors": {k: sum(o["errors"].get(k, 0) for o in outs) for o in outs for k in o["errors"]},
@@ -187,6 +187,9 @@ def _phase(args: argparse.Namespace, server: ServerProcess, redis: RedisProcess)
         "generator_delay_share": max(0.0, 1 - mean_ms / cycle_ms),
         "cores": os.cpu_count(),
     }
+    ours = (result["engine_cores"] or 0.0) + sum(result["generator_cores"]) + result["redis_cores"]
+    result["other_cores"] = max(0.0, busy * (os.cpu_count() or 1) - ours)  # other jobs' CPU
+    return result
 
 
 def _per_s(a: float | None, b: float | None, wall: float) -> float | None:
@@ -224,16 +227,27 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     one = [p["calls_per_s"] for p in phases if p["workers"] == 1]
     two = [p["calls_per_s"] for p in phases if p["workers"] == 2]
     ratio = (sum(two) / len(two)) / (sum(one) / len(one))
-    return {"phases": phases, "ratio_2_over_1": ratio}
+    per_core = {
+        w: [p["calls_per_s"] / p["engine_cores"] for p in phases if p["workers"] == w]
+        for w in (1, 2)
+    }
+    efficiency = (sum(per_core[2]) / len(per_core[2])) / (sum(per_core[1]) / len(per_core[1]))
+    return {
+        "phases": phases,
+        "ratio_2_over_1": ratio,
+        # calls/s per engine core, 2 processes over 1: 1.0 means a second process costs no
+        # extra CPU per call, so with a free core each it would double the throughput
+        "per_core_efficiency_2_over_1": efficiency,
+    }
 
 
 def _table(data: dict[str, Any]) -> str:
     head = (
         "| round | engine processes | RecordResponse calls/s | p50 / p99 ms | engine cores (each) "
         "| engine CPU ms/call | generator cores (each) | generator delay | Redis cores "
-        "| machine busy |"
+        "| other jobs' cores | machine busy |"
     )
-    rows = [head, "|" + "---|" * 10]
+    rows = [head, "|" + "---|" * 11]
     for p in data["phases"]:
         gens = ", ".join(f"{c:.2f}" for c in p["generator_cores"])
         rows.append(
@@ -241,10 +255,13 @@ def _table(data: dict[str, Any]) -> str:
             f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['engine_cores']:.2f} "
             f"({', '.join(f'{c:.2f}' for c in p['engine_cores_each'])}) | "
             f"{p['engine_cpu_ms_per_call']:.2f} | {gens} | {p['generator_delay_share']:.0%} | "
-            f"{p['redis_cores']:.2f} | "
+            f"{p['redis_cores']:.2f} | {p['other_cores']:.2f} | "
             f"{p['machine_busy']:.0%} |"
         )
     rows.append(f"\nratio, 2 processes over 1: {data['ratio_2_over_1']:.2f}x")
+    rows.append(
+        f"calls/s per engine core, 2 processes over 1: {data['per_core_efficiency_2_over_1']:.2f}"
+    )
     for p in data["phases"]:
         if p["limits"] or p["errors"]:
             rows.append(f"round {p['round']}, {p['workers']}: {p['limits']} errors={p['errors']}")
