@@ -101,3 +101,15 @@ def test_the_metrics_count_refusals_and_read_in_flight_when_scraped() -> None:
     assert shed == 1.0
     assert registry.get_sample_value("attune_engine_in_flight", {"class": TUTORING}) == 1.0
     assert registry.get_sample_value("attune_engine_in_flight", {"class": ANALYTICS}) == 0.0
+
+
+def test_the_engine_sheds_by_default_and_the_setting_turns_it_off() -> None:
+    from types import SimpleNamespace
+
+    from attune.engine.main import _admission
+    from attune.engine.settings import EngineSettings
+
+    on = _admission(SimpleNamespace(settings=EngineSettings(), observability=None))  # type: ignore[arg-type]
+    assert on is not None and on.gate.limits.max_in_flight == 128
+    off = EngineSettings(admission={"enabled": False})
+    assert _admission(SimpleNamespace(settings=off, observability=None)) is None  # type: ignore[arg-type]
