@@ -216,3 +216,18 @@ def test_workers_with_the_embedded_store_are_refused(tmp_path: Path) -> None:
     assert "--workers 2 needs the Redis store" in done.stderr
     assert str(tmp_path) in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []  # nothing was opened
+
+
+def test_a_worker_that_cannot_start_stops_the_whole_start(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "attune", "engine", "--workers", "2", "--port", "0"]
+    done = subprocess.run(
+        [*cmd, "--store", "redis://127.0.0.1:1/0", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Redis does not answer" in done.stderr  # the worker's own message
+    assert "exited with status 2 before listening" in done.stderr
+    assert "Traceback" not in done.stderr and "listening on" not in done.stdout
