@@ -19,6 +19,9 @@ class AdmissionSettings(BaseModel):
       as ``analytics_yield_at`` of the slots are taken, a tutoring call waits, or
       ``analytics_max_in_flight`` analytics calls run.
 
+    A call that waited more than ``max_delay_ms`` (tutoring) or ``analytics_max_delay_ms``
+    between its dispatch and its start, because the event loop is behind, is refused too.
+
     A refusal is UNAVAILABLE with ``retry-after`` / ``retry-after-ms`` trailers (as the
     tenant limits give), and nothing is done for it.
     """
@@ -27,6 +30,9 @@ class AdmissionSettings(BaseModel):
     max_in_flight: int = Field(default=128, ge=1)
     max_queue_ms: int = Field(default=100, ge=0)  # 0: a tutoring call never waits
     max_queued: int = Field(default=256, ge=0)
+    # The longest a call may wait between gRPC dispatching it and its start (0: no bound).
+    max_delay_ms: int = Field(default=500, ge=0)
+    analytics_max_delay_ms: int = Field(default=100, ge=0)
     analytics_max_in_flight: int = Field(default=8, ge=1)
     analytics_yield_at: float = Field(default=0.5, gt=0, le=1)
     retry_after_ms: int = Field(default=200, ge=1)  # the hint of a refused tutoring call

@@ -107,14 +107,14 @@ async def _until(condition: Callable[[], bool]) -> None:
 async def shedding(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Shedding]]]:
     started: list[Shedding] = []
 
-    async def start(**limits: Any) -> Shedding:
+    async def start(clock: Callable[[], float] | None = None, **limits: Any) -> Shedding:
         store = GatedStore(SqliteStore.open(tmp_path / f"attune-{len(started)}.db"))
         engine = build_engine(cast(EngineStore, store))
         gate = AdmissionGate(AdmissionSettings(**limits))
         running = await start_server(
             engine,
             StaticTokenAuthenticator(TOKENS),
-            admission=AdmissionInterceptor(gate),
+            admission=AdmissionInterceptor(gate, clock) if clock else AdmissionInterceptor(gate),
         )
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
         s = Shedding(running, channel, store, gate)
@@ -249,3 +249,42 @@ async def test_stream_messages_hold_a_slot_each(
         learner_pb2.GetLearnerStateRequest(learner_id="l1", course_id="chain"), metadata=META_A
     )
     assert state.responses == 3  # s4 was refused before anything was done
+
+
+class SteppingClock:
+    """Each reading is ``step`` seconds after the last: every call seems to have waited
+    ``step`` between its dispatch and its start (as on an event loop that is behind)."""
+
+    def __init__(self, step: float) -> None:
+        self.t = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.t += self.step
+        return self.t
+
+
+async def test_a_call_that_waited_too_long_to_start_is_refused_by_its_class(
+    shedding: Callable[..., Awaitable[Shedding]],
+) -> None:
+    clock = SteppingClock(0.0)
+    s = await shedding(clock=clock, max_delay_ms=500, analytics_max_delay_ms=100)
+    clock.step = 0.3
+    # 0.3 s late: beyond analytics' 100 ms, within tutoring's 500 ms.
+    reply = await s.learners.RecordResponse(_record("e1"), metadata=META_A)
+    assert reply.event_id == "e1"
+    events = events_pb2_grpc.EventServiceStub(s.channel)
+    with pytest.raises(grpc.aio.AioRpcError) as late:
+        await events.ListEvents(events_pb2.ListEventsRequest(), metadata=META_A)
+    _refused(late.value, 2000)
+    assert "late" in (late.value.details() or "")
+    clock.step = 0.6  # now beyond tutoring's bound too: refused before anything is done
+    with pytest.raises(grpc.aio.AioRpcError) as too_late:
+        await s.learners.RecordResponse(_record("e2"), metadata=META_A)
+    _refused(too_late.value, 200)
+    clock.step = 0.0
+    state = await s.learners.GetLearnerState(
+        learner_pb2.GetLearnerStateRequest(learner_id="l1", course_id="chain"), metadata=META_A
+    )
+    assert state.responses == 1
+    assert s.gate.in_flight(TUTORING) == 0 and s.gate.in_flight(ANALYTICS) == 0

@@ -113,3 +113,9 @@ def test_the_engine_sheds_by_default_and_the_setting_turns_it_off() -> None:
     assert on is not None and on.gate.limits.max_in_flight == 128
     off = EngineSettings(admission={"enabled": False})
     assert _admission(SimpleNamespace(settings=off, observability=None)) is None  # type: ignore[arg-type]
+
+
+def test_the_delay_bound_per_class_and_zero_for_none() -> None:
+    gate = AdmissionGate(AdmissionSettings(max_delay_ms=500, analytics_max_delay_ms=0))
+    assert gate.max_delay_s(TUTORING) == 0.5
+    assert gate.max_delay_s(ANALYTICS) == float("inf")

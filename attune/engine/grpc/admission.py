@@ -7,6 +7,13 @@ every in-flight slot and waits a bounded time for one; analytics never waits and
 early, so that it is refused first. A refusal is UNAVAILABLE with the tenant limiter's retry
 trailers (``retry-after``, ``retry-after-ms``), before anything is done for the call.
 
+Calls also queue before any handler runs: gRPC dispatches a call, then the event loop must
+get round to receiving its message. Under overload that wait, not the handlers, is most of
+the latency, and the in-flight count does not see it. So each call's wait from dispatch to
+start is measured too, and a call that waited longer than its class's ``max_delay_ms`` is
+refused as ``late`` (the caller has been waiting anyway; answering it would only make the
+next ones wait longer).
+
 The gate lives on the server's event loop (grpc.aio runs every handler there), so its
 counters need no lock: the fast path is a few integer operations. A StreamResponses stream
 holds a slot per message, while that message is applied, never while it waits for the next.
@@ -36,6 +43,7 @@ CLASSES = (TUTORING, ANALYTICS)
 SATURATED = "saturated"  # analytics: the slots it may use are taken
 QUEUE_FULL = "queue_full"  # tutoring: every slot taken and the wait queue full (or off)
 QUEUE_TIMEOUT = "queue_timeout"  # tutoring: no slot came free within max_queue_ms
+LATE = "late"  # the call waited longer than its class's max_delay_ms before it could start
 
 _V1 = "/attune.engine.v1."
 TUTORING_METHODS = frozenset(
@@ -65,6 +73,10 @@ class AdmissionLimits(Protocol):
     def max_queue_ms(self) -> int: ...
     @property
     def max_queued(self) -> int: ...
+    @property
+    def max_delay_ms(self) -> int: ...
+    @property
+    def analytics_max_delay_ms(self) -> int: ...
     @property
     def analytics_max_in_flight(self) -> int: ...
     @property
@@ -155,6 +167,11 @@ class AdmissionGate:
         while self._waiters and self._waiters[0].done():
             self._waiters.popleft()
 
+    def max_delay_s(self, cls: str) -> float:
+        """How long a call of ``cls`` may wait between its dispatch and its start (0: any)."""
+        ms = self.limits.max_delay_ms if cls == TUTORING else self.limits.analytics_max_delay_ms
+        return ms / 1000 if ms > 0 else float("inf")
+
     def retry_after_s(self, cls: str) -> float:
         """The hint a refused call of ``cls`` gets, in seconds."""
         ms = self.limits.retry_after_ms if cls == TUTORING else self.limits.analytics_retry_after_ms
@@ -170,7 +187,7 @@ class AdmissionInterceptor(_BehaviourInterceptor):
     """Admits each authenticated call through the gate (a stream: each message); sits after
     authentication and before the tenant limits, so a shed call charges no budget."""
 
-    def __init__(self, gate: AdmissionGate, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, gate: AdmissionGate, clock: Callable[[], float] = time.perf_counter) -> None:
         self.gate = gate
         self._clock = clock
         self._shed_since_log = 0
@@ -202,8 +219,12 @@ class AdmissionInterceptor(_BehaviourInterceptor):
     def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         cls = priority_class(method)
         gate = self.gate
+        clock = self._clock
+        dispatched = clock()  # grpc asks for the handler when the call is dispatched
 
         async def unary(request: Any, context: aio.ServicerContext) -> Any:
+            if clock() - dispatched > gate.max_delay_s(cls):
+                await self._refuse(context, cls, LATE)
             if not gate.try_enter(cls):
                 reason = await gate.enter(cls)
                 if reason is not None:
@@ -217,8 +238,12 @@ class AdmissionInterceptor(_BehaviourInterceptor):
 
     def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         cls = priority_class(method)
+        clock = self._clock
+        dispatched = clock()
 
         async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+            if clock() - dispatched > self.gate.max_delay_s(cls):
+                await self._refuse(context, cls, LATE)
             held = [False]
             try:
                 async for reply in behaviour(self._metered(request, context, cls, held), context):
