@@ -108,8 +108,15 @@ def tree_cpu_seconds(pid: int) -> float | None:
 class ServerProcess:
     """Context manager: starts the engine, exposes its port, stops it gracefully on exit."""
 
-    def __init__(self, log_level: str = "warning", store_url: str = "", workers: int = 1) -> None:
+    def __init__(
+        self,
+        log_level: str = "warning",
+        store_url: str = "",
+        workers: int = 1,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.log_level = log_level
+        self.settings = settings or {}  # ATTUNE_* variables the run sets on purpose
         self.store_url = store_url  # "" for the embedded store in the temp dir
         self.workers = workers  # above 1: `attune engine --workers N` (Redis only)
         self.log = ServerLog()
@@ -157,6 +164,7 @@ class ServerProcess:
         # ATTUNE_* from the caller's shell could point the server at another store or
         # replace the dev token; the benchmark wants the defaults.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
+        env.update(self.settings)
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )

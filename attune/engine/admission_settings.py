@@ -27,7 +27,7 @@ class AdmissionSettings(BaseModel):
     """
 
     enabled: bool = True
-    max_in_flight: int = Field(default=128, ge=1)
+    max_in_flight: int = Field(default=64, ge=1)
     max_queue_ms: int = Field(default=100, ge=0)  # 0: a tutoring call never waits
     max_queued: int = Field(default=256, ge=0)
     # The longest a call may wait between gRPC dispatching it and its start (0: no bound).

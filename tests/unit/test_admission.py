@@ -110,7 +110,7 @@ def test_the_engine_sheds_by_default_and_the_setting_turns_it_off() -> None:
     from attune.engine.settings import EngineSettings
 
     on = _admission(SimpleNamespace(settings=EngineSettings(), observability=None))  # type: ignore[arg-type]
-    assert on is not None and on.gate.limits.max_in_flight == 128
+    assert on is not None and on.gate.limits.max_in_flight == 64
     off = EngineSettings(admission={"enabled": False})
     assert _admission(SimpleNamespace(settings=off, observability=None)) is None  # type: ignore[arg-type]
 
