@@ -31,8 +31,10 @@ class AdmissionSettings(BaseModel):
     max_queue_ms: int = Field(default=100, ge=0)  # 0: a tutoring call never waits
     max_queued: int = Field(default=256, ge=0)
     # The longest a call may wait between gRPC dispatching it and its start (0: no bound).
-    max_delay_ms: int = Field(default=500, ge=0)
-    analytics_max_delay_ms: int = Field(default=100, ge=0)
+    # Off by default: on a shared host a process that is briefly not scheduled would refuse
+    # calls it could still answer in time; set them on a host of the engine's own.
+    max_delay_ms: int = Field(default=0, ge=0)
+    analytics_max_delay_ms: int = Field(default=0, ge=0)
     analytics_max_in_flight: int = Field(default=8, ge=1)
     analytics_yield_at: float = Field(default=0.5, gt=0, le=1)
     retry_after_ms: int = Field(default=200, ge=1)  # the hint of a refused tutoring call
