@@ -98,7 +98,9 @@ ROUTES: dict[tuple[str, str], Audited] = {
     ("POST", f"{C}/oauth-clients/<client_id>/revoke"): Audited(
         "oauth_client.delete", ("client_id",)
     ),
-    ("POST", f"{C}/identity-providers"): Audited("identity_provider.put", ("form:provider_id",)),
+    ("POST", f"{C}/identity-providers"): Audited(
+        "identity_provider.put", ("form:provider_id",)
+    ),
     ("POST", f"{C}/identity-providers/<provider_id>/remove"): Audited(
         "identity_provider.delete", ("provider_id",)
     ),

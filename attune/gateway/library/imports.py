@@ -133,3 +133,4 @@ def import_package(
         change=report.summary(),
     )
     return outcome
+
