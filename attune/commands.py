@@ -63,11 +63,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace) -> int:
+    if getattr(args, "workers", 1) > 1:
+        return _supervise(args)  # the supervisor loads no engine code itself
     from attune.engine.adapters.factory import StoreConfigError
     from attune.engine.main import EngineStartupError, run_engine
 
-    if getattr(args, "workers", 1) > 1:
-        return _supervise(args)
     return _server(
         lambda: engine_settings(args),
         lambda s: asyncio.run(run_engine(s)),
