@@ -157,6 +157,9 @@ def test_two_workers_serve_restart_and_stop_cleanly(redis: RedisServer) -> None:
         assert _metric_count(metrics, method) > 0, "worker 0 served no call"
         assert _metric_count(metrics + 1, method) > 0, "worker 1 served no call"
         assert _metric_count(metrics, method) + _metric_count(metrics + 1, method) == 24
+        # Each worker sheds load by default: its admission gate is wired to its metrics.
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics + 1}/metrics", timeout=10) as r:
+            assert 'attune_engine_in_flight{class="tutoring"} 0.0' in r.read().decode()
 
         def started(worker: int) -> list[int]:
             with sup.lock:
