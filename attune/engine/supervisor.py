@@ -9,7 +9,8 @@
 - A worker that exits on its own is started again after a backoff (0.5 s, doubling up to
   30 s; back to 0.5 s once a worker has run a minute).
 - SIGTERM and SIGINT are passed on: each worker drains (``grace_seconds``) and exits; then the
-  supervisor exits 0 (130 after SIGINT), as ``attune engine`` does.
+  supervisor exits 0 (130 after SIGINT), as ``attune engine`` does. SIGHUP (reload the DKT
+  models) is passed on too.
 - Metrics: with ``ATTUNE_METRICS_PORT=P``, worker ``i`` (from 0) serves ``/metrics`` on
   ``P + i``. Each worker logs with ``worker=<i>``.
 """
@@ -147,6 +148,7 @@ class Supervisor:
         self.workers = [Worker(i) for i in range(workers)]
         self._clock = clock
         self._signal: int | None = None
+        self._hangup = False
         self._hook = _die_with_parent()
         self.port = 0
 
@@ -157,6 +159,7 @@ class Supervisor:
         reservation = reserve_port(self.settings.host, self.settings.port)
         self.port = int(reservation.getsockname()[1])
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hangup)
         try:
             for worker in self.workers:
                 self._spawn(worker)
@@ -175,6 +178,18 @@ class Supervisor:
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signal = signum
+
+    def _on_hangup(self, signum: int, frame: FrameType | None) -> None:
+        self._hangup = True  # passed on from the supervising loop, not from the handler
+
+    def _pass_hangup(self) -> None:
+        """SIGHUP reloads the DKT models: passed on to every running worker."""
+        self._hangup = False
+        running = [w.proc for w in self.workers if w.proc is not None and w.proc.poll() is None]
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGHUP)
+        log.info("supervisor.hangup", workers=len(running))
 
     def _spawn(self, worker: Worker) -> None:
         worker.listening.clear()
@@ -207,6 +222,8 @@ class Supervisor:
 
     def _supervise(self) -> None:
         while self._signal is None:
+            if self._hangup:
+                self._pass_hangup()
             now = self._clock()
             for worker in self.workers:
                 self._check(worker, now)

@@ -195,6 +195,13 @@ def test_two_workers_serve_restart_and_stop_cleanly(redis: RedisServer) -> None:
         _get_course_on_fresh_connections(port, 24)
         assert _metric_count(metrics, method) > 0, "the restarted worker serves no call"
 
+        # SIGHUP (reload the DKT models) is passed on, and kills nothing.
+        proc.send_signal(signal.SIGHUP)
+        assert sup.wait_for(lambda e: e.get("event") == "supervisor.hangup")["workers"] == 2
+        _get_course_on_fresh_connections(port, 8)
+        assert proc.poll() is None
+        assert not [e for e in sup.lines if e.get("status") == -signal.SIGHUP]
+
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         assert _gone(restarted) and _gone(other)
