@@ -34,8 +34,10 @@ def _summary(sample: Sample) -> dict[str, Any]:
     return {
         "ok_per_s": sample.ok / sample.elapsed_s if sample.elapsed_s else 0.0,
         "ok": sample.ok,
-        "refused": sample.errors.get("UNAVAILABLE", 0),
-        "other_errors": {k: v for k, v in sample.errors.items() if k != "UNAVAILABLE"},
+        "refused": sample.errors.get("UNAVAILABLE", 0) + sample.errors.get("RESOURCE_EXHAUSTED", 0),
+        "other_errors": {
+            k: v for k, v in sample.errors.items() if k not in ("UNAVAILABLE", "RESOURCE_EXHAUSTED")
+        },
         "p50_ms": percentile(ordered, 50) * 1000 if ordered else None,
         "p99_ms": percentile(ordered, 99) * 1000 if ordered else None,
     }
@@ -95,11 +97,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--tutoring", type=int, default=512, help="RecordResponse calls in flight")
     p.add_argument("--analytics", type=int, default=4, help="class reports in flight")
     p.add_argument("--max-in-flight", type=int, default=64)
+    p.add_argument("--max-rpcs", type=int, default=0, help="gRPC's own bound (0: none)")
     args = p.parse_args(argv)
     runs: dict[str, Any] = {}
     for label, settings in (
         ("shedding off", {"ATTUNE_ADMISSION__ENABLED": "false"}),
-        ("shedding on", {"ATTUNE_ADMISSION__MAX_IN_FLIGHT": str(args.max_in_flight)}),
+        (
+            "shedding on",
+            {
+                "ATTUNE_ADMISSION__MAX_IN_FLIGHT": str(args.max_in_flight),
+                "ATTUNE_ADMISSION__MAX_RPCS": str(args.max_rpcs),
+            },
+        ),
     ):
         print(f"{label} ...", file=sys.stderr, flush=True)
         with ServerProcess(settings=settings) as server:

@@ -37,5 +37,8 @@ class AdmissionSettings(BaseModel):
     analytics_max_delay_ms: int = Field(default=0, ge=0)
     analytics_max_in_flight: int = Field(default=8, ge=1)
     analytics_yield_at: float = Field(default=0.5, gt=0, le=1)
+    # gRPC's own bound on calls it accepts at once (streams included, idle or not), refused
+    # RESOURCE_EXHAUSTED before any Python runs and without a retry hint; 0: none.
+    max_rpcs: int = Field(default=0, ge=0)
     retry_after_ms: int = Field(default=200, ge=1)  # the hint of a refused tutoring call
     analytics_retry_after_ms: int = Field(default=2000, ge=1)  # ... of a refused analytics call

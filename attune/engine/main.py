@@ -164,6 +164,7 @@ async def listen(opened: OpenedEngine) -> ListeningEngine:
             observe=opened.observability.interceptor() if opened.observability else None,
             admission=_admission(opened),
             reuse_port=settings.reuse_port,
+            max_rpcs=settings.admission.max_rpcs if settings.admission.enabled else 0,
         )
         if opened.observability is not None:
             await opened.observability.start(running.health, SERVICE_NAMES)

@@ -107,7 +107,9 @@ async def _until(condition: Callable[[], bool]) -> None:
 async def shedding(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Shedding]]]:
     started: list[Shedding] = []
 
-    async def start(clock: Callable[[], float] | None = None, **limits: Any) -> Shedding:
+    async def start(
+        clock: Callable[[], float] | None = None, max_rpcs: int = 0, **limits: Any
+    ) -> Shedding:
         store = GatedStore(SqliteStore.open(tmp_path / f"attune-{len(started)}.db"))
         engine = build_engine(cast(EngineStore, store))
         gate = AdmissionGate(AdmissionSettings(**limits))
@@ -115,6 +117,7 @@ async def shedding(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Shed
             engine,
             StaticTokenAuthenticator(TOKENS),
             admission=AdmissionInterceptor(gate, clock) if clock else AdmissionInterceptor(gate),
+            max_rpcs=max_rpcs,
         )
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
         s = Shedding(running, channel, store, gate)
@@ -288,3 +291,22 @@ async def test_a_call_that_waited_too_long_to_start_is_refused_by_its_class(
     )
     assert state.responses == 1
     assert s.gate.in_flight(TUTORING) == 0 and s.gate.in_flight(ANALYTICS) == 0
+
+
+async def test_grpcs_own_bound_refuses_beyond_max_rpcs(
+    shedding: Callable[..., Awaitable[Shedding]],
+) -> None:
+    s = await shedding(max_rpcs=2)
+    s.hold(2)
+    await _until(lambda: s.store.held == 2)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await s.learners.RecordResponse(_record("e1"), metadata=META_A)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    s.store.gate.set()
+    await _until(lambda: s.gate.in_flight(TUTORING) == 0)
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:  # the refused call did nothing
+        await s.learners.GetLearnerState(
+            learner_pb2.GetLearnerStateRequest(learner_id="l1", course_id="chain"),
+            metadata=META_A,
+        )
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND

@@ -101,11 +101,13 @@ async def start_server(
     observe: aio.ServerInterceptor | None = None,
     admission: AdmissionInterceptor | None = None,
     reuse_port: bool = False,
+    max_rpcs: int = 0,
 ) -> RunningServer:
     """Build and start the server on ``host:port`` (0 picks a free port); over TLS (mTLS when
     the credentials require client certificates) when ``credentials`` are given.
     ``admission`` sheds load (engine/grpc/admission.py); ``reuse_port`` lets the workers of
-    ``attune engine --workers N`` share the port."""
+    ``attune engine --workers N`` share the port; ``max_rpcs`` > 0 is gRPC's own bound on
+    the calls it accepts at once."""
     server = aio.server(
         interceptors=[
             *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
@@ -120,6 +122,7 @@ async def start_server(
         # take half the connections, over another store. The port is this process's alone,
         # unless a supervisor runs its workers on it (all on one shared store).
         options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
+        maximum_concurrent_rpcs=max_rpcs or None,
     )
     course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
     learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
