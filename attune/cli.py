@@ -68,6 +68,13 @@ def _servers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     engine = sub.add_parser("engine", help="run the gRPC engine alone")
     _engine_flags(engine)
+    engine.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="engine processes on the same port, supervised (default 1; above 1 needs "
+        "--store redis://...)",
+    )
     _log_flags(engine)
 
     gateway = sub.add_parser("gateway", help="run the HTTP gateway alone, against an engine")
@@ -90,6 +97,17 @@ def _servers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--data-dir", help="embedded store directory (ATTUNE_GATEWAY__DATA_DIR, ATTUNE_DATA_DIR)"
     )
     _log_flags(gateway)
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a whole number from 1 to 64."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 64, got {value}")
+    return value
 
 
 def _tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

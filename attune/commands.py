@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from attune.settings import engine_settings, gateway_settings, serve_settings
+from attune.settings import engine_flags, engine_settings, gateway_settings, serve_settings
 
 STARTUP_FAILED = 2
 
@@ -66,6 +66,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace) -> int:
+    if getattr(args, "workers", 1) > 1:
+        return _supervise(args)  # the supervisor loads no engine code itself
     from attune.engine.adapters.factory import StoreConfigError
     from attune.engine.main import EngineStartupError, run_engine
 
@@ -73,6 +75,17 @@ def _engine(args: argparse.Namespace) -> int:
         lambda: engine_settings(args),
         lambda s: asyncio.run(run_engine(s)),
         (StoreConfigError, EngineStartupError),
+    )
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    """``attune engine --workers N``: N engine processes on one port (engine/supervisor.py)."""
+    from attune.engine.supervisor import Supervisor, SupervisorStartupError
+
+    return _server(
+        lambda: engine_settings(args),
+        lambda s: Supervisor(s, engine_flags(args), args.workers).run(),
+        (SupervisorStartupError,),
     )
 
 
@@ -103,7 +116,7 @@ def _server(
         return STARTUP_FAILED
     from attune.engine.logs import configure_logging
 
-    configure_logging(built.log_level, built.log_format)
+    configure_logging(built.log_level, built.log_format, worker=getattr(built, "worker", None))
     try:
         serve(built)
     except refused as exc:

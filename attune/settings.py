@@ -51,6 +51,28 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     return EngineSettings(**_given(args, ENGINE_FLAGS))
 
 
+_FLAG_NAMES = {
+    "store_url": "--store",
+    "data_dir": "--data-dir",
+    "log_format": "--log-format",
+    "log_level": "--log-level",
+}
+
+
+def engine_flags(args: argparse.Namespace) -> list[str]:
+    """The engine flags given on the command line, as flags again (without ``--port``): what
+    ``attune engine --workers N`` passes on to each worker."""
+    flags: list[str] = []
+    for name, value in _given(args, ENGINE_FLAGS).items():
+        if name == "port":
+            continue
+        if name == "demo_course":
+            flags += [] if value else ["--no-demo"]
+            continue
+        flags += [_FLAG_NAMES.get(name, f"--{name}"), str(value)]
+    return flags
+
+
 def gateway_settings(args: argparse.Namespace) -> GatewaySettings:
     """GatewaySettings from ``ATTUNE_GATEWAY__*`` (and the shared names) with the flags on
     top."""

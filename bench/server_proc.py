@@ -76,12 +76,49 @@ class ServerLog:
             return {"lines_by_level": dict(self.by_level), "notable_lines": list(self.notable)}
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of one live process (Linux /proc), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and of its live descendants (a supervisor and its workers)."""
+    own = process_cpu_seconds(pid)
+    if own is None:
+        return None
+    return own + sum(tree_cpu_seconds(c) or 0.0 for c in _children(pid))
+
+
 class ServerProcess:
     """Context manager: starts the engine, exposes its port, stops it gracefully on exit."""
 
-    def __init__(self, log_level: str = "warning", store_url: str = "") -> None:
+    def __init__(
+        self,
+        log_level: str = "warning",
+        store_url: str = "",
+        workers: int = 1,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.log_level = log_level
+        self.settings = settings or {}  # ATTUNE_* variables the run sets on purpose
         self.store_url = store_url  # "" for the embedded store in the temp dir
+        self.workers = workers  # above 1: `attune engine --workers N` (Redis only)
         self.log = ServerLog()
         self.port = 0
         self.exit_code: int | None = None
@@ -104,9 +141,11 @@ class ServerProcess:
     def start(self) -> None:
         """Spawn ``attune serve --port 0`` and wait for its "listening on" line."""
         self._data_dir = tempfile.TemporaryDirectory(prefix="attune-bench-")
+        # One process: `attune serve` without its gateway; N: the engine's own supervisor.
+        command = ["engine", "--workers", str(self.workers)] if self.workers > 1 else ["serve"]
         cmd = [
             *attune_command(),
-            "serve",
+            *command,
             "--host",
             HOST,
             "--port",
@@ -117,13 +156,15 @@ class ServerProcess:
             self.log_level,
             "--log-format",
             "json",
-            "--no-gateway",  # the engine alone is under test
         ]
+        if self.workers == 1:
+            cmd.append("--no-gateway")  # the engine alone is under test
         if self.store_url:
             cmd += ["--store", self.store_url]
         # ATTUNE_* from the caller's shell could point the server at another store or
         # replace the dev token; the benchmark wants the defaults.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
+        env.update(self.settings)
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
@@ -186,17 +227,17 @@ class ServerProcess:
         return True
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server so far (Linux /proc), or None."""
+        """User + system CPU time of the server so far, its worker processes included
+        (Linux /proc), or None."""
         if self._proc is None:
             return None
-        try:
-            stat = Path(f"/proc/{self._proc.pid}/stat").read_text()
-        except OSError:
-            return None
-        # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-        fields = stat.rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return tree_cpu_seconds(self._proc.pid)
+
+    def worker_pids(self) -> list[int]:
+        """The engine processes: the supervisor's workers, or the server itself."""
+        if self._proc is None:
+            return []
+        return _children(self._proc.pid) if self.workers > 1 else [self._proc.pid]
 
     def stop(self) -> None:
         """SIGTERM, wait for the graceful shutdown (kill only after STOP_TIMEOUT_S)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -11,8 +13,9 @@ from attune.infra.audit.logs import LogPseudonymiser
 from attune.infra.tracing import add_trace_ids
 
 
-def configure_logging(level: str = "info", fmt: str = "auto") -> None:
-    """Route structlog to stderr with the request context merged into every line."""
+def configure_logging(level: str = "info", fmt: str = "auto", worker: int | None = None) -> None:
+    """Route structlog to stderr with the request context merged into every line (and
+    ``worker``, the index of a supervised engine worker, when given)."""
     json_out = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json_out else structlog.dev.ConsoleRenderer()
@@ -20,6 +23,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            *([_WorkerField(worker)] if worker is not None else []),
             add_trace_ids,  # trace_id/span_id of the current span (issue 17)
             LogPseudonymiser(),  # learner ids only as keyed pseudonyms (issue 16 part 6)
             structlog.processors.add_log_level,
@@ -34,3 +38,16 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+class _WorkerField:
+    """Adds ``worker=<index>`` to every line of a supervised engine worker."""
+
+    def __init__(self, worker: int) -> None:
+        self.worker = worker
+
+    def __call__(
+        self, logger: object, name: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event.setdefault("worker", self.worker)
+        return event

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from attune.engine.dkt.registry import ModelRegistry
+from attune.engine.grpc.admission import AdmissionInterceptor
 from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.server import RunningServer
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
@@ -175,6 +176,9 @@ async def listen(opened: OpenedEngine, trusted: Authenticator | None = None) -> 
             audit=_audit_trail(settings, opened.engine.now),
             limits=_tenant_limits(settings, opened.engine.now),
             observe=opened.observability.interceptor() if opened.observability else None,
+            admission=_admission(opened),
+            reuse_port=settings.reuse_port,
+            max_rpcs=settings.admission.max_rpcs if settings.admission.enabled else 0,
         )
         if opened.observability is not None:
             await opened.observability.start(running.health, SERVICE_NAMES)
@@ -184,6 +188,18 @@ async def listen(opened: OpenedEngine, trusted: Authenticator | None = None) -> 
     listening = ListeningEngine(opened, running)
     print(f"attune engine listening on {settings.host}:{running.port}", flush=True)
     return listening
+
+
+def _admission(opened: OpenedEngine) -> AdmissionInterceptor | None:
+    """Load shedding (engine/grpc/admission.py), unless turned off; watched by the metrics."""
+    from attune.engine.grpc.admission import AdmissionGate
+
+    if not opened.settings.admission.enabled:
+        return None
+    gate = AdmissionGate(opened.settings.admission)
+    if opened.observability is not None:
+        opened.observability.watch_admission(gate)
+    return AdmissionInterceptor(gate)
 
 
 def _tenant_limits(

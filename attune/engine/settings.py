@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from attune.engine.admission_settings import AdmissionSettings
 from attune.engine.artifacts_path import shipped_models_dir
 from attune.engine.domain.credibility import CredibilityPolicy
 from attune.engine.domain.tutoring import HOUR, GapPolicy, ReviewPolicy, Schedule, TutorPolicy
@@ -165,9 +166,21 @@ class EngineSettings(BaseSettings):
     # Per-tenant request budgets of the gRPC API (issue 16 part 6), e.g.
     # ATTUNE_LIMITS__RESPONSES_PER_SECOND=50; ATTUNE_LIMITS__ENABLED=false turns them off.
     limits: TenantLimitSettings = Field(default_factory=TenantLimitSettings)
+    # Load shedding (issue 17): bounded in-flight work, tutoring before analytics, e.g.
+    # ATTUNE_ADMISSION__MAX_IN_FLIGHT=64; ATTUNE_ADMISSION__ENABLED=false turns it off.
+    admission: AdmissionSettings = Field(default_factory=AdmissionSettings)
     # Observability (issue 17): Prometheus /metrics on its own port (ATTUNE_METRICS_PORT;
     # 0: no metrics at all), on metrics_host; the store's health is checked every
     # health_interval_seconds for the gRPC health service.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
     health_interval_seconds: float = Field(default=5.0, gt=0)
+    # Set by `attune engine --workers N` for its workers, not by hand: share the port
+    # (SO_REUSEPORT), and which worker this is (0 when not supervised).
+    reuse_port: bool = False
+    worker_index: int = Field(default=0, ge=0)
+
+    @property
+    def worker(self) -> int | None:
+        """This process's worker index under ``attune engine --workers N`` (None: alone)."""
+        return self.worker_index if self.reuse_port else None

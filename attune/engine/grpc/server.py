@@ -11,6 +11,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from attune.engine.domain.tutoring import TutorPolicy
+from attune.engine.grpc.admission import AdmissionInterceptor
 from attune.engine.grpc.analytics_servicer import AnalyticsServicer
 from attune.engine.grpc.audit_interceptor import AuditInterceptor, AuditSink
 from attune.engine.grpc.auth import Authenticator
@@ -107,22 +108,31 @@ async def start_server(
     audit: AuditSink | None = None,
     limits: TenantLimitInterceptor | None = None,
     observe: aio.ServerInterceptor | None = None,
+    admission: AdmissionInterceptor | None = None,
+    reuse_port: bool = False,
+    max_rpcs: int = 0,
 ) -> RunningServer:
     """Build and start the server on ``host:port`` (0 picks a free port); over TLS (mTLS when
-    the credentials require client certificates) when ``credentials`` are given."""
+    the credentials require client certificates) when ``credentials`` are given.
+    ``admission`` sheds load (engine/grpc/admission.py); ``reuse_port`` lets the workers of
+    ``attune engine --workers N`` share the port; ``max_rpcs`` > 0 is gRPC's own bound on
+    the calls it accepts at once."""
     server = aio.server(
         interceptors=[
             *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
             ContextInterceptor(),
             AuthInterceptor(authenticator),
+            *([admission] if admission is not None else []),  # load shedding, before budgets
             *([limits] if limits is not None else []),  # per-tenant budgets, after auth
             TenantGateInterceptor(engine.gate),  # a tenant being deleted is kept out
             *([AuditInterceptor(audit)] if audit is not None else []),  # after auth: the tenant
             MalformedRequestInterceptor(),
         ],
         # grpc sets SO_REUSEPORT by default: a second engine on the same port would then
-        # take half the connections, over another store. The port is this process's alone.
-        options=[("grpc.so_reuseport", 0)],
+        # take half the connections, over another store. The port is this process's alone,
+        # unless a supervisor runs its workers on it (all on one shared store).
+        options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
+        maximum_concurrent_rpcs=max_rpcs or None,
     )
     course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
     learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)

@@ -32,6 +32,9 @@ class EngineMetrics:
     erasures_recorded: Counter
     erasures_acknowledged: Counter
     erasure_oldest_age: Gauge
+    shed: Counter
+    in_flight: Gauge
+    queued: Gauge
 
     @classmethod
     def build(cls) -> EngineMetrics:
@@ -105,6 +108,23 @@ class EngineMetrics:
                 "attune_engine_pending_erasure_oldest_age_seconds",
                 "Age of the oldest erasure this process knows the gateway has not "
                 "acknowledged (0: none); alert when it exceeds a few poll intervals.",
+                registry=r,
+            ),
+            shed=Counter(
+                "attune_engine_shed",
+                "Calls refused by load shedding (UNAVAILABLE), by priority class and reason.",
+                ("class", "reason"),
+                registry=r,
+            ),
+            in_flight=Gauge(
+                "attune_engine_in_flight",
+                "Calls (stream messages) being handled now, by priority class.",
+                ("class",),
+                registry=r,
+            ),
+            queued=Gauge(
+                "attune_engine_admission_queued",
+                "Tutoring calls waiting for an in-flight slot.",
                 registry=r,
             ),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,18 @@ class EngineObservability:
         if onnx is not None and hasattr(onnx, "on_batch"):
             onnx.on_batch = metrics.dkt_batch.observe
 
+    def watch_admission(self, gate: Any) -> None:
+        """Count the load shedding's refusals and read its in-flight counts at scrape time
+        (nothing per admitted call)."""
+        metrics = self.metrics
+        if metrics is None:
+            return
+        shed = metrics.shed
+        gate.on_shed = lambda cls, reason: shed.labels(cls, reason).inc()
+        for cls in ("tutoring", "analytics"):
+            metrics.in_flight.labels(cls).set_function(_reader(gate, cls))
+        metrics.queued.set_function(lambda: float(gate.queued))
+
     def interceptor(self) -> ObservabilityInterceptor:
         """The outermost server interceptor (spans, RPC latency)."""
         return ObservabilityInterceptor(self.metrics, self.tracer)
@@ -112,3 +125,8 @@ class EngineObservability:
         if self.listener is not None:
             self.listener.close()
             self.listener = None
+
+
+def _reader(gate: Any, cls: str) -> Callable[[], float]:
+    """The gate's in-flight count of ``cls``, read when scraped."""
+    return lambda: float(gate.in_flight(cls))
