@@ -14,7 +14,7 @@ from attune.engine.adapters.memory_store import MemoryStore
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.domain.lru import Lru
 from attune.engine.grpc.convert import course_from_pb
-from attune.engine.grpc.interceptors import ContextInterceptor, _BehaviourInterceptor
+from attune.engine.grpc.interceptors import _BehaviourInterceptor
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
 from tests.support.courses import chain_course
@@ -128,6 +128,10 @@ def test_interceptor_hooks_are_abstract() -> None:
         def wrap_unary(self, behaviour: Any, method: str, metadata: dict[str, str]) -> Any:
             return behaviour
 
+    class Both(OnlyUnary):
+        def wrap_stream(self, behaviour: Any, method: str, metadata: dict[str, str]) -> Any:
+            return behaviour
+
     with pytest.raises(TypeError, match="wrap_stream"):
         OnlyUnary()  # type: ignore[abstract]
-    ContextInterceptor()  # both hooks given
+    Both()  # both hooks given

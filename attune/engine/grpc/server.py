@@ -12,15 +12,11 @@ from grpc_reflection.v1alpha import reflection
 
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.grpc.analytics_servicer import AnalyticsServicer
-from attune.engine.grpc.audit_interceptor import AuditInterceptor, AuditSink
+from attune.engine.grpc.audit_interceptor import AuditSink
 from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.experiments_servicer import ExperimentServicer
-from attune.engine.grpc.interceptors import (
-    AuthInterceptor,
-    ContextInterceptor,
-    MalformedRequestInterceptor,
-)
 from attune.engine.grpc.interventions_servicer import InterventionServicer
+from attune.engine.grpc.pipeline import CallPipeline
 from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
 from attune.engine.ports import Clock, EngineStore, Tracer
@@ -104,11 +100,9 @@ async def start_server(
     server = aio.server(
         interceptors=[
             *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
-            ContextInterceptor(),
-            AuthInterceptor(authenticator),
-            *([limits] if limits is not None else []),  # per-tenant budgets, after auth
-            *([AuditInterceptor(audit)] if audit is not None else []),  # after auth: the tenant
-            MalformedRequestInterceptor(),
+            # Context, auth, the tenant's budgets, the malformed-body guard and the audit
+            # record, in one pass per call (pipeline.py).
+            CallPipeline(authenticator, limits, audit),
         ],
         # grpc sets SO_REUSEPORT by default: a second engine on the same port would then
         # take half the connections, over another store. The port is this process's alone.
