@@ -14,7 +14,8 @@ Too-fast answers (credibility < 1) are not fed to DKT: they are not practice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import structlog
 
@@ -35,9 +36,9 @@ class DktStepper:
 
     def __init__(self, tracer: OnnxTracer) -> None:
         self.tracer = tracer
-        # (model, course) pairs already checked, by identity: a course object is immutable
+        # (model, course skills) pairs already checked, by identity: a course is immutable
         # and the same one is served from the store's cache, call after call (issue 17).
-        self._fits: dict[tuple[int, int], tuple[LoadedModel, Course]] = {}
+        self._fits: dict[tuple[int, int], tuple[LoadedModel, Mapping[str, Any]]] = {}
 
     def why_not(self, course: Course) -> str:
         """Why the course's pinned model cannot serve it ("" when it can or none is pinned)."""
@@ -50,9 +51,9 @@ class DktStepper:
         model = self.tracer.model(course.dkt_model)
         if model is None:
             return None, f"DKT model {course.dkt_model} is not loaded"
-        key = (id(model), id(course))
+        key = (id(model), id(course.skills))
         known = self._fits.get(key)
-        if known is not None and known[0] is model and known[1] is course:
+        if known is not None and known[0] is model and known[1] is course.skills:
             return model, ""
         try:
             check_course(model.manifest, course)
@@ -60,7 +61,7 @@ class DktStepper:
             return None, exc.message
         if len(self._fits) >= FITS_KEPT:
             del self._fits[next(iter(self._fits))]  # the oldest
-        self._fits[key] = (model, course)
+        self._fits[key] = (model, course.skills)
         return model, ""
 
     def view(self, course: Course, state: LearnerState) -> DktView:
