@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 import grpc
 from grpc import aio
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 
 from attune.engine.observability.metrics import EngineMetrics
 from attune.infra.tracing import context_from
@@ -32,6 +32,11 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
         # method -> (the handler it was built from, the wrapped handler): built once per
         # method, the call's metadata is read from its context (issue 17)
         self._handlers: dict[str, tuple[Handler, Handler]] = {}
+        # Metrics off and the no-op tracer: a call without trace context metadata has
+        # nothing to record (its span would be the invalid one), so it skips the span
+        # (issue 17). With a traceparent the span is made, so its ids still reach the logs.
+        self._passive = metrics is None and isinstance(tracer, trace.NoOpTracer)
+        self._trace_fields = frozenset(propagate.get_global_textmap().fields)
 
     async def intercept_service(
         self, continuation: Continuation, details: grpc.HandlerCallDetails
@@ -70,8 +75,18 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
             )
         return handler
 
+    def _traced(self, context: aio.ServicerContext[Any, Any]) -> bool:
+        """Whether the call must be traced: always, unless passive and the call carries no
+        trace context."""
+        if not self._passive:
+            return True
+        fields = self._trace_fields
+        return any(k in fields for k, _ in (context.invocation_metadata() or ()))
+
     def _unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         async def unary(request: Any, context: aio.ServicerContext[Any, Any]) -> Any:
+            if not self._traced(context):
+                return await behaviour(request, context)
             started = time.perf_counter()
             with self._span(method, context) as span:
                 try:
@@ -88,6 +103,10 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
         async def stream(
             request: Any, context: aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
+            if not self._traced(context):
+                async for reply in behaviour(request, context):
+                    yield reply
+                return
             started = time.perf_counter()
             with self._span(method, context) as span:
                 try:
