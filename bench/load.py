@@ -3,23 +3,29 @@
 Four phases run against the same server, one after another, each after a short warm-up:
 the unary ceiling (health check), RecordResponse, the stream ceiling (messages rejected at
 the first check) and StreamResponses. See bench/README.md for how to read the figures.
+
+``--redis always|everysec`` runs the same phases with the engine on a private redis-server
+(AOF with that fsync policy) instead of the embedded store; ``--profile NAME`` samples the
+server with py-spy during each measured phase and writes bench/results/profile_NAME.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import random
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from grpc import aio
 
-from bench import report
+from bench import profiler, report
 from bench.phases import (
     ServerDiedError,
     Workload,
@@ -30,8 +36,9 @@ from bench.phases import (
     stream_responses,
     unary_ceiling,
 )
+from bench.redis_proc import RedisProcess
 from bench.server_proc import ServerProcess, ServerStartError
-from bench.stats import PhaseResult
+from bench.stats import PhaseResult, Sample
 
 STREAM_CEILING_NOTE = (
     "no empty streaming RPC exists, so the stream ceiling sends StreamResponses messages "
@@ -80,6 +87,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json-only", action="store_true", help="print the JSON report instead of the table"
     )
+    p.add_argument(
+        "--redis",
+        choices=("always", "everysec"),
+        default=None,
+        help="run the engine on a private redis-server with this appendfsync (default: the "
+        "embedded store, fsync on)",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        default="",
+        help="sample the server with py-spy in each measured phase; the summary goes to "
+        "bench/results/profile_NAME.json (the figures of a profiled run are a little lower)",
+    )
+    p.add_argument(
+        "--out",
+        default="",
+        help="where to write the JSON report (default bench/results/latest.json)",
+    )
     return p
 
 
@@ -96,6 +122,7 @@ async def _run_phases(
     server: ServerProcess,
     params: dict[str, Any],
     results: list[PhaseResult],
+    profiles: dict[str, Any] | None = None,
 ) -> None:
     """Run the phases in order; stops early (raising) when the server dies.
 
@@ -120,6 +147,8 @@ async def _run_phases(
             if not args.json_only:
                 print(f"running {name} ...", file=sys.stderr, flush=True)
             runner = build(workload)
+            if profiles is not None and server.pid is not None:
+                runner = _profiled(runner, server.pid, name, profiles)
             results.append(
                 await measure(
                     name,
@@ -134,6 +163,21 @@ async def _run_phases(
             )
             if (results[-1].error_count and server.exited_within(1.0)) or not server.alive():
                 raise ServerDiedError(f"the server exited during {name}")
+
+
+def _profiled(runner: Any, pid: int, name: str, profiles: dict[str, Any]) -> Any:
+    """``runner``, with py-spy recording the server during its measured run (not the warm-up)."""
+
+    async def run(label: str, seconds: float) -> Sample:
+        if label != "run":
+            sample: Sample = await runner(label, seconds)
+            return sample
+        with profiler.Recorder(pid) as recorder:
+            sample = await runner(label, seconds)
+        profiles[name] = profiler.summarise(recorder.stacks)
+        return sample
+
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,16 +196,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": args.seed,
         "target": "127.0.0.1 (loopback)",
         "server_log_level": "warning",
+        "store": f"redis (appendfsync {args.redis})" if args.redis else "embedded (fsync on)",
     }
+    if args.profile and profiler.py_spy() is None:
+        print("bench: --profile needs py-spy (pip install py-spy)", file=sys.stderr)
+        return 2
     results: list[PhaseResult] = []
+    profiles: dict[str, Any] | None = {} if args.profile else None
     failure = None
-    server = ServerProcess(log_level=params["server_log_level"])
+    redis_cm: Any = RedisProcess(args.redis) if args.redis else contextlib.nullcontext()
     try:
-        with server:
-            try:
-                asyncio.run(_run_phases(args, server, params, results))
-            except (ServerDiedError, TimeoutError, aio.AioRpcError) as exc:
-                failure = f"{type(exc).__name__}: {exc}"
+        with redis_cm as redis:
+            server = ServerProcess(
+                log_level=params["server_log_level"], store_url=redis.url if redis else ""
+            )
+            with server:
+                try:
+                    asyncio.run(_run_phases(args, server, params, results, profiles))
+                except (ServerDiedError, TimeoutError, aio.AioRpcError) as exc:
+                    failure = f"{type(exc).__name__}: {exc}"
     except ServerStartError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
@@ -180,11 +233,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "failure": failure,
     }
-    path = report.write_json(data)
+    path = report.write_json(data, Path(args.out) if args.out else None)
+    if profiles is not None:
+        profile_path = report.RESULTS_DIR / f"profile_{args.profile}.json"
+        summary = {"started_at": started, "params": params, "ratios": data["ratios"]}
+        report.write_json({**summary, "phases": profiles}, profile_path)
     if args.json_only:
         print(json.dumps(data, indent=2))
     else:
         print(report.render_table(results, data))
+        for name, profile in (profiles or {}).items():
+            print("\n" + profiler.render(name, profile))
         print(f"\nwritten to {path}")
     if failure:
         print(f"bench: {failure}", file=sys.stderr)

@@ -302,3 +302,25 @@ def test_serve_exits_2_naming_an_unreachable_redis_url() -> None:
     assert out.returncode == 2
     assert url in out.stderr
     assert "Traceback" not in out.stderr
+
+
+async def test_a_state_read_is_fresh_though_its_decoding_is_reused(url: str) -> None:
+    first = await RedisStore.open(url, sweep_seconds=0)
+    second = await RedisStore.open(url, sweep_seconds=0)  # another engine process
+    try:
+        mine = state(responses=1)
+        await first.commit(event("e1"), mine, 0)
+        snap = await first.load("t", "l", "c")
+        assert snap is not None and snap.version == 1
+        assert snap.state is mine  # the text read is the one written: not decoded again
+        theirs = state(responses=2)
+        await second.commit(event("e2", seq=2), theirs, 1)
+        _, fresh = await first.prepare("t", "l", "c", "e3")
+        assert fresh is not None and fresh.version == 2 and fresh.state == theirs
+        assert fresh.state is not theirs  # decoded from what Redis holds
+        assert await first.delete_learner("t", "l") != (0, 0)
+        assert await first.load("t", "l", "c") is None
+        assert not first._decoded.drop(lambda k: k[1] == "l")  # erased from memory too
+    finally:
+        await first.close()
+        await second.close()

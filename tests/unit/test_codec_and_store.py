@@ -91,3 +91,25 @@ async def test_one_process_owns_a_data_dir(tmp_path: Path) -> None:
     finally:
         await first.close()
     SqliteStore.open(tmp_path / "s.db")  # released on close
+
+
+async def test_a_batch_settles_each_write_with_its_own_outcome(tmp_path: Path) -> None:
+    store = SqliteStore.open(tmp_path / "s.db")
+    try:
+        await store.commit(_event("dup", learner="x"), LearnerState("x", "c", responses=1), 0)
+        outcomes = await asyncio.gather(
+            *[
+                store.commit(
+                    _event("dup" if n == 7 else f"b{n}", learner=f"m{n}"),
+                    LearnerState(f"m{n}", "c", responses=1),
+                    0,
+                )
+                for n in range(20)
+            ],
+            return_exceptions=True,
+        )
+        assert isinstance(outcomes[7], DuplicateEventError)
+        assert [o for n, o in enumerate(outcomes) if n != 7] == [1] * 19
+        assert len(await store.read_events("t", 0, 100)) == 20
+    finally:
+        await store.close()

@@ -4,6 +4,7 @@ never goes back in time, and the interceptor's hooks are abstract."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from attune.engine.adapters.memory_store import MemoryStore
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.domain.lru import Lru
 from attune.engine.grpc.convert import course_from_pb
-from attune.engine.grpc.interceptors import ContextInterceptor, _BehaviourInterceptor
+from attune.engine.grpc.interceptors import _BehaviourInterceptor
 from attune.engine.service.item_book import ItemBook
 from attune.engine.service.keyed_lock import KeyedLock
 from tests.support.courses import chain_course
@@ -81,6 +82,9 @@ async def test_embedded_reads_run_off_the_event_loop(tmp_path: Path) -> None:
     threads: list[tuple[int, str]] = []
     assert store._reader is not None
     store._reader.set_trace_callback(lambda sql: threads.append((threading.get_ident(), sql)))
+    probed: list[str] = []  # the one read on the loop: an event by its key (issue 17)
+    assert store._probe is not None
+    store._probe.set_trace_callback(probed.append)
     try:
         assert await store.get_course("t", "c") is not None
         assert [c.course_id for c in await store.list_courses("t", "", 10)] == ["c"]
@@ -90,8 +94,9 @@ async def test_embedded_reads_run_off_the_event_loop(tmp_path: Path) -> None:
     finally:
         await store.close()
     selects = [sql.split()[1] for _, sql in threads if sql.startswith("SELECT")]
-    assert len(selects) >= 5
+    assert len(selects) >= 4
     assert threading.get_ident() not in {t for t, sql in threads if sql.startswith("SELECT")}
+    assert len(probed) == 1 and "WHERE tenant = 't' AND event_id = 'e1'" in probed[0]
 
 
 async def test_a_slow_read_never_puts_an_older_state_in_the_cache(tmp_path: Path) -> None:
@@ -128,6 +133,31 @@ def test_interceptor_hooks_are_abstract() -> None:
         def wrap_unary(self, behaviour: Any, method: str, metadata: dict[str, str]) -> Any:
             return behaviour
 
+    class Both(OnlyUnary):
+        def wrap_stream(self, behaviour: Any, method: str, metadata: dict[str, str]) -> Any:
+            return behaviour
+
     with pytest.raises(TypeError, match="wrap_stream"):
         OnlyUnary()  # type: ignore[abstract]
-    ContextInterceptor()  # both hooks given
+    Both()  # both hooks given
+
+
+async def test_an_event_lookup_goes_to_a_thread_when_sqlite_is_busy(tmp_path: Path) -> None:
+    store = SqliteStore.open(tmp_path / "s.db")
+    try:
+        assert await store.commit(event("e1"), state(), 0) == 1
+        probe = store._probe
+        assert probe is not None
+        assert (await store.get_event("t", "e1", "l")) is not None  # on the loop
+
+        class Busy:
+            def execute(self, *args: Any) -> Any:
+                raise sqlite3.OperationalError("database is locked")
+
+        store._probe = Busy()  # type: ignore[assignment]
+        found = await store.get_event("t", "e1", "l")  # read by the worker thread instead
+        assert found is not None and found.event_id == "e1"
+        assert await store.get_event("t", "e2", "l") is None
+        store._probe = probe
+    finally:
+        await store.close()

@@ -168,3 +168,45 @@ def test_auth_settings_name_what_is_missing() -> None:
     assert isinstance(build_authenticator(AuthSettings()), StaticTokenAuthenticator)
     jwt_only = AuthSettings(tokens={}, jwks_url="https://gw/lti/jwks", issuer="https://gw")
     assert isinstance(build_authenticator(jwt_only), ChainAuthenticator)
+
+
+async def test_a_verified_token_is_remembered_until_it_expires() -> None:
+    clock, fetcher = ManualClock(), Fetcher(public_jwk(KEY, "k1"))
+    auth = _auth(fetcher, clock)
+    token = _token(clock)  # exp = now + 600, leeway 30
+    for _ in range(3):
+        assert (await auth.principal(_meta(token))).tenant == "univ-a"
+    assert auth.verifications == 1
+    other = _token(clock, sub="atc_2")
+    assert (await auth.principal(_meta(other))).subject == "atc_2"
+    assert auth.verifications == 2
+    clock.t += 630  # exp + leeway: still accepted, from memory
+    assert (await auth.principal(_meta(token))).tenant == "univ-a"
+    assert auth.verifications == 2
+    clock.t += 1
+    with pytest.raises(UnauthenticatedError, match="expired"):
+        await auth.principal(_meta(token))
+    assert auth.verifications == 3
+
+
+async def test_a_refused_token_is_never_remembered() -> None:
+    clock, fetcher = ManualClock(), Fetcher(public_jwk(KEY, "k1"))
+    auth = _auth(fetcher, clock)
+    forged = _token(clock, key=rsa_key())  # signed with another key, same kid
+    for _ in range(2):
+        with pytest.raises(UnauthenticatedError, match="signature"):
+            await auth.principal(_meta(forged))
+    assert auth.verifications == 2
+
+
+async def test_the_verified_tokens_remembered_are_bounded() -> None:
+    clock, fetcher = ManualClock(), Fetcher(public_jwk(KEY, "k1"))
+    cache = JwksCache("https://gw.test/jwks", fetcher, clock.now, ttl_s=300, min_refetch_s=10)
+    auth = JwtAuthenticator(cache, JwtPolicy(ISS, AUD, 30), clock.now, cache_size=2)
+    tokens = [_token(clock, sub=f"atc_{i}") for i in range(3)]
+    for token in tokens:
+        await auth.principal(_meta(token))
+    await auth.principal(_meta(tokens[2]))  # remembered
+    assert auth.verifications == 3
+    await auth.principal(_meta(tokens[0]))  # the oldest was forgotten
+    assert auth.verifications == 4

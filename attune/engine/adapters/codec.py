@@ -26,13 +26,55 @@ from attune.engine.domain.records import LoggedEvent, MasteryEvent, RecordResult
 STATE_VERSION = 2
 
 
+# The encoded row of each recently encoded SkillState, by identity (a skill a response did
+# not touch is the same object in the next state, so only the touched rows are encoded
+# again). The entry holds the object itself, so its id cannot be reused while cached.
+_ROWS: dict[int, tuple[SkillState, str]] = {}
+ROW_CACHE = 32_768
+_KEYS: dict[str, str] = {}  # skill id -> its JSON string, for the ids of loaded courses
+KEY_CACHE = 65_536
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def _row_json(s: SkillState) -> str:
+    found = _ROWS.get(id(s))
+    if found is not None and found[0] is s:
+        return found[1]
+    text = _COMPACT.encode(_skill_row(s))
+    if len(_ROWS) >= ROW_CACHE:
+        del _ROWS[next(iter(_ROWS))]  # the oldest entry
+    _ROWS[id(s)] = (s, text)
+    return text
+
+
+def _key_json(sid: str) -> str:
+    found = _KEYS.get(sid)
+    if found is None:
+        if len(_KEYS) >= KEY_CACHE:
+            _KEYS.clear()
+        found = _KEYS[sid] = _COMPACT.encode(sid)
+    return found
+
+
 def encode_state(state: LearnerState) -> str:
-    """Serialise a learner state. Skills are arrays to keep the bytes per learner small."""
-    body = {
+    """Serialise a learner state. Skills are arrays to keep the bytes per learner small.
+
+    The text is exactly ``json.dumps(body, separators=(",", ":"))`` of :func:`state_body`;
+    the skills' rows are spliced in from a cache of rows already encoded."""
+    body = state_body(state, skills=False)
+    head = _COMPACT.encode({k: body.pop(k) for k in ("v", "l", "c")})
+    skills = ",".join(f"{_key_json(sid)}:{_row_json(s)}" for sid, s in state.skills.items())
+    return f'{head[:-1]},"s":{{{skills}}},{_COMPACT.encode(body)[1:]}'
+
+
+def state_body(state: LearnerState, skills: bool = True) -> dict[str, Any]:
+    """The JSON object :func:`encode_state` writes (without ``"s"``, the skills, when
+    ``skills`` is false)."""
+    body: dict[str, Any] = {
         "v": STATE_VERSION,
         "l": state.learner_id,
         "c": state.course_id,
-        "s": {sid: _skill_row(s) for sid, s in state.skills.items()},
+        **({"s": {sid: _skill_row(s) for sid, s in state.skills.items()}} if skills else {}),
         "r": list(state.recent_items),
         "k": state.last_skill,
         "n": state.responses,
@@ -54,7 +96,7 @@ def encode_state(state: LearnerState) -> str:
     typed = {sid: _pack(s.p_types) for sid, s in state.skills.items() if s.p_types}
     if typed:
         body["pt"] = typed
-    return json.dumps(body, separators=(",", ":"))
+    return body
 
 
 def decode_state(text: str) -> LearnerState:

@@ -101,10 +101,22 @@ class GroupCommitter:
         self.writes += len(batch)
         if self.on_batch is not None:
             self.on_batch(len(batch))
+        # One hand-back per event loop for the whole batch (issue 17): each
+        # call_soon_threadsafe wakes the loop through its self-pipe, a system call and a turn
+        # of the loop per write otherwise.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]]
+        by_loop = {}
         for (ok, value), (_write, loop, future) in zip(outcomes, batch, strict=True):
-            # RuntimeError: the loop is gone (shutdown); the write is durable anyway.
+            by_loop.setdefault(loop, []).append((future, ok, value))
+        for loop, settled in by_loop.items():
+            # RuntimeError: the loop is gone (shutdown); the writes are durable anyway.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_settle, future, ok, value)
+                loop.call_soon_threadsafe(_settle_all, settled)
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in settled:
+        _settle(future, ok, value)
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:

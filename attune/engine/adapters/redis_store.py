@@ -42,6 +42,7 @@ from attune.engine.domain.errors import ConflictError, UnavailableError
 from attune.engine.domain.interventions import InterventionEntry
 from attune.engine.domain.interventions_apply import ClassPins
 from attune.engine.domain.learner import LearnerState
+from attune.engine.domain.lru import Lru
 from attune.engine.domain.records import LoggedEvent
 from attune.engine.ports import DuplicateEventError, Snapshot
 from attune.infra.redis import RedisTarget, RedisUrlError, parse_url
@@ -51,6 +52,7 @@ log = structlog.get_logger("attune.store.redis")
 SWEEP_SECONDS = 5.0
 ERASED_TTL_S = 7 * 24 * 3600  # how long late relays of an erased learner are dropped
 _DELETE_ATTEMPTS = 5
+DECODED_KEPT = 10_000  # learner states remembered with the exact text they were read as
 
 
 class RedisStore:
@@ -71,6 +73,11 @@ class RedisStore:
         self.log = RedisEventLog(client, self.relay)
         self.interventions = RedisInterventions(client)
         self.erasures = RedisErasures(client)
+        # The last state text this process wrote or decoded per learner and course, with its
+        # version and the state it decodes to. A state is still read from Redis every time;
+        # when the text read is exactly this one, its decoding is skipped (issue 17: it cost
+        # more than the rest of the response together).
+        self._decoded: Lru[tuple[str, str, str], tuple[int, str, LearnerState]] = Lru(DECODED_KEPT)
 
     @classmethod
     async def open(
@@ -135,10 +142,21 @@ class RedisStore:
         """The learner's state and version, read from Redis every time."""
         async with unavailable_on_failure("load"):
             raw = await self._client.get(LearnerKeys(tenant, learner_id).state(course_id))
+        return self._snapshot((tenant, learner_id, course_id), raw)
+
+    def _snapshot(self, key: tuple[str, str, str], raw: str | None) -> Snapshot | None:
+        """The snapshot a state value (``version|body``) holds, decoded unless it is the
+        very text last written or decoded here for that learner and course."""
         if raw is None:
             return None
-        version, _, body = raw.partition("|")
-        return Snapshot(state=decode_state(body), version=int(version))
+        head, _, body = raw.partition("|")
+        version = int(head)
+        known = self._decoded.get(key)
+        if known is not None and known[0] == version and known[1] == body:
+            return Snapshot(state=known[2], version=version)
+        state = decode_state(body)
+        self._decoded.put(key, (version, body, state))
+        return Snapshot(state=state, version=version)
 
     async def prepare(
         self, tenant: str, learner_id: str, course_id: str, event_id: str
@@ -152,16 +170,14 @@ class RedisStore:
             pipe.get(keys.state(course_id))
             raw_event, raw_state = await pipe.execute()
         logged = decode_event(raw_event) if raw_event is not None else None
-        if raw_state is None:
-            return logged, None
-        version, _, body = raw_state.partition("|")
-        return logged, Snapshot(state=decode_state(body), version=int(version))
+        return logged, self._snapshot((tenant, learner_id, course_id), raw_state)
 
     async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
         """Check the event id, compare-and-set the version, save the state, log the event
         and queue it for the stream: one script, one round trip (see the port)."""
         keys = LearnerKeys(event.tenant, event.learner_id)
         body = encode_event(event)
+        state_text = encode_state(state)
         async with unavailable_on_failure("commit"):
             reply = await COMMIT(
                 self._client,
@@ -177,7 +193,7 @@ class RedisStore:
                     event.event_id,
                     body,
                     expected_version,
-                    encode_state(state),
+                    state_text,
                     keys.member,
                     uuid.uuid4().hex[:16],
                     f"c:{event.course_id}",
@@ -189,6 +205,9 @@ class RedisStore:
         if reply[0] == "conflict":
             raise ConflictError(f"learner {event.learner_id!r} changed concurrently")
         version, gen = int(reply[1]), str(reply[2])
+        self._decoded.put(
+            (event.tenant, event.learner_id, event.course_id), (version, state_text, state)
+        )
         if self._relay_after_commit:
             # The script sends back the head of the outbox (usually just this event, whose
             # JSON we hold already), so the relay needs no read of its own.
@@ -215,6 +234,7 @@ class RedisStore:
         keys = LearnerKeys(tenant, learner_id)
         tkeys = TenantKeys(tenant)
         dirty = self.relay.dirty_key(keys)
+        self._decoded.drop(lambda k: k[0] == tenant and k[1] == learner_id)
         for _ in range(_DELETE_ATTEMPTS):
             async with unavailable_on_failure("delete_learner"):
                 meta = await self._client.hgetall(keys.meta)

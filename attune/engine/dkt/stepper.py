@@ -14,7 +14,8 @@ Too-fast answers (credibility < 1) are not fed to DKT: they are not practice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import structlog
 
@@ -26,6 +27,7 @@ from attune.engine.domain.learner import CORRECT_AT, DktState, LearnerState
 from attune.engine.domain.records import DktView, LoggedEvent
 
 log = structlog.get_logger("attune.dkt")
+FITS_KEPT = 1024  # (model, course) pairs remembered as checked
 
 
 class DktStepper:
@@ -34,6 +36,9 @@ class DktStepper:
 
     def __init__(self, tracer: OnnxTracer) -> None:
         self.tracer = tracer
+        # (model, course skills) pairs already checked, by identity: a course is immutable
+        # and the same one is served from the store's cache, call after call (issue 17).
+        self._fits: dict[tuple[int, int], tuple[LoadedModel, Mapping[str, Any]]] = {}
 
     def why_not(self, course: Course) -> str:
         """Why the course's pinned model cannot serve it ("" when it can or none is pinned)."""
@@ -46,10 +51,17 @@ class DktStepper:
         model = self.tracer.model(course.dkt_model)
         if model is None:
             return None, f"DKT model {course.dkt_model} is not loaded"
+        key = (id(model), id(course.skills))
+        known = self._fits.get(key)
+        if known is not None and known[0] is model and known[1] is course.skills:
+            return model, ""
         try:
             check_course(model.manifest, course)
         except ManifestError as exc:
             return None, exc.message
+        if len(self._fits) >= FITS_KEPT:
+            del self._fits[next(iter(self._fits))]  # the oldest
+        self._fits[key] = (model, course.skills)
         return model, ""
 
     def view(self, course: Course, state: LearnerState) -> DktView:

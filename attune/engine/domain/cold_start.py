@@ -13,10 +13,10 @@ The mapping from ability to a skill's prior (used once the diagnostic ends):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from attune.engine.domain import irt
-from attune.engine.domain.course import Course
+from attune.engine.domain.course import Course, Item
 
 
 def prior_from_theta(course: Course, skill_id: str, theta: float, se: float) -> float:
@@ -40,6 +40,29 @@ def diagnostic_done(course: Course, answered: int, se: float) -> bool:
     return answered >= policy.max_items or (answered >= policy.min_items and se <= policy.target_se)
 
 
+# The items ranked by information at each grid point, per course's items mapping (by
+# identity; the entry holds the mapping, so its id is not reused while cached). Ranking all
+# items on every diagnostic answer was most of the cost of a diagnostic response (issue 17).
+_RANKED: dict[tuple[int, int], tuple[Mapping[str, Item], tuple[tuple[float, str, str], ...]]] = {}
+RANKED_KEPT = 4096
+
+
+def ranked_items(items: Mapping[str, Item], k: int) -> tuple[tuple[float, str, str], ...]:
+    """(information at grid point ``k``, item id, first skill id) of every item, most
+    informative first, ties in course order."""
+    key = (id(items), k)
+    found = _RANKED.get(key)
+    if found is not None and found[0] is items:
+        return found[1]
+    scored = [(irt.grid_information(i.irt)[k], i.item_id, i.skill_ids[0]) for i in items.values()]
+    scored.sort(key=lambda t: -t[0])
+    ranked = tuple(scored)
+    if len(_RANKED) >= RANKED_KEPT:
+        del _RANKED[next(iter(_RANKED))]  # the oldest
+    _RANKED[key] = (items, ranked)
+    return ranked
+
+
 def diagnostic_items(
     course: Course, weights: Sequence[float], answered: Sequence[str], n: int
 ) -> list[tuple[str, str, float]]:
@@ -51,13 +74,10 @@ def diagnostic_items(
     theta, _se = irt.eap(weights)
     k = irt.grid_index(theta)
     asked_skills = {s for i in answered for s in course.items[i].skill_ids}
-    scored = []
-    for item in course.items.values():
-        if item.item_id in answered:
-            continue
-        info = irt.grid_information(item.irt)[k]
-        scored.append((info, item.item_id, item.skill_ids[0]))
-    scored.sort(key=lambda t: -t[0])
+    # The ranking of every item at grid point k, filtered: a stable sort then a filter is the
+    # same order as the filter then the sort.
+    skip = set(answered)
+    scored = [t for t in ranked_items(course.items, k) if t[1] not in skip]
     picked: list[tuple[str, str, float]] = []
     used = set(asked_skills)
     for info, item_id, skill_id in scored:  # spread across the graph: one item per skill

@@ -1,8 +1,8 @@
 """The engine's side of the audit trail (issue 16 part 4): partners' reads of learner data,
-their course changes, interventions and erasures over gRPC, recorded in one interceptor
-keyed by method (:data:`AUDITED`), not in the servicers.
+their course changes, interventions and erasures over gRPC, recorded by the server's call
+pipeline (pipeline.py) keyed by method (:data:`AUDITED`), not in the servicers.
 
-It sits after authentication (the tenant is known) and records a call once it succeeded.
+It runs after authentication (the tenant is known) and records a call once it succeeded.
 The record goes to an :class:`AuditSink` (the composition root gives the shared trail of
 ``infra.audit``; this layer imports no store). A read whose record cannot be written fails
 UNAVAILABLE: the data is not released without its record.
@@ -14,7 +14,7 @@ import asyncio
 import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +23,6 @@ from grpc import aio
 
 from attune.engine.domain.errors import UnavailableError
 from attune.engine.grpc.auth import current_tenant
-from attune.engine.grpc.interceptors import Behaviour, _BehaviourInterceptor
 
 log = structlog.get_logger("attune.audit")
 REASON_CHARS = 300
@@ -86,33 +85,20 @@ def principal(metadata: Mapping[str, str]) -> str:
     return "partner:token-" + hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
-class AuditInterceptor(_BehaviourInterceptor):
-    """Records the calls of :data:`AUDITED` in ``sink`` after they succeed."""
-
-    def __init__(self, sink: AuditSink) -> None:
-        self._sink = sink
-
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        audited = AUDITED.get(method)
-        if audited is None:
-            return behaviour
-        sink = self._sink
-
-        async def unary(request: Any, context: aio.ServicerContext) -> Any:
-            reply = await behaviour(request, context)
-            if audited.action == "events.read" and not getattr(reply, "events", None):
-                return reply  # an empty page released nothing
-            await _write(sink, audited, method, metadata, request, context)
-            return reply
-
-        return unary
-
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            async for reply in behaviour(request, context):
-                yield reply
-
-        return stream  # no streaming RPC reads learner data
+async def record_call(
+    sink: AuditSink,
+    audited: Audited,
+    method: str,
+    metadata: dict[str, str],
+    request: Any,
+    reply: Any,
+    context: aio.ServicerContext,
+) -> None:
+    """Record a call of :data:`AUDITED` that succeeded (an empty page of events released
+    nothing and is not recorded). Run by the server's call pipeline (pipeline.py)."""
+    if audited.action == "events.read" and not getattr(reply, "events", None):
+        return
+    await _write(sink, audited, method, metadata, request, context)
 
 
 async def _write(

@@ -1,8 +1,9 @@
-"""Server interceptors: request context and error mapping (outermost), then auth, then the
-guard against request bodies that do not parse (innermost, see engine/grpc/malformed.py).
+"""What the server's call pipeline (pipeline.py) is made of: the request context and the
+error mapping, authentication and the method's scope; and :class:`_BehaviourInterceptor`, the
+base of an interceptor that wraps the behaviour of every non-public method.
 
-Both wrap the method handler's behaviour, so the servicers carry no try/except and no auth.
-Health checking and reflection are public: load balancers and grpcurl call them unauthenticated.
+The servicers carry no try/except and no auth. Health checking and reflection are public:
+load balancers and grpcurl call them unauthenticated.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import abc
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 import grpc
@@ -20,7 +21,6 @@ from grpc import aio
 from attune.engine.domain.errors import DomainError, PermissionDeniedError
 from attune.engine.domain.limits import ECHO_CHARS
 from attune.engine.grpc.auth import PRINCIPAL, TENANT, Authenticator
-from attune.engine.grpc.malformed import guard_deserializer, guard_handler
 from attune.engine.grpc.scopes import required_scope
 from attune.engine.grpc.status import status_for
 
@@ -86,68 +86,6 @@ class _BehaviourInterceptor(aio.ServerInterceptor, abc.ABC):
         """Return the wrapped stream-response behaviour."""
 
 
-class ContextInterceptor(_BehaviourInterceptor):
-    """Binds ``rpc`` and ``request_id`` to the log context, maps domain errors to status
-    codes (and anything unexpected to INTERNAL with a generic message), logs each call."""
-
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        request_id = _request_id(metadata)
-
-        async def unary(request: Any, context: aio.ServicerContext) -> Any:
-            _enter(method, request_id, context)
-            started = time.perf_counter()
-            try:
-                reply = await behaviour(request, context)
-            except aio.AbortError:
-                raise
-            except Exception as exc:
-                await _abort(context, exc, started)
-            _done(started)
-            return reply
-
-        return unary
-
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        request_id = _request_id(metadata)
-
-        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            _enter(method, request_id, context)
-            started = time.perf_counter()
-            try:
-                async for reply in behaviour(request, context):
-                    yield reply
-            except aio.AbortError:
-                raise
-            except Exception as exc:
-                await _abort(context, exc, started)
-            _done(started)
-
-        return stream
-
-
-class AuthInterceptor(_BehaviourInterceptor):
-    """Authenticates every non-public call, checks the scope the method needs
-    (engine/grpc/scopes.py) and sets the tenant and the caller for the servicers."""
-
-    def __init__(self, authenticator: Authenticator) -> None:
-        self._auth = authenticator
-
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        async def unary(request: Any, context: aio.ServicerContext) -> Any:
-            await _authenticate(self._auth, method, metadata)
-            return await behaviour(request, context)
-
-        return unary
-
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
-        async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            await _authenticate(self._auth, method, metadata)
-            async for reply in behaviour(request, context):
-                yield reply
-
-        return stream
-
-
 async def _authenticate(auth: Authenticator, method: str, metadata: dict[str, str]) -> None:
     principal = await auth.principal(metadata)
     structlog.contextvars.bind_contextvars(tenant=principal.tenant, caller=principal.subject)
@@ -167,27 +105,6 @@ def _request_id(metadata: dict[str, str]) -> str:
     if given and len(given) <= ECHO_CHARS and given.isprintable():
         return given
     return uuid.uuid4().hex
-
-
-class MalformedRequestInterceptor(aio.ServerInterceptor):
-    """Innermost: a request body that is not a valid protobuf message is INVALID_ARGUMENT,
-    not UNKNOWN with the parser's exception in the details."""
-
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(details)
-        if handler is None:
-            return handler
-        public = details.method.startswith(PUBLIC_PREFIXES)
-        return _rewrap(
-            handler,
-            lambda behaviour, _method: guard_handler(handler, behaviour, public),
-            details.method,
-            guard_deserializer(handler.request_deserializer),
-        )
 
 
 def _enter(method: str, request_id: str, context: aio.ServicerContext) -> None:

@@ -8,6 +8,13 @@ A token is accepted when (RFC 7519 §7.2, RFC 9068 §4):
   injected clock;
 - it carries a ``tenant``, a ``sub`` and a ``scope``.
 
+A token that verified is remembered, by the SHA-256 of its text, until its ``exp`` (plus the
+leeway) on the injected clock: a partner sends the same token on every call for its lifetime,
+and an RS256 verification costs far more than the rest of a call (issue 17). At most
+``VERIFIED_CACHE`` tokens are remembered (the oldest forgotten first); a token refused is
+never remembered, and a key dropped from the JWKS still serves the tokens it verified until
+they expire, as they would anyway once verified.
+
 The tenant comes only from the token. The JWKS is fetched over HTTP, with a timeout, and
 cached; a ``kid`` the cache lacks refetches it once, at most once per ``min_refetch_s`` and
 never twice at once (one fetch serves every call waiting for it), so a flood of forged kids
@@ -17,6 +24,7 @@ costs the gateway nothing.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +40,7 @@ log = structlog.get_logger("attune.auth")
 ALGORITHMS = ("RS256",)
 TOKEN_TYPE = "at+jwt"
 MAX_TOKEN_CHARS = 8192
+VERIFIED_CACHE = 10_000  # verified tokens remembered until they expire
 
 
 class JwksFetcher(Protocol):
@@ -147,10 +156,20 @@ def _keys_of(document: Mapping[str, Any]) -> dict[str, jwt.PyJWK]:
 class JwtAuthenticator:
     """``authorization: Bearer <JWT access token>`` checked against the gateway's JWKS."""
 
-    def __init__(self, keys: JwksCache, policy: JwtPolicy, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        keys: JwksCache,
+        policy: JwtPolicy,
+        clock: Callable[[], float],
+        cache_size: int = VERIFIED_CACHE,
+    ) -> None:
         self._keys = keys
         self._policy = policy
         self._clock = clock
+        self._cache_size = cache_size
+        # SHA-256 of a verified token -> (its principal, the time it stops being accepted)
+        self._verified: dict[bytes, tuple[Principal, float]] = {}
+        self.verifications = 0  # signature checks done (tests, metrics)
 
     @property
     def jwks(self) -> JwksCache:
@@ -161,6 +180,21 @@ class JwtAuthenticator:
         token = bearer_token(metadata)
         if len(token) > MAX_TOKEN_CHARS:
             raise UnauthenticatedError("the token is too long")
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            if self._clock() <= known[1]:
+                return known[0]
+            del self._verified[digest]  # expired: verified again below, and refused
+        principal, until = await self._check(token)
+        if len(self._verified) >= self._cache_size:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[digest] = (principal, until)
+        return principal
+
+    async def _check(self, token: str) -> tuple[Principal, float]:
+        """The token's principal and when it stops being accepted, or
+        :class:`UnauthenticatedError`."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -173,8 +207,9 @@ class JwtAuthenticator:
         if not isinstance(kid, str) or not kid:
             raise UnauthenticatedError("the token names no key (kid)")
         key = await self._keys.key(kid)
+        self.verifications += 1
         claims = self._verify(token, key)
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"]) + self._policy.leeway_s
 
     def _verify(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
         policy = self._policy

@@ -13,16 +13,12 @@ from grpc_reflection.v1alpha import reflection
 from attune.engine.domain.tutoring import TutorPolicy
 from attune.engine.grpc.admission import AdmissionInterceptor
 from attune.engine.grpc.analytics_servicer import AnalyticsServicer
-from attune.engine.grpc.audit_interceptor import AuditInterceptor, AuditSink
+from attune.engine.grpc.audit_interceptor import AuditSink
 from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.erasures_servicer import ErasureServicer
 from attune.engine.grpc.experiments_servicer import ExperimentServicer
-from attune.engine.grpc.interceptors import (
-    AuthInterceptor,
-    ContextInterceptor,
-    MalformedRequestInterceptor,
-)
 from attune.engine.grpc.interventions_servicer import InterventionServicer
+from attune.engine.grpc.pipeline import CallPipeline
 from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
 from attune.engine.grpc.tenant_gate import TenantGateInterceptor
 from attune.engine.grpc.tenant_limits import TenantLimitInterceptor
@@ -120,13 +116,13 @@ async def start_server(
     server = aio.server(
         interceptors=[
             *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
-            ContextInterceptor(),
-            AuthInterceptor(authenticator),
-            *([admission] if admission is not None else []),  # load shedding, before budgets
-            *([limits] if limits is not None else []),  # per-tenant budgets, after auth
-            TenantGateInterceptor(engine.gate),  # a tenant being deleted is kept out
-            *([AuditInterceptor(audit)] if audit is not None else []),  # after auth: the tenant
-            MalformedRequestInterceptor(),
+            # Context, auth, the tenant's budgets, the malformed-body guard and the audit
+            # record, in one pass per call (pipeline.py).
+            CallPipeline(authenticator, limits, audit),
+            # Inside the pipeline (so after auth and the tenant's budgets): load shedding,
+            # then the gate that keeps out a tenant being deleted.
+            *([admission] if admission is not None else []),
+            TenantGateInterceptor(engine.gate),
         ],
         # grpc sets SO_REUSEPORT by default: a second engine on the same port would then
         # take half the connections, over another store. The port is this process's alone,

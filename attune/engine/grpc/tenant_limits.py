@@ -119,7 +119,9 @@ class TenantLimitInterceptor(_BehaviourInterceptor):
             trailing_metadata=retry_metadata(wait),
         )
 
-    async def _admit(self, context: aio.ServicerContext, method: str) -> None:
+    async def admit(self, context: aio.ServicerContext, method: str) -> None:
+        """Charge the call to its tenant's request bucket (and a RecordResponse to its
+        response bucket), or abort it RESOURCE_EXHAUSTED."""
         tenant = current_tenant()
         wait = self.requests.take(tenant)
         if wait > 0:
@@ -131,7 +133,7 @@ class TenantLimitInterceptor(_BehaviourInterceptor):
 
     def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
         async def unary(request: Any, context: aio.ServicerContext) -> Any:
-            await self._admit(context, method)
+            await self.admit(context, method)
             return await behaviour(request, context)
 
         return unary
@@ -140,14 +142,18 @@ class TenantLimitInterceptor(_BehaviourInterceptor):
         counted = method in STREAM_RESPONSE_METHODS
 
         async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            await self._admit(context, method)
-            source = self._metered(request, context) if counted else request
+            await self.admit(context, method)
+            source = self.metered(request, context) if counted else request
             async for reply in behaviour(source, context):
                 yield reply
 
         return stream
 
-    async def _metered(self, requests: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+    def meters(self, method: str) -> bool:
+        """Whether each request message of ``method`` is a response to charge."""
+        return method in STREAM_RESPONSE_METHODS
+
+    async def metered(self, requests: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
         """The stream's requests, each charged to the response bucket; the call ends
         RESOURCE_EXHAUSTED at the first one over budget (those before it were applied)."""
         tenant = current_tenant()

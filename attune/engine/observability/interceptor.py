@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 import grpc
 from grpc import aio
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 
 from attune.engine.observability.metrics import EngineMetrics
 from attune.infra.tracing import context_from
@@ -29,6 +29,14 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
     def __init__(self, metrics: EngineMetrics | None, tracer: trace.Tracer) -> None:
         self._metrics = metrics
         self._tracer = tracer
+        # method -> (the handler it was built from, the wrapped handler): built once per
+        # method, the call's metadata is read from its context (issue 17)
+        self._handlers: dict[str, tuple[Handler, Handler]] = {}
+        # Metrics off and the no-op tracer: a call without trace context metadata has
+        # nothing to record (its span would be the invalid one), so it skips the span
+        # (issue 17). With a traceparent the span is made, so its ids still reach the logs.
+        self._passive = metrics is None and isinstance(tracer, trace.NoOpTracer)
+        self._trace_fields = frozenset(propagate.get_global_textmap().fields)
 
     async def intercept_service(
         self, continuation: Continuation, details: grpc.HandlerCallDetails
@@ -37,33 +45,50 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
         if handler is None:
             return None  # an unknown method: grpc answers UNIMPLEMENTED, nothing to label
         method = details.method
-        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
+        cached = self._handlers.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._wrap(handler, method)
+        self._handlers[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: Handler, method: str) -> Handler:
         kwargs = {
             "request_deserializer": handler.request_deserializer,
             "response_serializer": handler.response_serializer,
         }
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, method, metadata), **kwargs
+                self._unary(handler.unary_unary, method), **kwargs
             )
         if handler.stream_unary:
             return grpc.stream_unary_rpc_method_handler(
-                self._unary(handler.stream_unary, method, metadata), **kwargs
+                self._unary(handler.stream_unary, method), **kwargs
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                self._stream(handler.unary_stream, method, metadata), **kwargs
+                self._stream(handler.unary_stream, method), **kwargs
             )
         if handler.stream_stream:
             return grpc.stream_stream_rpc_method_handler(
-                self._stream(handler.stream_stream, method, metadata), **kwargs
+                self._stream(handler.stream_stream, method), **kwargs
             )
         return handler
 
-    def _unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def _traced(self, context: aio.ServicerContext[Any, Any]) -> bool:
+        """Whether the call must be traced: always, unless passive and the call carries no
+        trace context."""
+        if not self._passive:
+            return True
+        fields = self._trace_fields
+        return any(k in fields for k, _ in (context.invocation_metadata() or ()))
+
+    def _unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         async def unary(request: Any, context: aio.ServicerContext[Any, Any]) -> Any:
+            if not self._traced(context):
+                return await behaviour(request, context)
             started = time.perf_counter()
-            with self._span(method, metadata) as span:
+            with self._span(method, context) as span:
                 try:
                     reply = await behaviour(request, context)
                 except BaseException as exc:
@@ -74,12 +99,16 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
 
         return unary
 
-    def _stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def _stream(self, behaviour: Behaviour, method: str) -> Behaviour:
         async def stream(
             request: Any, context: aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
+            if not self._traced(context):
+                async for reply in behaviour(request, context):
+                    yield reply
+                return
             started = time.perf_counter()
-            with self._span(method, metadata) as span:
+            with self._span(method, context) as span:
                 try:
                     async for reply in behaviour(request, context):
                         yield reply
@@ -90,7 +119,8 @@ class ObservabilityInterceptor(aio.ServerInterceptor):
 
         return stream
 
-    def _span(self, method: str, metadata: dict[str, str]) -> Any:
+    def _span(self, method: str, context: aio.ServicerContext[Any, Any]) -> Any:
+        metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
         return self._tracer.start_as_current_span(
             method.lstrip("/"),
             context=context_from(metadata),
