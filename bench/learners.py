@@ -158,12 +158,12 @@ async def _run(plan: Plan, ids: range) -> Tally:
     import httpx
 
     tally = Tally()
-    limits = httpx.Limits(max_connections=plan.connections, max_keepalive_connections=plan.connections)
+    limits = httpx.Limits(
+        max_connections=plan.connections, max_keepalive_connections=plan.connections
+    )
     timeout = httpx.Timeout(TIMEOUT_S, pool=None)
     async with httpx.AsyncClient(base_url=plan.url, limits=limits, timeout=timeout) as client:
-        await asyncio.gather(
-            *(_learner(plan, client, random.Random(i), tally) for i in ids)
-        )
+        await asyncio.gather(*(_learner(plan, client, random.Random(i), tally) for i in ids))
     return tally
 
 
@@ -229,8 +229,9 @@ def meets(result: dict[str, Any], goal_ms: float) -> bool:
 @contextmanager
 def serve(data_dir: Path) -> Iterator[tuple[str, list[int]]]:
     """``attune serve`` on free ports, rate limits off: (gateway URL, its pid)."""
-    from bench.gateway import _LINE
     import subprocess
+
+    from bench.gateway import _LINE
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
     env.update(
@@ -279,7 +280,8 @@ def _plan(args: argparse.Namespace, url: str, learners: int) -> Plan:
 def _show(r: dict[str, Any], goal_ms: float) -> None:
     print(
         f"N={r['learners']:6d}  offered {r['offered_answers_per_s']:6.1f}/s  achieved "
-        f"{r['achieved_answers_per_s']:6.1f}/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms"
+        f"{r['achieved_answers_per_s']:6.1f}/s  p50 {r['p50_ms']:7.1f} ms  "
+        f"p99 {r['p99_ms']:7.1f} ms"
         f"  errors {sum(r['errors'].values())}  server {r['server_cpu_ms_per_answer']:.1f} ms CPU"
         f"/answer ({r['server_cpu_cores']:.2f} cores)  generator {r['generator_cpu_cores']:.2f}"
         f" cores  -> {'meets' if meets(r, goal_ms) else 'misses'} the goal",
@@ -321,7 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--think", type=float, default=20.0, help="mean think time, s")
     parser.add_argument("--seconds", type=float, default=60.0, help="measuring window, s")
-    parser.add_argument("--start-rate", type=float, default=40.0, help="session starts/s in the ramp")
+    parser.add_argument(
+        "--start-rate", type=float, default=40.0, help="session starts/s in the ramp"
+    )
     parser.add_argument("--procs", type=int, default=1, help="generator processes")
     parser.add_argument("--connections", type=int, default=64, help="per generator process")
     parser.add_argument("--course", default="demo")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import structlog
@@ -26,6 +26,7 @@ from attune.gateway.grades.activity import ActivityGrades
 from attune.gateway.grades.grade import MasteryGrade
 from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.ports import KeyValueStore, Outbox
+from attune.gateway.practice_recent import RecentStates
 from attune.gateway.practice_templates import TemplateQuestions
 from attune.gateway.progress import SkillProgress, progress_rows
 from attune.gateway.reasons import explain
@@ -36,6 +37,7 @@ PENDING_TTL = 7 * 86400.0
 ANSWERED_TTL = 2 * 86400.0
 MAX_ANSWER_CHARS = 200
 MAX_CHOICES = 50
+FIRST_PICKS = 5  # recommendations asked for first (see Practice._choose)
 log = structlog.get_logger("attune.gateway.practice")
 
 
@@ -97,6 +99,7 @@ class Practice:
         self._templates = TemplateQuestions(store)
         self._clock = clock
         self._grades = ActivityGrades(store, outbox, clock, emit)
+        self._after_answer = RecentStates(clock)
 
     def skills(self, session: LaunchSession) -> tuple[str, ...]:
         """The activity's skills (every skill of the course when it names none)."""
@@ -120,7 +123,20 @@ class Practice:
         skills = set(self.skills(session))
         if skills <= set(state.mastered_skill_ids):
             return None
-        choice = self._choose(session, course, skills)
+        return self._show(token, session, self._choose(session, course, skills))
+
+    def page_state(self, token: str, session: LaunchSession) -> learner_pb2.GetLearnerStateResponse:
+        """The learner's state for the page: the one the answer just fetched when the page
+        follows it (the "Next question" link), else asked of the engine."""
+        return self._after_answer.pop(token) or self.state(session, session.learner_id)
+
+    def _show(
+        self,
+        token: str,
+        session: LaunchSession,
+        choice: tuple[course_pb2.Item, str, tuple[str, ...]],
+    ) -> Shown:
+        """Store ``choice`` as the session's pending question."""
         item, skill, reasons = choice
         stored = self._catalogue.item(session.tenant, session.course_id, item)
         if stored is not None:
@@ -144,16 +160,15 @@ class Practice:
     def _choose(
         self, session: LaunchSession, course: course_pb2.Course, skills: set[str]
     ) -> tuple[course_pb2.Item, str, tuple[str, ...]]:
-        items = {i.item_id: i for i in course.items}
         # A few first (the usual case: the engine's best pick is in the activity), then the
         # longer list when the activity is a corner of the course.
-        for count in (5, 50):
+        for count in (FIRST_PICKS, 50):
             reply = self._engine.recommend(
                 session.tenant, session.learner_id, session.course_id, count
             )
-            for rec in reply.recommendations:
-                if rec.skill_id in skills and rec.item_id in items:
-                    return items[rec.item_id], rec.skill_id, explain(rec, course)
+            pick = _pick(reply.recommendations, course, skills)
+            if pick is not None:
+                return pick
         # The engine ranks the whole course; none of its picks is in this activity (during
         # the diagnostic, say). Practise the activity's first unmastered skill instead.
         for item in course.items:
@@ -219,6 +234,7 @@ class Practice:
         elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000))
         names = {s.skill_id: s.name or s.skill_id for s in course.skills}
         mastered: tuple[str, ...] = ()
+        picks: Sequence[learner_pb2.Recommendation] = ()
         if marked.credit is None:
             self._unscored(session, shown, marked.reason)
         else:
@@ -228,6 +244,7 @@ class Practice:
                 course_id=session.course_id,
                 item_id=item.item_id,
                 response_time_ms=elapsed_ms,
+                max_recommendations=FIRST_PICKS,  # the next question is chosen from them
             )
             if marked.credit in (0.0, 1.0):
                 request.correct = marked.credit == 1.0
@@ -235,6 +252,7 @@ class Practice:
                 request.score = marked.credit
             reply = self._engine.record(tenant, request)
             mastered = tuple(names.get(m.skill_id, m.skill_id) for m in reply.mastery_events)
+            picks = reply.recommendations
             marked = self._content.offer_resources(
                 tenant, session.learner_id, shown.skill_id, marked, reply
             )
@@ -256,8 +274,27 @@ class Practice:
             **marked.feedback,
         )
         self._store.put(tenant, _answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
-        self._store.take(tenant, f"pending:{token}")
+        self._next(token, session, course, picks, state)
         return feedback, state
+
+    def _next(
+        self,
+        token: str,
+        session: LaunchSession,
+        course: course_pb2.Course,
+        picks: Sequence[learner_pb2.Recommendation],
+        state: learner_pb2.GetLearnerStateResponse,
+    ) -> None:
+        """Replace the answered question with the next one when the engine's reply already
+        names it (no Recommend call on the next page), else just drop it; and keep
+        ``state`` for the next page, which follows at once."""
+        skills = set(self.skills(session))
+        pick = None if skills <= set(state.mastered_skill_ids) else _pick(picks, course, skills)
+        if pick is None:
+            self._store.take(session.tenant, f"pending:{token}")
+        else:
+            self._show(token, session, pick)
+        self._after_answer.put(token, state)
 
     def _mark(
         self,
@@ -335,6 +372,19 @@ class Practice:
         return progress_rows(
             state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
         )
+
+
+def _pick(
+    recommendations: Sequence[learner_pb2.Recommendation],
+    course: course_pb2.Course,
+    skills: set[str],
+) -> tuple[course_pb2.Item, str, tuple[str, ...]] | None:
+    """The engine's best pick that practises a skill of the activity, with its reasons."""
+    items = {i.item_id: i for i in course.items}
+    for rec in recommendations:
+        if rec.skill_id in skills and rec.item_id in items:
+            return items[rec.item_id], rec.skill_id, explain(rec, course)
+    return None
 
 
 def _answered_key(session: LaunchSession, event_id: str) -> str:
