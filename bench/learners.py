@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import random
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -214,6 +215,7 @@ def trial(plan: Plan, procs: int, server_pids: list[int]) -> dict[str, Any]:
         "server_cpu_cores": (cpu1 - cpu0) / plan.measure_s,
         "generator_cpu_s": sum(t.cpu_s for t in tallies),
         "generator_cpu_cores": sum(t.cpu_s for t in tallies) / (time.time() - plan.t0),
+        "load_average_1m": os.getloadavg()[0],  # the machine is shared: read the run with it
     }
 
 
@@ -284,7 +286,8 @@ def _show(r: dict[str, Any], goal_ms: float) -> None:
         f"p99 {r['p99_ms']:7.1f} ms"
         f"  errors {sum(r['errors'].values())}  server {r['server_cpu_ms_per_answer']:.1f} ms CPU"
         f"/answer ({r['server_cpu_cores']:.2f} cores)  generator {r['generator_cpu_cores']:.2f}"
-        f" cores  -> {'meets' if meets(r, goal_ms) else 'misses'} the goal",
+        f" cores  load {r['load_average_1m']:.1f}"
+        f"  -> {'meets' if meets(r, goal_ms) else 'misses'} the goal",
         flush=True,
     )
 
@@ -337,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-pid", type=int, action="append", default=[])
     parser.add_argument("--out", default="learners.json")
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the server and the generator processes are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.url and not args.url.startswith(("http://127.0.0.1:", "http://localhost:")):
         parser.error("--url must be on 127.0.0.1")
 

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import structlog
 
@@ -25,7 +26,7 @@ from attune.gateway.errors import BadRequestError, EngineCallError
 from attune.gateway.grades.activity import ActivityGrades
 from attune.gateway.grades.grade import MasteryGrade
 from attune.gateway.library.catalogue import Catalogue
-from attune.gateway.ports import KeyValueStore, Outbox
+from attune.gateway.ports import BatchedPuts, KeyValueStore, Outbox
 from attune.gateway.practice_recent import RecentStates
 from attune.gateway.practice_templates import TemplateQuestions
 from attune.gateway.progress import SkillProgress, progress_rows
@@ -135,14 +136,16 @@ class Practice:
         token: str,
         session: LaunchSession,
         choice: tuple[course_pb2.Item, str, tuple[str, ...]],
+        writes: list[tuple[str, Any, float]] | None = None,
     ) -> Shown:
-        """Store ``choice`` as the session's pending question."""
+        """Store ``choice`` as the session's pending question (``writes``, when given,
+        collects the writes instead of making them)."""
         item, skill, reasons = choice
         stored = self._catalogue.item(session.tenant, session.course_id, item)
         if stored is not None:
             seed, prompt = 0, plain_text(stored[1].stem_html)[:200]
         else:
-            seed = self._templates.seed(session, token, item)
+            seed = self._templates.seed(session, token, item, writes)
             prompt = render_item(item, seed).prompt
         shown = Shown(
             event_id=str(uuid.uuid4()),
@@ -154,7 +157,10 @@ class Practice:
             reasons=reasons,
             content=item.content,
         )
-        self._store.put(session.tenant, f"pending:{token}", asdict(shown), PENDING_TTL)
+        if writes is None:
+            self._store.put(session.tenant, f"pending:{token}", asdict(shown), PENDING_TTL)
+        else:
+            writes.append((f"pending:{token}", asdict(shown), PENDING_TTL))
         return shown
 
     def _choose(
@@ -273,8 +279,16 @@ class Practice:
             grade=f"{grade.mastered} of {grade.total} skills mastered",
             **marked.feedback,
         )
-        self._store.put(tenant, _answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
-        self._next(token, session, course, picks, state)
+        writes: list[tuple[str, Any, float]] = [
+            (_answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
+        ]
+        self._next(token, session, course, picks, state, writes)
+        # The feedback, the next question and its variant's counter: one durable write.
+        if isinstance(self._store, BatchedPuts):
+            self._store.put_many(tenant, writes)
+        else:
+            for key, value, ttl in writes:
+                self._store.put(tenant, key, value, ttl)
         return feedback, state
 
     def _next(
@@ -284,16 +298,24 @@ class Practice:
         course: course_pb2.Course,
         picks: Sequence[learner_pb2.Recommendation],
         state: learner_pb2.GetLearnerStateResponse,
+        writes: list[tuple[str, Any, float]],
     ) -> None:
         """Replace the answered question with the next one when the engine's reply already
         names it (no Recommend call on the next page), else just drop it; and keep
-        ``state`` for the next page, which follows at once."""
+        ``state`` for the next page, which follows at once. The writes go to ``writes``."""
         skills = set(self.skills(session))
         pick = None if skills <= set(state.mastered_skill_ids) else _pick(picks, course, skills)
-        if pick is None:
+        shown = None
+        if pick is not None:
+            chosen: list[tuple[str, Any, float]] = []
+            try:
+                shown = self._show(token, session, pick, chosen)
+            except BadRequestError:
+                pass  # a variant that cannot be shown: the page chooses again and says why
+            else:
+                writes += chosen
+        if shown is None:
             self._store.take(session.tenant, f"pending:{token}")
-        else:
-            self._show(token, session, pick)
         self._after_answer.put(token, state)
 
     def _mark(

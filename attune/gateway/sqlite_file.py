@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-_Outcome = tuple[list[tuple[Any, ...]], int]  # rows, rowcount
+_Outcome = tuple[list[tuple[Any, ...]], int]  # rows, rowcount (of a unit's last statement)
+_Statement = tuple[str, Sequence[Any]]
 _READS = ("SELECT", "WITH")
 
 
@@ -38,7 +39,7 @@ class SqliteFile:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(schema)
         self._lock = threading.Lock()
-        self._writes: queue.SimpleQueue[tuple[str, Sequence[Any], Future[_Outcome]]] = (
+        self._writes: queue.SimpleQueue[tuple[Sequence[_Statement], Future[_Outcome]]] = (
             queue.SimpleQueue()
         )
         self._local = threading.local()
@@ -58,11 +59,16 @@ class SqliteFile:
     def _run(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if sql.lstrip()[:6].upper().startswith(_READS):
             return self._reader().execute(sql, args).fetchall()
-        return self._write(sql, args)[0]
+        return self._write(((sql, args),))[0]
 
     def _count(self, sql: str, args: Sequence[Any] = ()) -> int:
         """Rows changed by one statement."""
-        return self._write(sql, args)[1]
+        return self._write(((sql, args),))[1]
+
+    def _run_all(self, statements: Sequence[_Statement]) -> None:
+        """Several write statements, applied together or not at all (one commit)."""
+        if statements:
+            self._write(statements)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -87,9 +93,9 @@ class SqliteFile:
             self._local.conn = conn
         return conn
 
-    def _write(self, sql: str, args: Sequence[Any]) -> _Outcome:
+    def _write(self, statements: Sequence[_Statement]) -> _Outcome:
         done: Future[_Outcome] = Future()
-        self._writes.put((sql, args, done))
+        self._writes.put((statements, done))
         with self._lock:
             if not done.done():  # nobody has committed it yet: commit everything queued
                 self._commit_queued()
@@ -106,10 +112,11 @@ class SqliteFile:
         outcomes: list[tuple[bool, Any]] = []
         try:
             db.execute("BEGIN IMMEDIATE")
-            for sql, args, _done in batch:
+            for statements, _done in batch:
                 db.execute("SAVEPOINT w")
                 try:
-                    cursor = db.execute(sql, args)
+                    for sql, args in statements:
+                        cursor = db.execute(sql, args)
                     outcome = (cursor.fetchall(), cursor.rowcount)
                 except Exception as exc:  # the caller gets its own error
                     db.execute("ROLLBACK TO w")
@@ -123,7 +130,7 @@ class SqliteFile:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             outcomes = [(False, exc)] * len(batch)
-        for (ok, value), (_sql, _args, done) in zip(outcomes, batch, strict=True):
+        for (ok, value), (_statements, done) in zip(outcomes, batch, strict=True):
             if ok:
                 done.set_result(value)
             else:
