@@ -229,8 +229,11 @@ def meets(result: dict[str, Any], goal_ms: float) -> bool:
 
 
 @contextmanager
-def serve(data_dir: Path) -> Iterator[tuple[str, list[int]]]:
-    """``attune serve`` on free ports, rate limits off: (gateway URL, its pid)."""
+def serve(
+    data_dir: Path, threads: int | None = None, code: str | None = None
+) -> Iterator[tuple[str, list[int]]]:
+    """``attune serve`` on free ports, rate limits off: (gateway URL, its pid). ``threads``:
+    the gateway's WSGI threads; ``code``: another checkout to run (a before/after)."""
     import subprocess
 
     from bench.gateway import _LINE
@@ -243,10 +246,14 @@ def serve(data_dir: Path) -> Iterator[tuple[str, list[int]]]:
             "ATTUNE_GATEWAY__HTTP__RATE_LIMITS__ENABLED": "false",
         }
     )
+    if threads is not None:
+        env["ATTUNE_GATEWAY__THREADS"] = str(threads)
+    if code is not None:
+        env["PYTHONPATH"] = code
     cmd = [sys.executable, "-m", "attune", "serve", "--port", "0", "--gateway-port", "0"]
     cmd += ["--data-dir", str(data_dir), "--log-level", "warning", "--log-format", "json"]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=code
     )
     assert proc.stdout is not None
     found: dict[str, str] = {}
@@ -338,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", type=float, default=0.1)
     parser.add_argument("--url", help="a running gateway (127.0.0.1 only) instead of attune serve")
     parser.add_argument("--server-pid", type=int, action="append", default=[])
+    parser.add_argument("--threads", type=int, help="the gateway's WSGI threads (default 8)")
+    parser.add_argument("--code", help="serve this checkout's code instead (a before/after)")
     parser.add_argument("--out", default="learners.json")
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so the server and the generator processes are stopped.
@@ -355,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         results = go(args.url, args.server_pid)
     else:
-        with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp)) as (url, pids):
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            serve(Path(tmp), args.threads, args.code) as (url, pids),
+        ):
             results = go(url, pids)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / args.out
