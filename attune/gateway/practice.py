@@ -118,6 +118,9 @@ class Practice:
         course = self._courses.get(session.tenant, session.course_id)
         if pending is not None:
             if any(i.item_id == pending["item_id"] for i in course.items):
+                if not pending["shown_at"]:  # chosen by the answer before: shown only now
+                    pending["shown_at"] = self._clock()
+                    self._store.put(session.tenant, f"pending:{token}", pending, PENDING_TTL)
                 return Shown(**{**pending, "reasons": tuple(pending["reasons"])})
             # A re-import removed its item: it can never be answered, so choose anew.
             self._store.take(session.tenant, f"pending:{token}")
@@ -152,7 +155,9 @@ class Practice:
             item_id=item.item_id,
             skill_id=skill,
             seed=seed,
-            shown_at=self._clock(),
+            # A question chosen ahead (by the answer before it) is timed from when its page
+            # is shown, not from when it was chosen: 0 until then.
+            shown_at=self._clock() if writes is None else 0.0,
             prompt=prompt,
             reasons=reasons,
             content=item.content,
@@ -237,7 +242,8 @@ class Practice:
             raise BadRequestError(f"item {pending['item_id']!r} is no longer in the course")
         shown = Shown(**{**pending, "reasons": tuple(pending["reasons"])})
         marked = self._mark(session, item, shown, given, choice_ids)
-        elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000))
+        # 0 (unknown to the engine) for a question whose page was never shown.
+        elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000)) if shown.shown_at else 0
         names = {s.skill_id: s.name or s.skill_id for s in course.skills}
         mastered: tuple[str, ...] = ()
         picks: Sequence[learner_pb2.Recommendation] = ()

@@ -5,6 +5,7 @@ call of its own, while a page opened fresh (no answer just before it) still asks
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,19 @@ def _loop(s: Stack) -> list[dict[str, float]]:
     assert page.status_code == 200, page.text[:300]
     token = page.url.rsplit("/", 1)[-1]
     seen = [_calls(s)]
+    store = s.app.extensions["attune"].store
     for _ in range(3):
         reply = answer(http, s.url, token, page.text, right_answer(page.text))
         assert reply.status_code == 200, reply.text[:300]
         assert 'id="next"' in reply.text
         seen.append(_calls(s))
+        # The next question is chosen, but its response time starts when its page is shown.
+        chosen = store.get("default", f"pending:{token}")
+        assert chosen is not None and chosen["shown_at"] == 0
+        before_page = time.time()
         nxt = http.get(f"{s.url}/practice/{token}", timeout=10)
+        shown = store.get("default", f"pending:{token}")
+        assert shown["event_id"] == chosen["event_id"] and shown["shown_at"] >= before_page
         assert nxt.status_code == 200
         # The next page shows a new question that can be answered.
         assert field(nxt.text, "event_id") and field(nxt.text, "event_id") != field(
