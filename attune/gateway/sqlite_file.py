@@ -43,7 +43,7 @@ class SqliteFile:
             queue.SimpleQueue()
         )
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: dict[int, sqlite3.Connection] = {}  # by thread ident
         self._readers_lock = threading.Lock()
         self._closed = False
 
@@ -52,7 +52,7 @@ class SqliteFile:
             self._closed = True
             self._db.close()
         with self._readers_lock:
-            for conn in self._readers:
+            for conn in self._readers.values():
                 conn.close()
             self._readers.clear()
 
@@ -88,8 +88,12 @@ class SqliteFile:
             with self._readers_lock:
                 if self._closed:
                     raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+                # A thread's connection goes with the thread: close those of ended threads.
+                alive = {t.ident for t in threading.enumerate()}
+                for ident in [i for i in self._readers if i not in alive]:
+                    self._readers.pop(ident).close()
                 conn = _connect(self._path)
-                self._readers.append(conn)
+                self._readers[threading.get_ident()] = conn
             self._local.conn = conn
         return conn
 
