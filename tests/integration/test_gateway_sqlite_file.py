@@ -60,7 +60,7 @@ def test_concurrent_writes_all_land_and_a_failing_one_fails_alone(tmp_path: Path
 def test_a_threads_read_connection_is_closed_after_the_thread_ends(tmp_path: Path) -> None:
     store = SqliteGatewayStore(tmp_path / "gateway.db")
     store.put("t", "k", 1, 60)
-    seen: list[int] = []
+    seen: list[object] = []
 
     def read() -> None:
         seen.append(store.get("t", "k"))
