@@ -1,7 +1,7 @@
 """The gateway under load, against same-run ceilings (``python -m bench.gateway``).
 
 - **Practice answers:** learners on ``/demo`` sessions, each answering its question (GET the
-  page, POST the answer: a RecordResponse, a GetLearnerState and a render). Ceiling: the same
+  page, POST the answer: a RecordResponse, a GetLearnerState and two renders). Ceiling: the same
   server's ``GET /healthz`` with the same concurrency.
 - **Statements:** a backlog of responses recorded straight into the engine while the LRS is
   down, then the time from its return until the outbox has delivered every statement to it

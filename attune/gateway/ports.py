@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from attune.gateway.library.ports import ContentStore
 from attune.gateway.oauth.ports import OAuthClientStore
@@ -70,6 +70,16 @@ class KeyValueStore(Protocol):
 
     def purge_expired(self) -> int:
         """Drop expired values (where the store does not by itself); how many."""
+        ...
+
+
+@runtime_checkable
+class BatchedPuts(Protocol):
+    """A :class:`KeyValueStore` that can store several values in one durable write (the
+    practice page's answer writes three; stores without it get three ``put`` calls)."""
+
+    def put_many(self, tenant: str, items: Sequence[tuple[str, Any, float]]) -> None:
+        """Store each ``(key, value, ttl)`` of ``items``, all in one write."""
         ...
 
 

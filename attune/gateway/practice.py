@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import structlog
 
@@ -25,7 +26,8 @@ from attune.gateway.errors import BadRequestError, EngineCallError
 from attune.gateway.grades.activity import ActivityGrades
 from attune.gateway.grades.grade import MasteryGrade
 from attune.gateway.library.catalogue import Catalogue
-from attune.gateway.ports import KeyValueStore, Outbox
+from attune.gateway.ports import BatchedPuts, KeyValueStore, Outbox
+from attune.gateway.practice_recent import RecentStates
 from attune.gateway.practice_templates import TemplateQuestions
 from attune.gateway.progress import SkillProgress, progress_rows
 from attune.gateway.reasons import explain
@@ -36,6 +38,7 @@ PENDING_TTL = 7 * 86400.0
 ANSWERED_TTL = 2 * 86400.0
 MAX_ANSWER_CHARS = 200
 MAX_CHOICES = 50
+FIRST_PICKS = 5  # recommendations asked for first (see Practice._choose)
 log = structlog.get_logger("attune.gateway.practice")
 
 
@@ -97,6 +100,7 @@ class Practice:
         self._templates = TemplateQuestions(store)
         self._clock = clock
         self._grades = ActivityGrades(store, outbox, clock, emit)
+        self._after_answer = RecentStates(clock)
 
     def forget_tenant(self, tenant: str) -> None:
         """Drop this process's caches of a deleted tenant (courses, contents, renders)."""
@@ -120,46 +124,68 @@ class Practice:
         course = self._courses.get(session.tenant, session.course_id)
         if pending is not None:
             if any(i.item_id == pending["item_id"] for i in course.items):
+                if not pending["shown_at"]:  # chosen by the answer before: shown only now
+                    pending["shown_at"] = self._clock()
+                    self._store.put(session.tenant, f"pending:{token}", pending, PENDING_TTL)
                 return Shown(**{**pending, "reasons": tuple(pending["reasons"])})
             # A re-import removed its item: it can never be answered, so choose anew.
             self._store.take(session.tenant, f"pending:{token}")
         skills = set(self.skills(session))
         if skills <= set(state.mastered_skill_ids):
             return None
-        choice = self._choose(session, course, skills)
+        return self._show(token, session, self._choose(session, course, skills))
+
+    def page_state(self, token: str, session: LaunchSession) -> learner_pb2.GetLearnerStateResponse:
+        """The learner's state for the page: the one the answer just fetched when the page
+        follows it (the "Next question" link), else asked of the engine."""
+        return self._after_answer.pop(token) or self.state(session, session.learner_id)
+
+    def _show(
+        self,
+        token: str,
+        session: LaunchSession,
+        choice: tuple[course_pb2.Item, str, tuple[str, ...]],
+        writes: list[tuple[str, Any, float]] | None = None,
+    ) -> Shown:
+        """Store ``choice`` as the session's pending question (``writes``, when given,
+        collects the writes instead of making them)."""
         item, skill, reasons = choice
         stored = self._catalogue.item(session.tenant, session.course_id, item)
         if stored is not None:
             seed, prompt = 0, plain_text(stored[1].stem_html)[:200]
         else:
-            seed = self._templates.seed(session, token, item)
+            seed = self._templates.seed(session, token, item, writes)
             prompt = render_item(item, seed).prompt
         shown = Shown(
             event_id=str(uuid.uuid4()),
             item_id=item.item_id,
             skill_id=skill,
             seed=seed,
-            shown_at=self._clock(),
+            # A question chosen ahead (by the answer before it) is timed from when its page
+            # is shown, not from when it was chosen: 0 until then.
+            shown_at=self._clock() if writes is None else 0.0,
             prompt=prompt,
             reasons=reasons,
             content=item.content,
         )
-        self._store.put(session.tenant, f"pending:{token}", asdict(shown), PENDING_TTL)
+        if writes is None:
+            self._store.put(session.tenant, f"pending:{token}", asdict(shown), PENDING_TTL)
+        else:
+            writes.append((f"pending:{token}", asdict(shown), PENDING_TTL))
         return shown
 
     def _choose(
         self, session: LaunchSession, course: course_pb2.Course, skills: set[str]
     ) -> tuple[course_pb2.Item, str, tuple[str, ...]]:
-        items = {i.item_id: i for i in course.items}
         # A few first (the usual case: the engine's best pick is in the activity), then the
         # longer list when the activity is a corner of the course.
-        for count in (5, 50):
+        for count in (FIRST_PICKS, 50):
             reply = self._engine.recommend(
                 session.tenant, session.learner_id, session.course_id, count
             )
-            for rec in reply.recommendations:
-                if rec.skill_id in skills and rec.item_id in items:
-                    return items[rec.item_id], rec.skill_id, explain(rec, course)
+            pick = _pick(reply.recommendations, course, skills)
+            if pick is not None:
+                return pick
         # The engine ranks the whole course; none of its picks is in this activity (during
         # the diagnostic, say). Practise the activity's first unmastered skill instead.
         for item in course.items:
@@ -222,9 +248,11 @@ class Practice:
             raise BadRequestError(f"item {pending['item_id']!r} is no longer in the course")
         shown = Shown(**{**pending, "reasons": tuple(pending["reasons"])})
         marked = self._mark(session, item, shown, given, choice_ids)
-        elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000))
+        # 0 (unknown to the engine) for a question whose page was never shown.
+        elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000)) if shown.shown_at else 0
         names = {s.skill_id: s.name or s.skill_id for s in course.skills}
         mastered: tuple[str, ...] = ()
+        picks: Sequence[learner_pb2.Recommendation] = ()
         if marked.credit is None:
             self._unscored(session, shown, marked.reason)
         else:
@@ -234,6 +262,7 @@ class Practice:
                 course_id=session.course_id,
                 item_id=item.item_id,
                 response_time_ms=elapsed_ms,
+                max_recommendations=FIRST_PICKS,  # the next question is chosen from them
             )
             if marked.credit in (0.0, 1.0):
                 request.correct = marked.credit == 1.0
@@ -241,6 +270,7 @@ class Practice:
                 request.score = marked.credit
             reply = self._engine.record(tenant, request)
             mastered = tuple(names.get(m.skill_id, m.skill_id) for m in reply.mastery_events)
+            picks = reply.recommendations
             marked = self._content.offer_resources(
                 tenant, session.learner_id, shown.skill_id, marked, reply
             )
@@ -261,9 +291,44 @@ class Practice:
             grade=f"{grade.mastered} of {grade.total} skills mastered",
             **marked.feedback,
         )
-        self._store.put(tenant, _answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
-        self._store.take(tenant, f"pending:{token}")
+        writes: list[tuple[str, Any, float]] = [
+            (_answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
+        ]
+        self._next(token, session, course, picks, state, writes)
+        # The feedback, the next question and its variant's counter: one durable write.
+        if isinstance(self._store, BatchedPuts):
+            self._store.put_many(tenant, writes)
+        else:
+            for key, value, ttl in writes:
+                self._store.put(tenant, key, value, ttl)
         return feedback, state
+
+    def _next(
+        self,
+        token: str,
+        session: LaunchSession,
+        course: course_pb2.Course,
+        picks: Sequence[learner_pb2.Recommendation],
+        state: learner_pb2.GetLearnerStateResponse,
+        writes: list[tuple[str, Any, float]],
+    ) -> None:
+        """Replace the answered question with the next one when the engine's reply already
+        names it (no Recommend call on the next page), else just drop it; and keep
+        ``state`` for the next page, which follows at once. The writes go to ``writes``."""
+        skills = set(self.skills(session))
+        pick = None if skills <= set(state.mastered_skill_ids) else _pick(picks, course, skills)
+        shown = None
+        if pick is not None:
+            chosen: list[tuple[str, Any, float]] = []
+            try:
+                shown = self._show(token, session, pick, chosen)
+            except BadRequestError:
+                pass  # a variant that cannot be shown: the page chooses again and says why
+            else:
+                writes += chosen
+        if shown is None:
+            self._store.take(session.tenant, f"pending:{token}")
+        self._after_answer.put(token, state)
 
     def _mark(
         self,
@@ -341,6 +406,19 @@ class Practice:
         return progress_rows(
             state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
         )
+
+
+def _pick(
+    recommendations: Sequence[learner_pb2.Recommendation],
+    course: course_pb2.Course,
+    skills: set[str],
+) -> tuple[course_pb2.Item, str, tuple[str, ...]] | None:
+    """The engine's best pick that practises a skill of the activity, with its reasons."""
+    items = {i.item_id: i for i in course.items}
+    for rec in recommendations:
+        if rec.skill_id in skills and rec.item_id in items:
+            return items[rec.item_id], rec.skill_id, explain(rec, course)
+    return None
 
 
 def _answered_key(session: LaunchSession, event_id: str) -> str:

@@ -13,6 +13,7 @@ next attempt's is tried.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import structlog
 
@@ -45,16 +46,26 @@ class TemplateQuestions:
         self._store = store
         self._evaluator = evaluator or Evaluator()
 
-    def seed(self, session: LaunchSession, token: str, item: course_pb2.Item) -> int:
+    def seed(
+        self,
+        session: LaunchSession,
+        token: str,
+        item: course_pb2.Item,
+        writes: list[tuple[str, Any, float]] | None = None,
+    ) -> int:
         """The seed of the learner's next attempt at ``item``, verified by the evaluator;
-        BadRequestError when no variant passes (the content is then broken, not the page)."""
+        BadRequestError when no variant passes (the content is then broken, not the page).
+        ``writes``, when given, collects the attempt counter's write instead of making it."""
         try:
             name, level = parse_content(item.content)
         except ValueError as exc:
             raise BadRequestError(f"item {item.item_id!r} cannot be shown: {exc}") from exc
         key = f"attempts:{session.learner_id}:{item.item_id}"
         attempt = int(self._store.get(session.tenant, key) or 0)
-        self._store.put(session.tenant, key, attempt + TRIES, ATTEMPTS_TTL)
+        if writes is None:
+            self._store.put(session.tenant, key, attempt + TRIES, ATTEMPTS_TTL)
+        else:
+            writes.append((key, attempt + TRIES, ATTEMPTS_TTL))
         generator = TemplateGenerator({item.item_id: name})
         skill = ContentSkill(item.item_id, name)
         # The session is identified by a digest of its token: the token itself is a secret.

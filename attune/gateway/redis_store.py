@@ -64,6 +64,15 @@ class RedisGatewayStore(GradeOutbox, RedisContent, RedisOAuthClients, RedisState
             return
         self._r.set(self._kv(tenant, key), json.dumps(value), px=max(1, int(ttl * 1000)))
 
+    def put_many(self, tenant: str, items: Sequence[tuple[str, Any, float]]) -> None:
+        pipe = self._r.pipeline(transaction=False)  # keys may sit in several cluster slots
+        for key, value, ttl in items:
+            if ttl <= 0:
+                pipe.delete(self._kv(tenant, key))
+            else:
+                pipe.set(self._kv(tenant, key), json.dumps(value), px=max(1, int(ttl * 1000)))
+        pipe.execute()
+
     def get(self, tenant: str, key: str) -> Any | None:
         raw = self._r.get(self._kv(tenant, key))
         return None if raw is None else json.loads(raw)

@@ -66,6 +66,18 @@ class SqliteGatewayStore(
             (tenant, key, json.dumps(value), time.time() + ttl),
         )
 
+    def put_many(self, tenant: str, items: Sequence[tuple[str, Any, float]]) -> None:
+        now = time.time()
+        self._run_all(
+            [
+                (
+                    "INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)",
+                    (tenant, k, json.dumps(v), now + t),
+                )
+                for k, v, t in items
+            ]
+        )
+
     def get(self, tenant: str, key: str) -> Any | None:
         rows = self._run(
             "SELECT value FROM kv WHERE tenant = ? AND key = ? AND expires_at > ?",

@@ -13,7 +13,7 @@ import pytest
 
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.lrs.targets import LrsTarget
-from attune.gateway.ports import Activity, GatewayStore, Registration, ToolKey
+from attune.gateway.ports import Activity, BatchedPuts, GatewayStore, Registration, ToolKey
 from attune.gateway.stores import GatewayStoreError, open_stores
 from tests.support.gateway_stack import wait_for
 
@@ -67,6 +67,20 @@ def test_values_are_taken_once_and_expire(stores: tuple[GatewayStore, Any]) -> N
     wait_for(lambda: store.get("t", "gone") is None)
     store.purge_expired()
     assert store.get("t", "gone") is None and store.get("t", "k") == 1  # live values stay
+
+
+def test_several_values_are_put_at_once(stores: tuple[GatewayStore, Any]) -> None:
+    store, _ = stores
+    assert isinstance(store, BatchedPuts)
+    store.put("t", "pending:x", "old", 60)
+    store.put_many("t", [("pending:x", {"q": 2}, 60), ("answered:x", [1], 60), ("n", 3, 60)])
+    assert store.get("t", "pending:x") == {"q": 2}  # replaced
+    assert store.get("t", "answered:x") == [1] and store.get("t", "n") == 3
+    assert store.get("u", "n") is None  # in the named tenant only
+    store.put_many("t", [])  # nothing to write is fine
+    store.put_many("t", [("short", 1, 0.05)])
+    wait_for(lambda: store.get("t", "short") is None)
+    assert store.get("t", "short") is None
 
 
 def test_the_housekeeper_purges_at_most_once_a_period() -> None:

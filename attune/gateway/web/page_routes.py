@@ -33,7 +33,7 @@ def practice(token: str) -> Any:
     """The recommended question, an answer form, progress, and why this question."""
     gw = current()
     session = page_session(token)
-    state = gw.practice.state(session, session.learner_id)
+    state = gw.practice.page_state(token, session)
     shown = gw.practice.current(token, session, state)
     return render_template(
         "practice.html",
