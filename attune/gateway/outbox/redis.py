@@ -75,24 +75,32 @@ end
 return out
 """
 
-# KEYS: items, due; ARGV: id, status, next_at, error ('' keeps it), only if this status
-# ('' for any), count an attempt ('1'/''). Pending items are (re)scheduled, others leave.
+# KEYS: items, due; ARGV: status, next_at, error ('' keeps it), only if this status ('' for
+# any), count an attempt ('1'/''), then the ids (all of this queue). Pending items are
+# (re)scheduled, others leave. Returns how many were settled.
 _SETTLE = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local item = cjson.decode(raw)
-if ARGV[5] ~= '' and item.status ~= ARGV[5] then return 0 end
-if ARGV[6] == '1' then item.attempts = item.attempts + 1 end
-item.status = ARGV[2]
-item.next_at = tonumber(ARGV[3])
-if ARGV[4] ~= '' then item.last_error = ARGV[4] end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(item))
-if item.status == 'pending' then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-else
-  redis.call('ZREM', KEYS[2], ARGV[1])
+local settled = 0
+for i = 6, #ARGV do
+  local id = ARGV[i]
+  local raw = redis.call('HGET', KEYS[1], id)
+  if raw then
+    local item = cjson.decode(raw)
+    if ARGV[4] == '' or item.status == ARGV[4] then
+      if ARGV[5] == '1' then item.attempts = item.attempts + 1 end
+      item.status = ARGV[1]
+      item.next_at = tonumber(ARGV[2])
+      if ARGV[3] ~= '' then item.last_error = ARGV[3] end
+      redis.call('HSET', KEYS[1], id, cjson.encode(item))
+      if item.status == 'pending' then
+        redis.call('ZADD', KEYS[2], ARGV[2], id)
+      else
+        redis.call('ZREM', KEYS[2], id)
+      end
+      settled = settled + 1
+    end
+  end
 end
-return 1
+return settled
 """
 
 
@@ -197,26 +205,30 @@ class RedisLeasedQueue:
     ) -> None:
         if not item_ids:
             return
+        # One read of the items' queues, then one script per queue (a batch is one queue):
+        # two round trips for a whole batch.
         raws = self._r.hmget(self.key(tenant, "items"), list(item_ids))
+        by_queue: dict[str, list[int]] = {}
         for item_id, raw in zip(item_ids, raws, strict=True):
             if raw is not None:
-                queue = json.loads(raw)["queue"]
-                self._settle_one(tenant, item_id, queue, status, next_at, error, only, True)
+                by_queue.setdefault(json.loads(raw)["queue"], []).append(item_id)
+        for queue, ids in by_queue.items():
+            self._settle_ids(tenant, ids, queue, status, next_at, error, only, True)
 
-    def _settle_one(
+    def _settle_ids(
         self,
         tenant: str,
-        item_id: int,
+        item_ids: Sequence[int],
         queue: str,
         status: str,
         next_at: float,
         error: str,
         only: str,
         attempt: bool,
-    ) -> bool:
+    ) -> int:
         keys = [self.key(tenant, "items"), self.key(tenant, f"due:{queue}")]
-        args = [item_id, status, next_at, error[:ERROR_CHARS], only, "1" if attempt else ""]
-        return bool(self._settle(keys=keys, args=args))
+        args = [status, next_at, error[:ERROR_CHARS], only, "1" if attempt else "", *item_ids]
+        return int(self._settle(keys=keys, args=args))
 
     def items(self, tenant: str, status: str, limit: int | None = None) -> list[QueueItem]:
         rows = map(json.loads, self._r.hvals(self.key(tenant, "items")))
@@ -236,7 +248,7 @@ class RedisLeasedQueue:
         [item] = self._with_payloads(tenant, [json.loads(raw)])
         if check is not None:
             check(item)
-        return self._settle_one(tenant, item_id, item.queue, "pending", now, "", "dead", False)
+        return self._settle_ids(tenant, [item_id], item.queue, "pending", now, "", "dead", False) == 1
 
     def counts(self, tenant: str) -> dict[str, int]:
         rows = map(json.loads, self._r.hvals(self.key(tenant, "items")))
