@@ -103,6 +103,7 @@ def build_gateway(
         settings.statement_batch,
         Backoff(settings.statement_base_delay_seconds, settings.statement_max_delay_seconds),
         settings.statement_poll_seconds,
+        in_flight=settings.statement_in_flight,
     )
     return Gateway(
         settings=settings,

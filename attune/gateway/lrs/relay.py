@@ -9,14 +9,19 @@ that transaction as a dead letter with the reason, and never read again: it cann
 the feed (see :mod:`gateway.lrs.unbuilt`). The gateway adds its own events (launched, grade
 changed) with :meth:`StatementRelay.emit`.
 
-**Send.** Per target, the oldest due statements go out in one POST. Then:
+**Send.** Per target, the oldest due statements are leased, ``batch * in_flight`` at a time,
+and go out as ``in_flight`` POSTs of up to ``batch`` each, at once (over the target's
+keep-alive session): the LRS works on one while the next is on the wire. The delivered ones
+of a round are settled in one store step. Each POST's answer then decides for its batch:
 - 2xx: delivered.
 - 400 (or 409, 415, 422) for a batch: each statement is sent alone, so one poison statement
   cannot block the rest. Alone, a 409 from an xAPI LRS means it already holds that id (a
   retry after a lost reply, say): when a GET finds it, it counts as delivered, since ids are
   deterministic; anything else rejected alone goes to the dead-letter list.
 - no answer, 401, 403, 404, 429 or 5xx: the batch is retried after an exponential backoff
-  with jitter, in order.
+  with jitter, and the round is the last until the next poll. The other batches of the
+  round keep their own answers, so statements may reach the LRS out of their queue order,
+  as they may with several gateways sending; each carries its own ``timestamp``.
 
 So the LRS receives every statement once: never lost (queued durably before the cursor moves,
 retried until delivered or dead-lettered) and never doubled (one row per target and id, and
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import structlog
@@ -66,7 +72,10 @@ class StatementRelay(PollingWorker):
         backoff: Backoff,
         poll_seconds: float,
         clock: Callable[[], float] = time.time,
+        in_flight: int = 1,
     ) -> None:
+        if in_flight < 1:
+            raise ValueError(f"in_flight must be >= 1, got {in_flight}")
         super().__init__(poll_seconds)
         self._outbox = outbox
         self._engine = engine
@@ -75,6 +84,9 @@ class StatementRelay(PollingWorker):
         self._batch = batch
         self._backoff = backoff
         self._clock = clock
+        self._in_flight = in_flight
+        self._pool: ThreadPoolExecutor | None = None  # started by the first round that needs it
+        self.stats = DeliveryStats()
 
     # -- feed -----------------------------------------------------------------------------
 
@@ -136,22 +148,47 @@ class StatementRelay(PollingWorker):
     # -- send -----------------------------------------------------------------------------
 
     def send(self, target: LrsTarget) -> int:
-        """Send the target's due statements, batch after batch; how many were delivered."""
+        """Send the target's due statements, round after round; how many were delivered."""
         delivered = 0
         while not self.stopping:
-            batch = self._outbox.due(target, self._clock(), self._batch)
-            if not batch:
+            due = self._outbox.due(target, self._clock(), self._batch * self._in_flight)
+            if not due:
                 return delivered
-            result = self._client.send(target, [q.body for q in batch])
-            if result.ok:
-                self._outbox.delivered(target.tenant, [q.row_id for q in batch], self._clock())
-                delivered += len(batch)
-            elif result.status in POISON:
-                delivered += self._one_by_one(target, batch, result)
-            else:
-                self._retry(target, batch, result)
+            batches = [due[i : i + self._batch] for i in range(0, len(due), self._batch)]
+            results = self._post(target, batches)
+            ok = [q.row_id for b, r in zip(batches, results, strict=True) if r.ok for q in b]
+            if ok:
+                self._outbox.delivered(target.tenant, ok, self._clock())
+                delivered += len(ok)
+            failed = False
+            for batch, result in zip(batches, results, strict=True):
+                self.stats.count(len(batch), len(batch) if result.ok else 0)
+                if result.ok:
+                    continue
+                if result.status in POISON:
+                    delivered += self._one_by_one(target, batch, result)
+                else:
+                    self._retry(target, batch, result)
+                    failed = True
+            if failed:
                 return delivered
         return delivered
+
+    def _post(
+        self, target: LrsTarget, batches: Sequence[Sequence[QueuedStatement]]
+    ) -> list[SendResult]:
+        """One POST per batch, all at once: the first from this thread, the others from the
+        pool; their answers in the order of ``batches``."""
+        others: list[Future[SendResult]] = []
+        if len(batches) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._in_flight - 1, f"{self.name}-post")
+            others = [
+                self._pool.submit(self._client.send, target, [q.body for q in batch])
+                for batch in batches[1:]
+            ]
+        first = self._client.send(target, [q.body for q in batches[0]])
+        return [first, *(f.result() for f in others)]
 
     def _one_by_one(
         self, target: LrsTarget, batch: Sequence[QueuedStatement], first: SendResult
@@ -166,6 +203,7 @@ class StatementRelay(PollingWorker):
                 and self._client.exists(target, queued.statement_id)
             ):
                 self._outbox.delivered(target.tenant, [queued.row_id], self._clock())
+                self.stats.count(0, 1)
                 delivered += 1
             elif result.status in POISON:
                 self._outbox.dead(target.tenant, queued.row_id, f"{result.status}: {result.reason}")
@@ -202,6 +240,11 @@ class StatementRelay(PollingWorker):
 
     # -- loop -----------------------------------------------------------------------------
 
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
     def run_once(self) -> int:
         """Feed and send every enabled target once; how many statements were delivered."""
         delivered = 0
@@ -216,3 +259,20 @@ class StatementRelay(PollingWorker):
                 )
             delivered += self.send(target)
         return delivered
+
+
+class DeliveryStats:
+    """What the relay has sent since it started, for the metrics: statements delivered, and
+    the POSTs of a batch with the statements they held. Updated by the relay's own thread
+    only; read on scrape."""
+
+    def __init__(self) -> None:
+        self.delivered = 0
+        self.batches = 0
+        self.batched = 0  # statements in those batches
+
+    def count(self, batch_size: int, delivered: int) -> None:
+        if batch_size:
+            self.batches += 1
+            self.batched += batch_size
+        self.delivered += delivered
