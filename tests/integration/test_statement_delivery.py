@@ -3,9 +3,9 @@ reaches the LRS exactly once, on the embedded store and on Redis.
 
 A relay with an injected clock, ``batch`` 5 and three POSTs in flight, queues statements as
 the gateway's own events are queued (:meth:`StatementRelay.emit`) and sends them to a real
-Ralph across an outage; to an LRS (a real HTTP server) that fails one batch of a round with
-503 and refuses a poison statement, so that the other batches of the round are settled
-apart; and, on Redis, from two relays at once, as two gateways would.
+Ralph across an outage; to an LRS (a real HTTP server) that fails one of the batches in
+flight with 503 and refuses a poison statement in another, so that each batch is settled by
+its own answer; and, on Redis, from two relays at once, as two gateways would.
 """
 
 from __future__ import annotations
@@ -145,14 +145,13 @@ def test_every_statement_once_across_an_outage(outbox: StatementOutbox, ralph: R
 
 
 class FlakyLrs:
-    """An xAPI endpoint over real HTTP: stores what it accepts, refuses a batch holding the
-    ``poison`` statement with 400 (and that statement alone with 400), and answers 503 the
-    first time a batch holds the ``flaky`` statement."""
+    """An xAPI endpoint over real HTTP: stores what it accepts, refuses any POST holding the
+    ``poison`` statement with 400, and answers 503 to the first other POST of a batch."""
 
     def __init__(self) -> None:
         self.stored: list[str] = []
-        self.poison: set[str] = set()
-        self.flaky: set[str] = set()
+        self.poison = ""
+        self.refused: list[str] = []  # the batch answered 503
         self._lock = threading.Lock()
         app = Flask("flaky-lrs")
 
@@ -160,10 +159,10 @@ class FlakyLrs:
         def receive() -> Any:
             ids = [s["id"] for s in request.get_json()]
             with self._lock:
-                if self.poison & set(ids):
+                if self.poison in ids:
                     return jsonify(error="no actor ifi"), 400
-                if self.flaky & set(ids):
-                    self.flaky -= set(ids)
+                if len(ids) > 1 and not self.refused:
+                    self.refused = ids
                     return jsonify(error="busy"), 503
                 self.stored += ids
             return jsonify(ids), 200
@@ -180,7 +179,7 @@ def flaky() -> Iterator[FlakyLrs]:
     lrs.server.shutdown()
 
 
-def test_a_failed_batch_does_not_hold_the_others_of_its_round(
+def test_a_failed_batch_does_not_hold_the_others_in_flight(
     outbox: StatementOutbox, flaky: FlakyLrs
 ) -> None:
     clock = ManualClock()
@@ -188,21 +187,21 @@ def test_a_failed_batch_does_not_hold_the_others_of_its_round(
     target = _target(flaky.url, "flaky", auth="none")
     outbox.put_target(target)
     _emit(relay, 15, f"round-{uuid.uuid4()}")
-    pending = _queued_ids(outbox, "pending")
-    # Batches [0:5], [5:10], [10:15] go out together: the second is refused once (503),
-    # the third holds a poison statement (400, then 400 alone).
-    flaky.flaky.add(pending[7])
-    flaky.poison.add(pending[12])
+    queued = set(_queued_ids(outbox, "pending"))
+    # Three batches of five go out at once: one holds the poison statement (400, then each
+    # of its statements alone), one is refused with 503, the third is stored.
+    flaky.poison = sorted(queued)[7]
     assert relay.send(target) == 9
-    assert set(flaky.stored) == set(pending[0:5] + pending[10:12] + pending[13:15])
-    assert _queued_ids(outbox, "dead") == [pending[12]]
+    refused = set(flaky.refused)
+    assert len(refused) == 5 and flaky.poison not in refused
+    assert set(flaky.stored) == queued - refused - {flaky.poison}
+    assert _queued_ids(outbox, "dead") == [flaky.poison]
     retried = outbox.list_statements(TENANT, "pending")
-    assert [q.statement_id for q in retried] == pending[5:10]
+    assert {q.statement_id for q in retried} == refused
     assert all(q.attempts == 1 and q.last_error.startswith("503") for q in retried)
     assert relay.send(target) == 0  # not due before its backoff
     assert _drain(relay, outbox, target, clock) == 5
-    assert sorted(flaky.stored) == sorted(p for p in pending if p != pending[12])
-    assert len(flaky.stored) == len(set(flaky.stored))
+    assert sorted(flaky.stored) == sorted(queued - {flaky.poison})
     assert relay.stats.delivered == 14
     relay.stop()
 

@@ -9,19 +9,20 @@ that transaction as a dead letter with the reason, and never read again: it cann
 the feed (see :mod:`gateway.lrs.unbuilt`). The gateway adds its own events (launched, grade
 changed) with :meth:`StatementRelay.emit`.
 
-**Send.** Per target, the oldest due statements are leased, ``batch * in_flight`` at a time,
-and go out as ``in_flight`` POSTs of up to ``batch`` each, at once (over the target's
-keep-alive session): the LRS works on one while the next is on the wire. The delivered ones
-of a round are settled in one store step. Each POST's answer then decides for its batch:
+**Send.** Per target, the oldest due statements are leased ``batch`` at a time and POSTed,
+with up to ``in_flight`` batches on the wire at once (over the target's keep-alive session):
+as soon as one is answered and settled, the next is leased and sent, so the LRS always has
+the next batch waiting while the relay settles the last. A batch still on the wire is never
+leased again (``skip``). Each POST's answer decides for its batch:
 - 2xx: delivered.
 - 400 (or 409, 415, 422) for a batch: each statement is sent alone, so one poison statement
   cannot block the rest. Alone, a 409 from an xAPI LRS means it already holds that id (a
   retry after a lost reply, say): when a GET finds it, it counts as delivered, since ids are
   deterministic; anything else rejected alone goes to the dead-letter list.
 - no answer, 401, 403, 404, 429 or 5xx: the batch is retried after an exponential backoff
-  with jitter, and the round is the last until the next poll. The other batches of the
-  round keep their own answers, so statements may reach the LRS out of their queue order,
-  as they may with several gateways sending; each carries its own ``timestamp``.
+  with jitter, and no further batch is sent until the next poll. The batches already on the
+  wire keep their own answers, so statements may reach the LRS out of their queue order, as
+  they may with several gateways sending; each carries its own ``timestamp``.
 
 So the LRS receives every statement once: never lost (queued durably before the cursor moves,
 retried until delivered or dead-lettered) and never doubled (one row per target and id, and
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import structlog
@@ -148,47 +149,44 @@ class StatementRelay(PollingWorker):
     # -- send -----------------------------------------------------------------------------
 
     def send(self, target: LrsTarget) -> int:
-        """Send the target's due statements, round after round; how many were delivered."""
+        """Send the target's due statements, keeping up to ``in_flight`` batches on the wire;
+        how many were delivered. A batch to retry ends the call once the rest are settled."""
         delivered = 0
-        while not self.stopping:
-            due = self._outbox.due(target, self._clock(), self._batch * self._in_flight)
-            if not due:
+        sending: dict[Future[SendResult], list[QueuedStatement]] = {}
+        more = True
+        while True:
+            while more and len(sending) < self._in_flight and not self.stopping:
+                held = {q.row_id for batch in sending.values() for q in batch}
+                batch = self._outbox.due(target, self._clock(), self._batch, held)
+                if batch:
+                    sending[self._post(target, batch)] = batch
+                more = bool(batch)
+            if not sending:
                 return delivered
-            batches = [due[i : i + self._batch] for i in range(0, len(due), self._batch)]
-            results = self._post(target, batches)
-            ok = [q.row_id for b, r in zip(batches, results, strict=True) if r.ok for q in b]
-            if ok:
-                self._outbox.delivered(target.tenant, ok, self._clock())
-                delivered += len(ok)
-            failed = False
-            for batch, result in zip(batches, results, strict=True):
+            done, _ = wait(sending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: sending[f][0].row_id):
+                batch = sending.pop(future)
+                result = future.result()
                 self.stats.count(len(batch), len(batch) if result.ok else 0)
                 if result.ok:
-                    continue
-                if result.status in POISON:
+                    self._outbox.delivered(target.tenant, [q.row_id for q in batch], self._clock())
+                    delivered += len(batch)
+                elif result.status in POISON:
                     delivered += self._one_by_one(target, batch, result)
                 else:
                     self._retry(target, batch, result)
-                    failed = True
-            if failed:
-                return delivered
-        return delivered
+                    more = False
 
-    def _post(
-        self, target: LrsTarget, batches: Sequence[Sequence[QueuedStatement]]
-    ) -> list[SendResult]:
-        """One POST per batch, all at once: the first from this thread, the others from the
-        pool; their answers in the order of ``batches``."""
-        others: list[Future[SendResult]] = []
-        if len(batches) > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._in_flight - 1, f"{self.name}-post")
-            others = [
-                self._pool.submit(self._client.send, target, [q.body for q in batch])
-                for batch in batches[1:]
-            ]
-        first = self._client.send(target, [q.body for q in batches[0]])
-        return [first, *(f.result() for f in others)]
+    def _post(self, target: LrsTarget, batch: Sequence[QueuedStatement]) -> Future[SendResult]:
+        """One POST of ``batch``: from the pool when several may be in flight, else here."""
+        bodies = [q.body for q in batch]
+        if self._in_flight == 1:
+            future: Future[SendResult] = Future()
+            future.set_result(self._client.send(target, bodies))
+            return future
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._in_flight, f"{self.name}-post")
+        return self._pool.submit(self._client.send, target, bodies)
 
     def _one_by_one(
         self, target: LrsTarget, batch: Sequence[QueuedStatement], first: SendResult

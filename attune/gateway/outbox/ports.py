@@ -13,7 +13,7 @@ Statuses: ``pending`` (waiting or leased), ``delivered``, ``dead``, ``superseded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -73,10 +73,17 @@ class LeasedQueue(Protocol):
         ...
 
     def lease(
-        self, now: float, limit: int, tenant: str | None = None, queue: str | None = None
+        self,
+        now: float,
+        limit: int,
+        tenant: str | None = None,
+        queue: str | None = None,
+        skip: Collection[int] = (),
     ) -> list[QueueItem]:
         """Up to ``limit`` due items (of one tenant's queue, or of all), oldest first, leased:
-        no other lease returns them until they are settled or the lease runs out."""
+        no other lease returns them until they are settled or the lease runs out. Never an
+        item of ``skip``: the ones the caller is still sending (a store whose lease is the
+        read itself would return them again)."""
         ...
 
     def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from attune.gateway.outbox.ports import ERROR_CHARS, NewItem, QueueItem
@@ -168,8 +168,15 @@ class RedisLeasedQueue:
         return int(raw) if raw is not None else 0
 
     def lease(
-        self, now: float, limit: int, tenant: str | None = None, queue: str | None = None
+        self,
+        now: float,
+        limit: int,
+        tenant: str | None = None,
+        queue: str | None = None,
+        skip: Collection[int] = (),
     ) -> list[QueueItem]:
+        # ``skip`` needs no work here: a leased item is not due again until its lease runs
+        # out, which is longer than any send holds it.
         if tenant is not None and queue is not None:
             pairs = [(tenant, queue)]
         else:
@@ -248,7 +255,9 @@ class RedisLeasedQueue:
         [item] = self._with_payloads(tenant, [json.loads(raw)])
         if check is not None:
             check(item)
-        return self._settle_ids(tenant, [item_id], item.queue, "pending", now, "", "dead", False) == 1
+        return (
+            self._settle_ids(tenant, [item_id], item.queue, "pending", now, "", "dead", False) == 1
+        )
 
     def counts(self, tenant: str) -> dict[str, int]:
         rows = map(json.loads, self._r.hvals(self.key(tenant, "items")))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +106,21 @@ class SqliteLeasedQueue(SqliteFile):
         return int(rows[0][0]) if rows else 0
 
     def lease(
-        self, now: float, limit: int, tenant: str | None = None, queue: str | None = None
+        self,
+        now: float,
+        limit: int,
+        tenant: str | None = None,
+        queue: str | None = None,
+        skip: Collection[int] = (),
     ) -> list[QueueItem]:
         where = "status = 'pending' AND next_at <= ?"
         args: list[Any] = [now]
         for column, value in (("tenant", tenant), ("queue", queue)):
             if value is not None:
                 where, args = f"{where} AND {column} = ?", [*args, value]
+        if skip:
+            where = f"{where} AND item_id NOT IN ({','.join('?' * len(skip))})"
+            args += list(skip)
         select = f"SELECT {_COLUMNS} FROM {self._table} WHERE {where} ORDER BY item_id LIMIT ?"
         if self._lease_s <= 0:
             return [_item(r) for r in self._run(select, (*args, limit))]
