@@ -69,8 +69,12 @@ class QueuedStatementOutbox:
         leased = self._queue.lease(now, limit, target.tenant, target.key, skip)
         return [_queued(i) for i in leased]
 
-    def delivered(self, tenant: str, row_ids: Sequence[int], now: float = 0.0) -> None:
-        self._queue.ack(tenant, row_ids, now)
+    def delivered(
+        self, tenant: str, row_ids: Sequence[int], now: float = 0.0, target: str = ""
+    ) -> None:
+        """The rows were delivered; ``target``, when given, is the target they were all
+        leased for (it saves a read on Redis)."""
+        self._queue.ack(tenant, row_ids, now, target or None)
 
     def retry(self, tenant: str, row_ids: Sequence[int], next_at: float, error: str) -> None:
         self._queue.retry(tenant, row_ids, next_at, error)

@@ -169,7 +169,8 @@ class StatementRelay(PollingWorker):
                 result = future.result()
                 self.stats.count(len(batch), len(batch) if result.ok else 0)
                 if result.ok:
-                    self._outbox.delivered(target.tenant, [q.row_id for q in batch], self._clock())
+                    ids = [q.row_id for q in batch]
+                    self._outbox.delivered(target.tenant, ids, self._clock(), target.key)
                     delivered += len(batch)
                 elif result.status in POISON:
                     delivered += self._one_by_one(target, batch, result)
@@ -200,7 +201,7 @@ class StatementRelay(PollingWorker):
                 and target.kind == "xapi"
                 and self._client.exists(target, queued.statement_id)
             ):
-                self._outbox.delivered(target.tenant, [queued.row_id], self._clock())
+                self._outbox.delivered(target.tenant, [queued.row_id], self._clock(), target.key)
                 self.stats.count(0, 1)
                 delivered += 1
             elif result.status in POISON:

@@ -86,8 +86,11 @@ class LeasedQueue(Protocol):
         read itself would return them again)."""
         ...
 
-    def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:
-        """The items were delivered."""
+    def ack(
+        self, tenant: str, item_ids: Sequence[int], now: float, queue: str | None = None
+    ) -> None:
+        """The items were delivered. ``queue``: the queue they were all leased from, when
+        the caller knows it (it saves a read; an item of another queue is left as it is)."""
         ...
 
     def retry(self, tenant: str, item_ids: Sequence[int], next_at: float, error: str) -> None:

@@ -63,29 +63,34 @@ end
 return out
 """
 
-# KEYS: items, due; ARGV: now, leased until, limit. Returns the leased items (no payloads).
+# KEYS: items, due, payloads; ARGV: now, leased until, limit. Returns the leased items, each
+# followed by its payload (as queued: never decoded here).
 _LEASE = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 local out = {}
 for _, id in ipairs(ids) do
   redis.call('ZADD', KEYS[2], ARGV[2], id)
   local raw = redis.call('HGET', KEYS[1], id)
-  if raw then table.insert(out, raw) end
+  if raw then
+    table.insert(out, raw)
+    table.insert(out, redis.call('HGET', KEYS[3], id) or '{}')
+  end
 end
 return out
 """
 
 # KEYS: items, due; ARGV: status, next_at, error ('' keeps it), only if this status ('' for
-# any), count an attempt ('1'/''), then the ids (all of this queue). Pending items are
-# (re)scheduled, others leave. Returns how many were settled.
+# any), count an attempt ('1'/''), the queue of the due key, then the ids. Pending items are
+# (re)scheduled, others leave; an item of another queue is left alone. Returns how many
+# were settled.
 _SETTLE = """
 local settled = 0
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local id = ARGV[i]
   local raw = redis.call('HGET', KEYS[1], id)
   if raw then
     local item = cjson.decode(raw)
-    if ARGV[4] == '' or item.status == ARGV[4] then
+    if (ARGV[4] == '' or item.status == ARGV[4]) and item.queue == ARGV[6] then
       if ARGV[5] == '1' then item.attempts = item.attempts + 1 end
       item.status = ARGV[1]
       item.next_at = tonumber(ARGV[2])
@@ -186,14 +191,21 @@ class RedisLeasedQueue:
         for t, q in pairs:
             if len(found) >= limit:
                 break
-            keys = [self.key(t, "items"), self.key(t, f"due:{q}")]
+            keys = [self.key(t, "items"), self.key(t, f"due:{q}"), self.key(t, "payloads")]
             raws = self._lease(keys=keys, args=[now, now + self._lease_s, limit - len(found)])
-            rows = sorted(map(json.loads, raws), key=lambda r: int(r["id"]))
-            found += self._with_payloads(t, rows)
+            # One round trip: each item comes with its payload.
+            rows = zip(raws[::2], raws[1::2], strict=True)
+            leased = [_item(json.loads(raw), payload) for raw, payload in rows]
+            found += sorted(leased, key=lambda i: i.item_id)
         return found
 
-    def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:
-        self._settle_all(tenant, item_ids, "delivered", now, "")
+    def ack(
+        self, tenant: str, item_ids: Sequence[int], now: float, queue: str | None = None
+    ) -> None:
+        if queue is None:
+            self._settle_all(tenant, item_ids, "delivered", now, "")
+        elif item_ids:  # one round trip; the script leaves an item of another queue alone
+            self._settle_ids(tenant, item_ids, queue, "delivered", now, "", "", True)
 
     def retry(self, tenant: str, item_ids: Sequence[int], next_at: float, error: str) -> None:
         self._settle_all(tenant, item_ids, "pending", next_at, error, only="pending")
@@ -234,7 +246,8 @@ class RedisLeasedQueue:
         attempt: bool,
     ) -> int:
         keys = [self.key(tenant, "items"), self.key(tenant, f"due:{queue}")]
-        args = [status, next_at, error[:ERROR_CHARS], only, "1" if attempt else "", *item_ids]
+        args = [status, next_at, error[:ERROR_CHARS], only, "1" if attempt else "", queue]
+        args += list(item_ids)
         return int(self._settle(keys=keys, args=args))
 
     def items(self, tenant: str, status: str, limit: int | None = None) -> list[QueueItem]:

@@ -133,10 +133,11 @@ class SqliteLeasedQueue(SqliteFile):
             )
         return [_item(r) for r in rows]
 
-    def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:
-        self._settle(
-            tenant, item_ids, "status = 'delivered', done_at = ?, attempts = attempts + 1", (now,)
-        )
+    def ack(
+        self, tenant: str, item_ids: Sequence[int], now: float, queue: str | None = None
+    ) -> None:
+        assignments = "status = 'delivered', done_at = ?, attempts = attempts + 1"
+        self._settle(tenant, item_ids, assignments, (now,), queue=queue)
 
     def retry(self, tenant: str, item_ids: Sequence[int], next_at: float, error: str) -> None:
         self._settle(
@@ -162,15 +163,16 @@ class SqliteLeasedQueue(SqliteFile):
         assignments: str,
         args: tuple[Any, ...],
         only: str | None = None,
+        queue: str | None = None,
     ) -> None:
         if not item_ids:
             return
         marks = ",".join("?" * len(item_ids))
-        status = "" if only is None else " AND status = ?"
+        extra = [(c, v) for c, v in (("status", only), ("queue", queue)) if v is not None]
         self._run(
             f"UPDATE {self._table} SET {assignments} WHERE tenant = ? AND item_id IN ({marks})"
-            + status,
-            (*args, tenant, *item_ids, *(() if only is None else (only,))),
+            + "".join(f" AND {column} = ?" for column, _ in extra),
+            (*args, tenant, *item_ids, *(v for _, v in extra)),
         )
 
     def items(self, tenant: str, status: str, limit: int | None = None) -> list[QueueItem]:
