@@ -197,7 +197,7 @@ def statement_phases(
     # Progress is read from the outbox's own table: asking Ralph (whose file backend scans
     # every statement on each query) would slow the LRS being measured.
     while outbox.counts("default").get("pending"):
-        time.sleep(0.02)
+        time.sleep(0.1)
     elapsed = time.perf_counter() - began
     done = outbox.list_statements("default", "delivered", 1_000_000)
     bodies = [q.body for q in done if q.row_id > last_row]
