@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{same:.0f}/s {n} at a time (ratio {outbox / same:.2f})"
     )
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "gateway.json"
+    out = RESULTS / ("gateway_statements.json" if args.statements_only else "gateway.json")
     out.write_text(
         json.dumps(
             {
