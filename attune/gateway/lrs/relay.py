@@ -168,9 +168,7 @@ class StatementRelay(PollingWorker):
                 batch = sending.pop(future)
                 result = future.result()
                 self.stats.count(len(batch), len(batch) if result.ok else 0)
-                if result.ok:
-                    ids = [q.row_id for q in batch]
-                    self._outbox.delivered(target.tenant, ids, self._clock(), target.key)
+                if result.ok:  # acknowledged by the thread that sent it
                     delivered += len(batch)
                 elif result.status in POISON:
                     delivered += self._one_by_one(target, batch, result)
@@ -179,15 +177,22 @@ class StatementRelay(PollingWorker):
                     more = False
 
     def _post(self, target: LrsTarget, batch: Sequence[QueuedStatement]) -> Future[SendResult]:
-        """One POST of ``batch``: from the pool when several may be in flight, else here."""
-        bodies = [q.body for q in batch]
+        """POST ``batch`` and, on 2xx, mark it delivered: from the pool when several may be in
+        flight (the store's write then overlaps the next lease), else here."""
         if self._in_flight == 1:
             future: Future[SendResult] = Future()
-            future.set_result(self._client.send(target, bodies))
+            future.set_result(self._send_and_ack(target, batch))
             return future
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._in_flight, f"{self.name}-post")
-        return self._pool.submit(self._client.send, target, bodies)
+        return self._pool.submit(self._send_and_ack, target, batch)
+
+    def _send_and_ack(self, target: LrsTarget, batch: Sequence[QueuedStatement]) -> SendResult:
+        result = self._client.send(target, [q.body for q in batch])
+        if result.ok:
+            ids = [q.row_id for q in batch]
+            self._outbox.delivered(target.tenant, ids, self._clock(), target.key)
+        return result
 
     def _one_by_one(
         self, target: LrsTarget, batch: Sequence[QueuedStatement], first: SendResult
