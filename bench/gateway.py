@@ -148,43 +148,29 @@ def practice_phases(url: str, workers: int, seconds: float) -> list[PhaseResult]
 
 
 def statement_phases(
-    engine: str, responses: int, ralph: Any, batch: int, data_dir: Path
+    engine: str, responses: int, ralph: Any, batch: int, data_dir: Path, in_flight: int
 ) -> dict[str, float]:
-    """Direct-to-Ralph ceiling and the outbox's delivery rate, in statements/s."""
+    """The outbox's delivery rate after an outage, then the ceilings: the same statements
+    posted straight to Ralph in batches of the same size, one at a time and ``in_flight`` at
+    a time (the relay's setting). Each phase starts from an empty Ralph just restarted: its
+    file backend reads every stored statement for the duplicate check of each POST, and its
+    first POSTs after a start are slow."""
     import grpc
 
     from attune.engine.demo.course import demo_course
     from attune.engine.v1 import learner_pb2, learner_pb2_grpc
-
-    body: dict[str, Any] = {
-        "actor": {"account": {"homePage": "https://bench.example", "name": "b"}},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-        "object": {"id": "https://bench.example/items/1"},
-        "timestamp": "2026-11-28T05:00:00.000Z",
-    }
-    http = requests.Session()
-    total = responses * 2  # an answered and a recommended statement per response, at least
-    began = time.perf_counter()
-    for start in range(0, total, batch):
-        chunk = [{**body, "id": str(uuid.uuid4())} for _ in range(min(batch, total - start))]
-        http.post(
-            f"{ralph.url}/statements",
-            json=chunk,
-            auth=ralph.auth,
-            headers={"X-Experience-API-Version": "1.0.3"},
-            timeout=60,
-        ).raise_for_status()
-    direct = total / (time.perf_counter() - began)
-
     from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
+    from bench.delivery import direct, empty
 
     outbox = SqliteStatementOutbox(data_dir / "gateway.db")
-    before = outbox.counts("default").get("delivered", 0)
+    done = outbox.list_statements("default", "delivered", 1_000_000)
+    last_row = max((q.row_id for q in done), default=0)
     items = list(demo_course().items)
     meta = (("authorization", "Bearer dev-token"),)
     # The backlog builds while the LRS is down; the clock starts when it is back, so the
     # rate is the outbox's own (feed from the log + send), not the engine's recording rate.
     ralph.kill()
+    empty(ralph)
     began = time.perf_counter()
     with grpc.insecure_channel(engine) as channel:
         stub = learner_pb2_grpc.LearnerServiceStub(channel)
@@ -201,24 +187,35 @@ def statement_phases(
                 metadata=meta,
             )
     recorded = time.perf_counter() - began
-    time.sleep(1.0)  # let the outbox queue the backlog and fail once
-    ralph.restart()
+    # Let the outbox queue the whole backlog (and fail to send it): until the queue stops
+    # growing.
+    total = -1
+    while total != (total := outbox.counts("default").get("pending", 0)):
+        time.sleep(0.5)
+    ralph.start()
     began = time.perf_counter()
     # Progress is read from the outbox's own table: asking Ralph (whose file backend scans
     # every statement on each query) would slow the LRS being measured.
-    while True:
-        counts = outbox.counts("default")
-        if counts.get("delivered", 0) - before >= total and not counts.get("pending"):
-            break
-        time.sleep(0.05)
+    while outbox.counts("default").get("pending"):
+        time.sleep(0.1)
     elapsed = time.perf_counter() - began
-    delivered = counts["delivered"] - before
+    done = outbox.list_statements("default", "delivered", 1_000_000)
+    bodies = [q.body for q in done if q.row_id > last_row]
     outbox.close()
+    ceilings = {}
+    for n in sorted({1, in_flight}):
+        # As cold as the outbox found it: just restarted, and empty.
+        ralph.stop()
+        empty(ralph)
+        ralph.start()
+        ceilings[n] = direct(ralph, bodies, batch, n)
     return {
-        "direct_statements_per_s": direct,
-        "outbox_statements_per_s": delivered / elapsed,
+        "direct_statements_per_s": ceilings[1],
+        f"direct_{in_flight}_in_flight_statements_per_s": ceilings[in_flight],
+        "outbox_statements_per_s": len(bodies) / elapsed,
         "responses_recorded_s": recorded,
-        "statements": delivered,
+        "statements": len(bodies),
+        "pending_at_restart": total,
     }
 
 
@@ -226,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.gateway", description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--responses", type=int, default=300)
+    parser.add_argument("--responses", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, default=2, help="statement POSTs at once")
+    parser.add_argument("--statements-only", action="store_true", help="skip the practice phases")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.support.ralph_lrs import RalphLRS
@@ -243,28 +242,37 @@ def main(argv: list[str] | None = None) -> int:
                 "ATTUNE_GATEWAY__STATEMENT_POLL_SECONDS": "0.05",
                 "ATTUNE_GATEWAY__STATEMENT_BASE_DELAY_SECONDS": "0.05",
                 "ATTUNE_GATEWAY__STATEMENT_MAX_DELAY_SECONDS": "0.1",
+                "ATTUNE_GATEWAY__STATEMENT_IN_FLIGHT": str(args.in_flight),
             }
             with serve(Path(tmp) / "attune", env) as (engine, url):
-                phases = practice_phases(url, args.workers, args.seconds)
+                phases = (
+                    [] if args.statements_only else practice_phases(url, args.workers, args.seconds)
+                )
                 statements = statement_phases(
-                    engine, args.responses, ralph, 50, Path(tmp) / "attune"
+                    engine, args.responses, ralph, 50, Path(tmp) / "attune", args.in_flight
                 )
         finally:
             ralph.stop()
-    ceiling, answers = phases
     for p in phases:
         print(
             f"{p.name:45s} {p.throughput:8.1f} {p.unit:10s} p50 {p.p50_ms:6.1f} ms  "
             f"p99 {p.p99_ms:6.1f} ms  errors {sum(p.errors.values())}"
         )
-    print(f"practice answers / healthz ceiling: {answers.throughput / ceiling.throughput:.3f}")
+    if phases:
+        ceiling, answers = phases
+        print(f"practice answers / healthz ceiling: {answers.throughput / ceiling.throughput:.3f}")
+    outbox, n = statements["outbox_statements_per_s"], args.in_flight
+    one, same = (
+        statements["direct_statements_per_s"],
+        statements[f"direct_{n}_in_flight_statements_per_s"],
+    )
     print(
-        f"statements: outbox {statements['outbox_statements_per_s']:.0f}/s vs direct "
-        f"{statements['direct_statements_per_s']:.0f}/s to the same Ralph: ratio "
-        f"{statements['outbox_statements_per_s'] / statements['direct_statements_per_s']:.2f}"
+        f"statements ({statements['statements']:.0f}): outbox {outbox:.0f}/s; the same "
+        f"statements straight to Ralph {one:.0f}/s one POST at a time (ratio {outbox / one:.2f}), "
+        f"{same:.0f}/s {n} at a time (ratio {outbox / same:.2f})"
     )
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "gateway.json"
+    out = RESULTS / ("gateway_statements.json" if args.statements_only else "gateway.json")
     out.write_text(
         json.dumps(
             {

@@ -108,6 +108,7 @@ def build_gateway(
         Backoff(settings.statement_base_delay_seconds, settings.statement_max_delay_seconds),
         settings.statement_poll_seconds,
         gate=gate,
+        in_flight=settings.statement_in_flight,
     )
     return Gateway(
         settings=settings,

@@ -176,9 +176,11 @@ class GatewaySettings(BaseSettings):
     # The course an LTI resource link gets when the activity names none (deep linking does).
     default_course_id: str = "demo"
     # Statements to learning record stores (issue 7): the outbox reads the engine's event log
-    # every poll, sends up to statement_batch statements per POST, and backs off like grades.
+    # every poll, sends up to statement_batch statements per POST, statement_in_flight POSTs
+    # per target at once, and backs off like grades.
     statement_poll_seconds: float = Field(default=1.0, gt=0)
     statement_batch: int = Field(default=50, ge=1, le=500)
+    statement_in_flight: int = Field(default=2, ge=1, le=8)
     statement_base_delay_seconds: float = Field(default=2.0, gt=0)
     statement_max_delay_seconds: float = Field(default=600.0, gt=0)
     # GET /demo opens the practice page for a fresh anonymous learner of the default tenant,

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from attune.engine.observability.metrics import EngineMetrics
 from attune.engine.settings import EngineSettings
+from attune.gateway.lrs.relay import DeliveryStats
 from attune.gateway.lrs.sqlite_outbox import SqliteStatementOutbox
 from attune.gateway.observability.metrics import GatewayMetrics
 from attune.gateway.settings import LEGACY_LRS_ENV, SHARED_ENV, GatewaySettings
@@ -198,7 +199,8 @@ def _sample_names(registry: CollectorRegistry) -> set[str]:
 @pytest.fixture
 def exposed(tmp_path: Path) -> set[str]:
     engine = EngineMetrics.build().registry
-    gateway = GatewayMetrics.build(SqliteStatementOutbox(tmp_path / "gateway.db")).registry
+    outbox = SqliteStatementOutbox(tmp_path / "gateway.db")
+    gateway = GatewayMetrics.build(outbox, delivery=DeliveryStats()).registry
     names = _sample_names(engine) | _sample_names(gateway)
     assert "attune_engine_rpc_duration_seconds_bucket" in names
     assert "attune_gateway_outbox_dead_letters" in names

@@ -140,3 +140,32 @@ def test_tenants_and_queues_lease_apart(queue: LeasedQueue) -> None:
     assert _ids(queue.lease(0, 10)) == [t1]
     assert queue.items("u", "pending")[0].tenant == "u"
     assert queue.counts("t") == {"pending": 2} and queue.counts("nobody") == {}
+
+
+def test_a_lease_skips_what_the_caller_still_holds(tmp_path: Path) -> None:
+    # The embedded store's default lease is the read itself: the relay passes the items it
+    # is still sending, and the next lease moves past them.
+    queue = SqliteLeasedQueue(tmp_path / "gateway.db", "test")
+    try:
+        ids = queue.enqueue("t", [NewItem("q", k, {"k": k}) for k in "abcde"], now=0)
+        assert all(ids)
+        first = queue.lease(0, 2, "t", "q")
+        assert _ids(queue.lease(0, 2, "t", "q")) == _ids(first)  # no skip: the same again
+        second = queue.lease(0, 2, "t", "q", skip=_ids(first))
+        assert _ids(second) == ids[2:4]
+        third = queue.lease(0, 10, "t", "q", skip=_ids(first) + _ids(second))
+        assert _ids(third) == ids[4:]
+    finally:
+        queue.close()
+
+
+def test_an_ack_that_names_the_queue_settles_only_its_items(queue: LeasedQueue) -> None:
+    a, b = queue.enqueue("t", [NewItem("q1", "a", {}), NewItem("q2", "b", {})], now=0)
+    assert a and b
+    assert _ids(queue.lease(0, 10, "t", "q1")) == [a]
+    queue.ack("t", [a, b], 1, queue="q1")  # b is not of q1: left as it is
+    assert _ids(queue.items("t", "delivered")) == [a]
+    assert _ids(queue.lease(2, 10, "t", "q2")) == [b]
+    queue.ack("t", [b], 3, queue="q2")
+    assert queue.counts("t") == {"delivered": 2}
+    assert queue.lease(LEASE_S + 10, 10) == []  # settled items are never due again

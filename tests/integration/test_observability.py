@@ -156,6 +156,9 @@ async def test_an_answer_is_one_trace_and_moves_the_metrics(tmp_path: Path) -> N
         for family in ("attune_gateway_outbox_pending", "attune_gateway_outbox_dead_letters",
                        "attune_gateway_outbox_oldest_pending_age_seconds"):  # fmt: skip
             assert f"# TYPE {family} gauge" in gw, family
+        for family in ("attune_gateway_outbox_delivered", "attune_gateway_outbox_batches",
+                       "attune_gateway_outbox_batched_statements"):  # fmt: skip
+            assert f"\n{family}_total 0.0\n" in gw, family  # no LRS target: nothing sent
 
 
 async def test_metrics_token_and_loopback(tmp_path: Path) -> None:

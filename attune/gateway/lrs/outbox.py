@@ -10,7 +10,7 @@ letter (``unbuilt``), and its replay is refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from attune.gateway.lrs.ports import LrsTargets, QueuedStatement, UnbuiltEvent, is_unbuilt
@@ -61,12 +61,20 @@ class QueuedStatementOutbox:
 
     # -- delivery -------------------------------------------------------------------------
 
-    def due(self, target: LrsTarget, now: float, limit: int) -> list[QueuedStatement]:
-        """The oldest pending statements of a target whose retry time has come, leased."""
-        return [_queued(i) for i in self._queue.lease(now, limit, target.tenant, target.key)]
+    def due(
+        self, target: LrsTarget, now: float, limit: int, skip: Collection[int] = ()
+    ) -> list[QueuedStatement]:
+        """The oldest pending statements of a target whose retry time has come, leased; none
+        of ``skip`` (row ids still being sent)."""
+        leased = self._queue.lease(now, limit, target.tenant, target.key, skip)
+        return [_queued(i) for i in leased]
 
-    def delivered(self, tenant: str, row_ids: Sequence[int], now: float = 0.0) -> None:
-        self._queue.ack(tenant, row_ids, now)
+    def delivered(
+        self, tenant: str, row_ids: Sequence[int], now: float = 0.0, target: str = ""
+    ) -> None:
+        """The rows were delivered; ``target``, when given, is the target they were all
+        leased for (it saves a read on Redis)."""
+        self._queue.ack(tenant, row_ids, now, target or None)
 
     def retry(self, tenant: str, row_ids: Sequence[int], next_at: float, error: str) -> None:
         self._queue.retry(tenant, row_ids, next_at, error)

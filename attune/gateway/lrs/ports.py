@@ -4,7 +4,7 @@ store of LRS targets. The outbox is one class over the leased queue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -90,9 +90,18 @@ class StatementOutbox(Protocol):
         dead letters and move a cursor, atomically; how many rows were new."""
         ...
 
-    def due(self, target: LrsTarget, now: float, limit: int) -> list[QueuedStatement]: ...
+    def due(
+        self, target: LrsTarget, now: float, limit: int, skip: Collection[int] = ()
+    ) -> list[QueuedStatement]:
+        """Up to ``limit`` due statements of ``target``, leased, none of ``skip`` (the row ids
+        the caller is still sending)."""
+        ...
 
-    def delivered(self, tenant: str, row_ids: Sequence[int], now: float = 0.0) -> None: ...
+    def delivered(
+        self, tenant: str, row_ids: Sequence[int], now: float = 0.0, target: str = ""
+    ) -> None:
+        """The rows were delivered (all leased for ``target``, when given)."""
+        ...
 
     def retry(self, tenant: str, row_ids: Sequence[int], next_at: float, error: str) -> None: ...
 

@@ -9,14 +9,20 @@ that transaction as a dead letter with the reason, and never read again: it cann
 the feed (see :mod:`gateway.lrs.unbuilt`). The gateway adds its own events (launched, grade
 changed) with :meth:`StatementRelay.emit`.
 
-**Send.** Per target, the oldest due statements go out in one POST. Then:
+**Send.** Per target, the oldest due statements are leased ``batch`` at a time and POSTed,
+with up to ``in_flight`` batches on the wire at once (over the target's keep-alive session):
+as soon as one is answered and settled, the next is leased and sent, so the LRS always has
+the next batch waiting while the relay settles the last. A batch still on the wire is never
+leased again (``skip``). Each POST's answer decides for its batch:
 - 2xx: delivered.
 - 400 (or 409, 415, 422) for a batch: each statement is sent alone, so one poison statement
   cannot block the rest. Alone, a 409 from an xAPI LRS means it already holds that id (a
   retry after a lost reply, say): when a GET finds it, it counts as delivered, since ids are
   deterministic; anything else rejected alone goes to the dead-letter list.
 - no answer, 401, 403, 404, 429 or 5xx: the batch is retried after an exponential backoff
-  with jitter, in order.
+  with jitter, and no further batch is sent until the next poll. The batches already on the
+  wire keep their own answers, so statements may reach the LRS out of their queue order, as
+  they may with several gateways sending; each carries its own ``timestamp``.
 
 So the LRS receives every statement once: never lost (queued durably before the cursor moves,
 retried until delivered or dead-lettered) and never doubled (one row per target and id, and
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import structlog
@@ -68,7 +75,10 @@ class StatementRelay(PollingWorker):
         poll_seconds: float,
         clock: Callable[[], float] = time.time,
         gate: TenantGate | None = None,
+        in_flight: int = 1,
     ) -> None:
+        if in_flight < 1:
+            raise ValueError(f"in_flight must be >= 1, got {in_flight}")
         super().__init__(poll_seconds)
         self._gate = gate  # a tenant being deleted is skipped (gateway/tenant_gate.py)
         self._outbox = outbox
@@ -78,6 +88,9 @@ class StatementRelay(PollingWorker):
         self._batch = batch
         self._backoff = backoff
         self._clock = clock
+        self._in_flight = in_flight
+        self._pool: ThreadPoolExecutor | None = None  # started by the first round that needs it
+        self.stats = DeliveryStats()
 
     # -- feed -----------------------------------------------------------------------------
 
@@ -139,22 +152,50 @@ class StatementRelay(PollingWorker):
     # -- send -----------------------------------------------------------------------------
 
     def send(self, target: LrsTarget) -> int:
-        """Send the target's due statements, batch after batch; how many were delivered."""
+        """Send the target's due statements, keeping up to ``in_flight`` batches on the wire;
+        how many were delivered. A batch to retry ends the call once the rest are settled."""
         delivered = 0
-        while not self.stopping:
-            batch = self._outbox.due(target, self._clock(), self._batch)
-            if not batch:
+        sending: dict[Future[SendResult], list[QueuedStatement]] = {}
+        more = True
+        while True:
+            while more and len(sending) < self._in_flight and not self.stopping:
+                held = {q.row_id for batch in sending.values() for q in batch}
+                batch = self._outbox.due(target, self._clock(), self._batch, held)
+                if batch:
+                    sending[self._post(target, batch)] = batch
+                more = bool(batch)
+            if not sending:
                 return delivered
-            result = self._client.send(target, [q.body for q in batch])
-            if result.ok:
-                self._outbox.delivered(target.tenant, [q.row_id for q in batch], self._clock())
-                delivered += len(batch)
-            elif result.status in POISON:
-                delivered += self._one_by_one(target, batch, result)
-            else:
-                self._retry(target, batch, result)
-                return delivered
-        return delivered
+            done, _ = wait(sending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: sending[f][0].row_id):
+                batch = sending.pop(future)
+                result = future.result()
+                self.stats.count(len(batch), len(batch) if result.ok else 0)
+                if result.ok:  # acknowledged by the thread that sent it
+                    delivered += len(batch)
+                elif result.status in POISON:
+                    delivered += self._one_by_one(target, batch, result)
+                else:
+                    self._retry(target, batch, result)
+                    more = False
+
+    def _post(self, target: LrsTarget, batch: Sequence[QueuedStatement]) -> Future[SendResult]:
+        """POST ``batch`` and, on 2xx, mark it delivered: from the pool when several may be in
+        flight (the store's write then overlaps the next lease), else here."""
+        if self._in_flight == 1:
+            future: Future[SendResult] = Future()
+            future.set_result(self._send_and_ack(target, batch))
+            return future
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._in_flight, f"{self.name}-post")
+        return self._pool.submit(self._send_and_ack, target, batch)
+
+    def _send_and_ack(self, target: LrsTarget, batch: Sequence[QueuedStatement]) -> SendResult:
+        result = self._client.send(target, [q.body for q in batch])
+        if result.ok:
+            ids = [q.row_id for q in batch]
+            self._outbox.delivered(target.tenant, ids, self._clock(), target.key)
+        return result
 
     def _one_by_one(
         self, target: LrsTarget, batch: Sequence[QueuedStatement], first: SendResult
@@ -168,7 +209,8 @@ class StatementRelay(PollingWorker):
                 and target.kind == "xapi"
                 and self._client.exists(target, queued.statement_id)
             ):
-                self._outbox.delivered(target.tenant, [queued.row_id], self._clock())
+                self._outbox.delivered(target.tenant, [queued.row_id], self._clock(), target.key)
+                self.stats.count(0, 1)
                 delivered += 1
             elif result.status in POISON:
                 self._outbox.dead(target.tenant, queued.row_id, f"{result.status}: {result.reason}")
@@ -205,6 +247,11 @@ class StatementRelay(PollingWorker):
 
     # -- loop -----------------------------------------------------------------------------
 
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
     def run_once(self) -> int:
         """Feed and send every enabled target once; how many statements were delivered."""
         delivered = 0
@@ -231,3 +278,20 @@ class StatementRelay(PollingWorker):
                 "statement.feed_failed", tenant=target.tenant, target=target.name, exc_info=True
             )
         return self.send(target)
+
+
+class DeliveryStats:
+    """What the relay has sent since it started, for the metrics: statements delivered, and
+    the POSTs of a batch with the statements they held. Updated by the relay's own thread
+    only; read on scrape."""
+
+    def __init__(self) -> None:
+        self.delivered = 0
+        self.batches = 0
+        self.batched = 0  # statements in those batches
+
+    def count(self, batch_size: int, delivered: int) -> None:
+        if batch_size:
+            self.batches += 1
+            self.batched += batch_size
+        self.delivered += delivered

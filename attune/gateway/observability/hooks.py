@@ -39,7 +39,9 @@ def install_observability(app: Flask, gateway: Any) -> GatewayObservability:
     """Register the routes and the request hooks on ``app`` for ``gateway``."""
     settings = gateway.settings
     obs = GatewayObservability(
-        metrics=GatewayMetrics.build(gateway.statements, gateway.wall_clock),
+        metrics=GatewayMetrics.build(
+            gateway.statements, gateway.wall_clock, delivery=gateway.relay.stats
+        ),
         tracer=tracer_from_env("attune-gateway"),
         readiness=Readiness(settings, gateway.store),
     )

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from attune.gateway.lrs.ports import StatementOutbox
+from attune.gateway.lrs.relay import DeliveryStats
 from attune.infra.metrics import LATENCY_BUCKETS, new_registry
 
 
@@ -29,9 +30,13 @@ class GatewayMetrics:
 
     @classmethod
     def build(
-        cls, outbox: StatementOutbox | None = None, clock: Callable[[], float] = time.time
+        cls,
+        outbox: StatementOutbox | None = None,
+        clock: Callable[[], float] = time.time,
+        delivery: DeliveryStats | None = None,
     ) -> GatewayMetrics:
-        """The families in a fresh registry, with the outbox collector when given one."""
+        """The families in a fresh registry, with the outbox collector when given one (and
+        the relay's delivery counts when given them)."""
         r = new_registry()
         http = Histogram(
             "attune_gateway_http_request_duration_seconds",
@@ -42,6 +47,8 @@ class GatewayMetrics:
         )
         if outbox is not None:
             r.register(OutboxCollector(outbox, clock))
+        if delivery is not None:
+            r.register(DeliveryCollector(delivery))
         return cls(registry=r, http_duration=http)
 
 
@@ -89,4 +96,39 @@ class OutboxCollector(Collector):
             "attune_gateway_outbox_oldest_pending_age_seconds",
             "Seconds since the oldest pending statement became due (0: none pending).",
             value=age,
+        )
+
+
+class DeliveryCollector(Collector):
+    """What this gateway's relay has delivered since it started, and its POSTs of a batch:
+    ``batched_statements / batches`` is the mean batch size (statements sent alone after a
+    batch was refused count as delivered, not as batches)."""
+
+    def __init__(self, stats: DeliveryStats) -> None:
+        self._stats = stats
+
+    def describe(self) -> list[CounterMetricFamily]:
+        return list(self._families(0, 0, 0))
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        s = self._stats
+        yield from self._families(s.delivered, s.batches, s.batched)
+
+    def _families(
+        self, delivered: int, batches: int, batched: int
+    ) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "attune_gateway_outbox_delivered",
+            "Statements this gateway delivered to LRS targets (all tenants).",
+            value=delivered,
+        )
+        yield CounterMetricFamily(
+            "attune_gateway_outbox_batches",
+            "Batches this gateway posted to LRS targets, whatever the answer.",
+            value=batches,
+        )
+        yield CounterMetricFamily(
+            "attune_gateway_outbox_batched_statements",
+            "Statements in those batches: divided by the batches, the mean batch size.",
+            value=batched,
         )

@@ -13,7 +13,7 @@ Statuses: ``pending`` (waiting or leased), ``delivered``, ``dead``, ``superseded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -73,14 +73,24 @@ class LeasedQueue(Protocol):
         ...
 
     def lease(
-        self, now: float, limit: int, tenant: str | None = None, queue: str | None = None
+        self,
+        now: float,
+        limit: int,
+        tenant: str | None = None,
+        queue: str | None = None,
+        skip: Collection[int] = (),
     ) -> list[QueueItem]:
         """Up to ``limit`` due items (of one tenant's queue, or of all), oldest first, leased:
-        no other lease returns them until they are settled or the lease runs out."""
+        no other lease returns them until they are settled or the lease runs out. Never an
+        item of ``skip``: the ones the caller is still sending (a store whose lease is the
+        read itself would return them again)."""
         ...
 
-    def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:
-        """The items were delivered."""
+    def ack(
+        self, tenant: str, item_ids: Sequence[int], now: float, queue: str | None = None
+    ) -> None:
+        """The items were delivered. ``queue``: the queue they were all leased from, when
+        the caller knows it (it saves a read; an item of another queue is left as it is)."""
         ...
 
     def retry(self, tenant: str, item_ids: Sequence[int], next_at: float, error: str) -> None:

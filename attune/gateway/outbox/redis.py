@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from attune.gateway.outbox.ports import ERROR_CHARS, NewItem, QueueItem
@@ -63,36 +63,49 @@ end
 return out
 """
 
-# KEYS: items, due; ARGV: now, leased until, limit. Returns the leased items (no payloads).
+# KEYS: items, due, payloads; ARGV: now, leased until, limit. Returns the leased items, each
+# followed by its payload (as queued: never decoded here).
 _LEASE = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 local out = {}
 for _, id in ipairs(ids) do
   redis.call('ZADD', KEYS[2], ARGV[2], id)
   local raw = redis.call('HGET', KEYS[1], id)
-  if raw then table.insert(out, raw) end
+  if raw then
+    table.insert(out, raw)
+    table.insert(out, redis.call('HGET', KEYS[3], id) or '{}')
+  end
 end
 return out
 """
 
-# KEYS: items, due; ARGV: id, status, next_at, error ('' keeps it), only if this status
-# ('' for any), count an attempt ('1'/''). Pending items are (re)scheduled, others leave.
+# KEYS: items, due; ARGV: status, next_at, error ('' keeps it), only if this status ('' for
+# any), count an attempt ('1'/''), the queue of the due key, then the ids. Pending items are
+# (re)scheduled, others leave; an item of another queue is left alone. Returns how many
+# were settled.
 _SETTLE = """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local item = cjson.decode(raw)
-if ARGV[5] ~= '' and item.status ~= ARGV[5] then return 0 end
-if ARGV[6] == '1' then item.attempts = item.attempts + 1 end
-item.status = ARGV[2]
-item.next_at = tonumber(ARGV[3])
-if ARGV[4] ~= '' then item.last_error = ARGV[4] end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(item))
-if item.status == 'pending' then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-else
-  redis.call('ZREM', KEYS[2], ARGV[1])
+local settled = 0
+for i = 7, #ARGV do
+  local id = ARGV[i]
+  local raw = redis.call('HGET', KEYS[1], id)
+  if raw then
+    local item = cjson.decode(raw)
+    if (ARGV[4] == '' or item.status == ARGV[4]) and item.queue == ARGV[6] then
+      if ARGV[5] == '1' then item.attempts = item.attempts + 1 end
+      item.status = ARGV[1]
+      item.next_at = tonumber(ARGV[2])
+      if ARGV[3] ~= '' then item.last_error = ARGV[3] end
+      redis.call('HSET', KEYS[1], id, cjson.encode(item))
+      if item.status == 'pending' then
+        redis.call('ZADD', KEYS[2], ARGV[2], id)
+      else
+        redis.call('ZREM', KEYS[2], id)
+      end
+      settled = settled + 1
+    end
+  end
 end
-return 1
+return settled
 """
 
 
@@ -160,8 +173,15 @@ class RedisLeasedQueue:
         return int(raw) if raw is not None else 0
 
     def lease(
-        self, now: float, limit: int, tenant: str | None = None, queue: str | None = None
+        self,
+        now: float,
+        limit: int,
+        tenant: str | None = None,
+        queue: str | None = None,
+        skip: Collection[int] = (),
     ) -> list[QueueItem]:
+        # ``skip`` needs no work here: a leased item is not due again until its lease runs
+        # out, which is longer than any send holds it.
         if tenant is not None and queue is not None:
             pairs = [(tenant, queue)]
         else:
@@ -171,14 +191,21 @@ class RedisLeasedQueue:
         for t, q in pairs:
             if len(found) >= limit:
                 break
-            keys = [self.key(t, "items"), self.key(t, f"due:{q}")]
+            keys = [self.key(t, "items"), self.key(t, f"due:{q}"), self.key(t, "payloads")]
             raws = self._lease(keys=keys, args=[now, now + self._lease_s, limit - len(found)])
-            rows = sorted(map(json.loads, raws), key=lambda r: int(r["id"]))
-            found += self._with_payloads(t, rows)
+            # One round trip: each item comes with its payload.
+            rows = zip(raws[::2], raws[1::2], strict=True)
+            leased = [_item(json.loads(raw), payload) for raw, payload in rows]
+            found += sorted(leased, key=lambda i: i.item_id)
         return found
 
-    def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:
-        self._settle_all(tenant, item_ids, "delivered", now, "")
+    def ack(
+        self, tenant: str, item_ids: Sequence[int], now: float, queue: str | None = None
+    ) -> None:
+        if queue is None:
+            self._settle_all(tenant, item_ids, "delivered", now, "")
+        elif item_ids:  # one round trip; the script leaves an item of another queue alone
+            self._settle_ids(tenant, item_ids, queue, "delivered", now, "", "", True)
 
     def retry(self, tenant: str, item_ids: Sequence[int], next_at: float, error: str) -> None:
         self._settle_all(tenant, item_ids, "pending", next_at, error, only="pending")
@@ -197,26 +224,31 @@ class RedisLeasedQueue:
     ) -> None:
         if not item_ids:
             return
+        # One read of the items' queues, then one script per queue (a batch is one queue):
+        # two round trips for a whole batch.
         raws = self._r.hmget(self.key(tenant, "items"), list(item_ids))
+        by_queue: dict[str, list[int]] = {}
         for item_id, raw in zip(item_ids, raws, strict=True):
             if raw is not None:
-                queue = json.loads(raw)["queue"]
-                self._settle_one(tenant, item_id, queue, status, next_at, error, only, True)
+                by_queue.setdefault(json.loads(raw)["queue"], []).append(item_id)
+        for queue, ids in by_queue.items():
+            self._settle_ids(tenant, ids, queue, status, next_at, error, only, True)
 
-    def _settle_one(
+    def _settle_ids(
         self,
         tenant: str,
-        item_id: int,
+        item_ids: Sequence[int],
         queue: str,
         status: str,
         next_at: float,
         error: str,
         only: str,
         attempt: bool,
-    ) -> bool:
+    ) -> int:
         keys = [self.key(tenant, "items"), self.key(tenant, f"due:{queue}")]
-        args = [item_id, status, next_at, error[:ERROR_CHARS], only, "1" if attempt else ""]
-        return bool(self._settle(keys=keys, args=args))
+        args = [status, next_at, error[:ERROR_CHARS], only, "1" if attempt else "", queue]
+        args += list(item_ids)
+        return int(self._settle(keys=keys, args=args))
 
     def items(self, tenant: str, status: str, limit: int | None = None) -> list[QueueItem]:
         rows = map(json.loads, self._r.hvals(self.key(tenant, "items")))
@@ -236,7 +268,9 @@ class RedisLeasedQueue:
         [item] = self._with_payloads(tenant, [json.loads(raw)])
         if check is not None:
             check(item)
-        return self._settle_one(tenant, item_id, item.queue, "pending", now, "", "dead", False)
+        return (
+            self._settle_ids(tenant, [item_id], item.queue, "pending", now, "", "dead", False) == 1
+        )
 
     def counts(self, tenant: str) -> dict[str, int]:
         rows = map(json.loads, self._r.hvals(self.key(tenant, "items")))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +106,21 @@ class SqliteLeasedQueue(SqliteFile):
         return int(rows[0][0]) if rows else 0
 
     def lease(
-        self, now: float, limit: int, tenant: str | None = None, queue: str | None = None
+        self,
+        now: float,
+        limit: int,
+        tenant: str | None = None,
+        queue: str | None = None,
+        skip: Collection[int] = (),
     ) -> list[QueueItem]:
         where = "status = 'pending' AND next_at <= ?"
         args: list[Any] = [now]
         for column, value in (("tenant", tenant), ("queue", queue)):
             if value is not None:
                 where, args = f"{where} AND {column} = ?", [*args, value]
+        if skip:
+            where = f"{where} AND item_id NOT IN ({','.join('?' * len(skip))})"
+            args += list(skip)
         select = f"SELECT {_COLUMNS} FROM {self._table} WHERE {where} ORDER BY item_id LIMIT ?"
         if self._lease_s <= 0:
             return [_item(r) for r in self._run(select, (*args, limit))]
@@ -125,10 +133,11 @@ class SqliteLeasedQueue(SqliteFile):
             )
         return [_item(r) for r in rows]
 
-    def ack(self, tenant: str, item_ids: Sequence[int], now: float) -> None:
-        self._settle(
-            tenant, item_ids, "status = 'delivered', done_at = ?, attempts = attempts + 1", (now,)
-        )
+    def ack(
+        self, tenant: str, item_ids: Sequence[int], now: float, queue: str | None = None
+    ) -> None:
+        assignments = "status = 'delivered', done_at = ?, attempts = attempts + 1"
+        self._settle(tenant, item_ids, assignments, (now,), queue=queue)
 
     def retry(self, tenant: str, item_ids: Sequence[int], next_at: float, error: str) -> None:
         self._settle(
@@ -154,15 +163,16 @@ class SqliteLeasedQueue(SqliteFile):
         assignments: str,
         args: tuple[Any, ...],
         only: str | None = None,
+        queue: str | None = None,
     ) -> None:
         if not item_ids:
             return
         marks = ",".join("?" * len(item_ids))
-        status = "" if only is None else " AND status = ?"
+        extra = [(c, v) for c, v in (("status", only), ("queue", queue)) if v is not None]
         self._run(
             f"UPDATE {self._table} SET {assignments} WHERE tenant = ? AND item_id IN ({marks})"
-            + status,
-            (*args, tenant, *item_ids, *(() if only is None else (only,))),
+            + "".join(f" AND {column} = ?" for column, _ in extra),
+            (*args, tenant, *item_ids, *(v for _, v in extra)),
         )
 
     def items(self, tenant: str, status: str, limit: int | None = None) -> list[QueueItem]:

@@ -11,6 +11,7 @@ token.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -26,11 +27,14 @@ TIMEOUT_S = 15.0
 
 
 class HttpLrsClient:
-    """:class:`LrsClient` over requests, one session per target (keep-alive)."""
+    """:class:`LrsClient` over requests, one session per target (keep-alive). The relay may
+    send several batches of one target at once: they share the session, whose connection
+    pool holds a connection for each."""
 
     def __init__(self, clock: Any = time.time) -> None:
         self._sessions: dict[str, requests.Session] = {}
         self._clock = clock
+        self._lock = threading.Lock()  # one session (and one OAuth2 token fetch) per target
 
     @staticmethod
     def _key(target: LrsTarget) -> str:
@@ -50,6 +54,10 @@ class HttpLrsClient:
         )
 
     def _session(self, target: LrsTarget) -> requests.Session:
+        with self._lock:
+            return self._session_locked(target)
+
+    def _session_locked(self, target: LrsTarget) -> requests.Session:
         session = self._sessions.get(self._key(target))
         if session is None:
             if target.auth == "oauth2":
