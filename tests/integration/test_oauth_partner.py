@@ -340,6 +340,17 @@ async def test_token_endpoint_errors_follow_rfc_6749(stack: OAuthStack) -> None:
         stack.token_url, data={"grant_type": "client_credentials"}, timeout=10
     )
     assert unauthenticated.status_code == 401
+    # Basic credentials that are not base64 of UTF-8 text: invalid_client, not a 500.
+    for token in ("////", base64.b64encode(b"\xff\xfe:x").decode()):
+        malformed = requests.post(
+            stack.token_url,
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {token}"},
+            timeout=10,
+        )
+        assert malformed.status_code == 401, malformed.text
+        assert malformed.json()["error"] == "invalid_client"
+        assert "Basic" in malformed.headers["WWW-Authenticate"]
 
 
 async def test_admin_routes_and_metadata(stack: OAuthStack) -> None:
