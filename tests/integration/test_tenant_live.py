@@ -176,6 +176,27 @@ def test_only_the_admin_token_deletes_and_unknown_tenants_are_refused(live: Live
     assert live.http.get("/admin/tenants/nobody/export", headers=ADMIN).status_code == 404
 
 
+def test_the_routes_serve_the_tenants_of_a_jwt_gateway(live: Live) -> None:
+    # engine_auth=jwt with ENGINE_TENANTS: the tenants served are those, not the keys of the
+    # (default, unused) static engine_tokens.
+    live.gateway.settings = live.gateway.settings.model_copy(
+        update={"engine_auth": "jwt", "engine_tenants": [T], "engine_tokens": {"default": "x"}}
+    )
+    exported = live.http.get(f"/admin/tenants/{T}/export", headers=ADMIN)
+    assert exported.status_code == 200, exported.text
+    assert any(name.startswith("engine/") for name in _members(exported.data))
+    other = live.http.get("/admin/tenants/default/export", headers=ADMIN)
+    assert other.status_code == 404, other.text
+    deleted = live.http.post(
+        f"/admin/tenants/{T}/delete", json={"confirm_tenant": T}, headers=ADMIN
+    )
+    assert deleted.status_code == 200, deleted.text
+    refused = live.http.post(
+        "/admin/tenants/default/delete", json={"confirm_tenant": "default"}, headers=ADMIN
+    )
+    assert refused.status_code == 404, refused.text
+
+
 def test_a_tenant_being_deleted_is_refused_by_both_deployables(live: Live) -> None:
     # The gateway: a request of the tenant while its gate is closed gets 409, nothing done.
     with live.gateway.tenant_gate.closed(T, "deleted"):
