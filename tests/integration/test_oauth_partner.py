@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +18,13 @@ import jwt
 import pytest
 import requests
 
-from attune.engine.v1 import course_pb2, events_pb2, learner_pb2
+from attune.engine.v1 import (
+    course_pb2,
+    erasures_pb2,
+    erasures_pb2_grpc,
+    events_pb2,
+    learner_pb2,
+)
 from tests.support.courses import chain_course
 from tests.support.oauth_stack import (
     AUDIENCE,
@@ -351,6 +358,36 @@ async def test_token_endpoint_errors_follow_rfc_6749(stack: OAuthStack) -> None:
         assert malformed.status_code == 401, malformed.text
         assert malformed.json()["error"] == "invalid_client"
         assert "Basic" in malformed.headers["WWW-Authenticate"]
+
+
+async def test_reserved_scopes_are_never_granted(stack: OAuthStack) -> None:
+    # A partner holding erasures:sync could acknowledge erasures the gateway never applied.
+    for reserved in ("erasures:sync", "tenants:admin"):
+        made = stack.admin(
+            "POST", "/admin/tenants/univ-a/oauth-clients", json={"scopes": [reserved]}
+        )
+        assert made.status_code == 400 and reserved in made.json()["reason"], made.text
+    meta = stack.admin("GET", "/.well-known/oauth-authorization-server").json()
+    assert "erasures:sync" not in meta["scopes_supported"]
+    # A client stored while erasures:sync was grantable: asked for, it is invalid_scope;
+    # not asked for, the token leaves it out and the engine refuses the RPC.
+    client = stack.new_client("univ-a", ["responses:write"])
+    stored = stack.gateway.store.get_oauth_client(client["client_id"])
+    assert stored is not None
+    stack.gateway.store.put_oauth_client(
+        dataclasses.replace(stored, scopes=("responses:write", "erasures:sync"))
+    )
+    asked = stack.token(client, "erasures:sync")
+    assert asked.status_code == 400 and asked.json()["error"] == "invalid_scope", asked.text
+    token = stack.access_token(client)
+    assert jwt.decode(token, options={"verify_signature": False})["scope"] == "responses:write"
+    erasures = erasures_pb2_grpc.ErasureServiceStub(stack.channel)
+    code, _ = await _code(
+        erasures.ListPendingErasures(
+            erasures_pb2.ListPendingErasuresRequest(), metadata=bearer(token)
+        )
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_admin_routes_and_metadata(stack: OAuthStack) -> None:
