@@ -70,7 +70,20 @@ def _engine_files(gw: Gateway, tenant: str, out: Path) -> dict[str, Any]:
 
 
 def export_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, work: Path) -> Path:
-    """The tenant's export as a ``.tar.gz`` in ``work`` (a directory the caller removes)."""
+    """The tenant's export as a ``.tar.gz`` in ``work`` (a directory the caller removes).
+    Refused (409) while the tenant is deleted; on SQLite it holds the tenant's gate like a
+    request, so a delete waits for it rather than leaving it half the tenant."""
+    if gw.settings.store_url:
+        gw.tenant_gate.check(tenant)  # the Redis read below closes the gate itself
+        return _export(gw, trail, tenant, work)
+    gw.tenant_gate.enter(tenant)
+    try:
+        return _export(gw, trail, tenant, work)
+    finally:
+        gw.tenant_gate.leave(tenant)
+
+
+def _export(gw: Gateway, trail: AuditTrail | None, tenant: str, work: Path) -> Path:
     out = work / "export"
     out.mkdir(parents=True)
     files = _engine_files(gw, tenant, out)

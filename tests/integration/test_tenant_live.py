@@ -197,6 +197,14 @@ def test_the_routes_serve_the_tenants_of_a_jwt_gateway(live: Live) -> None:
     assert refused.status_code == 404, refused.text
 
 
+def test_an_export_is_refused_while_the_tenant_is_deleted(live: Live) -> None:
+    # Otherwise it could read the engine emptied and the gateway half swept.
+    with live.gateway.tenant_gate.closed(T, "deleted"):
+        busy = live.http.get(f"/admin/tenants/{T}/export", headers=ADMIN)
+        assert busy.status_code == 409 and "being deleted" in busy.get_json()["reason"]
+    assert live.http.get(f"/admin/tenants/{T}/export", headers=ADMIN).status_code == 200
+
+
 def test_a_tenant_being_deleted_is_refused_by_both_deployables(live: Live) -> None:
     # The gateway: a request of the tenant while its gate is closed gets 409, nothing done.
     with live.gateway.tenant_gate.closed(T, "deleted"):

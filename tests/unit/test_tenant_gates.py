@@ -109,3 +109,20 @@ def test_the_gateway_gate_refuses_a_close_that_cannot_drain() -> None:
         with pytest.raises(TenantBusyError):
             with gate.closed("t", "deleted"):  # one delete of a tenant at a time
                 pass
+
+
+def test_the_gateway_gate_check_refuses_only_a_closed_tenant() -> None:
+    gate = GatewayGate()
+    gate.check("t")
+    with gate.closed("t", "deleted"):
+        with pytest.raises(TenantBusyError, match="being deleted"):
+            gate.check("t")
+        gate.check("other")
+    gate.check("t")
+    # An export on SQLite holds the gate like a request: a delete waits for it.
+    gate = GatewayGate(drain_s=0.01)
+    gate.enter("t")
+    with pytest.raises(TenantBusyError, match="nothing was done"):
+        with gate.closed("t", "deleted"):
+            pytest.fail("must not run")
+    gate.leave("t")
