@@ -197,6 +197,39 @@ def test_the_routes_serve_the_tenants_of_a_jwt_gateway(live: Live) -> None:
     assert refused.status_code == 404, refused.text
 
 
+def test_an_export_carries_no_credentials(live: Live) -> None:
+    # A tenant administrator may export: the export must not hand over the LRS password or
+    # the learners' live session tokens (the admin API masks the one, never shows the other).
+    _populate(live)
+    lrs = {"url": "https://lrs.example/xapi", "username": "u", "password": "LRS-PASSWORD-XYZ"}
+    assert live.http.put(f"/admin/tenants/{T}/lrs/main", json=lrs,
+                         headers=ADMIN).status_code == 200  # fmt: skip
+    tokens = [k.removeprefix("session:") for k in _session_keys(live)]
+    assert tokens, "the populated tenant has page sessions"
+    exported = live.http.get(f"/admin/tenants/{T}/export", headers=ADMIN)
+    assert exported.status_code == 200, exported.text
+    members = _members(exported.data)
+    everything = b"".join(members.values())
+    assert b"LRS-PASSWORD-XYZ" not in everything
+    for token in tokens:
+        assert token.encode() not in everything
+    assert b"https://lrs.example/xapi" in everything  # the target itself is exported
+    assert b"session:sha256-" in everything  # the sessions too, by their token's hash
+
+
+def _session_keys(live: Live) -> list[str]:
+    if live.redis is not None:
+        return [k.split(":kv:", 1)[1] for k in live.redis.scan_iter(f"*{T}*:kv:session:*")]
+    import sqlite3
+
+    db = sqlite3.connect(live.root / "gateway.db")
+    try:
+        rows = db.execute("SELECT key FROM kv WHERE tenant = ? AND key LIKE 'session:%'", (T,))
+        return [str(r[0]) for r in rows]
+    finally:
+        db.close()
+
+
 def test_an_export_is_refused_while_the_tenant_is_deleted(live: Live) -> None:
     # Otherwise it could read the engine emptied and the gateway half swept.
     with live.gateway.tenant_gate.closed(T, "deleted"):
