@@ -17,6 +17,7 @@ import grpc
 import jwt
 import pytest
 import requests
+from structlog.testing import capture_logs
 
 from attune.engine.v1 import (
     course_pb2,
@@ -91,6 +92,16 @@ async def test_client_secret_basic_token_records_a_response(stack: OAuthStack) -
     )
     assert state.learner_id == "l1" and state.skills
     assert stack.jwks.fetches == 1  # the second call used the cached keys
+
+
+async def test_an_issued_token_is_logged_with_its_client_and_tenant(stack: OAuthStack) -> None:
+    client = stack.new_client("univ-a", ["responses:write"])
+    with capture_logs() as logs:
+        stack.access_token(client)  # client_secret_basic: no client_id in the form
+    issued = [e for e in logs if e["event"] == "oauth.token.issued"]
+    assert issued and issued[0]["tenant"] == "univ-a"
+    assert issued[0]["client_id"] == client["client_id"]
+    assert client["client_secret"] not in repr(logs)
 
 
 async def test_client_secret_post_and_a_narrower_scope(stack: OAuthStack) -> None:
