@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from attune.gateway.errors import BadRequestError
+from attune.gateway.errors import EngineCallError
 from attune.infra.tenancy.files import (
     audit_records,
     close_audit,
@@ -54,7 +54,8 @@ def _engine_files(gw: Gateway, tenant: str, out: Path) -> dict[str, Any]:
         for rel, data in gw.engine.export_tenant(tenant):
             parts = PurePosixPath(rel).parts
             if not rel.startswith(ENGINE) or ".." in parts or len(parts) < 2:
-                raise BadRequestError(f"the engine sent an export file outside engine/: {rel!r}")
+                # The engine's fault, not the caller's: 502, and nothing is written outside.
+                raise EngineCallError("INTERNAL", f"an export file outside engine/: {rel!r}")
             if current is None or current[0] != rel:
                 if current is not None:
                     current[1].close()
