@@ -121,9 +121,7 @@ def _previous_delete(trail: AuditTrail, tenant: str) -> dict[str, int] | None:
     return found
 
 
-def delete_tenant(
-    gw: Gateway, trail: AuditTrail | None, tenant: str, actor: str
-) -> dict[str, int]:
+def delete_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, actor: str) -> dict[str, int]:
     """Drop the tenant everywhere (see the module docstring); the counts per store."""
     started = time.perf_counter()
     with gw.tenant_gate.closed(tenant, "deleted"):

@@ -62,9 +62,7 @@ def export_sqlite(path: Path, name: str, tenant: str, out: Path) -> dict[str, An
     return files
 
 
-def export_redis(
-    client: Any, name: str, tenant: str, out: Path, part: str = ALL
-) -> dict[str, Any]:
+def export_redis(client: Any, name: str, tenant: str, out: Path, part: str = ALL) -> dict[str, Any]:
     """The tenant's keys of one Redis (client: ``decode_responses=True``; ``part``: see
     :class:`RedisSweep`)."""
     rel = f"{name}/redis.jsonl"
