@@ -37,13 +37,21 @@ class TenantGate:
         self._running: dict[str, int] = {}
         self._closed: dict[str, str] = {}
 
+    def check(self, tenant: str) -> None:
+        """Refuse (:class:`TenantBusyError`) while ``tenant`` is closed."""
+        with self._cond:
+            self._refuse_closed(tenant)
+
     def enter(self, tenant: str) -> None:
         """Count one request of ``tenant``; refused while it is closed."""
         with self._cond:
-            doing = self._closed.get(tenant)
-            if doing is not None:
-                raise TenantBusyError(f"tenant {tenant!r} is being {doing}; retry later")
+            self._refuse_closed(tenant)
             self._running[tenant] = self._running.get(tenant, 0) + 1
+
+    def _refuse_closed(self, tenant: str) -> None:
+        doing = self._closed.get(tenant)
+        if doing is not None:
+            raise TenantBusyError(f"tenant {tenant!r} is being {doing}; retry later")
 
     def leave(self, tenant: str) -> None:
         """The request of :meth:`enter` ended."""

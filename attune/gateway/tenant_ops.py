@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from attune.gateway.errors import BadRequestError
+from attune.gateway.errors import EngineCallError
 from attune.infra.tenancy.files import (
     audit_records,
     close_audit,
@@ -54,7 +54,8 @@ def _engine_files(gw: Gateway, tenant: str, out: Path) -> dict[str, Any]:
         for rel, data in gw.engine.export_tenant(tenant):
             parts = PurePosixPath(rel).parts
             if not rel.startswith(ENGINE) or ".." in parts or len(parts) < 2:
-                raise BadRequestError(f"the engine sent an export file outside engine/: {rel!r}")
+                # The engine's fault, not the caller's: 502, and nothing is written outside.
+                raise EngineCallError("INTERNAL", f"an export file outside engine/: {rel!r}")
             if current is None or current[0] != rel:
                 if current is not None:
                     current[1].close()
@@ -70,7 +71,20 @@ def _engine_files(gw: Gateway, tenant: str, out: Path) -> dict[str, Any]:
 
 
 def export_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, work: Path) -> Path:
-    """The tenant's export as a ``.tar.gz`` in ``work`` (a directory the caller removes)."""
+    """The tenant's export as a ``.tar.gz`` in ``work`` (a directory the caller removes).
+    Refused (409) while the tenant is deleted; on SQLite it holds the tenant's gate like a
+    request, so a delete waits for it rather than leaving it half the tenant."""
+    if gw.settings.store_url:
+        gw.tenant_gate.check(tenant)  # the Redis read below closes the gate itself
+        return _export(gw, trail, tenant, work)
+    gw.tenant_gate.enter(tenant)
+    try:
+        return _export(gw, trail, tenant, work)
+    finally:
+        gw.tenant_gate.leave(tenant)
+
+
+def _export(gw: Gateway, trail: AuditTrail | None, tenant: str, work: Path) -> Path:
     out = work / "export"
     out.mkdir(parents=True)
     files = _engine_files(gw, tenant, out)
@@ -107,9 +121,7 @@ def _previous_delete(trail: AuditTrail, tenant: str) -> dict[str, int] | None:
     return found
 
 
-def delete_tenant(
-    gw: Gateway, trail: AuditTrail | None, tenant: str, actor: str
-) -> dict[str, int]:
+def delete_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, actor: str) -> dict[str, int]:
     """Drop the tenant everywhere (see the module docstring); the counts per store."""
     started = time.perf_counter()
     with gw.tenant_gate.closed(tenant, "deleted"):

@@ -8,9 +8,10 @@ from typing import Any
 from attune.infra.redis import CONNECT_TIMEOUT_S, SOCKET_TIMEOUT_S, RedisTarget
 
 
-def sync_client(target: RedisTarget) -> Any:
+def sync_client(target: RedisTarget, *, ping: bool = True) -> Any:
     """A client of ``target`` answering strings (``decode_responses``), checked with a PING
-    (which raises ``redis.RedisError`` when the server does not answer)."""
+    (which raises ``redis.RedisError`` when the server does not answer) unless ``ping`` is
+    False (the audit trail connects on first use)."""
     import redis
     from redis.cluster import ClusterNode, RedisCluster
 
@@ -30,5 +31,6 @@ def sync_client(target: RedisTarget) -> Any:
         )
     else:
         client = redis.Redis.from_url(target.url, **common)
-    client.ping()
+    if ping:
+        client.ping()
     return client

@@ -319,6 +319,7 @@ _UNARY = [
     "/attune.engine.v1.EventService/ListEvents",
     "/attune.engine.v1.ErasureService/ListPendingErasures",
     "/attune.engine.v1.ErasureService/AcknowledgeErasure",
+    "/attune.engine.v1.TenantService/DeleteTenant",
 ]
 _STREAM = "/attune.engine.v1.LearnerService/StreamResponses"
 _metadata = st.one_of(

@@ -22,6 +22,7 @@ from attune.gateway.sso.principal import Principal
 from attune.gateway.sso.sessions import StaffSessions
 from attune.gateway.sso.settings import SsoSettings
 from attune.infra.tenancy.redis_sweep import RedisSweep, tenant_patterns
+from attune.infra.tenancy.scrub import scrub_key
 from attune.tenancy.ops import TenantStores, delete_tenant, export_tenant
 from tests.integration import test_audit_gateway
 from tests.integration.test_audit_gateway import (
@@ -110,8 +111,11 @@ def test_a_tenant_is_exported_then_deleted_from_every_store(stack: Stack, tmp_pa
     for line in (out / "audit/records.jsonl").read_text().splitlines():
         assert json.loads(line)["tenant"] == T
     gateway_export = "".join(p.read_text() for p in (out / "gateway").glob("*.jsonl"))
-    assert f"sso-session-tenant:{needles[3]}" in gateway_export  # the index entries are the
-    assert f"dynreg:{needles[4]}" in gateway_export  # tenant's: exported ...
+    # The index entries are the tenant's: exported (a registration token by its hash: no
+    # credential leaves in an export; a staff session's id is a hash of its cookie) ...
+    assert f"sso-session-tenant:{needles[3]}" in gateway_export
+    assert scrub_key(f"dynreg:{needles[4]}") in gateway_export
+    assert needles[4] not in gateway_export
     assert other_sso not in gateway_export
 
     counts = delete_tenant(_stores(stack), T, time.time, actor="operator:test")

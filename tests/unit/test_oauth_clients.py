@@ -31,6 +31,7 @@ from attune.gateway.oauth.clients import (
     verify_secret,
 )
 from attune.gateway.oauth.scopes import SCOPES, parse_scopes
+from attune.gateway.oauth.server import AuthlibClient
 from tests.support.oauth_stack import public_jwk, rsa_key
 
 _FILES = (
@@ -116,11 +117,22 @@ def test_every_rpc_the_server_registers_declares_a_known_scope() -> None:
     known = {*engine_scopes.SCOPES, *engine_scopes.RESERVED_SCOPES}
     assert set(engine_scopes.METHOD_SCOPES.values()) <= known
     assert engine_scopes.SCOPES == SCOPES  # what the gateway grants is what the engine checks
-    # The whole-tenant scope is reserved: no partner app can be granted it.
+    # The whole-tenant and erasure-sync scopes are reserved: no partner app can be granted
+    # them (one holding erasures:sync could acknowledge erasures the gateway never applied).
+    assert set(engine_scopes.RESERVED_SCOPES) == {"tenants:admin", "erasures:sync"}
     assert not set(engine_scopes.RESERVED_SCOPES) & set(SCOPES)
-    with pytest.raises(ValueError, match="unknown scope"):
-        parse_scopes(["tenants:admin"])
+    for reserved in engine_scopes.RESERVED_SCOPES:
+        with pytest.raises(ValueError, match="unknown scope"):
+            parse_scopes([reserved])
     assert engine_scopes.required_scope("/grpc.health.v1.Health/Check") is None
+
+
+def test_a_client_stored_with_a_scope_now_reserved_is_not_granted_it() -> None:
+    stored = OAuthClient("atc_1", "t", "n", ("responses:write", "erasures:sync"), 5.0)
+    client = AuthlibClient(stored)
+    assert client.get_allowed_scope(None) == "responses:write"
+    assert client.get_allowed_scope("erasures:sync responses:write") == "responses:write"
+    assert client.get_allowed_scope(["erasures:sync"]) == ""
 
 
 def test_a_principal_allows_only_its_scopes() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,37 @@ def test_the_gateway_gate_refuses_a_close_that_cannot_drain() -> None:
         with pytest.raises(TenantBusyError):
             with gate.closed("t", "deleted"):  # one delete of a tenant at a time
                 pass
+
+
+def test_the_gateway_gate_check_refuses_only_a_closed_tenant() -> None:
+    gate = GatewayGate()
+    gate.check("t")
+    with gate.closed("t", "deleted"):
+        with pytest.raises(TenantBusyError, match="being deleted"):
+            gate.check("t")
+        gate.check("other")
+    gate.check("t")
+    # An export on SQLite holds the gate like a request: a delete waits for it.
+    gate = GatewayGate(drain_s=0.01)
+    gate.enter("t")
+    with pytest.raises(TenantBusyError, match="nothing was done"):
+        with gate.closed("t", "deleted"):
+            pytest.fail("must not run")
+    gate.leave("t")
+
+
+def test_an_engine_export_path_outside_engine_is_a_502_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    from types import SimpleNamespace
+
+    from attune.gateway.errors import EngineCallError
+    from attune.gateway.tenant_ops import _engine_files
+
+    for bad in ("../escape.jsonl", "engine/../../escape.jsonl", "gateway/x.jsonl", "engine/"):
+        engine = SimpleNamespace(export_tenant=lambda tenant, rel=bad: iter([(rel, b"x")]))
+        out = tmp_path / "out"
+        with pytest.raises(EngineCallError) as err:
+            _engine_files(SimpleNamespace(engine=engine), "t", out)  # type: ignore[arg-type]
+        assert err.value.status == 502, bad
+        assert not (tmp_path / "escape.jsonl").exists() and not out.exists()

@@ -16,12 +16,15 @@ COURSES_WRITE = "courses:write"
 ANALYTICS_READ = "analytics:read"
 EVENTS_READ = "events:read"
 INTERVENTIONS_WRITE = "interventions:write"
-ERASURES_SYNC = "erasures:sync"  # the gateway's: list and acknowledge pending erasures
-# Exporting or deleting the whole tenant (TenantService). Reserved: the gateway's
-# authorization server never grants it to a partner app (it is not in SCOPES, the list the
-# gateway grants from); the gateway's own credential for the tenant (unscoped) may call it.
+# The gateway's own: listing and acknowledging pending erasures. Reserved: a partner app
+# holding it could acknowledge erasures the gateway never applied.
+ERASURES_SYNC = "erasures:sync"
+# Exporting or deleting the whole tenant (TenantService). Reserved.
 TENANTS_ADMIN = "tenants:admin"
-RESERVED_SCOPES = (TENANTS_ADMIN,)
+# Reserved scopes: the gateway's authorization server never grants them to a partner app
+# (they are not in SCOPES, the list the gateway grants from); the gateway's own credential
+# for the tenant (its minted token, or an unscoped static one) may call them.
+RESERVED_SCOPES = (ERASURES_SYNC, TENANTS_ADMIN)
 
 SCOPES = (
     RESPONSES_WRITE,
@@ -32,7 +35,6 @@ SCOPES = (
     ANALYTICS_READ,
     EVENTS_READ,
     INTERVENTIONS_WRITE,
-    ERASURES_SYNC,
 )
 
 _PKG = "/attune.engine.v1."

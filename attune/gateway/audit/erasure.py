@@ -16,7 +16,8 @@ many statements had been delivered to each target, so the data-protection office
 LRSs to ask.
 
 A learner is matched in a stored value when one of its strings is the learner id (or holds it
-as a whole word), or when an issuer and a platform user id in it map to the learner's LTI
+as a whole word), outside the fields that name a record's context (:data:`CONTEXT_KEYS`: the
+tenant, course, item ...), or when an issuer and a platform user id in it map to the learner's LTI
 pseudonym (:func:`gateway.sessions.learner_pseudonym`): grade items and launch data name the
 platform's user id, not ours.
 """
@@ -42,6 +43,14 @@ if TYPE_CHECKING:
 log = structlog.get_logger("attune.gateway.erasure")
 ISSUER_KEYS = ("iss", "issuer")
 USER_KEYS = ("sub", "userId", "user_id")
+# Fields that name the context of a record, never a learner: a match there says nothing of
+# who the record is about. Without this, erasing a learner whose id happens to be the
+# tenant's id or a course or item id (a partner app chooses its learner ids, and its
+# DeleteLearner reaches here) dropped every session and staff session of the tenant.
+CONTEXT_KEYS = frozenset(
+    {"tenant", "course_id", "item_id", "skill_id", "skill_ids", "deployment_id", "client_id",
+     "queue", "status", "kind", "xapi_version"}
+)  # fmt: skip
 LRS_NOTE = (
     "no voiding statements are sent: statements already delivered stay in each LRS under the "
     "learner's pseudonymous account; erase them there with the LRS's own tools"
@@ -66,7 +75,7 @@ def mentions(value: Any, learner_id: str) -> bool:
     issuers: set[str] = set()
     users: set[str] = set()
     for key, item in _walk(value, ""):
-        if isinstance(item, str):
+        if isinstance(item, str) and key not in CONTEXT_KEYS:
             if item == learner_id or word.search(item):
                 return True
             if key in ISSUER_KEYS:

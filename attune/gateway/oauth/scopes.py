@@ -1,5 +1,6 @@
-"""The scopes a partner app can be granted. The engine maps each RPC to one of them
-(engine/grpc/scopes.py); a test checks that both lists agree."""
+"""The scopes a partner app can be granted. The engine maps each RPC to one of them or to a
+reserved scope (``erasures:sync``, ``tenants:admin``: the gateway's own, never granted; see
+engine/grpc/scopes.py); a test checks that the lists agree."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ SCOPES = (
     "analytics:read",  # GetClassReport, GetLearnerTimeline, GetExperimentReport
     "events:read",  # ListEvents
     "interventions:write",  # Intervene
-    "erasures:sync",  # ListPendingErasures, AcknowledgeErasure (the gateway's own, normally)
 )
 
 

@@ -17,6 +17,7 @@ from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from attune.gateway.keys import ToolKeys
 from attune.gateway.oauth.access_tokens import sign_access_token
 from attune.gateway.oauth.clients import JWT_METHOD, OAuthClient, verify_secret
+from attune.gateway.oauth.scopes import SCOPES
 from attune.gateway.oauth.settings import OAuthSettings
 from attune.gateway.ports import GatewayStore
 
@@ -37,11 +38,13 @@ class AuthlibClient(ClientMixin):
         return ""
 
     def get_allowed_scope(self, scope: Collection[str] | str | None) -> str:
-        """The requested scopes (all of the client's when none are asked for)."""
+        """The requested scopes (all of the client's when none are asked for), grantable
+        ones only: a client stored before a scope became reserved does not get it."""
+        held = [s for s in self.client.scopes if s in SCOPES]
         if not scope:
-            return " ".join(self.client.scopes)
+            return " ".join(held)
         asked = scope.split() if isinstance(scope, str) else list(scope)
-        return " ".join(s for s in self.client.scopes if s in asked)
+        return " ".join(s for s in held if s in asked)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return False
@@ -72,7 +75,7 @@ class PartnerCredentialsGrant(ClientCredentialsGrant):
         scope = self.request.payload.scope if self.request.payload is not None else None
         client = self.request.client
         assert isinstance(client, AuthlibClient)
-        if scope and not set(scope.split()) <= set(client.client.scopes):
+        if scope and not set(scope.split()) <= set(client.client.scopes) & set(SCOPES):
             raise InvalidScopeError(description="a requested scope is not granted to the client")
 
 
@@ -170,8 +173,6 @@ def build_authorization_server(
     clock: Callable[[], float],
 ) -> PartnerAuthorizationServer:
     """The token endpoint's server for the gateway at ``base_url``."""
-    from attune.gateway.oauth.scopes import SCOPES
-
     issuer = settings.issuer or base_url
 
     def query_client(client_id: str) -> AuthlibClient | None:

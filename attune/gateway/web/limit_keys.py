@@ -43,6 +43,21 @@ def claimed_client_id() -> str | None:
     return None
 
 
+def malformed_basic(header: str) -> bool:
+    """Whether ``header`` is Basic credentials that are not base64 of UTF-8 text (which the
+    OAuth library fails on, unanswered); other schemes and well-formed Basic are ``False``."""
+    parts = header.split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "basic":
+        return False
+    try:
+        base64.b64decode(parts[1]).decode()
+    except binascii.Error:
+        return False  # the library answers this one itself (no credentials: invalid_client)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def client_tenant(store: GatewayStore, client_id: str | None) -> str | None:
     """The tenant of a registered OAuth client, or ``None``."""
     found = store.get_oauth_client(client_id) if client_id else None

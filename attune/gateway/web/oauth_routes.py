@@ -20,6 +20,7 @@ from attune.gateway.oauth.server import (
 )
 from attune.gateway.web.credentials import require_admin
 from attune.gateway.web.json_body import json_or_none
+from attune.gateway.web.limit_keys import claimed_client_id, client_tenant, malformed_basic
 
 oauth = Blueprint("oauth", __name__)
 oauth_admin = Blueprint("oauth_admin", __name__, url_prefix="/admin/tenants/<tenant>")
@@ -45,12 +46,23 @@ def token() -> Any:
     """RFC 6749 §4.4.2: an access token for a client's own credentials."""
     if not current().settings.oauth.enabled:
         raise NotFoundError("the OAuth token endpoint is turned off (oauth.enabled)")
+    if malformed_basic(request.headers.get("Authorization", "")):
+        log.info("oauth.token.refused", status=401, reason="malformed_basic")
+        refused = jsonify(
+            error="invalid_client",
+            error_description="the Basic credentials must be base64 of UTF-8 'client_id:secret'",
+        )
+        refused.headers["WWW-Authenticate"] = 'Basic error="invalid_client"'
+        return refused, 401
     # The Flask integration returns a Response (its stubs say the core's tuple).
     response: Any = authorization_server().create_token_response()
+    # The client id as claimed (Basic, form or assertion): authenticated when issued.
+    client_id = claimed_client_id()
+    tenant = client_tenant(current().store, client_id) or ""
     if response.status_code == 200:
-        log.info("oauth.token.issued", client_id=request.form.get("client_id", ""))
+        log.info("oauth.token.issued", tenant=tenant, client_id=client_id)
     else:
-        log.info("oauth.token.refused", status=response.status_code)
+        log.info("oauth.token.refused", tenant=tenant, status=response.status_code)
     return response
 
 

@@ -29,7 +29,7 @@ CHUNK = 64 * 1024
 
 
 def _known(tenant: str) -> None:
-    if tenant not in current().settings.engine_tokens:
+    if not current().settings.serves_tenant(tenant):
         raise NotFoundError(f"tenant {tenant!r} has no engine credential configured")
 
 

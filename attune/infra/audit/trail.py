@@ -52,27 +52,8 @@ def open_audit_log(url: str, data_dir: Path) -> AuditLog:
 
 
 def _redis_log(url: str) -> AuditLog:
-    import redis
-    from redis.cluster import ClusterNode, RedisCluster
-
     from attune.infra.audit.redis import RedisAuditLog
-    from attune.infra.redis import CONNECT_TIMEOUT_S, SOCKET_TIMEOUT_S, parse_url
+    from attune.infra.redis import parse_url
+    from attune.infra.redis_sync import sync_client
 
-    target = parse_url(url)
-    common: dict[str, Any] = {
-        "decode_responses": True,
-        "socket_timeout": SOCKET_TIMEOUT_S,
-        "socket_connect_timeout": CONNECT_TIMEOUT_S,
-    }
-    client: Any
-    if target.cluster:
-        client = RedisCluster(
-            startup_nodes=[ClusterNode(h, p) for h, p in target.nodes],
-            username=target.username,
-            password=target.password,
-            ssl=target.tls,
-            **common,
-        )
-    else:
-        client = redis.Redis.from_url(target.url, **common)
-    return RedisAuditLog(client)
+    return RedisAuditLog(sync_client(parse_url(url), ping=False))

@@ -1,7 +1,8 @@
 """The export's layout (``attune-tenant-export/1``), written by the command and the live
 routes alike: one JSON-lines file per SQLite table (``<store>/<table>.jsonl``) or Redis store
 (``<store>/redis.jsonl``), ``audit/records.jsonl`` and ``audit/anchor.jsonl``, and
-``manifest.json`` listing each file with its line count and SHA-256."""
+``manifest.json`` listing each file with its line count and SHA-256. Credentials are scrubbed
+from every line (:mod:`attune.infra.tenancy.scrub`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from attune.infra.audit import AuditTrail
 from attune.infra.tenancy.redis_sweep import ALL, RedisSweep
+from attune.infra.tenancy.scrub import scrub_line
 from attune.infra.tenancy.sqlite_sweep import SqliteSweep
 
 FORMAT = "attune-tenant-export/1"
@@ -54,19 +56,18 @@ def export_sqlite(path: Path, name: str, tenant: str, out: Path) -> dict[str, An
         with sweep.snapshot():
             for table in sweep.tables():
                 rel = f"{name}/{table}.jsonl"
-                files[rel] = write_jsonl(out / rel, sweep.rows(tenant, table))
+                files[rel] = write_jsonl(out / rel, map(scrub_line, sweep.rows(tenant, table)))
     finally:
         sweep.close()
     return files
 
 
-def export_redis(
-    client: Any, name: str, tenant: str, out: Path, part: str = ALL
-) -> dict[str, Any]:
+def export_redis(client: Any, name: str, tenant: str, out: Path, part: str = ALL) -> dict[str, Any]:
     """The tenant's keys of one Redis (client: ``decode_responses=True``; ``part``: see
     :class:`RedisSweep`)."""
     rel = f"{name}/redis.jsonl"
-    return {rel: write_jsonl(out / rel, RedisSweep(client, part).export(tenant))}
+    lines = map(scrub_line, RedisSweep(client, part).export(tenant))
+    return {rel: write_jsonl(out / rel, lines)}
 
 
 def export_audit(trail: AuditTrail, tenant: str, out: Path) -> dict[str, Any]:
