@@ -82,8 +82,15 @@ class EngineCallError(GatewayError):
             "DEADLINE_EXCEEDED": 503,
         }.get(code, 502)
 
+    @property
+    def transient(self) -> bool:
+        """The engine is busy or away (503, 429): a later try may work. A route that turns
+        an engine error into its own 400 or 404 lets these through, with their hint."""
+        return self.code in TRANSIENT
+
 
 RETRY_HINTED = frozenset({"UNAVAILABLE", "RESOURCE_EXHAUSTED"})
+TRANSIENT = RETRY_HINTED | {"DEADLINE_EXCEEDED"}
 MAX_RETRY_AFTER_S = 3600  # a longer hint from the engine is not passed on as it is
 
 

@@ -41,3 +41,11 @@ def test_the_hint_stays_on_a_503_or_a_429_only() -> None:
     assert EngineCallError("RESOURCE_EXHAUSTED", "budget", "5").status == 429
     assert EngineCallError("INVALID_ARGUMENT", "bad", "5").retry_after is None
     assert EngineCallError("UNAVAILABLE", "down").retry_after is None
+
+
+def test_busy_or_away_is_transient_and_the_rest_is_not() -> None:
+    assert EngineCallError("UNAVAILABLE", "shed").transient
+    assert EngineCallError("RESOURCE_EXHAUSTED", "budget").transient
+    assert EngineCallError("DEADLINE_EXCEEDED", "slow").transient
+    assert not EngineCallError("NOT_FOUND", "no course").transient
+    assert not EngineCallError("INVALID_ARGUMENT", "bad").transient
