@@ -94,6 +94,13 @@ def _servers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "redis+cluster://; default: the embedded gateway.db under --data-dir",
     )
     gateway.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="gateway processes on the same port, supervised (default 1; above 1 needs "
+        "--store redis://...)",
+    )
+    gateway.add_argument(
         "--data-dir", help="embedded store directory (ATTUNE_GATEWAY__DATA_DIR, ATTUNE_DATA_DIR)"
     )
     _log_flags(gateway)

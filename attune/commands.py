@@ -15,7 +15,13 @@ import sys
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from attune.settings import engine_flags, engine_settings, gateway_settings, serve_settings
+from attune.settings import (
+    engine_flags,
+    engine_settings,
+    gateway_flags,
+    gateway_settings,
+    serve_settings,
+)
 
 STARTUP_FAILED = 2
 
@@ -90,6 +96,8 @@ def _supervise(args: argparse.Namespace) -> int:
 
 
 def _gateway(args: argparse.Namespace) -> int:
+    if getattr(args, "workers", 1) > 1:
+        return _supervise_gateways(args)
     from attune.gateway.main import GatewayStartupError, run_gateway
     from attune.gateway.stores import GatewayStoreError
     from attune.integrations.edges import gateway_edges
@@ -98,6 +106,18 @@ def _gateway(args: argparse.Namespace) -> int:
         lambda: gateway_settings(args),
         lambda s: run_gateway(s, gateway_edges()),
         (GatewayStoreError, GatewayStartupError),
+    )
+
+
+def _supervise_gateways(args: argparse.Namespace) -> int:
+    """``attune gateway --workers N``: N gateway processes on one port (gateway/supervisor.py)."""
+    from attune.gateway.supervisor import GatewaySupervisor
+    from attune.infra.supervisor import SupervisorStartupError
+
+    return _server(
+        lambda: gateway_settings(args),
+        lambda s: GatewaySupervisor(s, gateway_flags(args), args.workers).run(),
+        (SupervisorStartupError,),
     )
 
 

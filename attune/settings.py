@@ -54,6 +54,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
 _FLAG_NAMES = {
     "store_url": "--store",
     "data_dir": "--data-dir",
+    "engine_address": "--engine-address",
     "log_format": "--log-format",
     "log_level": "--log-level",
 }
@@ -62,8 +63,18 @@ _FLAG_NAMES = {
 def engine_flags(args: argparse.Namespace) -> list[str]:
     """The engine flags given on the command line, as flags again (without ``--port``): what
     ``attune engine --workers N`` passes on to each worker."""
+    return _as_flags(args, ENGINE_FLAGS)
+
+
+def gateway_flags(args: argparse.Namespace) -> list[str]:
+    """The gateway flags given on the command line, as flags again (without ``--port``):
+    what ``attune gateway --workers N`` passes on to each worker."""
+    return _as_flags(args, (*GATEWAY_FLAGS, *LOG_FLAGS))
+
+
+def _as_flags(args: argparse.Namespace, names: Iterable[str]) -> list[str]:
     flags: list[str] = []
-    for name, value in _given(args, ENGINE_FLAGS).items():
+    for name, value in _given(args, names).items():
         if name == "port":
             continue
         if name == "demo_course":

@@ -1,66 +1,39 @@
 """``attune engine --workers N``: one supervisor, N engine processes on one port (issue 17).
 
-- The workers are ``attune engine`` processes with the same flags, all listening on the same
-  address with ``SO_REUSEPORT``: the kernel spreads new connections over them. They must
-  share the Redis store; the embedded store belongs to one process (its lock says so), so
-  N > 1 without Redis is refused before anything starts.
-- The supervisor holds the port (a bound socket that never listens, ``SO_REUSEPORT`` too),
-  so ``--port 0`` names one free port for every worker and nothing else takes it meanwhile.
-- A worker that exits on its own is started again after a backoff (0.5 s, doubling up to
-  30 s; back to 0.5 s once a worker has run a minute).
-- SIGTERM and SIGINT are passed on: each worker drains (``grace_seconds``) and exits; then the
-  supervisor exits 0 (130 after SIGINT), as ``attune engine`` does. SIGHUP (reload the DKT
-  models) is passed on too.
+The supervision itself (the shared port, restarts with backoff, SIGTERM drain) is
+:mod:`attune.infra.supervisor`, shared with ``attune gateway --workers N``. Here, what is the
+engine's:
+
+- The workers are ``attune engine`` processes with the same flags. They must share the Redis
+  store; the embedded store belongs to one process (its lock says so), so N > 1 without Redis
+  is refused before anything starts.
+- SIGHUP (reload the DKT models) is passed on to every worker.
 - Metrics: with ``ATTUNE_METRICS_PORT=P``, worker ``i`` (from 0) serves ``/metrics`` on
   ``P + i``. Each worker logs with ``worker=<i>``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from types import FrameType
-from typing import IO
-
-import structlog
 
 from attune.engine.settings import EngineSettings
+from attune.infra import supervisor as generic
+from attune.infra.supervisor import Backoff, SupervisorStartupError
 
-log = structlog.get_logger("attune.supervisor")
+__all__ = [
+    "LISTENING",
+    "Backoff",
+    "Supervisor",
+    "SupervisorStartupError",
+    "check_shared_store",
+    "worker_command",
+    "worker_env",
+]
 
 LISTENING = "attune engine listening on"
-_POLL_S = 0.05
-_KILL_AFTER_S = 5.0  # beyond the workers' grace before a worker is killed
-
-
-class SupervisorStartupError(Exception):
-    """The workers cannot start; the message names why (the store, the port, a worker)."""
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Restart delays: ``base`` doubled per consecutive quick failure, at most ``cap``; a
-    worker that ran ``stable_s`` or longer is restarted after ``base`` again."""
-
-    base: float = 0.5
-    cap: float = 30.0
-    stable_s: float = 60.0
-
-    def delay(self, failures: int, ran_s: float) -> float:
-        """The wait before the next start, after ``failures`` quick exits in a row
-        (counting this one) of a worker that ran ``ran_s`` seconds."""
-        if ran_s >= self.stable_s:
-            return self.base
-        return min(self.cap, self.base * 2.0 ** max(0, failures - 1))
 
 
 def check_shared_store(settings: EngineSettings, workers: int) -> None:
@@ -71,22 +44,6 @@ def check_shared_store(settings: EngineSettings, workers: int) -> None:
             f"--workers {workers} needs the Redis store (--store redis://host:port/db): "
             f"{where} belongs to one engine process"
         )
-
-
-def reserve_port(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` with SO_REUSEPORT that never listens: it keeps the port
-    for the workers (and picks it when ``port`` is 0)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise SupervisorStartupError(
-            f"cannot listen on {host}:{port} (gRPC): {exc.strerror or exc}"
-        ) from None
-    return sock
 
 
 def worker_command(flags: Sequence[str], port: int) -> list[str]:
@@ -104,35 +61,8 @@ def worker_env(settings: EngineSettings, index: int) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook: the worker gets SIGTERM if the supervisor dies (Linux), so a killed
-    supervisor leaves no engine behind. Resolved here, before any fork."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return hook
-
-
-@dataclass
-class Worker:
-    """One engine process and what the supervisor knows of it."""
-
-    index: int
-    proc: subprocess.Popen[str] | None = None
-    started_at: float = 0.0
-    failures: int = 0
-    restart_at: float | None = None
-    listening: threading.Event = field(default_factory=threading.Event)
-
-
-class Supervisor:
-    """Runs N workers until signalled; see the module docstring."""
+class Supervisor(generic.Supervisor):
+    """N ``attune engine`` workers; :meth:`run` refuses N > 1 without Redis first."""
 
     def __init__(
         self,
@@ -143,135 +73,21 @@ class Supervisor:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.flags = list(flags)
-        self.backoff = backoff or Backoff()
-        self.workers = [Worker(i) for i in range(workers)]
-        self._clock = clock
-        self._signal: int | None = None
-        self._hangup = False
-        self._hook = _die_with_parent()
-        self.port = 0
+        given = list(flags)
+        plan = generic.WorkerPlan(
+            name="engine",
+            host=settings.host,
+            port=settings.port,
+            command=lambda port: worker_command(given, port),
+            env=lambda index: worker_env(settings, index),
+            listening=LISTENING,
+            announce=lambda port: f"{LISTENING} {settings.host}:{port}",
+            grace_seconds=settings.grace_seconds,
+            pass_hangup=True,
+            port_label="gRPC",
+        )
+        super().__init__(plan, workers, backoff, clock)
 
     def run(self) -> None:
-        """Start, supervise, stop on a signal. A worker that cannot start at first is a
-        :class:`SupervisorStartupError`; SIGINT ends with KeyboardInterrupt (status 130)."""
         check_shared_store(self.settings, len(self.workers))
-        reservation = reserve_port(self.settings.host, self.settings.port)
-        self.port = int(reservation.getsockname()[1])
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hangup)
-        try:
-            for worker in self.workers:
-                self._spawn(worker)
-            self._await_listening()
-            if self._signal is None:
-                host = self.settings.host
-                print(f"{LISTENING} {host}:{self.port} ({len(self.workers)} workers)", flush=True)
-                self._supervise()
-        finally:
-            self._stop_all()
-            reservation.close()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        if self._signal == signal.SIGINT:
-            raise KeyboardInterrupt
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self._signal = signum
-
-    def _on_hangup(self, signum: int, frame: FrameType | None) -> None:
-        self._hangup = True  # passed on from the supervising loop, not from the handler
-
-    def _pass_hangup(self) -> None:
-        """SIGHUP reloads the DKT models: passed on to every running worker."""
-        self._hangup = False
-        running = [w.proc for w in self.workers if w.proc is not None and w.proc.poll() is None]
-        for proc in running:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGHUP)
-        log.info("supervisor.hangup", workers=len(running))
-
-    def _spawn(self, worker: Worker) -> None:
-        worker.listening.clear()
-        worker.proc = subprocess.Popen(
-            worker_command(self.flags, self.port),
-            env=worker_env(self.settings, worker.index),
-            stdout=subprocess.PIPE,
-            text=True,
-            preexec_fn=self._hook,  # a prctl call only, resolved before the fork
-        )
-        worker.started_at = self._clock()
-        worker.restart_at = None
-        assert worker.proc.stdout is not None
-        threading.Thread(
-            target=_pump, args=(worker.proc.stdout, worker.listening), daemon=True
-        ).start()
-        log.info("supervisor.worker_started", worker=worker.index, pid=worker.proc.pid)
-
-    def _await_listening(self) -> None:
-        """Until every worker listens; one that exits first fails the start."""
-        while self._signal is None and not all(w.listening.is_set() for w in self.workers):
-            for worker in self.workers:
-                code = worker.proc.poll() if worker.proc is not None else None
-                if code is not None and not worker.listening.is_set():
-                    raise SupervisorStartupError(
-                        f"engine worker {worker.index} exited with status {code} before "
-                        "listening (its message is above)"
-                    )
-            time.sleep(_POLL_S)
-
-    def _supervise(self) -> None:
-        while self._signal is None:
-            if self._hangup:
-                self._pass_hangup()
-            now = self._clock()
-            for worker in self.workers:
-                self._check(worker, now)
-            time.sleep(_POLL_S)
-
-    def _check(self, worker: Worker, now: float) -> None:
-        if worker.restart_at is not None:
-            if now >= worker.restart_at:
-                self._spawn(worker)
-            return
-        if worker.proc is None or (code := worker.proc.poll()) is None:
-            return
-        ran = now - worker.started_at
-        worker.failures = 1 if ran >= self.backoff.stable_s else worker.failures + 1
-        delay = self.backoff.delay(worker.failures, ran)
-        worker.restart_at = now + delay
-        log.warning(
-            "supervisor.worker_exited",
-            worker=worker.index,
-            pid=worker.proc.pid,
-            status=code,
-            ran_s=round(ran, 1),
-            restart_in_s=delay,
-        )
-
-    def _stop_all(self) -> None:
-        """SIGTERM every worker, wait for their drain, kill what is left after the grace."""
-        running = [w.proc for w in self.workers if w.proc is not None and w.proc.poll() is None]
-        if running:
-            log.info("supervisor.stopping", workers=len(running))
-        for proc in running:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + self.settings.grace_seconds + _KILL_AFTER_S
-        for proc in running:
-            try:
-                proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.error("supervisor.worker_killed", pid=proc.pid)
-                proc.kill()
-                proc.wait()
-
-
-def _pump(stream: IO[str], listening: threading.Event) -> None:
-    """Read a worker's stdout to its end: note its "listening" line, pass the rest on."""
-    for line in stream:
-        if line.startswith(LISTENING):
-            listening.set()
-        else:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+        super().run()

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from attune.gateway.content import CourseCache
 from attune.gateway.edges import GatewayEdges
 from attune.gateway.engine_port import EngineClient
-from attune.gateway.errors import GatewayError, RateLimitedError
+from attune.gateway.errors import GatewayError
 from attune.gateway.keys import ToolKeys
 from attune.gateway.library.bank import StoreGeneratedBank, StoreTerminologyRegistry
 from attune.gateway.library.catalogue import Catalogue
@@ -207,7 +207,8 @@ def create_app(gateway: Gateway) -> Flask:
     @app.errorhandler(GatewayError)
     def _refuse(exc: GatewayError) -> tuple[Any, int, dict[str, str]]:
         log.info("http.refused", status=exc.status, error=exc.error, reason=exc.reason)
-        headers = {"Retry-After": exc.retry_after} if isinstance(exc, RateLimitedError) else {}
+        # A rate limit's wait, or the engine's retry hint on a 503 or 429 (EngineCallError).
+        headers = {"Retry-After": exc.retry_after} if exc.retry_after else {}
         if request.path.startswith(JSON_PATHS) or request.accept_mimetypes.best == (
             "application/json"
         ):

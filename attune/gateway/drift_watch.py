@@ -5,6 +5,11 @@ flagged skill, so a missing prerequisite is noticed even when nobody opens the d
 
 A course that cannot be checked (the engine down, the course gone) is logged and retried at
 the next poll; it never stops the others.
+
+Several gateways (``attune gateway --workers N``, or gateways on one Redis) run this watch:
+a gateway claims a due course in the shared store (``add``, expiring after ``CLAIM_TTL_S``
+should it die), looks again whether it is due, checks it, records the check, then releases
+the claim; the others leave a claimed course, so each is checked and logged once a period.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from attune.gateway.worker import PollingWorker
 
 log = structlog.get_logger("attune.gateway.drift")
 CHECKED_TTL = 400 * 86400.0
+CLAIM_TTL_S = 600.0  # longer than a check takes
 
 
 class DriftWatch(PollingWorker):
@@ -58,12 +64,29 @@ class DriftWatch(PollingWorker):
                 checked += self._check(tenant, course.course_id)
         return checked
 
+    def _due(self, tenant: str, course_id: str, now: float) -> bool:
+        last = self._store.get(tenant, f"drift-checked:{course_id}")
+        return not (isinstance(last, (int, float)) and now - last < self._period)
+
     def _check(self, tenant: str, course_id: str) -> int:
         now = self._clock()
-        key = f"drift-checked:{course_id}"
-        last = self._store.get(tenant, key)
-        if isinstance(last, (int, float)) and now - last < self._period:
+        if not self._due(tenant, course_id, now):
             return 0
+        claim = f"drift-claim:{course_id}"
+        if not self._store.add(tenant, claim, now, CLAIM_TTL_S):
+            return 0  # another gateway is checking it
+        try:
+            # Looked at again under the claim: a gateway that checked it released its claim
+            # only after recording the check.
+            return (
+                self._check_claimed(tenant, course_id, now)
+                if self._due(tenant, course_id, now)
+                else 0
+            )
+        finally:
+            self._store.take(tenant, claim)
+
+    def _check_claimed(self, tenant: str, course_id: str, now: float) -> int:
         try:
             report = self._engine.class_report(tenant, course_id)
         except GatewayError as exc:
@@ -87,7 +110,7 @@ class DriftWatch(PollingWorker):
             "last_log_id": report.last_log_id,
         }
         self._store.log_content(tenant, course_id, "drift", record)
-        self._store.put(tenant, key, now, CHECKED_TTL)
+        self._store.put(tenant, f"drift-checked:{course_id}", now, CHECKED_TTL)
         for d in flagged:
             log.warning(
                 "drift.flagged",

@@ -30,7 +30,7 @@ from attune.engine.v1 import (
 )
 from attune.gateway.engine_auth import EngineCredentials, StaticEngineTokens
 from attune.gateway.engine_tls import EngineTlsSettings, open_channel
-from attune.gateway.errors import EngineCallError
+from attune.gateway.errors import EngineCallError, retry_hint
 from attune.infra.tracing import trace_metadata
 
 TIMEOUT_S = 10.0
@@ -79,7 +79,7 @@ class GrpcEngineClient:
         try:
             return method(request, metadata=self._meta(tenant), timeout=TIMEOUT_S)
         except grpc.RpcError as exc:
-            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+            raise engine_error(exc) from exc
 
     def get_course(self, tenant: str, course_id: str) -> course_pb2.Course:
         """The course, or :class:`EngineCallError` NOT_FOUND."""
@@ -226,7 +226,7 @@ class GrpcEngineClient:
             ):
                 yield chunk.path, chunk.data
         except grpc.RpcError as exc:
-            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+            raise engine_error(exc) from exc
 
     def delete_tenant(self, tenant: str) -> dict[str, int]:
         """DeleteTenant (confirming the tenant of the credential)."""
@@ -236,5 +236,12 @@ class GrpcEngineClient:
                 request, metadata=self._meta(tenant), timeout=TENANT_TIMEOUT_S
             )
         except grpc.RpcError as exc:
-            raise EngineCallError(exc.code().name, exc.details() or "") from exc
+            raise engine_error(exc) from exc
         return dict(reply.deleted)
+
+
+def engine_error(exc: grpc.RpcError) -> EngineCallError:
+    """The gateway's error for a failed engine call, with the engine's retry hint."""
+    trailing = getattr(exc, "trailing_metadata", None)  # every call's error has it
+    hint = retry_hint(trailing()) if callable(trailing) else None
+    return EngineCallError(exc.code().name, exc.details() or "", hint)

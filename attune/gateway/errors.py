@@ -9,6 +9,8 @@ class GatewayError(Exception):
 
     status = 500
     error = "server_error"
+    # A ``Retry-After`` value (whole seconds) the HTTP answer carries, when there is one.
+    retry_after: str | None = None
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -63,11 +65,14 @@ class UnknownTenantError(GatewayError):
 
 
 class EngineCallError(GatewayError):
-    """The engine answered a call with a gRPC error; ``code`` is its status name."""
+    """The engine answered a call with a gRPC error; ``code`` is its status name. When the
+    engine said when to retry (``retry-after`` on an UNAVAILABLE or RESOURCE_EXHAUSTED),
+    ``retry_after`` passes it on to the HTTP answer (503 or 429)."""
 
-    def __init__(self, code: str, details: str) -> None:
+    def __init__(self, code: str, details: str, retry_after: str | None = None) -> None:
         super().__init__(f"engine {code}: {details}")
         self.code = code
+        self.retry_after = retry_after if code in RETRY_HINTED else None
         self.status = {
             "INVALID_ARGUMENT": 400,
             "NOT_FOUND": 404,
@@ -76,6 +81,34 @@ class EngineCallError(GatewayError):
             "UNAVAILABLE": 503,
             "DEADLINE_EXCEEDED": 503,
         }.get(code, 502)
+
+    @property
+    def transient(self) -> bool:
+        """The engine is busy or away (503, 429): a later try may work. A route that turns
+        an engine error into its own 400 or 404 lets these through, with their hint."""
+        return self.code in TRANSIENT
+
+
+RETRY_HINTED = frozenset({"UNAVAILABLE", "RESOURCE_EXHAUSTED"})
+TRANSIENT = RETRY_HINTED | {"DEADLINE_EXCEEDED"}
+MAX_RETRY_AFTER_S = 3600  # a longer hint from the engine is not passed on as it is
+
+
+def retry_hint(metadata: object) -> str | None:
+    """The engine's ``retry-after`` (whole seconds, 1 to an hour) among a call's trailing
+    metadata (pairs of key and value), or None when absent or not a whole number."""
+    if not isinstance(metadata, (tuple, list)):
+        return None
+    for item in metadata:
+        key, value = getattr(item, "key", None), getattr(item, "value", None)
+        if key is None and isinstance(item, tuple) and len(item) == 2:
+            key, value = item
+        if key != "retry-after" or not isinstance(value, str):
+            continue
+        if value.isascii() and value.isdigit() and int(value) > 0:
+            return str(min(int(value), MAX_RETRY_AFTER_S))
+        return None
+    return None
 
 
 class PlatformError(GatewayError):

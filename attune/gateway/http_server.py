@@ -16,6 +16,7 @@ The deadlines read an injected clock (``time.monotonic`` by default) so tests ca
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -150,6 +151,13 @@ class HardenedServer(TcpWSGIServer):
         self.settings = settings
         self.clock = clock
         super().__init__(app, map={}, adj=adj)
+
+    def set_reuse_addr(self) -> None:
+        """waitress's SO_REUSEADDR, and SO_REUSEPORT for the workers of ``attune gateway
+        --workers N``: they listen on one port and the kernel spreads the connections."""
+        super().set_reuse_addr()
+        if self.settings.reuse_port:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 
     def maintenance(self, now: float) -> None:
         """waitress's idle check, then the header and request deadlines on our clock."""

@@ -120,6 +120,10 @@ class GatewaySettings(BaseSettings):
     # LTI platforms need HTTPS in production).
     public_url: str = ""
     threads: int = Field(default=8, ge=1, le=256)
+    # Set by `attune gateway --workers N` for its workers, not by hand: share the port
+    # (SO_REUSEPORT), and which worker this is (0 when not supervised).
+    reuse_port: bool = False
+    worker_index: int = Field(default=0, ge=0)
     # Where the gateway keeps its state: empty for the embedded SQLite file under the data
     # directory; redis://, rediss:// or redis+cluster:// to share it between gateways.
     store_url: str = ""
@@ -255,6 +259,11 @@ class GatewaySettings(BaseSettings):
     def oauth_issuer(self, base_url: str) -> str:
         """The ``iss`` of the tokens the gateway signs (partners' and its own)."""
         return self.oauth.issuer or base_url
+
+    @property
+    def worker(self) -> int | None:
+        """This process's worker index under ``attune gateway --workers N`` (None: alone)."""
+        return self.worker_index if self.reuse_port else None
 
     def base_url(self, bound_port: int) -> str:
         """The public base URL, falling back to the bound address."""

@@ -16,6 +16,10 @@ learner's plain id there, and acknowledges the erasure, which the engine then de
   does redo it, harmlessly).
 - One entry that cannot be applied is logged and retried at the next poll; it never stops
   the others.
+- **Several gateways** (``attune gateway --workers N``, or gateways on one Redis) poll the
+  same entries: a gateway claims an entry in the shared store first (``add``, expiring after
+  ``CLAIM_TTL_S``) and the others leave it, so it is applied and recorded in the trail once.
+  A claim whose application failed is released for the next poll.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ log = structlog.get_logger("attune.gateway.erasure")
 ACTOR = "engine:delete-learner"  # who erased: the engine's own record names the partner
 ACTION = "learner.erase.propagated"
 PAGE = 100
+CLAIM_TTL_S = 300.0  # a gateway that claimed an entry and died: another applies it after
 
 
 class ErasurePropagation(PollingWorker):
@@ -81,6 +86,10 @@ class ErasurePropagation(PollingWorker):
         """Erase one learner from the gateway's stores, record it, acknowledge it; 1 when
         done, 0 when it failed (it stays pending and is retried at the next poll)."""
         learner_id = pending.learner_id
+        claim = f"erasure-claim:{pending.erasure_id}"
+        store = self._gateway.store
+        if not store.add(tenant, claim, True, CLAIM_TTL_S):
+            return 0  # another gateway is applying it
         try:
             report = erase_gateway_stores(self._gateway, tenant, learner_id, ErasureReport())
             self._record(tenant, pending, report)
@@ -92,6 +101,7 @@ class ErasurePropagation(PollingWorker):
                 learner_id=learner_id,
                 error=type(exc).__name__,
             )
+            store.take(tenant, claim)  # retried at the next poll, by any gateway
             return 0
         log.info("learner.erased", tenant=tenant, learner_id=learner_id, **report.counts)
         return 1

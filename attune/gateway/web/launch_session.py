@@ -41,6 +41,8 @@ def session_from_launch(
         try:
             course = gw.courses.get(tenant, course_id)
         except EngineCallError as exc:
+            if exc.transient:
+                raise  # 503 or 429, with the engine's Retry-After
             raise NotFoundError(f"course {course_id!r}: {exc.reason}") from exc
         title = title or course.title or course_id
     context = body.get(claims.CONTEXT) or {}

@@ -171,6 +171,8 @@ def deep_link_submit(token: str) -> Any:
     try:
         course = gw.engine.get_course(session.tenant, course_id)
     except EngineCallError as exc:
+        if exc.transient:
+            raise  # 503 or 429, with the engine's Retry-After
         raise BadRequestError(f"course {course_id!r}: {exc.reason}") from exc
     if not gw.catalogue.renderable(session.tenant, course):
         raise BadRequestError(f"course {course_id!r} has items the practice page cannot show")
