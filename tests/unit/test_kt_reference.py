@@ -4,6 +4,7 @@ causality, and one tiny training run on synthetic learners (no dataset, no long 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -51,6 +52,16 @@ def test_a_prediction_never_sees_its_own_or_a_later_answer(kind: str) -> None:
     assert not torch.allclose(a[0, 3:], b[0, 3:])
 
 
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """One torch thread: on a busy 2-core machine a second thread only waits."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.usefixtures("one_thread")
 def test_training_learns_a_skill_that_is_always_right() -> None:
     rng = random.Random(0)
     seqs = []
