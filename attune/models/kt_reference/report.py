@@ -17,6 +17,27 @@ from attune.models.dkt.evaluate import OnnxStepper, calibration, score
 from attune.models.kt_reference.train import ece
 
 
+def inspect(dataset: str) -> list[dict[str, object]]:
+    """Per file: learners, responses, distinct ids on the id lines, and the characters used
+    (digits and commas mean no hidden column). Evidence that the files hold no question id."""
+    data = resolve_dataset(dataset)
+    rows: list[dict[str, object]] = []
+    for path in (data.train, data.test):
+        seqs = load(path)
+        ids = {s for q in seqs for s in q.skills}
+        rows.append(
+            {
+                "file": str(path),
+                "learners": len(seqs),
+                "responses": sum(len(q.skills) for q in seqs),
+                "distinct_ids": len(ids),
+                "id_range": [min(ids), max(ids)],
+                "characters": "".join(sorted(set(path.read_text()) - {"\n"})),
+            }
+        )
+    return rows
+
+
 def shipped_dkt(dataset: str, artifact: Path, out: Path, name: str) -> dict[str, float]:
     """Score the exported DKT step on the test file, stepping each learner from scratch."""
     data = resolve_dataset(dataset)
@@ -56,7 +77,7 @@ def reliability_plot(folder: Path, names: list[str], target: Path) -> None:
     plt.close(fig)
 
 
-def serving_cost(num_skills: int, repeats: int = 200) -> dict[str, float]:
+def serving_cost(num_skills: int, repeats: int = 20) -> dict[str, float]:
     """Milliseconds to serve one response for one learner (batch 1, one thread, untrained
     weights of the default sizes): the recurrent tracer's single LSTM step + head, against
     AKT-NR recomputed over the last ``t`` responses for several ``t``. Same run, same
@@ -102,9 +123,10 @@ def serving_cost(num_skills: int, repeats: int = 200) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``dkt`` scores a shipped artifact; ``plot`` draws the runs named; ``cost`` times a step."""
+    """``dkt`` scores a shipped artifact; ``plot`` draws the runs named; ``cost`` times a step;
+    ``inspect`` counts what the dataset files hold."""
     ap = argparse.ArgumentParser(prog="python -m attune.models.kt_reference.report")
-    ap.add_argument("action", choices=["dkt", "plot", "cost"])
+    ap.add_argument("action", choices=["dkt", "plot", "cost", "inspect"])
     ap.add_argument("--out", type=Path, default=Path("models/reports/question_aware"))
     ap.add_argument("--dataset", default="assist2009_dedup")
     ap.add_argument(
@@ -118,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.action == "dkt":
         print(json.dumps(shipped_dkt(args.dataset, args.artifact, args.out, args.name)))
+    elif args.action == "inspect":
+        for row in inspect(args.dataset):
+            print(json.dumps(row))
     elif args.action == "cost":
         print(json.dumps(serving_cost(146)))
     else:
