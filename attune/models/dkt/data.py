@@ -23,7 +23,7 @@ import torch
 from attune.models.datasets import KtSequence, read_kt
 
 DATA_ENV = "ATTUNE_SHARED_DATA"
-_REPO = Path(__file__).resolve().parents[2]
+_REPO = Path(__file__).resolve().parents[3]  # attune/models/dkt/data.py -> the checkout
 
 
 class DatasetNotFoundError(ValueError):
