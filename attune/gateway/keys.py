@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from typing import Any
 
@@ -20,6 +21,11 @@ from jwt.algorithms import RSAAlgorithm
 from attune.gateway.ports import KeyRing, ToolKey
 
 DAY = 86400.0
+# Making a key is rare and slow (RSA generation): one at a time in the process, so that callers
+# who find none live at the same moment (a gateway's first requests) make one key, not one each
+# (each would retire the one before, and tokens signed a moment ago would name a kid that a
+# verifier's cached JWKS does not hold yet).
+_MAKING = threading.RLock()
 
 
 def new_key(now: float) -> ToolKey:
@@ -53,20 +59,29 @@ class ToolKeys:
     def current(self, now: float | None = None) -> ToolKey:
         """The signing key, rotating first when it is due."""
         now = time.time() if now is None else now
+        key = self._live(now)
+        if key is not None:
+            return key
+        with _MAKING:
+            key = self._live(now)  # made by another caller while this one waited
+            return key if key is not None else self.rotate(now)
+
+    def _live(self, now: float) -> ToolKey | None:
         live = [k for k in self._ring.tool_keys() if k.retired_at is None]
         if live and now - live[-1].created_at < self._rotate:
             return live[-1]
-        return self.rotate(now)
+        return None
 
     def rotate(self, now: float | None = None) -> ToolKey:
         """Make a new signing key now; retire the others (they stay published a while)."""
         now = time.time() if now is None else now
-        for key in self._ring.tool_keys():
-            if key.retired_at is None:
-                self._ring.retire_key(key.kid, now)
-        key = new_key(now)
-        self._ring.add_key(key)
-        return key
+        with _MAKING:
+            for key in self._ring.tool_keys():
+                if key.retired_at is None:
+                    self._ring.retire_key(key.kid, now)
+            key = new_key(now)
+            self._ring.add_key(key)
+            return key
 
     def jwks(self, now: float | None = None) -> dict[str, Any]:
         """The public JWK Set: the current key and retired keys still in their overlap."""
