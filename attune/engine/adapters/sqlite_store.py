@@ -20,9 +20,10 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from attune.engine.adapters import sqlite_erasures as erasures
 from attune.engine.adapters import sqlite_interventions as iv
@@ -53,6 +54,9 @@ COURSE_CACHE = 256  # courses kept in memory (a course at the size limits is meg
 LearnerKey = tuple[str, str, str]
 
 
+_T = TypeVar("_T")
+
+
 class SqliteStore:
     """:class:`~engine.ports.EngineStore` on one SQLite file."""
 
@@ -65,6 +69,9 @@ class SqliteStore:
         self._lock_file: IO[str] | None = None
         self._reader: sqlite3.Connection | None = None
         self._probe: sqlite3.Connection | None = None  # point lookups on the event loop
+        # Reads run in worker threads on the reader connection; close() takes this lock so it
+        # never closes the connection under a read (which crashes the process in SQLite).
+        self._reader_lock = threading.Lock()
         self._writer: GroupCommitter | None = None
         self._floor = 0  # where a new tenant's log starts (see _migrate)
         self._loads: SingleFlight[Course | None] = SingleFlight()
@@ -121,10 +128,18 @@ class SqliteStore:
             raise UnavailableError("the store is closed")
         return self._reader
 
+    def _guarded(self, read: Callable[..., _T], *args: Any) -> _T:
+        with self._reader_lock:
+            return read(self._read(), *args)
+
+    async def _in_reader(self, read: Callable[..., _T], *args: Any) -> _T:
+        """``read(connection, *args)`` in a worker thread, on the reader connection, which
+        close() cannot take away meanwhile."""
+        return await asyncio.to_thread(self._guarded, read, *args)
+
     async def _one(self, sql: str, args: tuple[object, ...]) -> Any:
         """The first row of a query, read in a worker thread."""
-        conn = self._read()
-        return await asyncio.to_thread(lambda: conn.execute(sql, args).fetchone())
+        return await self._in_reader(lambda conn: conn.execute(sql, args).fetchone())
 
     async def _one_by_key(self, sql: str, args: tuple[object, ...]) -> Any:
         """The first row of a lookup by a unique key, read on the event loop (see the module
@@ -139,17 +154,17 @@ class SqliteStore:
 
     async def _all(self, sql: str, args: tuple[object, ...]) -> list[Any]:
         """Every row of a query, read in a worker thread."""
-        conn = self._read()
-        return await asyncio.to_thread(lambda: conn.execute(sql, args).fetchall())
+        return await self._in_reader(lambda conn: conn.execute(sql, args).fetchall())
 
     async def close(self) -> None:
         """Commit what is queued, then close the files and release the lock."""
         if self._writer is not None:
             await asyncio.to_thread(self._writer.close)
             self._writer = None
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        with self._reader_lock:  # a read in a worker thread finishes first
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         if self._probe is not None:
             self._probe.close()
             self._probe = None
@@ -332,8 +347,7 @@ class SqliteStore:
         self, tenant: str, learner_id: str, limit: int
     ) -> Sequence[PendingErasure]:
         """The tenant's pending erasures, oldest first."""
-        conn = self._read()
-        return await asyncio.to_thread(erasures.read, conn, tenant, learner_id, limit)
+        return await self._in_reader(erasures.read, tenant, learner_id, limit)
 
     async def acknowledge_erasure(self, tenant: str, learner_id: str, erasure_id: str) -> bool:
         """Delete the pending erasure if it is still ``erasure_id`` (through the writer)."""
@@ -348,9 +362,7 @@ class SqliteStore:
         self, tenant: str, course_id: str, learner_id: str, request_id: str
     ) -> InterventionEntry | None:
         """The entry recorded under this request id, if any."""
-        conn = self._read()
-        return await asyncio.to_thread(
-            iv.read_entry, conn, tenant, course_id, learner_id, request_id
+        return await self._in_reader(iv.read_entry, tenant, course_id, learner_id, request_id
         )
 
     async def commit_intervention(
@@ -367,8 +379,7 @@ class SqliteStore:
 
     async def class_pins(self, tenant: str, course_id: str) -> ClassPins:
         """The course's class pins."""
-        conn = self._read()
-        return await asyncio.to_thread(iv.read_class_pins, conn, tenant, course_id)
+        return await self._in_reader(iv.read_class_pins, tenant, course_id)
 
     async def commit_class_pins(
         self, entry: InterventionEntry, skills: tuple[str, ...], expected_version: int
@@ -383,17 +394,14 @@ class SqliteStore:
         self, tenant: str, course_id: str, learner_id: str, before: int, limit: int
     ) -> Sequence[InterventionEntry]:
         """The course's entries older than ``before``, newest first."""
-        conn = self._read()
-        return await asyncio.to_thread(
-            iv.read_trail, conn, tenant, course_id, learner_id, before, limit
+        return await self._in_reader(iv.read_trail, tenant, course_id, learner_id, before, limit
         )
 
     async def latest_interventions(
         self, tenant: str, course_id: str
     ) -> Sequence[InterventionEntry]:
         """The newest entry of each learner in the course."""
-        conn = self._read()
-        return await asyncio.to_thread(iv.read_latest, conn, tenant, course_id)
+        return await self._in_reader(iv.read_latest, tenant, course_id)
 
     # -- event log -------------------------------------------------------------------------
 
@@ -436,13 +444,12 @@ class SqliteStore:
         """Events matching ``where``, read in a worker thread: a page of a long log (a
         statistics rebuild, an export) must not stall the event loop. SQLite is built
         serialized (sqlite3.threadsafety == 3), so the reader connection may be shared."""
-        conn = self._read()
         sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE {where}"
 
-        def query() -> list[LoggedEvent]:
+        def query(conn: sqlite3.Connection) -> list[LoggedEvent]:
             return [_event(r) for r in conn.execute(sql, args).fetchall()]
 
-        return await asyncio.to_thread(query)
+        return await self._in_reader(query)
 
 
 def _event_row(e: LoggedEvent) -> tuple[object, ...]:
