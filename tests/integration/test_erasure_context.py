@@ -21,15 +21,19 @@ live = base.live  # the fixture: the live stack on SQLite and on Redis
 
 
 def _kv_keys(live: Live) -> set[str]:
+    """The tenant's key/value keys, less the poller's own claims on erasures (``erasure-claim:
+    <erasure id>``, which name no learner and expire)."""
     if live.redis is not None:
-        return {k for k in live.redis.scan_iter("*:kv:*") if T in k}
-    import sqlite3
+        keys = {k for k in live.redis.scan_iter("*:kv:*") if T in k}
+    else:
+        import sqlite3
 
-    db = sqlite3.connect(live.root / "gateway.db")
-    try:
-        return {str(r[0]) for r in db.execute("SELECT key FROM kv WHERE tenant = ?", (T,))}
-    finally:
-        db.close()
+        db = sqlite3.connect(live.root / "gateway.db")
+        try:
+            keys = {str(r[0]) for r in db.execute("SELECT key FROM kv WHERE tenant = ?", (T,))}
+        finally:
+            db.close()
+    return {k for k in keys if "erasure-claim:" not in k}
 
 
 def test_a_learner_named_like_the_tenant_or_a_course_erases_no_one_else(live: Live) -> None:
