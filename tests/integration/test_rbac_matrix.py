@@ -94,7 +94,10 @@ def _start_engine(root: Path, jwks_url: str) -> tuple[asyncio.AbstractEventLoop,
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
     async def start() -> RunningServer:
-        cache = JwksCache(jwks_url, HttpJwksFetcher(5.0), time.time, 300.0, 10.0)
+        # No refetch cool-down: the route walk calls the admin key rotation, and a token signed
+        # by the new key a few seconds after a fetch would otherwise wait out the 10 s
+        # (the cache's own behaviour has tests of its own; this test is about roles).
+        cache = JwksCache(jwks_url, HttpJwksFetcher(5.0), time.time, 300.0, 0.0)
         policy = JwtPolicy(jwks_url.rsplit("/lti", 1)[0], AUDIENCE)
         jwt_auth = JwtAuthenticator(cache, policy, time.time)
         auth = ChainAuthenticator(None, [jwt_auth])  # no static tokens: JWTs only
