@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -56,8 +58,19 @@ def _then(driver: WebDriver, css: str, act: Callable[[], object]) -> None:
     ``css`` on the new one: an element of the same name on the old page must not count."""
     old = driver.find_element(By.TAG_NAME, "html")
     act()
-    WebDriverWait(driver, _WAIT_S).until(ec.staleness_of(old))
+    WebDriverWait(driver, _WAIT_S).until(lambda _d: _gone(old))
     _wait_for(driver, css)
+
+
+def _gone(element: WebElement) -> bool:
+    """Whether ``element``'s page has been replaced. ChromeDriver sometimes answers a stale
+    node with an inspector error ("Node with given id does not belong to the document")
+    instead of a stale-element error: both mean the old page is gone."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException is one of these
+        return True
+    return False
 
 
 def test_a_tenant_admin_manages_an_oauth_client_and_finds_it_in_the_audit_trail(
