@@ -47,8 +47,10 @@ async def serve(settings: ServeSettings) -> None:
     gateway = None
     if stores is not None:
         composed = settings.gateway.model_copy(update={"engine_address": listening.address})
+        # The gateway's unary engine calls skip the loopback transport (engine/grpc/local.py).
+        local = listening.server.local if composed.engine_in_process else None
         try:
-            gateway = bind_gateway(composed, gateway_edges(), stores)
+            gateway = bind_gateway(composed, gateway_edges(), stores, local)
         except BaseException:
             await listening.stop()
             raise

@@ -29,6 +29,7 @@ from attune.engine.v1 import (
     tenants_pb2_grpc,
 )
 from attune.gateway.engine_auth import EngineCredentials, StaticEngineTokens
+from attune.gateway.engine_local import LocalChannel, UnaryCaller
 from attune.gateway.engine_tls import EngineTlsSettings, open_channel
 from attune.gateway.errors import EngineCallError, retry_hint
 from attune.infra.tracing import trace_metadata
@@ -48,9 +49,13 @@ class GrpcEngineClient:
         target: str,
         tokens: Mapping[str, str] | EngineCredentials,
         tls: EngineTlsSettings | None = None,
+        local: UnaryCaller | None = None,
     ) -> None:
-        """``tokens``: the credentials, or a static token per tenant."""
-        self._channel = open_channel(target, tls)  # TLS/mTLS when ``tls`` names a CA
+        """``tokens``: the credentials, or a static token per tenant. ``local``: the engine
+        in this process (``attune serve``), which then takes the unary calls without the
+        network (engine_local.py)."""
+        channel = open_channel(target, tls)  # TLS/mTLS when ``tls`` names a CA
+        self._channel = channel if local is None else LocalChannel(local, channel)
         self._courses = course_pb2_grpc.CourseServiceStub(self._channel)
         self._learners = learner_pb2_grpc.LearnerServiceStub(self._channel)
         self._events = events_pb2_grpc.EventServiceStub(self._channel)

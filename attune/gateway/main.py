@@ -15,6 +15,7 @@ import threading
 from types import FrameType
 
 from attune.gateway.edges import GatewayEdges
+from attune.gateway.engine_local import UnaryCaller
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.ports import GatewayStore
 from attune.gateway.server import RunningGateway
@@ -35,14 +36,20 @@ def open_gateway_stores(settings: GatewaySettings) -> Stores:
     return open_stores(settings.store_url, settings.data_dir)
 
 
-def bind_gateway(settings: GatewaySettings, edges: GatewayEdges, stores: Stores) -> RunningGateway:
+def bind_gateway(
+    settings: GatewaySettings,
+    edges: GatewayEdges,
+    stores: Stores,
+    local_engine: UnaryCaller | None = None,
+) -> RunningGateway:
     """Start the gateway over ``stores`` with the vendor adapters ``edges`` (the composition
     root passes ``integrations.edges.gateway_edges()``), or :class:`GatewayStartupError`
-    naming the address it cannot bind (the stores are closed then)."""
+    naming the address it cannot bind (the stores are closed then). ``local_engine``: the
+    engine in this process (``attune serve``), called without the network."""
     from attune.gateway.server import start_gateway
 
     try:
-        running = start_gateway(settings, edges, stores=stores)
+        running = start_gateway(settings, edges, stores=stores, local_engine=local_engine)
     except OSError as exc:  # waitress binds in create_server: EADDRINUSE, EACCES, ...
         for store in stores:
             store.close()

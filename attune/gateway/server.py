@@ -18,6 +18,7 @@ from attune.gateway.drift_watch import DriftWatch
 from attune.gateway.edges import GatewayEdges
 from attune.gateway.engine_auth import EngineCredentials, ServiceTokens
 from attune.gateway.engine_client import GrpcEngineClient
+from attune.gateway.engine_local import UnaryCaller
 from attune.gateway.grades.outbox import ScoreSender
 from attune.gateway.http_server import create_hardened_server
 from attune.gateway.keys import ToolKeys
@@ -67,13 +68,15 @@ def start_gateway(
     settings: GatewaySettings,
     edges: GatewayEdges,
     stores: tuple[GatewayStore, StatementOutbox] | None = None,
+    local_engine: UnaryCaller | None = None,
 ) -> RunningGateway:
     """Open the stores (``settings.store_url``, or the embedded one under
     ``settings.data_dir``), bind, and serve in background threads, talking to the engine at
     ``settings.engine_address``. ``settings.lrs``, when it has a URL, replaces the default
     tenant's stored target named ``default``. ``stores``, when given, were opened by the
     caller (see :func:`gateway.stores.open_stores`). ``edges``: the vendor
-    adapters, from the composition root (``integrations.edges.gateway_edges()``)."""
+    adapters, from the composition root (``integrations.edges.gateway_edges()``).
+    ``local_engine``: the engine in this process, for unary calls without the network."""
     install_log_redaction()  # before anything is served: no token reaches a log line
     store, statements = stores or open_stores(settings.store_url, settings.data_dir)
     holder: dict[str, Any] = {}
@@ -85,7 +88,9 @@ def start_gateway(
     base_url = settings.base_url(port)
     keys = ToolKeys(store, settings.key_rotate_days, settings.key_overlap_days)
     credentials = engine_credentials(settings, keys, settings.oauth_issuer(base_url))
-    engine = GrpcEngineClient(settings.engine_address, credentials, settings.engine_tls)
+    engine = GrpcEngineClient(
+        settings.engine_address, credentials, settings.engine_tls, local=local_engine
+    )
     gateway = build_gateway(settings, store, engine, base_url, statements, edges)
     lrs = settings.lrs
     if lrs.url:

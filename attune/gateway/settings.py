@@ -141,6 +141,10 @@ class GatewaySettings(BaseSettings):
     # TLS/mTLS to the engine (ATTUNE_GATEWAY__ENGINE_TLS__CA_FILE, __CERT_FILE, __KEY_FILE,
     # __SERVER_NAME; see gateway/engine_tls.py); empty: plaintext.
     engine_tls: EngineTlsSettings = Field(default_factory=EngineTlsSettings)
+    # Under ``attune serve`` only: make the unary engine calls in process, through the
+    # engine's own interceptors and servicers but without loopback gRPC (issue 17;
+    # gateway/engine_local.py). False: every call over the network, as a separate gateway.
+    engine_in_process: bool = True
     # Item generation with a language model, per tenant: off unless a tenant's entry says
     # enabled (ATTUNE_GATEWAY__GENERATORS='{"default": {"enabled": true, "base_url": ...,
     # "model": ..., "api_key": ...}}'); any OpenAI-compatible chat-completions server.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import structlog
@@ -18,6 +21,7 @@ from attune.engine.grpc.auth import Authenticator
 from attune.engine.grpc.erasures_servicer import ErasureServicer
 from attune.engine.grpc.experiments_servicer import ExperimentServicer
 from attune.engine.grpc.interventions_servicer import InterventionServicer
+from attune.engine.grpc.local import HandlerTable, LocalDispatch, LoopCaller
 from attune.engine.grpc.pipeline import CallPipeline
 from attune.engine.grpc.servicers import CourseServicer, EventServicer, LearnerServicer
 from attune.engine.grpc.tenant_gate import TenantGateInterceptor
@@ -70,9 +74,14 @@ class RunningServer:
     port: int
     health: health.aio.HealthServicer
     engine: Engine
+    # In-process calls for a gateway in this process (attune serve): the same interceptors
+    # and servicers without the transport (engine/grpc/local.py).
+    local: LoopCaller | None = field(default=None)
 
     async def stop(self, grace: float) -> None:
         """Stop taking calls, let in-flight calls finish for ``grace`` s, flush the store."""
+        if self.local is not None:
+            self.local.stop()
         for name in ("", *SERVICE_NAMES):
             await _set_health(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace)
@@ -113,33 +122,29 @@ async def start_server(
     ``admission`` sheds load (engine/grpc/admission.py); ``reuse_port`` lets the workers of
     ``attune engine --workers N`` share the port; ``max_rpcs`` > 0 is gRPC's own bound on
     the calls it accepts at once."""
+    interceptors: list[aio.ServerInterceptor] = [
+        *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
+        # Context, auth, the tenant's budgets, the malformed-body guard and the audit
+        # record, in one pass per call (pipeline.py).
+        CallPipeline(authenticator, limits, audit),
+        # Inside the pipeline (so after auth and the tenant's budgets): load shedding,
+        # then the gate that keeps out a tenant being deleted.
+        *([admission] if admission is not None else []),
+        TenantGateInterceptor(engine.gate),
+    ]
     server = aio.server(
-        interceptors=[
-            *([observe] if observe is not None else []),  # spans, RPC latency (issue 17)
-            # Context, auth, the tenant's budgets, the malformed-body guard and the audit
-            # record, in one pass per call (pipeline.py).
-            CallPipeline(authenticator, limits, audit),
-            # Inside the pipeline (so after auth and the tenant's budgets): load shedding,
-            # then the gate that keeps out a tenant being deleted.
-            *([admission] if admission is not None else []),
-            TenantGateInterceptor(engine.gate),
-        ],
+        interceptors=interceptors,
         # grpc sets SO_REUSEPORT by default: a second engine on the same port would then
         # take half the connections, over another store. The port is this process's alone,
         # unless a supervisor runs its workers on it (all on one shared store).
         options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
         maximum_concurrent_rpcs=max_rpcs or None,
     )
-    course_pb2_grpc.add_CourseServiceServicer_to_server(CourseServicer(engine), server)
-    learner_pb2_grpc.add_LearnerServiceServicer_to_server(LearnerServicer(engine), server)
-    events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(engine), server)
-    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(AnalyticsServicer(engine), server)
-    interventions_pb2_grpc.add_InterventionServiceServicer_to_server(
-        InterventionServicer(engine), server
-    )
-    experiments_pb2_grpc.add_ExperimentServiceServicer_to_server(ExperimentServicer(engine), server)
-    erasures_pb2_grpc.add_ErasureServiceServicer_to_server(ErasureServicer(engine), server)
-    tenants_pb2_grpc.add_TenantServiceServicer_to_server(TenantServicer(engine), server)
+    # The same servicers on the network server and in the in-process table (local.py).
+    table = HandlerTable()
+    for register, servicer in _services(engine):
+        register(servicer, server)
+        register(servicer, table)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -158,4 +163,25 @@ async def start_server(
     for name in ("", *SERVICE_NAMES):
         await _set_health(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
     log.info("server.started", host=host, port=bound)
-    return RunningServer(server=server, port=bound, health=health_servicer, engine=engine)
+    local = LoopCaller(LocalDispatch(interceptors, table), asyncio.get_running_loop())
+    return RunningServer(server, bound, health_servicer, engine, local)
+
+
+def _services(engine: Engine) -> list[tuple[Callable[[Any, Any], None], object]]:
+    """The engine's services: each one's generated registration function and servicer."""
+    return [
+        (course_pb2_grpc.add_CourseServiceServicer_to_server, CourseServicer(engine)),
+        (learner_pb2_grpc.add_LearnerServiceServicer_to_server, LearnerServicer(engine)),
+        (events_pb2_grpc.add_EventServiceServicer_to_server, EventServicer(engine)),
+        (analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server, AnalyticsServicer(engine)),
+        (
+            interventions_pb2_grpc.add_InterventionServiceServicer_to_server,
+            InterventionServicer(engine),
+        ),
+        (
+            experiments_pb2_grpc.add_ExperimentServiceServicer_to_server,
+            ExperimentServicer(engine),
+        ),
+        (erasures_pb2_grpc.add_ErasureServiceServicer_to_server, ErasureServicer(engine)),
+        (tenants_pb2_grpc.add_TenantServiceServicer_to_server, TenantServicer(engine)),
+    ]
