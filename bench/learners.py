@@ -230,10 +230,14 @@ def meets(result: dict[str, Any], goal_ms: float) -> bool:
 
 @contextmanager
 def serve(
-    data_dir: Path, threads: int | None = None, code: str | None = None
+    data_dir: Path,
+    threads: int | None = None,
+    code: str | None = None,
+    network: bool = False,
 ) -> Iterator[tuple[str, list[int]]]:
     """``attune serve`` on free ports, rate limits off: (gateway URL, its pid). ``threads``:
-    the gateway's WSGI threads; ``code``: another checkout to run (a before/after)."""
+    the gateway's WSGI threads; ``code``: another checkout to run (a before/after);
+    ``network``: the gateway's engine calls over loopback gRPC, not in process."""
     import subprocess
 
     from bench.gateway import _LINE
@@ -248,6 +252,8 @@ def serve(
     )
     if threads is not None:
         env["ATTUNE_GATEWAY__THREADS"] = str(threads)
+    if network:
+        env["ATTUNE_GATEWAY__ENGINE_IN_PROCESS"] = "false"
     if code is not None:
         env["PYTHONPATH"] = code
     cmd = [sys.executable, "-m", "attune", "serve", "--port", "0", "--gateway-port", "0"]
@@ -347,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-pid", type=int, action="append", default=[])
     parser.add_argument("--threads", type=int, help="the gateway's WSGI threads (default 8)")
     parser.add_argument("--code", help="serve this checkout's code instead (a before/after)")
+    parser.add_argument(
+        "--engine-over-network",
+        action="store_true",
+        help="the gateway calls its engine over loopback gRPC, not in process (a before/after)",
+    )
     parser.add_argument("--out", default="learners.json")
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so the server and the generator processes are stopped.
@@ -366,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with (
             tempfile.TemporaryDirectory() as tmp,
-            serve(Path(tmp), args.threads, args.code) as (url, pids),
+            serve(Path(tmp), args.threads, args.code, args.engine_over_network) as (url, pids),
         ):
             results = go(url, pids)
     RESULTS.mkdir(exist_ok=True)
