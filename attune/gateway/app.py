@@ -155,6 +155,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.oauth_routes import oauth, oauth_admin
     from attune.gateway.web.openapi import openapi_bp
     from attune.gateway.web.page_routes import pages
+    from attune.gateway.web.progress_html import progress_rows_html
     from attune.gateway.web.security import install
     from attune.gateway.web.statement_query_routes import statement_reads
     from attune.gateway.web.tenant_routes import tenant_admin
@@ -167,6 +168,7 @@ def create_app(gateway: Gateway) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
     app.extensions["attune"] = gateway
     app.jinja_env.filters["datetime_utc"] = _datetime_utc
+    app.jinja_env.filters["progress_rows_html"] = progress_rows_html
     app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
     for blueprint in (
         lti,

@@ -1,0 +1,48 @@
+"""The practice page's progress table rows, rendered in Python (the ``progress_rows_html``
+filter of the pages' templates).
+
+The page shows every skill of the activity (47 on the demo course), and the template loop
+that drew them (three ``round | int`` filters and five escapes per row) was most of the
+page's rendering. This writes the very same bytes: the template's whitespace, each field
+escaped as Jinja's autoescaping does, and the percentage through Jinja's own ``round`` and
+``int`` filters (tests/unit/test_progress_html.py compares it with the loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jinja2.filters import do_int, do_round
+from markupsafe import Markup, escape
+
+from attune.gateway.progress import SkillProgress
+
+_ROW = (
+    '\n      <tr data-skill="{skill_id}" data-status="{status}">'
+    "\n        <td>{name}</td>"
+    '\n        <td><progress max="100" value="{pct}" aria-label="{name} mastery">{pct}%</progress>'
+    "\n            {pct}%</td>"
+    "\n        <td>{status}</td>"
+    "\n      </tr>\n    "
+)
+
+
+def percent(p_mastery: float) -> int:
+    """``(p_mastery * 100) | round | int``, as the template wrote it."""
+    return do_int(do_round(p_mastery * 100))
+
+
+def progress_rows_html(rows: Iterable[SkillProgress]) -> Markup:
+    """The table body's rows, exactly as the template's ``{% for row in progress %}`` loop
+    rendered them."""
+    return Markup(
+        "".join(
+            _ROW.format(
+                skill_id=escape(row.skill_id),
+                status=escape(row.status),
+                name=escape(row.name),
+                pct=percent(row.p_mastery),
+            )
+            for row in rows
+        )
+    )
