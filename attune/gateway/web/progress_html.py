@@ -10,7 +10,9 @@ escaped as Jinja's autoescaping does, and the percentage through Jinja's own ``r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from functools import lru_cache
 
 from jinja2.filters import do_int, do_round
 from markupsafe import Markup, escape
@@ -27,22 +29,26 @@ _ROW = (
 )
 
 
+ROW_CACHE = 8192  # rows by (skill, name, percentage, status): a few MB at most
+
+
 def percent(p_mastery: float) -> int:
     """``(p_mastery * 100) | round | int``, as the template wrote it."""
-    return do_int(do_round(p_mastery * 100))
+    value = p_mastery * 100
+    if math.isfinite(value):
+        return int(round(value, 0))  # what the two filters do with a finite float
+    return do_int(do_round(value))
+
+
+@lru_cache(maxsize=ROW_CACHE)
+def _row(skill_id: str, name: str, pct: int, status: str) -> str:
+    return _ROW.format(skill_id=escape(skill_id), status=escape(status), name=escape(name), pct=pct)
 
 
 def progress_rows_html(rows: Iterable[SkillProgress]) -> Markup:
     """The table body's rows, exactly as the template's ``{% for row in progress %}`` loop
-    rendered them."""
+    rendered them. A row is a pure function of its four fields, and learners share most
+    of them (priors, and the same percentages), so rows are cached."""
     return Markup(
-        "".join(
-            _ROW.format(
-                skill_id=escape(row.skill_id),
-                status=escape(row.status),
-                name=escape(row.name),
-                pct=percent(row.p_mastery),
-            )
-            for row in rows
-        )
+        "".join(_row(row.skill_id, row.name, percent(row.p_mastery), row.status) for row in rows)
     )
