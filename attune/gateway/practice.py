@@ -29,7 +29,7 @@ from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.ports import BatchedPuts, KeyValueStore, Outbox
 from attune.gateway.practice_recent import RecentStates
 from attune.gateway.practice_templates import TemplateQuestions
-from attune.gateway.progress import SkillProgress, progress_rows
+from attune.gateway.progress import ProgressMemo, SkillProgress
 from attune.gateway.reasons import explain
 from attune.gateway.sessions import LaunchSession
 from attune.gateway.statements import LearningEvent
@@ -101,6 +101,10 @@ class Practice:
         self._clock = clock
         self._grades = ActivityGrades(store, outbox, clock, emit)
         self._after_answer = RecentStates(clock)
+        self._progress = ProgressMemo()
+        # The store as one that writes a batch at once, if it is one (decided once: a runtime
+        # Protocol check is slow for every answer).
+        self._batch: BatchedPuts | None = store if isinstance(store, BatchedPuts) else None
 
     def forget_tenant(self, tenant: str) -> None:
         """Drop this process's caches of a deleted tenant (courses, contents, renders)."""
@@ -296,8 +300,8 @@ class Practice:
         ]
         self._next(token, session, course, picks, state, writes)
         # The feedback, the next question and its variant's counter: one durable write.
-        if isinstance(self._store, BatchedPuts):
-            self._store.put_many(tenant, writes)
+        if self._batch is not None:
+            self._batch.put_many(tenant, writes)
         else:
             for key, value, ttl in writes:
                 self._store.put(tenant, key, value, ttl)
@@ -402,9 +406,12 @@ class Practice:
     def progress(
         self, session: LaunchSession, state: learner_pb2.GetLearnerStateResponse
     ) -> list[SkillProgress]:
-        """Every skill of the activity with its mastery in ``state``, prerequisites first."""
-        return progress_rows(
-            state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
+        """Every skill of the activity with its mastery in ``state``, prerequisites first
+        (computed once per state: the feedback page and the next page show the same one)."""
+        return self._progress.rows(
+            state,
+            self._courses.get(session.tenant, session.course_id),
+            frozenset(self.skills(session)),
         )
 
 
