@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from attune.content.templates import Question, render
 from attune.engine.v1 import course_pb2
@@ -20,14 +21,22 @@ from attune.gateway.engine_port import EngineClient
 from attune.gateway.errors import BadRequestError
 
 COURSE_TTL_S = 30.0
+RENDERS_KEPT = 4096  # questions by (content, seed): the answer checks the one its page showed
 
 
 def render_item(item: course_pb2.Item, seed: int) -> Question:
     """The question an item renders to for ``seed``."""
     try:
-        return render(item.content, seed)
+        return _render(item.content, seed)
     except ValueError as exc:
         raise BadRequestError(f"item {item.item_id!r} cannot be shown: {exc}") from exc
+
+
+@lru_cache(maxsize=RENDERS_KEPT)
+def _render(content: str, seed: int) -> Question:
+    # Deterministic and immutable (a frozen Question): the page that shows a question and
+    # the answer that checks it render the same pair, so the second takes the first's.
+    return render(content, seed)
 
 
 class CourseCache:
