@@ -144,6 +144,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
+    from attune.gateway.web.cookie_session import KeptSerializerSessions
     from attune.gateway.web.dashboard_routes import dashboard, dashboard_admin
     from attune.gateway.web.experiment_routes import experiment_admin
     from attune.gateway.web.generation_routes import generation_admin
@@ -163,6 +164,7 @@ def create_app(gateway: Gateway) -> Flask:
     app = Flask("attune.gateway.web", template_folder="templates", static_folder=None)
     # pylti1p3 touches Flask's session object; nothing of ours is kept in it.
     app.secret_key = secrets.token_bytes(32)
+    app.session_interface = KeptSerializerSessions()
     # Each route class's cap is enforced before the body is read (gateway.web.body_gate);
     # Flask's own cap is only the largest of them.
     app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
