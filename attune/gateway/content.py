@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from attune.content.templates import Question, render
@@ -39,9 +40,29 @@ def _render(content: str, seed: int) -> Question:
     return render(content, seed)
 
 
+@dataclass(frozen=True)
+class CourseIndex:
+    """What the pages look up in a course, built once per fetched course: its items by id
+    (the engine refuses duplicate ids), its skills' names and its skill ids in order."""
+
+    course: course_pb2.Course
+    items: Mapping[str, course_pb2.Item]
+    names: Mapping[str, str]  # skill id -> its name, or the id when it has none
+    skill_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, course: course_pb2.Course) -> CourseIndex:
+        return cls(
+            course=course,
+            items={i.item_id: i for i in course.items},
+            names={s.skill_id: s.name or s.skill_id for s in course.skills},
+            skill_ids=tuple(s.skill_id for s in course.skills),
+        )
+
+
 class CourseCache:
     """Courses by (tenant, course id), re-read from the engine after ``ttl`` seconds so that
-    a PutCourse shows up without a restart."""
+    a PutCourse shows up without a restart; each with its :class:`CourseIndex`."""
 
     def __init__(
         self,
@@ -53,7 +74,7 @@ class CourseCache:
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._courses: dict[tuple[str, str], tuple[float, course_pb2.Course]] = {}
+        self._courses: dict[tuple[str, str], tuple[float, CourseIndex]] = {}
 
     def forget(self, tenant: str, course_id: str) -> None:
         """Drop a cached course (this process re-reads it at once; others within the TTL)."""
@@ -67,12 +88,16 @@ class CourseCache:
                 del self._courses[key]
 
     def get(self, tenant: str, course_id: str) -> course_pb2.Course:
+        return self.index(tenant, course_id).course
+
+    def index(self, tenant: str, course_id: str) -> CourseIndex:
+        """The course's :class:`CourseIndex` (the course is fetched as :meth:`get` does)."""
         now = self._clock()
         with self._lock:
             cached = self._courses.get((tenant, course_id))
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
-        course = self._engine.get_course(tenant, course_id)
+        index = CourseIndex.of(self._engine.get_course(tenant, course_id))
         with self._lock:
-            self._courses[(tenant, course_id)] = (now, course)
-        return course
+            self._courses[(tenant, course_id)] = (now, index)
+        return index
