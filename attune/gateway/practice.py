@@ -107,10 +107,12 @@ class Practice:
         self._batch: BatchedPuts | None = store if isinstance(store, BatchedPuts) else None
 
     def forget_tenant(self, tenant: str) -> None:
-        """Drop this process's caches of a deleted tenant (courses, contents, renders)."""
+        """Drop this process's caches of a deleted tenant (courses, contents, renders, the
+        progress rows of its learners' states)."""
         self._courses.forget_tenant(tenant)
         self._catalogue.forget_tenant(tenant)
         self._content.forget_tenant(tenant)
+        self._progress.forget_tenant(tenant)
 
     def skills(self, session: LaunchSession) -> tuple[str, ...]:
         """The activity's skills (every skill of the course when it names none)."""
@@ -409,7 +411,7 @@ class Practice:
         (computed once per state: the feedback page and the next page show the same one)."""
         index = self._courses.index(session.tenant, session.course_id)
         skills = session.skill_ids or index.skill_ids
-        return self._progress.rows(state, index.course, frozenset(skills))
+        return self._progress.rows(session.tenant, state, index.course, frozenset(skills))
 
 
 def _pick(

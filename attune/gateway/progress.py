@@ -48,13 +48,15 @@ class ProgressMemo:
     and the next question's page that follows it show the same state object (see
     :class:`~attune.gateway.practice_recent.RecentStates`), so the second page takes the
     first page's rows. An entry holds its state and course, so neither id is reused while
-    it is kept; another course object (the cache re-read it) or other skills compute anew."""
+    it is kept; another course object (the cache re-read it) or other skills compute anew.
+    A deleted tenant's entries are dropped (:meth:`forget_tenant`)."""
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self._size = size
         self._kept: OrderedDict[
             int,
             tuple[
+                str,
                 learner_pb2.GetLearnerStateResponse,
                 course_pb2.Course,
                 frozenset[str],
@@ -65,21 +67,34 @@ class ProgressMemo:
 
     def rows(
         self,
+        tenant: str,
         state: learner_pb2.GetLearnerStateResponse,
         course: course_pb2.Course,
         skills: frozenset[str],
     ) -> list[SkillProgress]:
-        """:func:`progress_rows` of ``state``, computed once per state."""
+        """:func:`progress_rows` of ``state`` (in ``tenant``), computed once per state."""
         with self._lock:
             found = self._kept.get(id(state))
-        if found is not None and found[0] is state and found[1] is course and found[2] == skills:
-            return list(found[3])
+        if (
+            found is not None
+            and found[1] is state
+            and found[2] is course
+            and found[0] == tenant
+            and found[3] == skills
+        ):
+            return list(found[4])
         rows = progress_rows(state, course, set(skills))
         with self._lock:
-            self._kept[id(state)] = (state, course, skills, tuple(rows))
+            self._kept[id(state)] = (tenant, state, course, skills, tuple(rows))
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
         return rows
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Drop every entry of a deleted tenant."""
+        with self._lock:
+            for key in [k for k, v in self._kept.items() if v[0] == tenant]:
+                del self._kept[key]
 
 
 def as_json(rows: list[SkillProgress]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from attune.gateway.progress import SkillProgress
-from attune.gateway.web.progress_html import percent, progress_rows_html
+from attune.gateway.web.progress_html import _row, forget_rows, percent, progress_rows_html
 
 # The loop as practice.html had it, with its surrounding whitespace.
 LOOP = (
@@ -64,3 +64,10 @@ def test_names_are_escaped_and_percentages_rounded() -> None:
 
 def test_no_rows_render_nothing() -> None:
     assert progress_rows_html([]) == ""
+
+
+def test_forgotten_rows_are_dropped() -> None:
+    progress_rows_html([SkillProgress("a", "A", 0.5, "ready")])
+    assert _row.cache_info().currsize > 0
+    forget_rows()
+    assert _row.cache_info().currsize == 0

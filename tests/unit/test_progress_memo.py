@@ -37,24 +37,34 @@ def test_rows_of_a_learner_state() -> None:
 def test_the_same_state_gives_the_same_rows_and_another_state_its_own() -> None:
     memo, course, state = ProgressMemo(), _course(), _state(0.5)
     skills = frozenset({"add", "sub"})
-    first = memo.rows(state, course, skills)
-    again = memo.rows(state, course, skills)
+    first = memo.rows("t", state, course, skills)
+    again = memo.rows("t", state, course, skills)
     assert again == first == progress_rows(state, course, set(skills))
     again.clear()  # a caller's list is its own
-    assert memo.rows(state, course, skills) == first
-    assert memo.rows(_state(0.9), course, skills)[0].p_mastery == 0.9
+    assert memo.rows("t", state, course, skills) == first
+    assert memo.rows("t", _state(0.9), course, skills)[0].p_mastery == 0.9
 
 
 def test_another_course_object_or_other_skills_compute_anew() -> None:
     memo, state = ProgressMemo(), _state(0.5)
-    assert memo.rows(state, _course(), frozenset({"add", "sub"}))[0].name == "Adding"
-    assert memo.rows(state, _course("Sums"), frozenset({"add", "sub"}))[0].name == "Sums"
-    assert [r.skill_id for r in memo.rows(state, _course(), frozenset({"sub"}))] == ["sub"]
+    assert memo.rows("t", state, _course(), frozenset({"add", "sub"}))[0].name == "Adding"
+    assert memo.rows("t", state, _course("Sums"), frozenset({"add", "sub"}))[0].name == "Sums"
+    assert [r.skill_id for r in memo.rows("t", state, _course(), frozenset({"sub"}))] == ["sub"]
 
 
 def test_the_memo_is_bounded() -> None:
     memo, course = ProgressMemo(size=2), _course()
     states = [_state(p / 10) for p in range(5)]
     for state in states:
-        memo.rows(state, course, frozenset({"add"}))
+        memo.rows("t", state, course, frozenset({"add"}))
     assert len(memo._kept) == 2
+
+
+def test_a_deleted_tenants_entries_are_dropped() -> None:
+    memo, course, skills = ProgressMemo(), _course(), frozenset({"add"})
+    mine, theirs = _state(0.5), _state(0.6)
+    memo.rows("t", mine, course, skills)
+    memo.rows("gone", theirs, course, skills)
+    memo.forget_tenant("gone")
+    assert [v[0] for v in memo._kept.values()] == ["t"]
+    assert memo.rows("other", mine, course, skills)[0].p_mastery == 0.5  # keyed by tenant too

@@ -52,3 +52,8 @@ def progress_rows_html(rows: Iterable[SkillProgress]) -> Markup:
     return Markup(
         "".join(_row(row.skill_id, row.name, percent(row.p_mastery), row.status) for row in rows)
     )
+
+
+def forget_rows() -> None:
+    """Drop every cached row (a tenant was deleted: its skill names go with it)."""
+    _row.cache_clear()
