@@ -144,6 +144,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.admin_routes import admin
     from attune.gateway.web.body_gate import BodyGate
     from attune.gateway.web.content_routes import content_admin, media
+    from attune.gateway.web.cookie_session import KeptSerializerSessions
     from attune.gateway.web.dashboard_routes import dashboard, dashboard_admin
     from attune.gateway.web.experiment_routes import experiment_admin
     from attune.gateway.web.generation_routes import generation_admin
@@ -155,6 +156,7 @@ def create_app(gateway: Gateway) -> Flask:
     from attune.gateway.web.oauth_routes import oauth, oauth_admin
     from attune.gateway.web.openapi import openapi_bp
     from attune.gateway.web.page_routes import pages
+    from attune.gateway.web.progress_html import progress_rows_html
     from attune.gateway.web.security import install
     from attune.gateway.web.statement_query_routes import statement_reads
     from attune.gateway.web.tenant_routes import tenant_admin
@@ -162,11 +164,13 @@ def create_app(gateway: Gateway) -> Flask:
     app = Flask("attune.gateway.web", template_folder="templates", static_folder=None)
     # pylti1p3 touches Flask's session object; nothing of ours is kept in it.
     app.secret_key = secrets.token_bytes(32)
+    app.session_interface = KeptSerializerSessions()
     # Each route class's cap is enforced before the body is read (gateway.web.body_gate);
     # Flask's own cap is only the largest of them.
     app.config["MAX_CONTENT_LENGTH"] = max(gateway.settings.http.body_limits.model_dump().values())
     app.extensions["attune"] = gateway
     app.jinja_env.filters["datetime_utc"] = _datetime_utc
+    app.jinja_env.filters["progress_rows_html"] = progress_rows_html
     app.wsgi_app = BodyGate(app.wsgi_app, gateway.settings)  # type: ignore[method-assign]
     for blueprint in (
         lti,

@@ -20,7 +20,7 @@ import structlog
 from attune.content.render.sanitise import plain_text
 from attune.engine.v1 import course_pb2, learner_pb2
 from attune.gateway import practice_content as pc
-from attune.gateway.content import CourseCache, render_item
+from attune.gateway.content import CourseCache, CourseIndex, render_item
 from attune.gateway.engine_port import EngineClient
 from attune.gateway.errors import BadRequestError, EngineCallError
 from attune.gateway.grades.activity import ActivityGrades
@@ -29,7 +29,7 @@ from attune.gateway.library.catalogue import Catalogue
 from attune.gateway.ports import BatchedPuts, KeyValueStore, Outbox
 from attune.gateway.practice_recent import RecentStates
 from attune.gateway.practice_templates import TemplateQuestions
-from attune.gateway.progress import SkillProgress, progress_rows
+from attune.gateway.progress import ProgressMemo, SkillProgress
 from attune.gateway.reasons import explain
 from attune.gateway.sessions import LaunchSession
 from attune.gateway.statements import LearningEvent
@@ -101,29 +101,33 @@ class Practice:
         self._clock = clock
         self._grades = ActivityGrades(store, outbox, clock, emit)
         self._after_answer = RecentStates(clock)
+        self._progress = ProgressMemo()
+        # The store as one that writes a batch at once, if it is one (decided once: a runtime
+        # Protocol check is slow for every answer).
+        self._batch: BatchedPuts | None = store if isinstance(store, BatchedPuts) else None
 
     def forget_tenant(self, tenant: str) -> None:
-        """Drop this process's caches of a deleted tenant (courses, contents, renders)."""
+        """Drop this process's caches of a deleted tenant (courses, contents, renders, the
+        progress rows of its learners' states)."""
         self._courses.forget_tenant(tenant)
         self._catalogue.forget_tenant(tenant)
         self._content.forget_tenant(tenant)
+        self._progress.forget_tenant(tenant)
 
     def skills(self, session: LaunchSession) -> tuple[str, ...]:
         """The activity's skills (every skill of the course when it names none)."""
         if session.skill_ids:
             return session.skill_ids
-        return tuple(
-            s.skill_id for s in self._courses.get(session.tenant, session.course_id).skills
-        )
+        return self._courses.index(session.tenant, session.course_id).skill_ids
 
     def current(
         self, token: str, session: LaunchSession, state: learner_pb2.GetLearnerStateResponse
     ) -> Shown | None:
         """The pending question, or a new one; ``None`` when every skill is mastered."""
         pending = self._store.get(session.tenant, f"pending:{token}")
-        course = self._courses.get(session.tenant, session.course_id)
+        index = self._courses.index(session.tenant, session.course_id)
         if pending is not None:
-            if any(i.item_id == pending["item_id"] for i in course.items):
+            if pending["item_id"] in index.items:
                 if not pending["shown_at"]:  # chosen by the answer before: shown only now
                     pending["shown_at"] = self._clock()
                     self._store.put(session.tenant, f"pending:{token}", pending, PENDING_TTL)
@@ -133,7 +137,7 @@ class Practice:
         skills = set(self.skills(session))
         if skills <= set(state.mastered_skill_ids):
             return None
-        return self._show(token, session, self._choose(session, course, skills))
+        return self._show(token, session, self._choose(session, index, skills))
 
     def page_state(self, token: str, session: LaunchSession) -> learner_pb2.GetLearnerStateResponse:
         """The learner's state for the page: the one the answer just fetched when the page
@@ -175,7 +179,7 @@ class Practice:
         return shown
 
     def _choose(
-        self, session: LaunchSession, course: course_pb2.Course, skills: set[str]
+        self, session: LaunchSession, index: CourseIndex, skills: set[str]
     ) -> tuple[course_pb2.Item, str, tuple[str, ...]]:
         # A few first (the usual case: the engine's best pick is in the activity), then the
         # longer list when the activity is a corner of the course.
@@ -183,11 +187,12 @@ class Practice:
             reply = self._engine.recommend(
                 session.tenant, session.learner_id, session.course_id, count
             )
-            pick = _pick(reply.recommendations, course, skills)
+            pick = _pick(reply.recommendations, index, skills)
             if pick is not None:
                 return pick
         # The engine ranks the whole course; none of its picks is in this activity (during
         # the diagnostic, say). Practise the activity's first unmastered skill instead.
+        course = index.course
         for item in course.items:
             for skill in item.skill_ids:
                 if skill in skills:
@@ -242,15 +247,15 @@ class Practice:
             raise BadRequestError(f"the answer is longer than {MAX_ANSWER_CHARS} characters")
         if len(choice_ids) > MAX_CHOICES or any(len(c) > MAX_ANSWER_CHARS for c in choice_ids):
             raise BadRequestError(f"at most {MAX_CHOICES} options can be chosen")
-        course = self._courses.get(tenant, session.course_id)
-        item = next((i for i in course.items if i.item_id == pending["item_id"]), None)
+        index = self._courses.index(tenant, session.course_id)
+        item = index.items.get(pending["item_id"])
         if item is None:
             raise BadRequestError(f"item {pending['item_id']!r} is no longer in the course")
         shown = Shown(**{**pending, "reasons": tuple(pending["reasons"])})
         marked = self._mark(session, item, shown, given, choice_ids)
         # 0 (unknown to the engine) for a question whose page was never shown.
         elapsed_ms = max(0, int((self._clock() - shown.shown_at) * 1000)) if shown.shown_at else 0
-        names = {s.skill_id: s.name or s.skill_id for s in course.skills}
+        names = index.names
         mastered: tuple[str, ...] = ()
         picks: Sequence[learner_pb2.Recommendation] = ()
         if marked.credit is None:
@@ -294,10 +299,10 @@ class Practice:
         writes: list[tuple[str, Any, float]] = [
             (_answered_key(session, event_id), asdict(feedback), ANSWERED_TTL)
         ]
-        self._next(token, session, course, picks, state, writes)
+        self._next(token, session, index, picks, state, writes)
         # The feedback, the next question and its variant's counter: one durable write.
-        if isinstance(self._store, BatchedPuts):
-            self._store.put_many(tenant, writes)
+        if self._batch is not None:
+            self._batch.put_many(tenant, writes)
         else:
             for key, value, ttl in writes:
                 self._store.put(tenant, key, value, ttl)
@@ -307,7 +312,7 @@ class Practice:
         self,
         token: str,
         session: LaunchSession,
-        course: course_pb2.Course,
+        index: CourseIndex,
         picks: Sequence[learner_pb2.Recommendation],
         state: learner_pb2.GetLearnerStateResponse,
         writes: list[tuple[str, Any, float]],
@@ -316,7 +321,7 @@ class Practice:
         names it (no Recommend call on the next page), else just drop it; and keep
         ``state`` for the next page, which follows at once. The writes go to ``writes``."""
         skills = set(self.skills(session))
-        pick = None if skills <= set(state.mastered_skill_ids) else _pick(picks, course, skills)
+        pick = None if skills <= set(state.mastered_skill_ids) else _pick(picks, index, skills)
         shown = None
         if pick is not None:
             chosen: list[tuple[str, Any, float]] = []
@@ -402,22 +407,23 @@ class Practice:
     def progress(
         self, session: LaunchSession, state: learner_pb2.GetLearnerStateResponse
     ) -> list[SkillProgress]:
-        """Every skill of the activity with its mastery in ``state``, prerequisites first."""
-        return progress_rows(
-            state, self._courses.get(session.tenant, session.course_id), set(self.skills(session))
-        )
+        """Every skill of the activity with its mastery in ``state``, prerequisites first
+        (computed once per state: the feedback page and the next page show the same one)."""
+        index = self._courses.index(session.tenant, session.course_id)
+        skills = session.skill_ids or index.skill_ids
+        return self._progress.rows(session.tenant, state, index.course, frozenset(skills))
 
 
 def _pick(
     recommendations: Sequence[learner_pb2.Recommendation],
-    course: course_pb2.Course,
+    index: CourseIndex,
     skills: set[str],
 ) -> tuple[course_pb2.Item, str, tuple[str, ...]] | None:
     """The engine's best pick that practises a skill of the activity, with its reasons."""
-    items = {i.item_id: i for i in course.items}
+    items = index.items
     for rec in recommendations:
         if rec.skill_id in skills and rec.item_id in items:
-            return items[rec.item_id], rec.skill_id, explain(rec, course)
+            return items[rec.item_id], rec.skill_id, explain(rec, index.course, index.names)
     return None
 
 

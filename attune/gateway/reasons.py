@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from attune.engine.v1 import course_pb2, learner_pb2
 
 _WORDS = {
@@ -21,9 +23,15 @@ _WORDS = {
 }
 
 
-def explain(rec: learner_pb2.Recommendation, course: course_pb2.Course) -> tuple[str, ...]:
-    """One sentence per reason of a recommendation, in the engine's order."""
-    names = {s.skill_id: s.name or s.skill_id for s in course.skills}
+def explain(
+    rec: learner_pb2.Recommendation,
+    course: course_pb2.Course,
+    names: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """One sentence per reason of a recommendation, in the engine's order; ``names``, when
+    given, are the course's skill names by id (see ``gateway.content.CourseIndex``)."""
+    if names is None:
+        names = {s.skill_id: s.name or s.skill_id for s in course.skills}
     skill = names.get(rec.skill_id, rec.skill_id)
     sentences = tuple(_WORDS[r].format(skill=skill) for r in rec.reasons if r in _WORDS)
     return sentences or (f"It practises {skill}.",)

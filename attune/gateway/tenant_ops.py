@@ -141,6 +141,9 @@ def delete_tenant(gw: Gateway, trail: AuditTrail | None, tenant: str, actor: str
                 counts.update(delete_sqlite(path, NAME, tenant))
         counts = {k: n for k, n in counts.items() if n}
         gw.practice.forget_tenant(tenant)
+        from attune.gateway.web.progress_html import forget_rows
+
+        forget_rows()  # rows name the course's skills; shared by tenants, so all of them
         if trail is not None:
             previous = None if counts else _previous_delete(trail, tenant)
             if previous is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -66,15 +66,18 @@ DEEP_LINK_SCRIPT = "document.getElementById('dl').submit()"
 # Endpoints whose page runs an inline script: the template it comes from, or None for the
 # deep-linking response above. Every other page runs no script at all.
 _SCRIPTED = {"lti.dynamic_registration": "registered.html", "lti.deep_link_submit": None}
+POLICIES_KEPT = 1024  # one per endpoint (and frame-ancestors setting): a bound, not a limit
 _INLINE = re.compile(r"<(style|script)>(.*?)</\1>", re.S)
 
 
 @dataclass(frozen=True)
 class PageHashes:
-    """The CSP hash-sources of the templates' inline blocks, computed once per app."""
+    """The CSP hash-sources of the templates' inline blocks, computed once per app, and the
+    policies composed from them (by endpoint and frame ancestors)."""
 
     styles: str
     scripts: dict[str, str]  # endpoint -> hash-sources
+    policies: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def hash_source(text: str) -> str:
@@ -173,9 +176,21 @@ def _policy() -> str:
 
     hashes: PageHashes = current_app.extensions["attune.csp"]
     endpoint = request.endpoint or ""
-    scripts = hashes.scripts.get(endpoint, "'none'")
-    forms = _deep_link_return_origin() if endpoint == "lti.deep_link_submit" else "'self'"
     ancestors = current().settings.http.frame_ancestors
+    if endpoint == "lti.deep_link_submit":
+        return _compose(hashes, endpoint, _deep_link_return_origin(), ancestors)
+    # Every other page's policy depends on its endpoint and the settings only.
+    key = (endpoint, ancestors)
+    policy = hashes.policies.get(key)
+    if policy is None:
+        policy = _compose(hashes, endpoint, "'self'", ancestors)
+        if len(hashes.policies) < POLICIES_KEPT:
+            hashes.policies[key] = policy
+    return policy
+
+
+def _compose(hashes: PageHashes, endpoint: str, forms: str, ancestors: str) -> str:
+    scripts = hashes.scripts.get(endpoint, "'none'")
     return (
         f"default-src 'none'; style-src 'self' {hashes.styles}; script-src {scripts}; "
         f"img-src 'self' data:; media-src 'self'; form-action {forms}; "
