@@ -7,6 +7,7 @@ call from the engine's own loop are refused without applying anything."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -130,7 +131,8 @@ async def test_refusals_match_the_network_call(both: tuple[Both, AuditTrail], ca
     refusals = []
     for local in (False, True):
         stub = b.learners(local)
-        refusals.append(await _refusal(lambda: stub.GetLearnerState(request, metadata=meta)))
+        call = functools.partial(stub.GetLearnerState, request, metadata=meta)
+        refusals.append(await _refusal(call))
     assert refusals[1] == refusals[0]
     code, details, trailing = refusals[1]
     assert code != grpc.StatusCode.OK and details
