@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.learner_page import fill, read_page
+from bench.server_proc import children, tree_cpu_seconds
 from bench.stats import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -176,9 +177,11 @@ def _process(plan: Plan, ids: range) -> Tally:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its reaped children, from /proc."""
+    """User + system CPU of a process, its reaped children and its live descendants (the
+    gateway's maths-checking workers are processes of their own), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    own = sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu_seconds(c) or 0.0 for c in children(pid))
 
 
 def trial(plan: Plan, procs: int, server_pids: list[int]) -> dict[str, Any]:

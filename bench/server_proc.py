@@ -87,7 +87,8 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux /proc)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
@@ -102,7 +103,7 @@ def tree_cpu_seconds(pid: int) -> float | None:
     own = process_cpu_seconds(pid)
     if own is None:
         return None
-    return own + sum(tree_cpu_seconds(c) or 0.0 for c in _children(pid))
+    return own + sum(tree_cpu_seconds(c) or 0.0 for c in children(pid))
 
 
 class ServerProcess:
@@ -237,7 +238,7 @@ class ServerProcess:
         """The engine processes: the supervisor's workers, or the server itself."""
         if self._proc is None:
             return []
-        return _children(self._proc.pid) if self.workers > 1 else [self._proc.pid]
+        return children(self._proc.pid) if self.workers > 1 else [self._proc.pid]
 
     def stop(self) -> None:
         """SIGTERM, wait for the graceful shutdown (kill only after STOP_TIMEOUT_S)."""
