@@ -31,6 +31,8 @@ from sympy.parsing.sympy_parser import (  # type: ignore[import-untyped]
     standard_transformations,
 )
 
+from attune.content.checking.maths_pool import NOT_EQUIVALENT, SIMPLIFIES
+
 Verdict = Literal["equal", "different", "unreadable"]
 
 SAMPLES = 12
@@ -129,7 +131,7 @@ def compare(expected_text: str, given_text: str) -> tuple[Verdict, str]:
     except Exception as exc:  # the learner's text: unreadable is simply wrong
         return "unreadable", f"could not read the expression ({type(exc).__name__})"
     if sympy.simplify(expected - given) == 0:
-        return "equal", "simplifies to the answer"
+        return "equal", SIMPLIFIES
     if sampled_equal(expected, given, seed=f"{expected_text}\x00{given_text}"):
         return "equal", "equal at sampled points"
-    return "different", "not equivalent"
+    return "different", NOT_EQUIVALENT

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import re
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -21,6 +22,12 @@ from multiprocessing.process import BaseProcess
 from typing import Literal
 
 Verdict = Literal["equal", "different", "unreadable"]
+# The details of maths_eval.compare's verdicts (the worker's), shared with the fast path below.
+SIMPLIFIES = "simplifies to the answer"
+NOT_EQUIVALENT = "not equivalent"
+# A plain integer as sympy reads it (no sign but a minus, no leading zero), small enough that
+# two different ones are never within maths_eval's relative tolerance (1e-9) of each other.
+_SMALL_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,7})")
 
 
 class MathCheckError(RuntimeError):
@@ -93,6 +100,19 @@ class _Worker:
             self.kill()
 
 
+def integer_verdict(expected: str, given: str) -> MathVerdict | None:
+    """The verdict on two plain integers, or None for anything else. sympy reads both as
+    Integers, so ``simplify(expected - given) == 0`` exactly when they are equal, and for
+    integers under 10^8 the sampled comparison cannot call two different ones equal: the
+    verdict and its detail are the worker's, without the round trip (most template items
+    have integer answers, and each shown variant's key is checked before use)."""
+    if not (_SMALL_INTEGER.fullmatch(expected) and _SMALL_INTEGER.fullmatch(given)):
+        return None
+    if int(expected) == int(given):
+        return MathVerdict("equal", SIMPLIFIES)
+    return MathVerdict("different", NOT_EQUIVALENT)
+
+
 class MathPool:
     """Up to ``size`` workers; :meth:`compare` runs one check with the time limit."""
 
@@ -118,7 +138,11 @@ class MathPool:
 
     def compare(self, expected: str, given: str) -> MathVerdict:
         """Compare in a worker; raises :class:`MathTimeoutError` past the time limit and
-        :class:`MathCheckError` when the worker fails."""
+        :class:`MathCheckError` when the worker fails. Two plain integers are compared here,
+        with the worker's verdict (:func:`integer_verdict`)."""
+        quick = integer_verdict(expected, given)
+        if quick is not None:
+            return quick
         worker = self._slots.get()
         try:
             if worker is None or not worker.process.is_alive():
