@@ -96,6 +96,23 @@ async def test_commit_load_and_version_compare_and_set(store: EngineStore) -> No
     assert [e.event_id for e in await store.read_learner_events("t", "l", "c")] == ["e1", "e2"]
 
 
+async def test_a_learner_read_as_new_is_found_after_the_first_commit(store: EngineStore) -> None:
+    # A new learner's pages ask several times before the first answer (the embedded store
+    # remembers the absence, issue 17); the commit and the erasure must still show.
+    for _ in range(3):
+        assert await store.load("t", "nu", "c") is None
+    assert await store.load("t", "other", "c") is None
+    s1 = state("nu", responses=1)
+    assert await store.commit(event("e1", learner="nu"), s1, 0) == 1
+    snap = await store.load("t", "nu", "c")
+    assert snap is not None and snap.version == 1 and snap.state == s1
+    assert await store.load("t", "other", "c") is None
+    await store.delete_learner("t", "nu")
+    assert await store.load("t", "nu", "c") is None
+    assert await store.commit(event("e2", learner="nu"), s1, 0) == 1  # back as new
+    assert await store.load("t", "nu", "c") is not None
+
+
 async def test_duplicate_event_is_refused_and_changes_nothing(store: EngineStore) -> None:
     first = event("e1")
     await store.commit(first, state(responses=1), 0)

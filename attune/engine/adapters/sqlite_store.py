@@ -49,6 +49,7 @@ _INSERTED_COLUMNS = _EVENT_COLUMNS.replace("tenant_log_id, ", "") + ", tenant_lo
 _REPLY = _EVENT_COLUMNS.split(", ").index("reply")
 
 STATE_CACHE = 100_000  # learner states kept in memory (a few KB each)
+ABSENT_CACHE = 20_000  # learners known to have no state in a course (a new learner's pages)
 COURSE_CACHE = 256  # courses kept in memory (a course at the size limits is megabytes)
 
 LearnerKey = tuple[str, str, str]
@@ -65,6 +66,11 @@ class SqliteStore:
     ) -> None:
         self._path = path
         self._cache: Lru[LearnerKey, Snapshot] = Lru(cache_size)
+        # Keys read from disk and found absent (issue 17): a new learner's first pages ask
+        # for the state several times before the first answer writes it. Every write of a
+        # state goes through _remember, which forgets the key here; this process owns the
+        # file, so nothing else can create the state meanwhile.
+        self._absent: Lru[LearnerKey, bool] = Lru(ABSENT_CACHE)
         self._courses: Lru[tuple[str, str], Course] = Lru(course_cache)
         self._lock_file: IO[str] | None = None
         self._reader: sqlite3.Connection | None = None
@@ -180,6 +186,7 @@ class SqliteStore:
     def forget_tenant(self, tenant: str) -> None:
         """Drop this process's cached states and courses of a deleted tenant."""
         self._cache.drop(lambda k: k[0] == tenant)
+        self._absent.drop(lambda k: k[0] == tenant)
         self._courses.drop(lambda k: k[0] == tenant)
 
     # -- courses ---------------------------------------------------------------------------
@@ -252,6 +259,8 @@ class SqliteStore:
         snap = self._cache.get(key)
         if snap is not None:
             return snap
+        if self._absent.get(key):
+            return None
         return await self._state_loads.run(key, lambda: self._load_state(key))
 
     async def _load_state(self, key: LearnerKey) -> Snapshot | None:
@@ -265,6 +274,8 @@ class SqliteStore:
         finally:
             overtaken = self._reading.pop(key)
         if row is None:
+            if not overtaken:
+                self._absent.put(key, True)
             return None
         snap = Snapshot(state=decode_state(row[1]), version=row[0])
         if not overtaken:
@@ -274,6 +285,7 @@ class SqliteStore:
     def _remember(self, key: LearnerKey, snap: Snapshot) -> None:
         if key in self._reading:
             self._reading[key] = True
+        self._absent.pop(key)
         self._cache.put(key, snap)
 
     async def commit(self, event: LoggedEvent, state: LearnerState, expected_version: int) -> int:
@@ -336,6 +348,7 @@ class SqliteStore:
 
         result: tuple[int, int] = await self.committer.submit(write)
         self._cache.drop(lambda k: k[0] == tenant and k[1] == learner_id)
+        self._absent.drop(lambda k: k[0] == tenant and k[1] == learner_id)
         for key in self._reading:
             if key[0] == tenant and key[1] == learner_id:
                 self._reading[key] = True
