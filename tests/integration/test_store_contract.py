@@ -338,3 +338,18 @@ async def test_each_tenants_log_ids_are_its_own(store: EngineStore) -> None:
     assert await store.delete_learner("busy", "b5-0") == (1, 1)
     await _write(store, "busy", 1, "late")
     assert await _log_ids(store, "busy", after=6) == [7]
+
+
+async def test_embedded_absence_is_forgotten_when_the_state_is_written(tmp_path: Path) -> None:
+    # With room for one state only, the written state is evicted by the next one: the read
+    # after that must go to disk, not to a stale "absent" (the embedded store's own cache).
+    store = SqliteStore(tmp_path / "store.db", cache_size=1)
+    store._open()
+    try:
+        assert await store.load("t", "nu", "c") is None  # remembered as absent
+        assert await store.commit(event("e1", learner="nu"), state("nu"), 0) == 1
+        assert await store.commit(event("e2", learner="x"), state("x"), 0) == 1  # evicts nu
+        snap = await store.load("t", "nu", "c")
+        assert snap is not None and snap.version == 1
+    finally:
+        await store.close()
