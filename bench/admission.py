@@ -31,13 +31,13 @@ RECORD_RESPONSE_CPU_US = 1000.0  # a RecordResponse's server CPU, order of magni
 class PassThrough(_BehaviourInterceptor):
     """The ceiling: an interceptor that wraps and does nothing else."""
 
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         async def unary(request: Any, context: Any) -> Any:
             return await behaviour(request, context)
 
         return unary
 
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_stream(self, behaviour: Behaviour, method: str) -> Behaviour:
         return behaviour
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from attune.engine.adapters.sqlite_store import SqliteStore
 from attune.engine.grpc.auth import StaticTokenAuthenticator
-from attune.engine.grpc.local import PEER, LoopCaller
+from attune.engine.grpc.local import PEER, LoopCaller, _Details
 from attune.engine.grpc.server import RunningServer, build_engine, start_server
 from attune.engine.v1 import course_pb2, course_pb2_grpc, learner_pb2, learner_pb2_grpc
 from attune.gateway.engine_local import LocalChannel
@@ -199,3 +199,17 @@ async def test_a_stopping_engine_refuses_new_in_process_calls(
         lambda: b.learners(True).GetLearnerState(state, metadata=META_A)
     )
     assert code == grpc.StatusCode.UNAVAILABLE and "stopping" in details
+
+
+async def test_every_interceptor_builds_a_methods_handler_once(
+    both: tuple[Both, AuditTrail],
+) -> None:
+    # The behaviour interceptors (load shedding, the tenant gate) keep their wrapped handler
+    # per method, so the pipeline and observability outside them keep theirs: two calls of a
+    # method get the very same handler (issue 17: it was rebuilt at every layer per call).
+    b, _ = both
+    dispatch = b.caller._dispatch
+    first = await dispatch._handler(_Details(GET_STATE, META_A))
+    second = await dispatch._handler(_Details(GET_STATE, (("authorization", "Bearer x"),)))
+    other = await dispatch._handler(_Details("/attune.engine.v1.LearnerService/Recommend", ()))
+    assert first is not None and first is second and other is not first

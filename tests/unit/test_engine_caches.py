@@ -130,11 +130,11 @@ async def test_a_slow_read_never_puts_an_older_state_in_the_cache(tmp_path: Path
 
 def test_interceptor_hooks_are_abstract() -> None:
     class OnlyUnary(_BehaviourInterceptor):
-        def wrap_unary(self, behaviour: Any, method: str, metadata: dict[str, str]) -> Any:
+        def wrap_unary(self, behaviour: Any, method: str) -> Any:
             return behaviour
 
     class Both(OnlyUnary):
-        def wrap_stream(self, behaviour: Any, method: str, metadata: dict[str, str]) -> Any:
+        def wrap_stream(self, behaviour: Any, method: str) -> Any:
             return behaviour
 
     with pytest.raises(TypeError, match="wrap_stream"):

@@ -25,16 +25,27 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 import grpc
 import structlog
 from grpc import aio
 
-from attune.engine.grpc.interceptors import Behaviour, _BehaviourInterceptor
+from attune.engine.grpc.interceptors import (
+    Behaviour,
+    Continuation,
+    Handler,
+    _BehaviourInterceptor,
+)
 from attune.engine.grpc.tenant_limits import retry_metadata
 
 log = structlog.get_logger("attune.admission")
+
+# When grpc asked for the call's handler (its dispatch), on the admission clock. Set in
+# intercept_service, read by the behaviour in the same task; the wrapped handlers themselves
+# are built once per method (interceptors._BehaviourInterceptor).
+_DISPATCHED: ContextVar[float | None] = ContextVar("attune_admission_dispatched", default=None)
 
 TUTORING = "tutoring"
 ANALYTICS = "analytics"
@@ -188,6 +199,7 @@ class AdmissionInterceptor(_BehaviourInterceptor):
     authentication and before the tenant limits, so a shed call charges no budget."""
 
     def __init__(self, gate: AdmissionGate, clock: Callable[[], float] = time.perf_counter) -> None:
+        super().__init__()
         self.gate = gate
         self._clock = clock
         self._shed_since_log = 0
@@ -216,14 +228,23 @@ class AdmissionInterceptor(_BehaviourInterceptor):
             trailing_metadata=retry_metadata(wait),
         )
 
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    async def intercept_service(
+        self, continuation: Continuation, details: grpc.HandlerCallDetails
+    ) -> Handler | None:
+        _DISPATCHED.set(self._clock())  # grpc asks for the handler when it dispatches the call
+        return await super().intercept_service(continuation, details)
+
+    def _late(self, cls: str) -> bool:
+        """Whether the call waited longer than its class may between dispatch and start."""
+        dispatched = _DISPATCHED.get()
+        return dispatched is not None and self._clock() - dispatched > self.gate.max_delay_s(cls)
+
+    def wrap_unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         cls = priority_class(method)
         gate = self.gate
-        clock = self._clock
-        dispatched = clock()  # grpc asks for the handler when the call is dispatched
 
         async def unary(request: Any, context: aio.ServicerContext) -> Any:
-            if clock() - dispatched > gate.max_delay_s(cls):
+            if self._late(cls):
                 await self._refuse(context, cls, LATE)
             if not gate.try_enter(cls):
                 reason = await gate.enter(cls)
@@ -236,13 +257,11 @@ class AdmissionInterceptor(_BehaviourInterceptor):
 
         return unary
 
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_stream(self, behaviour: Behaviour, method: str) -> Behaviour:
         cls = priority_class(method)
-        clock = self._clock
-        dispatched = clock()
 
         async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            if clock() - dispatched > self.gate.max_delay_s(cls):
+            if self._late(cls):
                 await self._refuse(context, cls, LATE)
             held = [False]
             try:

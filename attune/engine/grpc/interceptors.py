@@ -63,7 +63,15 @@ def _is_streaming_response(handler: Handler) -> bool:
 
 class _BehaviourInterceptor(aio.ServerInterceptor, abc.ABC):
     """Wraps the behaviour of every non-public method handler with a unary or a stream hook.
-    A subclass must give both hooks: it cannot be built otherwise."""
+    A subclass must give both hooks: it cannot be built otherwise.
+
+    A method's wrapped handler is built once and kept while grpc hands over the same handler
+    (issue 17): a hook sees the method, never one call's metadata (a call's own data comes
+    from its context, or a context variable set in ``intercept_service``). The interceptors
+    outside this one then get the same handler on every call, so theirs are built once too."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[Handler, Handler]] = {}
 
     async def intercept_service(
         self,
@@ -73,16 +81,21 @@ class _BehaviourInterceptor(aio.ServerInterceptor, abc.ABC):
         handler = await continuation(details)
         if handler is None or details.method.startswith(PUBLIC_PREFIXES):
             return handler
-        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
+        method = details.method
+        kept = self._kept.get(method)
+        if kept is not None and kept[0] is handler:
+            return kept[1]
         hook = self.wrap_stream if _is_streaming_response(handler) else self.wrap_unary
-        return _rewrap(handler, lambda b, m: hook(b, m, metadata), details.method)
+        wrapped = _rewrap(handler, hook, method)
+        self._kept[method] = (handler, wrapped)
+        return wrapped
 
     @abc.abstractmethod
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         """Return the wrapped unary-response behaviour."""
 
     @abc.abstractmethod
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_stream(self, behaviour: Behaviour, method: str) -> Behaviour:
         """Return the wrapped stream-response behaviour."""
 
 

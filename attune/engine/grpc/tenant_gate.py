@@ -21,9 +21,10 @@ class TenantGateInterceptor(_BehaviourInterceptor):
     """Every call but the TenantService's, inside its tenant's gate."""
 
     def __init__(self, gate: TenantGate) -> None:
+        super().__init__()
         self._gate = gate
 
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         if method.startswith(TENANT_SERVICE):
             return behaviour
 
@@ -33,7 +34,7 @@ class TenantGateInterceptor(_BehaviourInterceptor):
 
         return unary
 
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_stream(self, behaviour: Behaviour, method: str) -> Behaviour:
         if method.startswith(TENANT_SERVICE):
             return behaviour
 

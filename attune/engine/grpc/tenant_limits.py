@@ -103,6 +103,7 @@ class TenantLimitInterceptor(_BehaviourInterceptor):
     response (RecordResponse, each StreamResponses message) to its response bucket."""
 
     def __init__(self, settings: Budgets, clock: Callable[[], float]) -> None:
+        super().__init__()
         self.requests = TenantBuckets(
             settings.requests_per_second, settings.requests_burst, settings.max_tenants, clock
         )
@@ -131,14 +132,14 @@ class TenantLimitInterceptor(_BehaviourInterceptor):
             if wait > 0:
                 await self._refuse(context, "responses", wait)
 
-    def wrap_unary(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_unary(self, behaviour: Behaviour, method: str) -> Behaviour:
         async def unary(request: Any, context: aio.ServicerContext) -> Any:
             await self.admit(context, method)
             return await behaviour(request, context)
 
         return unary
 
-    def wrap_stream(self, behaviour: Behaviour, method: str, metadata: dict[str, str]) -> Behaviour:
+    def wrap_stream(self, behaviour: Behaviour, method: str) -> Behaviour:
         counted = method in STREAM_RESPONSE_METHODS
 
         async def stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
