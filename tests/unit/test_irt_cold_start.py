@@ -14,6 +14,7 @@ from attune.engine.domain.cold_start import diagnostic_done, diagnostic_items, p
 from attune.engine.domain.course import DiagnosticPolicy, IrtParams, Item, Skill, build_course
 from attune.engine.domain.learner import LearnerState, Response
 from attune.engine.domain.policy import Reason, recommend
+from attune.engine.domain.refit import adopt
 from attune.engine.domain.update import apply_response
 
 BKT = BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
@@ -96,6 +97,23 @@ def test_prior_from_theta_rises_with_ability_and_shrinks_with_uncertainty() -> N
     p_right = 1 / (1 + math.exp(-a * (1.0 - b)))
     p_known = min(0.99, max(0.01, (p_right - 0.2) / 0.7))
     assert prior_from_theta(course, "s4", 1.0, 0.5) == pytest.approx(0.75 * p_known + 0.25 * 0.3)
+
+
+def test_a_refit_course_gets_its_new_typical_item() -> None:
+    # The typical item is kept per course version (issue 17); a refit is a new version.
+    course = _course()
+    before = prior_from_theta(course, "s4", 1.0, 0.5)
+    assert prior_from_theta(course, "s4", 1.0, 0.5) == before  # the kept one: the same value
+    harder = {i.item_id: IrtParams(a=1.5, b=i.irt.b + 1.0) for i in course.items_for("s4")}
+    refit = adopt(course, {}, harder)
+    assert prior_from_theta(refit, "s4", 1.0, 0.5) < before
+    assert prior_from_theta(course, "s4", 1.0, 0.5) == before  # the old version unchanged
+    a = sum(i.irt.a for i in refit.items_for("s4")) / 2
+    b = sum(i.irt.b for i in refit.items_for("s4")) / 2
+    p_right = 1.0 / (1.0 + math.exp(-a * (1.0 - b)))
+    p_known = min(0.99, max(0.01, (p_right - 0.2) / (1.0 - 0.2 - 0.1)))
+    w = 1.0 - 0.5 * 0.5
+    assert prior_from_theta(refit, "s4", 1.0, 0.5) == w * p_known + (1.0 - w) * 0.3  # exactly
 
 
 def _answer(state, course, item: str, score: float, n: int):

@@ -18,15 +18,39 @@ from collections.abc import Mapping, Sequence
 from attune.engine.domain import irt
 from attune.engine.domain.course import Course, Item
 
+# Each skill's typical item (mean a, mean b), per course's ``by_skill`` mapping (by identity;
+# the entry holds the mapping, so its id is not reused while cached). A learner report takes
+# the prior of every skill, and each averaged the skill's items anew (issue 17).
+_TYPICAL: dict[int, tuple[Mapping[str, tuple[Item, ...]], dict[str, tuple[float, float]]]] = {}
+TYPICAL_KEPT = 4096
+
+
+def typical_item(course: Course, skill_id: str) -> tuple[float, float] | None:
+    """(mean a, mean b) of the skill's items, or None when it has none."""
+    by_skill = course.by_skill
+    entry = _TYPICAL.get(id(by_skill))
+    if entry is None or entry[0] is not by_skill:
+        if len(_TYPICAL) >= TYPICAL_KEPT:
+            del _TYPICAL[next(iter(_TYPICAL))]  # the oldest
+        entry = (by_skill, {})
+        _TYPICAL[id(by_skill)] = entry
+    found = entry[1].get(skill_id)
+    if found is None:
+        items = course.items_for(skill_id)
+        if not items:
+            return None
+        found = (sum(i.irt.a for i in items) / len(items), sum(i.irt.b for i in items) / len(items))
+        entry[1][skill_id] = found
+    return found
+
 
 def prior_from_theta(course: Course, skill_id: str, theta: float, se: float) -> float:
     """The BKT prior of ``skill_id`` for a learner of ability ``theta`` (see module doc)."""
     skill = course.skills[skill_id]
-    items = course.items_for(skill_id)
-    if not items:
+    typical = typical_item(course, skill_id)
+    if typical is None:
         return skill.bkt.prior
-    a = sum(i.irt.a for i in items) / len(items)
-    b = sum(i.irt.b for i in items) / len(items)
+    a, b = typical
     p_right = 1.0 / (1.0 + math.exp(-a * (theta - b)))
     span = 1.0 - skill.bkt.guess - skill.bkt.slip
     p_known = min(0.99, max(0.01, (p_right - skill.bkt.guess) / span))

@@ -14,7 +14,7 @@ from attune.engine.domain import bkt, review
 from attune.engine.domain.course import Course
 from attune.engine.domain.gaps import Gap
 from attune.engine.domain.graph import ready_skills
-from attune.engine.domain.learner import LearnerState
+from attune.engine.domain.learner import LearnerState, SkillState
 from attune.engine.domain.tutoring import ReviewPolicy
 
 
@@ -90,7 +90,9 @@ def build_report(
     theta, se = state.theta()
     skills = []
     for sid in course.order:
-        s = state.skill(course, sid)
+        prior = state.prior(course, sid)
+        found = state.skills.get(sid)
+        s = found if found is not None else SkillState(p_known=prior)  # state.skill(), once
         due = review.due_at(s, policy)
         skills.append(
             SkillReport(
@@ -102,7 +104,7 @@ def build_report(
                 status="mastered" if sid in mastered else "ready" if sid in ready else "locked",
                 correct_streak=s.correct_streak,
                 reviews=s.reviews,
-                prior=state.prior(course, sid),
+                prior=prior,
                 dkt_p_correct=(predicted or {}).get(sid),
                 last_practiced=s.last_practiced,
                 review_due=due,
