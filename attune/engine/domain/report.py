@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from attune.engine.domain import bkt, review
 from attune.engine.domain.course import Course
@@ -18,9 +19,10 @@ from attune.engine.domain.learner import LearnerState, SkillState
 from attune.engine.domain.tutoring import ReviewPolicy
 
 
-@dataclass(frozen=True, slots=True)
-class SkillReport:
-    """One skill of the course for one learner."""
+class SkillReport(NamedTuple):
+    """One skill of the course for one learner. A named tuple, immutable like the reports
+    around it: a learner report makes one per skill of the course, and a tuple is built in C
+    where a frozen dataclass sets each field through ``object.__setattr__`` (issue 17)."""
 
     skill_id: str
     p_known: float
