@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+# One OpenMP/BLAS thread for torch and numpy here and in the children the tests start: the
+# tiny models of the tests gain nothing from more, and on a busy 2-core machine their threads
+# spin against the other processes (the DKT training fixture: 2 s alone, 100 s when loaded).
+# Nothing asserted depends on it (comparisons are between runs under the same setting).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # Timing is the benchmark's business, not the tests': no per-example deadline.
 settings.register_profile("attune", deadline=None)

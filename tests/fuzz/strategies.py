@@ -14,9 +14,10 @@ INT64 = (-(2**63), 2**63 - 1)
 
 # Valid UTF-8 only: protobuf refuses to encode lone surrogates on the client side already.
 _chars = st.characters(exclude_categories=("Cs",))
+LONG_UNITS = ("x", "é", "\x00", "😀", "a/b", "%2F", "<script>")
 _long = st.builds(
     lambda unit, n: unit * n,
-    st.sampled_from(["x", "é", "\x00", "😀", "a/b", "%2F", "<script>"]),
+    st.sampled_from(LONG_UNITS),
     st.sampled_from([255, 256, 257, 513, 5_000, 70_000, 300_000]),
 )
 text = st.one_of(

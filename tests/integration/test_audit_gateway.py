@@ -7,76 +7,31 @@ and the audit's SQLite files (and every key and value of the gateway's Redis) is
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
-from flask import Flask
-from flask.testing import FlaskClient
 
-from attune.engine.adapters.sqlite_store import SqliteStore
-from attune.engine.grpc.auth import StaticTokenAuthenticator
-from attune.engine.grpc.server import RunningServer, build_engine, start_server
 from attune.engine.v1 import learner_pb2
-from attune.gateway.app import Gateway, build_gateway, create_app
 from attune.gateway.audit.policy import NOT_AUDITED, ROUTES
-from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.grades.outbox import queue_score
 from attune.gateway.lrs.targets import LrsTarget
 from attune.gateway.sessions import LaunchSession, learner_pseudonym
-from attune.gateway.settings import GatewaySettings
-from attune.gateway.stores import open_stores
 from attune.gateway.web.page_sessions import roster_key
 from attune.gateway.xapi_store.ports import EngineRef, StoredStatement
-from attune.infra.audit import AuditTrail, open_audit_log
-from attune.integrations.edges import gateway_edges
-from tests.support.courses import chain_course
-from tests.support.engine_server import TOKENS
+from tests.support.audit_stack import ADMIN, ISSUER, Stack, T, gateway_over_engine
 from tests.support.redis_server import RedisServer
 from tests.support.store_scan import redis_mentions, sqlite_mentions
 
 pytestmark = pytest.mark.integration
-ADMIN = {"Authorization": "Bearer admin-secret"}
-T = "tenant-a"
-ISSUER = "https://lms.example.edu"
-# The scans moved to tests/support/store_scan.py; the old names stay for their importers.
+# The stack moved to tests/support/audit_stack.py and the scans to tests/support/store_scan.py;
+# the old names stay for their importers.
 _sqlite_mentions = sqlite_mentions
 _redis_mentions = redis_mentions
-
-
-@dataclass
-class Stack:
-    http: FlaskClient
-    app: Flask
-    gateway: Gateway
-    engine: GrpcEngineClient
-    root: Path
-    redis: Any = None
-
-
-def _start_engine(
-    root: Path, audit_url: str
-) -> tuple[asyncio.AbstractEventLoop, threading.Thread, RunningServer]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-
-    async def start() -> RunningServer:
-        engine = build_engine(SqliteStore.open(root / "attune.db"))
-        trail = AuditTrail(open_audit_log(audit_url, root))  # the gateway's trail too
-        return await start_server(
-            engine, StaticTokenAuthenticator(TOKENS), "127.0.0.1", 0, audit=trail
-        )
-
-    return loop, thread, asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -86,33 +41,8 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         server: RedisServer = request.getfixturevalue("redis_standalone")
         server.flush()
         url = server.url
-    loop, thread, running = _start_engine(tmp_path, url)
-    settings = GatewaySettings(
-        admin_token="admin-secret",
-        engine_tokens={T: "token-a"},
-        data_dir=tmp_path,
-        store_url=url,
-    )
-    store, statements = open_stores(url, tmp_path)
-    # token-b too: tests put a second tenant's data into the engine through this client
-    client = GrpcEngineClient(
-        f"127.0.0.1:{running.port}", {**settings.engine_tokens, "tenant-b": "token-b"}
-    )
-    gateway = build_gateway(settings, store, client, "http://gw.test", statements, gateway_edges())
-    app = create_app(gateway)
-    client.put_course(T, chain_course("chain"))
-    raw = redis.Redis.from_url(url, decode_responses=True) if url else None
-    try:
-        yield Stack(app.test_client(), app, gateway, client, tmp_path, raw)
-    finally:
-        if raw is not None:
-            raw.close()
-        client.close()
-        store.close()
-        statements.close()
-        asyncio.run_coroutine_threadsafe(running.stop(1.0), loop).result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
+    with gateway_over_engine(tmp_path, url, tenant_engine=False) as running:
+        yield running
 
 
 def _answer(stack: Stack, learner: str, n: int = 3) -> None:

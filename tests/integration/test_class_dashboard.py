@@ -60,7 +60,7 @@ def _practise(stack: Stack, lms: PlatformEmulator, sub: str, right: bool, count:
 
 
 @pytest.fixture(scope="module")
-def instructor(stack: Stack, lms: PlatformEmulator) -> tuple[requests.Session, str]:
+def instructor(stack: Stack, lms: PlatformEmulator) -> Iterator[tuple[requests.Session, str]]:
     _practise(stack, lms, "learner-1", True, 6)  # Ada
     _practise(stack, lms, "learner-2", False, 16)  # Grace: wrong every time, past the diagnostic
     http = requests.Session()
@@ -68,7 +68,8 @@ def instructor(stack: Stack, lms: PlatformEmulator) -> tuple[requests.Session, s
     assert page.status_code == 200 and "/instructor/" in page.url
     token = token_of(page)
     assert http.post(f"{stack.url}/instructor/{token}/sync", timeout=10).status_code == 200
-    return http, token
+    with http:  # closed after: an open keep-alive connection holds up the server's stop
+        yield http, token
 
 
 def test_the_dashboard_shows_the_class_with_names_and_who_is_at_risk(

@@ -4,19 +4,13 @@ cleanly; with the embedded store N > 1 is refused, naming why."""
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 import grpc
 import pytest
@@ -24,11 +18,11 @@ import pytest
 from attune.engine.v1 import course_pb2, course_pb2_grpc
 from tests.support.courses import chain_course
 from tests.support.redis_server import RedisServer, _port_free, free_port, redis_server
+from tests.support.supervised import Supervised, clean_env, gone
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 META = (("authorization", "Bearer dev-token"),)
-START_S = 180.0  # bounds on waiting for a state, never assertions on time
 
 
 def _metrics_base() -> int:
@@ -38,61 +32,6 @@ def _metrics_base() -> int:
         if port < 65535 and _port_free(port + 1):
             return port
     raise RuntimeError("no two consecutive free ports")
-
-
-@dataclass
-class Supervised:
-    """The supervisor process, its stdout and its (JSON) log lines as they come."""
-
-    proc: subprocess.Popen[str]
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    stdout: queue.Queue[str] = field(default_factory=queue.Queue)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def pump(self) -> None:
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        threading.Thread(target=self._out, args=(self.proc.stdout,), daemon=True).start()
-        threading.Thread(target=self._err, args=(self.proc.stderr,), daemon=True).start()
-
-    def _out(self, stream: IO[str]) -> None:
-        for line in stream:
-            self.stdout.put(line)
-
-    def _err(self, stream: IO[str]) -> None:
-        for line in stream:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                entry = {"event": "unstructured", "text": line}
-            with self.lock:
-                self.lines.append(entry)
-
-    def listening_port(self) -> int:
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline:
-            try:
-                line = self.stdout.get(timeout=1.0)
-            except queue.Empty:
-                assert self.proc.poll() is None, f"the supervisor exited: {self.lines[-5:]}"
-                continue
-            if line.startswith("attune engine listening on"):
-                return int(line.split(":")[1].split()[0])
-        raise AssertionError("the supervisor never listened")
-
-    def wait_for(self, what: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline:
-            with self.lock:
-                found = [e for e in self.lines if what(e)]
-            if found:
-                return found[-1]
-            time.sleep(0.05)
-        raise AssertionError(f"no such log line; last lines: {self.lines[-5:]}")
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
-    return {**env, **extra}
 
 
 @pytest.fixture
@@ -125,14 +64,6 @@ def _get_course_on_fresh_connections(port: int, n: int) -> None:
             assert reply.course.course_id == "chain"
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_two_workers_serve_restart_and_stop_cleanly(redis: RedisServer) -> None:
     metrics = _metrics_base()
     cmd = [sys.executable, "-m", "attune", "engine", "--workers", "2", "--store", redis.url]
@@ -142,12 +73,12 @@ def test_two_workers_serve_restart_and_stop_cleanly(redis: RedisServer) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(ATTUNE_METRICS_PORT=str(metrics), ATTUNE_GRACE_SECONDS="2"),
+        env=clean_env(ATTUNE_METRICS_PORT=str(metrics), ATTUNE_GRACE_SECONDS="2"),
     )
     sup = Supervised(proc)
     sup.pump()
     try:
-        port = sup.listening_port()
+        port = int(sup.listening_line("attune engine listening on").split(":")[1].split()[0])
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             course_pb2_grpc.CourseServiceStub(channel).PutCourse(
                 course_pb2.PutCourseRequest(course=chain_course()), metadata=META, timeout=30
@@ -204,7 +135,7 @@ def test_two_workers_serve_restart_and_stop_cleanly(redis: RedisServer) -> None:
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        assert _gone(restarted) and _gone(other)
+        assert gone(restarted) and gone(other)
         stopped = [e for e in sup.lines if e.get("event") == "server.stopped"]
         assert sorted(e["worker"] for e in stopped) == [0, 1]  # both drained, neither killed
         assert not [e for e in sup.lines if e.get("event") == "supervisor.worker_killed"]
@@ -219,7 +150,7 @@ def test_workers_with_the_embedded_store_are_refused(tmp_path: Path) -> None:
         [sys.executable, "-m", "attune", "engine", "--workers", "2", "--data-dir", str(tmp_path)],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=clean_env(),
         timeout=120,
     )
     assert done.returncode == 2
@@ -234,7 +165,7 @@ def test_a_worker_that_cannot_start_stops_the_whole_start(tmp_path: Path) -> Non
         [*cmd, "--store", "redis://127.0.0.1:1/0", "--data-dir", str(tmp_path)],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=clean_env(),
         timeout=120,
     )
     assert done.returncode == 2

@@ -61,10 +61,12 @@ def _instructor(
 
 
 @pytest.fixture(scope="module")
-def instructor(stack: Stack, lms: PlatformEmulator) -> tuple[requests.Session, str]:
+def instructor(stack: Stack, lms: PlatformEmulator) -> Iterator[tuple[requests.Session, str]]:
     _practise(stack, lms, "learner-1", True, 3)  # Ada
     _practise(stack, lms, "learner-2", False, GRACE_ANSWERS)  # Grace: wrong every time
-    return _instructor(stack, lms, "instructor-1", resource_link_id=LINK)
+    http, token = _instructor(stack, lms, "instructor-1", resource_link_id=LINK)
+    with http:  # closed after: an open keep-alive connection holds up the server's stop
+        yield http, token
 
 
 def _grace(lms: PlatformEmulator) -> str:

@@ -4,6 +4,7 @@ practice pages the way a person would (by reading the question)."""
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 import time
@@ -86,6 +87,9 @@ def running_stack(data_dir: Path, env: dict[str, str] | None = None) -> Iterator
         assert url, "the gateway did not start:\n" + "\n".join(proc.log_tail)
         yield Stack(proc, url)
     finally:
+        # A test's dropped requests.Session may still hold a keep-alive connection until the
+        # collector frees it; the gateway's stop waits up to 5 s for open connections.
+        gc.collect()
         if proc.proc.poll() is None:
             proc.terminate()
 

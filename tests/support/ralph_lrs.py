@@ -50,6 +50,9 @@ _MODULES = ("ralph", "ralph.cli", "fastapi", "uvicorn", "bcrypt", "click_option_
 _START_TIMEOUT_S = 45.0
 _STOP_TIMEOUT_S = 10.0
 _HTTP_TIMEOUT_S = 10.0
+# ``ralph auth -w`` output per (username, password): the file names no path, so a later LRS
+# of this test process gets a copy instead of another Ralph process start (seconds each).
+_AUTH_FILES: dict[tuple[str, str], bytes] = {}
 
 
 def require_ralph() -> None:
@@ -245,6 +248,15 @@ class RalphLRS:
         )
 
     def _add_user(self) -> None:
+        auth_file = self.workdir / "auth.json"
+        known = _AUTH_FILES.get((self.username, self.password))
+        if known is not None:
+            auth_file.write_bytes(known)
+            return
+        self._run_ralph_auth()
+        _AUTH_FILES[(self.username, self.password)] = auth_file.read_bytes()
+
+    def _run_ralph_auth(self) -> None:
         # Ralph's authority for this user: an account agent (its mbox check refuses the
         # reserved .test domain).
         result = subprocess.run(
