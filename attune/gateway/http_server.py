@@ -159,6 +159,16 @@ class HardenedServer(TcpWSGIServer):
         if self.settings.reuse_port:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 
+    def close_idle(self) -> None:
+        """Before a stop: mark every idle keep-alive connection to close and wake the loop,
+        which closes them (waitress's loop runs until its last connection closes, so an idle
+        client held every stop for its full grace). Busy connections finish their request.
+        Call before :meth:`close`, which closes the loop's wake-up trigger."""
+        for channel in list(self.active_channels.values()):
+            if not channel.requests:
+                channel.will_close = True
+        self.pull_trigger()
+
     def maintenance(self, now: float) -> None:
         """waitress's idle check, then the header and request deadlines on our clock."""
         super().maintenance(now)

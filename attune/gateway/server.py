@@ -20,7 +20,7 @@ from attune.gateway.engine_auth import EngineCredentials, ServiceTokens
 from attune.gateway.engine_client import GrpcEngineClient
 from attune.gateway.engine_local import UnaryCaller
 from attune.gateway.grades.outbox import ScoreSender
-from attune.gateway.http_server import create_hardened_server
+from attune.gateway.http_server import HardenedServer, create_hardened_server
 from attune.gateway.keys import ToolKeys
 from attune.gateway.lrs.ports import StatementOutbox
 from attune.gateway.lrs.targets import LrsTarget
@@ -44,14 +44,15 @@ class RunningGateway:
     base_url: str
     gateway: Gateway
     sender: ScoreSender
-    _server: object
+    _server: HardenedServer
     _thread: threading.Thread
     drift: DriftWatch
     erasures: ErasurePropagation | None = None
 
     def stop(self) -> None:
         """Stop taking requests and sending scores; close the store and the channel."""
-        self._server.close()  # type: ignore[attr-defined]
+        self._server.close_idle()
+        self._server.close()
         self._thread.join(5.0)
         self.sender.stop()
         self.drift.stop()

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -413,3 +414,30 @@ def test_a_replay_of_an_id_past_64_bits_is_404(served: Served, kind: str) -> Non
     )
     assert reply.status_code == 404 and reply.json is not None
     assert reply.json["error"] == "not_found"
+
+
+def _ok(environ: dict[str, object], start: Any) -> list[bytes]:
+    start("200 OK", [("Content-Length", "2")])
+    return [b"ok"]
+
+
+def test_a_stop_closes_idle_keep_alive_connections() -> None:
+    # waitress's loop runs until its last connection closes: an idle keep-alive client used
+    # to hold every stop for its whole grace (5 s in RunningGateway.stop). close_idle marks
+    # the idle connections to close and wakes the loop before the server closes.
+    server = create_hardened_server(_ok, _settings())
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    client = requests.Session()
+    try:
+        url = f"http://127.0.0.1:{int(server.effective_port)}/"
+        assert client.get(url, timeout=WAIT_S).text == "ok"  # the connection stays open
+        assert len(server.active_channels) == 1
+        server.close_idle()
+        server.close()
+        thread.join(WAIT_S)  # a safety net: the loop ends once the idle client is closed
+        assert not thread.is_alive()
+        assert not server.active_channels
+    finally:
+        server.task_dispatcher.shutdown()
+        client.close()
