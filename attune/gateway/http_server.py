@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
@@ -135,6 +136,14 @@ class GatedChannel(HTTPChannel):
             return False
         return bool(super().received(data))
 
+    def service(self) -> None:
+        """Serve the queued requests; while the server shuts down, close once they are sent
+        (so a keep-alive client does not hold the stop)."""
+        super().service()
+        if self.server.stopping:
+            self.close_when_flushed = True
+            self.server.pull_trigger()
+
 
 class HardenedServer(TcpWSGIServer):
     """waitress's TCP server with the request deadlines and the body gate."""
@@ -150,6 +159,7 @@ class HardenedServer(TcpWSGIServer):
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.stopping = False  # set by shut_down
         super().__init__(app, map={}, adj=adj)
 
     def set_reuse_addr(self) -> None:
@@ -159,15 +169,22 @@ class HardenedServer(TcpWSGIServer):
         if self.settings.reuse_port:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 
-    def close_idle(self) -> None:
-        """Before a stop: mark every idle keep-alive connection to close and wake the loop,
-        which closes them (waitress's loop runs until its last connection closes, so an idle
-        client held every stop for its full grace). Busy connections finish their request.
-        Call before :meth:`close`, which closes the loop's wake-up trigger."""
+    def shut_down(self, grace: float) -> None:
+        """Stop accepting, let the requests in progress finish (their connections then
+        close), close the idle keep-alive connections, and end the loop: in ``grace`` s at
+        most. waitress's loop runs until its last connection closes, so an idle client used
+        to hold every stop for the whole grace; and its wake-up trigger must stay open until
+        the connections are gone (a request finishing pulls it)."""
+        self.stopping = True
+        wasyncore.dispatcher.close(self)  # the listening socket only: no new connections
         for channel in list(self.active_channels.values()):
             if not channel.requests:
                 channel.will_close = True
         self.pull_trigger()
+        deadline = time.monotonic() + grace
+        while self.active_channels and time.monotonic() < deadline:
+            time.sleep(0.01)  # the loop thread closes them
+        self.trigger.close()  # the loop ends once nothing is left in its map
 
     def maintenance(self, now: float) -> None:
         """waitress's idle check, then the header and request deadlines on our clock."""

@@ -33,6 +33,7 @@ from attune.gateway.worker import Backoff, Housekeeper
 log = structlog.get_logger("attune.gateway")
 DEV_INGEST_TOKEN = "dev-ingest-token"  # in GatewaySettings.ingest_tokens by default
 DEV_ENGINE_TOKEN = "dev-token"  # in GatewaySettings.engine_tokens by default
+STOP_GRACE_S = 5.0  # requests in progress may finish this long when the gateway stops
 HOUSEKEEPING_S = 300.0  # expired nonces, states and sessions are dropped this often
 
 
@@ -51,9 +52,8 @@ class RunningGateway:
 
     def stop(self) -> None:
         """Stop taking requests and sending scores; close the store and the channel."""
-        self._server.close_idle()
-        self._server.close()
-        self._thread.join(5.0)
+        self._server.shut_down(STOP_GRACE_S)
+        self._thread.join(STOP_GRACE_S)
         self.sender.stop()
         self.drift.stop()
         if self.erasures is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -423,8 +424,8 @@ def _ok(environ: dict[str, object], start: Any) -> list[bytes]:
 
 def test_a_stop_closes_idle_keep_alive_connections() -> None:
     # waitress's loop runs until its last connection closes: an idle keep-alive client used
-    # to hold every stop for its whole grace (5 s in RunningGateway.stop). close_idle marks
-    # the idle connections to close and wakes the loop before the server closes.
+    # to hold every stop for its whole grace (5 s in RunningGateway.stop). shut_down closes
+    # the idle connections, and the busy ones once their answer is out.
     server = create_hardened_server(_ok, _settings())
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -433,11 +434,46 @@ def test_a_stop_closes_idle_keep_alive_connections() -> None:
         url = f"http://127.0.0.1:{int(server.effective_port)}/"
         assert client.get(url, timeout=WAIT_S).text == "ok"  # the connection stays open
         assert len(server.active_channels) == 1
-        server.close_idle()
-        server.close()
+        server.shut_down(WAIT_S)
         thread.join(WAIT_S)  # a safety net: the loop ends once the idle client is closed
         assert not thread.is_alive()
         assert not server.active_channels
     finally:
         server.task_dispatcher.shutdown()
         client.close()
+
+
+def test_a_stop_lets_a_request_in_progress_finish_then_closes_its_connection() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow(environ: dict[str, object], start: Any) -> list[bytes]:
+        started.set()
+        release.wait(WAIT_S)
+        start("200 OK", [("Content-Length", "4")])
+        return [b"done"]
+
+    server = create_hardened_server(slow, _settings())
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
+    url = f"http://127.0.0.1:{int(server.effective_port)}/"
+    answers: list[str] = []
+    asker = threading.Thread(target=lambda: answers.append(requests.get(url, timeout=WAIT_S).text))
+    asker.start()
+    try:
+        assert started.wait(WAIT_S)
+        stopper = threading.Thread(target=server.shut_down, args=(WAIT_S,))
+        stopper.start()
+        for _ in range(WAIT_S * 100):  # until the stop has begun (a state, not a timing)
+            if server.stopping:
+                break
+            time.sleep(0.01)
+        assert server.stopping
+        release.set()  # the request finishes during the stop
+        for thread in (asker, stopper, loop):
+            thread.join(WAIT_S)
+            assert not thread.is_alive()
+        assert answers == ["done"]  # answered in full, then closed
+        assert not server.active_channels
+    finally:
+        release.set()
+        server.task_dispatcher.shutdown()
