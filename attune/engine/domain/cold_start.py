@@ -13,35 +13,49 @@ The mapping from ability to a skill's prior (used once the diagnostic ends):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from attune.engine.domain import irt
 from attune.engine.domain.course import Course, Item
 
-# Each skill's typical item (mean a, mean b), per course's ``by_skill`` mapping (by identity;
-# the entry holds the mapping, so its id is not reused while cached). A learner report takes
-# the prior of every skill, and each averaged the skill's items anew (issue 17).
-_TYPICAL: dict[int, tuple[Mapping[str, tuple[Item, ...]], dict[str, tuple[float, float]]]] = {}
-TYPICAL_KEPT = 4096
+_T = TypeVar("_T")
+KEPT = 4096  # entries per cache below
+# Values computed from one version of a course's mappings, keyed by the mapping's identity
+# and a part (an entry holds the mapping, so its id is not reused while cached); a new
+# version (a refit, a re-import) is a new mapping, so it never reads an old value.
+_TYPICAL: dict[tuple[int, str], tuple[object, tuple[float, float] | None]] = {}
+_RANKED: dict[tuple[int, int], tuple[object, tuple[tuple[float, str, str], ...]]] = {}
+
+
+def _per_version(
+    cache: dict[tuple[int, Any], tuple[object, _T]],
+    owner: object,
+    part: Any,
+    build: Callable[[], _T],
+) -> _T:
+    key = (id(owner), part)
+    found = cache.get(key)
+    if found is not None and found[0] is owner:
+        return found[1]
+    value = build()
+    if len(cache) >= KEPT:
+        del cache[next(iter(cache))]  # the oldest
+    cache[key] = (owner, value)
+    return value
 
 
 def typical_item(course: Course, skill_id: str) -> tuple[float, float] | None:
-    """(mean a, mean b) of the skill's items, or None when it has none."""
-    by_skill = course.by_skill
-    entry = _TYPICAL.get(id(by_skill))
-    if entry is None or entry[0] is not by_skill:
-        if len(_TYPICAL) >= TYPICAL_KEPT:
-            del _TYPICAL[next(iter(_TYPICAL))]  # the oldest
-        entry = (by_skill, {})
-        _TYPICAL[id(by_skill)] = entry
-    found = entry[1].get(skill_id)
-    if found is None:
+    """(mean a, mean b) of the skill's items, or None when it has none. Kept per course
+    version: a learner report takes the prior of every skill (issue 17)."""
+
+    def mean() -> tuple[float, float] | None:
         items = course.items_for(skill_id)
         if not items:
             return None
-        found = (sum(i.irt.a for i in items) / len(items), sum(i.irt.b for i in items) / len(items))
-        entry[1][skill_id] = found
-    return found
+        return (sum(i.irt.a for i in items) / len(items), sum(i.irt.b for i in items) / len(items))
+
+    return _per_version(_TYPICAL, course.by_skill, skill_id, mean)
 
 
 def prior_from_theta(course: Course, skill_id: str, theta: float, se: float) -> float:
@@ -64,27 +78,19 @@ def diagnostic_done(course: Course, answered: int, se: float) -> bool:
     return answered >= policy.max_items or (answered >= policy.min_items and se <= policy.target_se)
 
 
-# The items ranked by information at each grid point, per course's items mapping (by
-# identity; the entry holds the mapping, so its id is not reused while cached). Ranking all
-# items on every diagnostic answer was most of the cost of a diagnostic response (issue 17).
-_RANKED: dict[tuple[int, int], tuple[Mapping[str, Item], tuple[tuple[float, str, str], ...]]] = {}
-RANKED_KEPT = 4096
-
-
 def ranked_items(items: Mapping[str, Item], k: int) -> tuple[tuple[float, str, str], ...]:
     """(information at grid point ``k``, item id, first skill id) of every item, most
-    informative first, ties in course order."""
-    key = (id(items), k)
-    found = _RANKED.get(key)
-    if found is not None and found[0] is items:
-        return found[1]
-    scored = [(irt.grid_information(i.irt)[k], i.item_id, i.skill_ids[0]) for i in items.values()]
-    scored.sort(key=lambda t: -t[0])
-    ranked = tuple(scored)
-    if len(_RANKED) >= RANKED_KEPT:
-        del _RANKED[next(iter(_RANKED))]  # the oldest
-    _RANKED[key] = (items, ranked)
-    return ranked
+    informative first, ties in course order. Kept per course version: ranking all items on
+    every diagnostic answer was most of the cost of a diagnostic response (issue 17)."""
+
+    def rank() -> tuple[tuple[float, str, str], ...]:
+        scored = [
+            (irt.grid_information(i.irt)[k], i.item_id, i.skill_ids[0]) for i in items.values()
+        ]
+        scored.sort(key=lambda t: -t[0])
+        return tuple(scored)
+
+    return _per_version(_RANKED, items, k, rank)
 
 
 def diagnostic_items(
