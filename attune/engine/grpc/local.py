@@ -82,8 +82,10 @@ class LocalContext:
     """The servicer context of an in-process unary call, with what the engine's interceptors
     and servicers use of grpc-aio's: metadata in, status and trailing metadata out."""
 
-    def __init__(self, metadata: Metadata, deadline: float | None) -> None:
-        self._metadata = tuple(metadata)
+    def __init__(
+        self, metadata: tuple[tuple[str, str | bytes], ...], deadline: float | None
+    ) -> None:
+        self._metadata = metadata
         self._deadline = deadline
         self._trailing: tuple[tuple[str, str | bytes], ...] = ()
         self._code: grpc.StatusCode | None = None
@@ -157,11 +159,12 @@ class LocalDispatch:
         """The serialized reply, or :class:`LocalCallError`."""
         if self.stopping:  # as a server in its grace period refuses new calls
             raise LocalCallError(grpc.StatusCode.UNAVAILABLE, "the engine is stopping")
-        handler = await self._handler(_Details(method, tuple(metadata)))
+        meta = tuple(metadata)
+        handler = await self._handler(_Details(method, meta))
         if handler is None or handler.unary_unary is None:
             raise LocalCallError(grpc.StatusCode.UNIMPLEMENTED, f"{method}: no such unary method")
         deadline = None if timeout is None else time.monotonic() + timeout
-        context = LocalContext(metadata, deadline)
+        context = LocalContext(meta, deadline)
         decode, encode = handler.request_deserializer, handler.response_serializer
         request = decode(payload) if decode is not None else payload
         try:

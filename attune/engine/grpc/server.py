@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -76,12 +76,11 @@ class RunningServer:
     engine: Engine
     # In-process calls for a gateway in this process (attune serve): the same interceptors
     # and servicers without the transport (engine/grpc/local.py).
-    local: LoopCaller | None = field(default=None)
+    local: LoopCaller
 
     async def stop(self, grace: float) -> None:
         """Stop taking calls, let in-flight calls finish for ``grace`` s, flush the store."""
-        if self.local is not None:
-            self.local.stop()
+        self.local.stop()
         for name in ("", *SERVICE_NAMES):
             await _set_health(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace)
