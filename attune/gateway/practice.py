@@ -409,9 +409,9 @@ class Practice:
     ) -> list[SkillProgress]:
         """Every skill of the activity with its mastery in ``state``, prerequisites first
         (computed once per state: the feedback page and the next page show the same one)."""
-        index = self._courses.index(session.tenant, session.course_id)
-        skills = session.skill_ids or index.skill_ids
-        return self._progress.rows(session.tenant, state, index.course, frozenset(skills))
+        course = self._courses.get(session.tenant, session.course_id)
+        skills = frozenset(self.skills(session))
+        return self._progress.rows(session.tenant, state, course, skills)
 
 
 def _pick(
